@@ -1,0 +1,311 @@
+//! The progress ledger (对账销号): per org unit and metric, target against started and
+//! completed, rolled up hamlet → village → township → banner, with the pace a deadline
+//! needs. Records are first reduced to additive facts, which a database can also
+//! produce with a GROUP BY; the roll-up is then the same whatever made the facts.
+
+use crate::model::*;
+use crate::records::Records;
+use chrono::{Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// Whether a fact counts toward "started" or "completed".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    Started,
+    Completed,
+}
+
+/// One additive contribution to a metric of a unit, on a day (`None`: undated, always
+/// counted).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Fact {
+    pub unit: String,
+    pub metric: Metric,
+    pub pile: Option<PileKind>,
+    pub stage: Stage,
+    pub on: Option<NaiveDate>,
+    pub amount: f64,
+}
+
+/// One line of the ledger.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LedgerRow {
+    /// The metric code; per pile kind rows read `cleanup-tonnes:firewood`.
+    pub metric: String,
+    pub target: Option<f64>,
+    pub started: f64,
+    pub completed: f64,
+    /// completed ÷ target × 100.
+    pub percent: Option<f64>,
+    /// target − completed (negative when the quota is exceeded).
+    pub remaining: Option<f64>,
+    /// What must be completed per day from `as_of` to meet the deadline(s).
+    pub required_per_day: Option<f64>,
+    /// Average completed per day over the 7 days ending on `as_of`.
+    pub last_7_days_per_day: f64,
+    /// The deadline of the unit's own target, if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<NaiveDate>,
+}
+
+impl LedgerRow {
+    /// Behind the pace the deadline needs: the last 7 days completed less per day
+    /// than the rest requires.
+    pub fn behind_pace(&self) -> bool {
+        self.required_per_day
+            .is_some_and(|r| r > 0.0 && self.last_7_days_per_day < r)
+    }
+}
+
+/// The ledger of one unit's whole subtree.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ledger {
+    pub unit: String,
+    pub as_of: NaiveDate,
+    pub rows: Vec<LedgerRow>,
+}
+
+fn fact(unit: &str, metric: Metric, stage: Stage, on: Option<NaiveDate>, amount: f64) -> Fact {
+    Fact {
+        unit: unit.to_string(),
+        metric,
+        pile: None,
+        stage,
+        on,
+        amount,
+    }
+}
+
+/// Reduce records to facts. Deleted records contribute nothing.
+pub fn facts(records: &Records) -> Vec<Fact> {
+    let mut out = Vec::new();
+    for h in records.households.iter().filter(|h| !h.deleted) {
+        let Some(status) = h.renovation else { continue };
+        if status >= RenovationStatus::Started {
+            let on = h.started_on.or(h.completed_on).or(h.accepted_on);
+            out.push(fact(&h.unit, Metric::Renovation, Stage::Started, on, 1.0));
+        }
+        if status >= RenovationStatus::Completed {
+            let on = h.completed_on.or(h.accepted_on);
+            out.push(fact(&h.unit, Metric::Renovation, Stage::Completed, on, 1.0));
+        }
+    }
+    for w in records.works.iter().filter(|w| !w.deleted) {
+        let metrics: Vec<(Metric, f64)> = match w.kind {
+            WorksKind::Road => vec![(Metric::RoadKm, w.quantity)],
+            WorksKind::Water => vec![
+                (Metric::WaterSites, w.quantity),
+                (Metric::WaterPeople, f64::from(w.people.unwrap_or(0))),
+            ],
+            _ => continue,
+        };
+        for (metric, amount) in metrics {
+            if w.status >= WorksStatus::Started {
+                out.push(fact(
+                    &w.unit,
+                    metric,
+                    Stage::Started,
+                    w.started_on.or(w.completed_on),
+                    amount,
+                ));
+            }
+            if w.status >= WorksStatus::Completed {
+                out.push(fact(
+                    &w.unit,
+                    metric,
+                    Stage::Completed,
+                    w.completed_on,
+                    amount,
+                ));
+            }
+        }
+    }
+    for d in records.demolitions.iter().filter(|d| !d.deleted) {
+        for stage in [Stage::Started, Stage::Completed] {
+            out.push(fact(&d.unit, Metric::Demolition, stage, Some(d.date), 1.0));
+        }
+    }
+    for c in records.cleanups.iter().filter(|c| !c.deleted) {
+        for stage in [Stage::Started, Stage::Completed] {
+            let mut f = fact(
+                &c.unit,
+                Metric::CleanupTonnes,
+                stage,
+                Some(c.date),
+                c.tonnes,
+            );
+            f.pile = Some(c.kind);
+            out.push(f);
+        }
+    }
+    out
+}
+
+/// Sums of one metric over a subtree.
+#[derive(Clone, Copy, Debug, Default)]
+struct Sums {
+    started: f64,
+    completed: f64,
+    last7: f64,
+}
+
+/// Target, remaining pace need, and deadline of one unit for one metric.
+#[derive(Clone, Copy, Debug)]
+struct Goal {
+    quantity: f64,
+    required_per_day: f64,
+    deadline: Option<NaiveDate>,
+}
+
+fn round(x: f64, places: i32) -> f64 {
+    let p = 10f64.powi(places);
+    (x * p).round() / p
+}
+
+/// The key a ledger row is summed under: a metric, or the cleanup of one pile kind.
+type RowKey = (Metric, Option<PileKind>);
+
+fn row_keys() -> Vec<RowKey> {
+    let mut keys: Vec<RowKey> = Metric::ALL.iter().map(|m| (*m, None)).collect();
+    keys.extend(
+        PileKind::ALL
+            .iter()
+            .map(|p| (Metric::CleanupTonnes, Some(*p))),
+    );
+    keys
+}
+
+/// Compute the ledger of `root`'s subtree as of a day. `None` if the unit is unknown.
+pub fn ledger(
+    units: &[OrgUnit],
+    targets: &[Target],
+    facts: &[Fact],
+    root: &str,
+    as_of: NaiveDate,
+) -> Option<Ledger> {
+    units.iter().find(|u| u.code == root)?;
+    let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
+    for u in units {
+        if let Some(p) = &u.parent {
+            children.entry(p.as_str()).or_default().push(&u.code);
+        }
+    }
+    // The subtree, parents before children (bounded by the number of units, so a
+    // parent cycle in bad data cannot loop).
+    let mut order = vec![root];
+    let mut i = 0;
+    while i < order.len() && order.len() <= units.len() {
+        for kid in children.get(order[i]).into_iter().flatten() {
+            if !order.contains(kid) {
+                order.push(kid);
+            }
+        }
+        i += 1;
+    }
+    let week_start = as_of.checked_sub_days(Days::new(6)).unwrap_or(as_of);
+    let mut own: HashMap<(&str, RowKey), Sums> = HashMap::new();
+    let in_tree: HashMap<&str, ()> = order.iter().map(|u| (*u, ())).collect();
+    for f in facts
+        .iter()
+        .filter(|f| in_tree.contains_key(f.unit.as_str()))
+    {
+        if f.on.is_some_and(|d| d > as_of) {
+            continue;
+        }
+        let mut keys = vec![(f.metric, None)];
+        if f.pile.is_some() {
+            keys.push((f.metric, f.pile));
+        }
+        for k in keys {
+            let s = own
+                .entry((in_tree.get_key_value(f.unit.as_str())?.0, k))
+                .or_default();
+            match f.stage {
+                Stage::Started => s.started += f.amount,
+                Stage::Completed => {
+                    s.completed += f.amount;
+                    if f.on.is_some_and(|d| d >= week_start) {
+                        s.last7 += f.amount;
+                    }
+                }
+            }
+        }
+    }
+    let mut own_targets: BTreeMap<(&str, Metric), &Target> = BTreeMap::new();
+    for t in targets
+        .iter()
+        .filter(|t| !t.deleted && in_tree.contains_key(t.unit.as_str()))
+    {
+        own_targets.insert((t.unit.as_str(), t.metric), t);
+    }
+    let days_left = |deadline: NaiveDate| (deadline - as_of).num_days().max(1) as f64;
+
+    let mut rows = Vec::new();
+    for key in row_keys() {
+        // Children after parents in `order`: walk it backwards to roll up.
+        let mut total: HashMap<&str, Sums> = HashMap::new();
+        let mut goal: HashMap<&str, Goal> = HashMap::new();
+        for unit in order.iter().rev() {
+            let mut s = own.get(&(*unit, key)).copied().unwrap_or_default();
+            let mut g: Option<Goal> = None;
+            for kid in children.get(unit).into_iter().flatten() {
+                if let Some(k) = total.get(kid) {
+                    s.started += k.started;
+                    s.completed += k.completed;
+                    s.last7 += k.last7;
+                }
+                if let Some(kg) = goal.get(kid) {
+                    let acc = g.get_or_insert(Goal {
+                        quantity: 0.0,
+                        required_per_day: 0.0,
+                        deadline: None,
+                    });
+                    acc.quantity += kg.quantity;
+                    acc.required_per_day += kg.required_per_day;
+                }
+            }
+            if key.1.is_none() {
+                if let Some(t) = own_targets.get(&(*unit, key.0)) {
+                    let remaining = (t.quantity - s.completed).max(0.0);
+                    g = Some(Goal {
+                        quantity: t.quantity,
+                        required_per_day: remaining / days_left(t.deadline),
+                        deadline: Some(t.deadline),
+                    });
+                }
+            } else {
+                g = None;
+            }
+            total.insert(unit, s);
+            if let Some(g) = g {
+                goal.insert(unit, g);
+            }
+        }
+        let s = total.get(root).copied().unwrap_or_default();
+        let g = goal.get(root).copied();
+        let target = g.map(|g| g.quantity);
+        rows.push(LedgerRow {
+            metric: match key.1 {
+                None => key.0.code().to_string(),
+                Some(p) => format!("{}:{}", key.0.code(), p.code()),
+            },
+            target: target.map(|t| round(t, 3)),
+            started: round(s.started, 3),
+            completed: round(s.completed, 3),
+            percent: target
+                .filter(|t| *t > 0.0)
+                .map(|t| round(s.completed / t * 100.0, 2)),
+            remaining: target.map(|t| round(t - s.completed, 3)),
+            required_per_day: g.map(|g| round(g.required_per_day, 3)),
+            last_7_days_per_day: round(s.last7 / 7.0, 3),
+            deadline: g.and_then(|g| g.deadline),
+        });
+    }
+    Some(Ledger {
+        unit: root.to_string(),
+        as_of,
+        rows,
+    })
+}

@@ -1,0 +1,260 @@
+//! The glossary as types: org units, households, visits, demolitions, cleanup loads,
+//! works, targets, and the small enums they are made of.
+
+use crate::ids::RowId;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Declares a closed set of codes with their wire name and Chinese label.
+macro_rules! code_enum {
+    ($(#[$doc:meta])* $name:ident, $what:literal { $($variant:ident = $code:literal / $zh:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "kebab-case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The code used on the wire, in the CLI and in the database.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+            /// The Chinese label shown to users.
+            pub fn zh(self) -> &'static str {
+                match self { $($name::$variant => $zh),+ }
+            }
+            /// The codes as a comma-separated list, for error messages.
+            pub fn codes() -> String {
+                [$($code),+].join(", ")
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            /// Accepts the code or the Chinese label.
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                let t = s.trim();
+                $(if t.eq_ignore_ascii_case($code) || t == $zh { return Ok($name::$variant); })+
+                Err(format!("{} must be one of {}, got {:?}", $what, Self::codes(), s))
+            }
+        }
+    };
+}
+
+code_enum!(
+    /// The level of an org unit, from the banner (county) down to the hamlet.
+    Level, "level" {
+        Banner = "banner" / "旗",
+        Township = "township" / "苏木镇",
+        Village = "village" / "嘎查村",
+        Hamlet = "hamlet" / "自然村",
+    }
+);
+
+code_enum!(
+    /// Priority categories of a household.
+    Category, "category" {
+        FiveGuarantee = "five-guarantee" / "五保户",
+        Subsistence = "subsistence" / "低保户",
+        DisabledPoor = "disabled-poor" / "残疾人贫困户",
+    }
+);
+
+code_enum!(
+    /// Rating of a house: A sound … D dangerous; C and D need renovation.
+    Rating, "rating" {
+        A = "A" / "A级",
+        B = "B" / "B级",
+        C = "C" / "C级",
+        D = "D" / "D级",
+    }
+);
+
+code_enum!(
+    /// Renovation status; moves forward only, unless a leader corrects it.
+    RenovationStatus, "renovation status" {
+        Planned = "planned" / "计划",
+        Started = "started" / "已开工",
+        Completed = "completed" / "已竣工",
+        Accepted = "accepted" / "已验收",
+    }
+);
+
+code_enum!(
+    /// The kind of pile a cleanup load cleared.
+    PileKind, "pile kind" {
+        Firewood = "firewood" / "柴堆",
+        Hay = "hay" / "草堆",
+        Manure = "manure" / "粪堆",
+        Dirt = "dirt" / "土堆",
+        Garbage = "garbage" / "垃圾堆",
+    }
+);
+
+code_enum!(
+    /// Kinds of public works.
+    WorksKind, "works kind" {
+        Road = "road" / "街巷硬化",
+        Water = "water" / "安全饮水",
+        CultureRoom = "culture-room" / "文化室",
+        Clinic = "clinic" / "卫生室",
+        Shop = "shop" / "便民超市",
+    }
+);
+
+code_enum!(
+    /// Status of a works item; moves forward only, unless a leader corrects it.
+    WorksStatus, "works status" {
+        Planned = "planned" / "计划",
+        Started = "started" / "已开工",
+        Completed = "completed" / "已完工",
+    }
+);
+
+code_enum!(
+    /// The metrics of the progress ledger.
+    Metric, "metric" {
+        Renovation = "renovation" / "危房改造(户)",
+        RoadKm = "road-km" / "街巷硬化(公里)",
+        WaterSites = "water-sites" / "安全饮水(处)",
+        WaterPeople = "water-people" / "安全饮水(人)",
+        Demolition = "demolition" / "拆除(户)",
+        CleanupTonnes = "cleanup-tonnes" / "清理(吨)",
+    }
+);
+
+code_enum!(
+    /// The synced tables.
+    Table, "table" {
+        OrgUnit = "org_unit" / "组织单位",
+        Household = "household" / "农户",
+        Visit = "visit" / "走访",
+        Demolition = "demolition" / "拆除",
+        Cleanup = "cleanup" / "清理",
+        Works = "works" / "工程",
+        Target = "target" / "指标",
+    }
+);
+
+impl RenovationStatus {
+    /// The position in the forward-only order.
+    pub fn rank(self) -> u8 {
+        self as u8
+    }
+}
+
+impl WorksStatus {
+    pub fn rank(self) -> u8 {
+        self as u8
+    }
+}
+
+impl Level {
+    /// The level a child of this level has, if any.
+    pub fn child(self) -> Option<Level> {
+        match self {
+            Level::Banner => Some(Level::Township),
+            Level::Township => Some(Level::Village),
+            Level::Village => Some(Level::Hamlet),
+            Level::Hamlet => None,
+        }
+    }
+}
+
+/// An org unit: banner, township, village or hamlet, with its official code.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrgUnit {
+    pub code: String,
+    pub name: String,
+    pub level: Level,
+    pub parent: Option<String>,
+}
+
+/// A household and the state of its house.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Household {
+    pub id: RowId,
+    /// The village (or hamlet) the household belongs to.
+    pub unit: String,
+    pub head: String,
+    pub members: u32,
+    pub phone: Option<String>,
+    pub categories: Vec<Category>,
+    pub seepage: bool,
+    pub rating: Option<Rating>,
+    pub renovation: Option<RenovationStatus>,
+    pub planned_on: Option<NaiveDate>,
+    pub started_on: Option<NaiveDate>,
+    pub completed_on: Option<NaiveDate>,
+    pub accepted_on: Option<NaiveDate>,
+    /// The responsible cadre.
+    pub cadre: Option<String>,
+    pub deleted: bool,
+}
+
+/// A visit to (inspection of) one household.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Visit {
+    pub id: RowId,
+    pub unit: String,
+    pub household: RowId,
+    pub date: NaiveDate,
+    pub note: String,
+    pub deleted: bool,
+}
+
+/// An abandoned house demolished.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Demolition {
+    pub id: RowId,
+    pub unit: String,
+    pub household: Option<RowId>,
+    pub area_m2: Option<f64>,
+    pub date: NaiveDate,
+    pub deleted: bool,
+}
+
+/// A cleanup load: tonnes of one pile kind cleared on one day.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Cleanup {
+    pub id: RowId,
+    pub unit: String,
+    pub kind: PileKind,
+    pub tonnes: f64,
+    pub piles: u32,
+    pub date: NaiveDate,
+    pub deleted: bool,
+}
+
+/// A public works item: a road (km), a water site (with people served), a room.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Works {
+    pub id: RowId,
+    pub unit: String,
+    pub kind: WorksKind,
+    pub quantity: f64,
+    pub people: Option<u32>,
+    pub status: WorksStatus,
+    pub started_on: Option<NaiveDate>,
+    pub completed_on: Option<NaiveDate>,
+    pub deleted: bool,
+}
+
+/// A quota: how much of a metric a unit must reach by a deadline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Target {
+    pub id: RowId,
+    pub unit: String,
+    pub metric: Metric,
+    pub quantity: f64,
+    pub deadline: NaiveDate,
+    pub deleted: bool,
+}

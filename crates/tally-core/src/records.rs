@@ -1,0 +1,141 @@
+//! Typed records read from merged rows.
+
+use crate::change::Row;
+use crate::model::*;
+
+impl OrgUnit {
+    pub fn from_row(row: &Row) -> Option<OrgUnit> {
+        Some(OrgUnit {
+            code: row.str("code").unwrap_or(&row.unit).to_string(),
+            name: row.str("name")?.to_string(),
+            level: row.parsed("level")?,
+            parent: row.str("parent").map(str::to_string),
+        })
+    }
+}
+
+impl Household {
+    pub fn from_row(row: &Row) -> Option<Household> {
+        Some(Household {
+            id: row.id,
+            unit: row.unit.clone(),
+            head: row.str("head")?.to_string(),
+            members: row.u32("members").unwrap_or(1),
+            phone: row.str("phone").map(str::to_string),
+            categories: row
+                .value("categories")
+                .and_then(|v| v.as_array())
+                .map(|a| a.iter().filter_map(|c| c.as_str()?.parse().ok()).collect())
+                .unwrap_or_default(),
+            seepage: row.bool("seepage"),
+            rating: row.parsed("rating"),
+            renovation: row.parsed("renovation"),
+            planned_on: row.date("planned_on"),
+            started_on: row.date("started_on"),
+            completed_on: row.date("completed_on"),
+            accepted_on: row.date("accepted_on"),
+            cadre: row.str("cadre").map(str::to_string),
+            deleted: row.deleted(),
+        })
+    }
+}
+
+impl Visit {
+    pub fn from_row(row: &Row) -> Option<Visit> {
+        Some(Visit {
+            id: row.id,
+            unit: row.unit.clone(),
+            household: row.row_id("household")?,
+            date: row.date("date")?,
+            note: row.str("note").unwrap_or_default().to_string(),
+            deleted: row.deleted(),
+        })
+    }
+}
+
+impl Demolition {
+    pub fn from_row(row: &Row) -> Option<Demolition> {
+        Some(Demolition {
+            id: row.id,
+            unit: row.unit.clone(),
+            household: row.row_id("household"),
+            area_m2: row.f64("area_m2"),
+            date: row.date("date")?,
+            deleted: row.deleted(),
+        })
+    }
+}
+
+impl Cleanup {
+    pub fn from_row(row: &Row) -> Option<Cleanup> {
+        Some(Cleanup {
+            id: row.id,
+            unit: row.unit.clone(),
+            kind: row.parsed("kind")?,
+            tonnes: row.f64("tonnes")?,
+            piles: row.u32("piles").unwrap_or(1),
+            date: row.date("date")?,
+            deleted: row.deleted(),
+        })
+    }
+}
+
+impl Works {
+    pub fn from_row(row: &Row) -> Option<Works> {
+        Some(Works {
+            id: row.id,
+            unit: row.unit.clone(),
+            kind: row.parsed("kind")?,
+            quantity: row.f64("quantity")?,
+            people: row.u32("people"),
+            status: row.parsed("status")?,
+            started_on: row.date("started_on"),
+            completed_on: row.date("completed_on"),
+            deleted: row.deleted(),
+        })
+    }
+}
+
+impl Target {
+    pub fn from_row(row: &Row) -> Option<Target> {
+        Some(Target {
+            id: row.id,
+            unit: row.unit.clone(),
+            metric: row.parsed("metric")?,
+            quantity: row.f64("quantity")?,
+            deadline: row.date("deadline")?,
+            deleted: row.deleted(),
+        })
+    }
+}
+
+/// Every record the ledger is computed from.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Records {
+    pub units: Vec<OrgUnit>,
+    pub households: Vec<Household>,
+    pub demolitions: Vec<Demolition>,
+    pub cleanups: Vec<Cleanup>,
+    pub works: Vec<Works>,
+    pub targets: Vec<Target>,
+}
+
+impl Records {
+    /// Sort merged rows into typed records; rows that do not read as their type (a
+    /// tombstone created before its row arrived) are left out.
+    pub fn from_rows<'a>(rows: impl IntoIterator<Item = &'a Row>) -> Records {
+        let mut r = Records::default();
+        for row in rows {
+            match row.table {
+                Table::OrgUnit => r.units.extend(OrgUnit::from_row(row)),
+                Table::Household => r.households.extend(Household::from_row(row)),
+                Table::Demolition => r.demolitions.extend(Demolition::from_row(row)),
+                Table::Cleanup => r.cleanups.extend(Cleanup::from_row(row)),
+                Table::Works => r.works.extend(Works::from_row(row)),
+                Table::Target => r.targets.extend(Target::from_row(row)),
+                Table::Visit => {}
+            }
+        }
+        r
+    }
+}

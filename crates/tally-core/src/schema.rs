@@ -1,0 +1,545 @@
+//! What each synced table may contain: its fields, their types and ranges, which fields
+//! move forward only, and the validation of a change against them.
+
+use crate::change::{Change, Row};
+use crate::error::{Invalid, ValidationError};
+use crate::model::*;
+use chrono::{Days, NaiveDate};
+use serde_json::Value;
+
+/// The type and range of one field.
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    /// Text with a length range in characters.
+    Text {
+        min: usize,
+        max: usize,
+    },
+    /// Optional text (null allowed).
+    OptText {
+        max: usize,
+    },
+    /// Phone number: 7–15 digits, optional.
+    Phone,
+    /// An integer in a range.
+    Int {
+        min: u64,
+        max: u64,
+    },
+    /// Optional integer.
+    OptInt {
+        min: u64,
+        max: u64,
+    },
+    /// A number in a half-open range `(min, max]` (`min` exclusive).
+    Num {
+        min: f64,
+        max: f64,
+    },
+    /// Optional number in `(min, max]`.
+    OptNum {
+        min: f64,
+        max: f64,
+    },
+    Bool,
+    /// An event date: not after today + 1 day.
+    Date,
+    /// An optional event date.
+    OptDate,
+    /// A planning date (deadline): up to 10 years ahead.
+    PlanDate,
+    /// A code of the enum named by the table and field.
+    Code,
+    /// An optional code.
+    OptCode,
+    /// A list of household categories.
+    Categories,
+    /// The id of another row.
+    Ref,
+    OptRef,
+}
+
+/// One field of a table.
+#[derive(Clone, Copy, Debug)]
+pub struct Field {
+    pub name: &'static str,
+    pub kind: Kind,
+    /// Must be present when the row is created.
+    pub required: bool,
+}
+
+const fn f(name: &'static str, kind: Kind, required: bool) -> Field {
+    Field {
+        name,
+        kind,
+        required,
+    }
+}
+
+const DELETED: Field = f("deleted", Kind::Bool, false);
+
+const ORG_UNIT_FIELDS: &[Field] = &[
+    f("code", Kind::Text { min: 1, max: 32 }, true),
+    f("name", Kind::Text { min: 1, max: 60 }, true),
+    f("level", Kind::Code, true),
+    f("parent", Kind::OptText { max: 32 }, false),
+    DELETED,
+];
+const HOUSEHOLD_FIELDS: &[Field] = &[
+    f("head", Kind::Text { min: 1, max: 40 }, true),
+    f("members", Kind::Int { min: 1, max: 50 }, false),
+    f("phone", Kind::Phone, false),
+    f("categories", Kind::Categories, false),
+    f("seepage", Kind::Bool, false),
+    f("rating", Kind::OptCode, false),
+    f("renovation", Kind::OptCode, false),
+    f("planned_on", Kind::OptDate, false),
+    f("started_on", Kind::OptDate, false),
+    f("completed_on", Kind::OptDate, false),
+    f("accepted_on", Kind::OptDate, false),
+    f("cadre", Kind::OptText { max: 40 }, false),
+    DELETED,
+];
+const VISIT_FIELDS: &[Field] = &[
+    f("household", Kind::Ref, true),
+    f("date", Kind::Date, true),
+    f("note", Kind::OptText { max: 2000 }, false),
+    DELETED,
+];
+const DEMOLITION_FIELDS: &[Field] = &[
+    f("household", Kind::OptRef, false),
+    f(
+        "area_m2",
+        Kind::OptNum {
+            min: 0.0,
+            max: 10_000.0,
+        },
+        false,
+    ),
+    f("date", Kind::Date, true),
+    DELETED,
+];
+const CLEANUP_FIELDS: &[Field] = &[
+    f("kind", Kind::Code, true),
+    f(
+        "tonnes",
+        Kind::Num {
+            min: 0.0,
+            max: 200.0,
+        },
+        true,
+    ),
+    f(
+        "piles",
+        Kind::Int {
+            min: 1,
+            max: 10_000,
+        },
+        false,
+    ),
+    f("date", Kind::Date, true),
+    DELETED,
+];
+const WORKS_FIELDS: &[Field] = &[
+    f("kind", Kind::Code, true),
+    f(
+        "quantity",
+        Kind::Num {
+            min: 0.0,
+            max: 10_000.0,
+        },
+        true,
+    ),
+    f(
+        "people",
+        Kind::OptInt {
+            min: 0,
+            max: 1_000_000,
+        },
+        false,
+    ),
+    f("status", Kind::Code, true),
+    f("started_on", Kind::OptDate, false),
+    f("completed_on", Kind::OptDate, false),
+    DELETED,
+];
+const TARGET_FIELDS: &[Field] = &[
+    f("metric", Kind::Code, true),
+    f(
+        "quantity",
+        Kind::Num {
+            min: 0.0,
+            max: 100_000_000.0,
+        },
+        true,
+    ),
+    f("deadline", Kind::PlanDate, true),
+    DELETED,
+];
+
+/// The fields of a table.
+pub fn fields(table: Table) -> &'static [Field] {
+    match table {
+        Table::OrgUnit => ORG_UNIT_FIELDS,
+        Table::Household => HOUSEHOLD_FIELDS,
+        Table::Visit => VISIT_FIELDS,
+        Table::Demolition => DEMOLITION_FIELDS,
+        Table::Cleanup => CLEANUP_FIELDS,
+        Table::Works => WORKS_FIELDS,
+        Table::Target => TARGET_FIELDS,
+    }
+}
+
+/// The field spec, if the table has that field.
+pub fn field(table: Table, name: &str) -> Option<&'static Field> {
+    fields(table).iter().find(|f| f.name == name)
+}
+
+/// The Chinese label of a field name.
+pub fn field_zh(name: &str) -> &'static str {
+    match name {
+        "code" => "编码",
+        "name" => "名称",
+        "level" => "级别",
+        "parent" => "上级",
+        "head" => "户主",
+        "members" => "人口",
+        "phone" => "电话",
+        "categories" => "户类别",
+        "seepage" => "黄河渗漏区",
+        "rating" => "危房等级",
+        "renovation" => "改造状态",
+        "planned_on" => "计划日期",
+        "started_on" => "开工日期",
+        "completed_on" => "竣工日期",
+        "accepted_on" => "验收日期",
+        "cadre" => "包户干部",
+        "household" => "农户",
+        "date" => "日期",
+        "note" => "备注",
+        "area_m2" => "面积(平方米)",
+        "kind" => "类别",
+        "tonnes" => "吨数",
+        "piles" => "堆数",
+        "quantity" => "数量",
+        "people" => "受益人数",
+        "status" => "状态",
+        "metric" => "指标项",
+        "deadline" => "截止日期",
+        "deleted" => "已删除",
+        _ => "字段",
+    }
+}
+
+/// Parse-check a code field: which enum it belongs to.
+fn check_code(table: Table, field: &str, s: &str) -> Result<(), String> {
+    let r: Result<(), String> = match (table, field) {
+        (Table::OrgUnit, "level") => s.parse::<Level>().map(drop),
+        (Table::Household, "rating") => s.parse::<Rating>().map(drop),
+        (Table::Household, "renovation") => s.parse::<RenovationStatus>().map(drop),
+        (Table::Cleanup, "kind") => s.parse::<PileKind>().map(drop),
+        (Table::Works, "kind") => s.parse::<WorksKind>().map(drop),
+        (Table::Works, "status") => s.parse::<WorksStatus>().map(drop),
+        (Table::Target, "metric") => s.parse::<Metric>().map(drop),
+        _ => Err(format!("no codes for {field}")),
+    };
+    r.map_err(|_| match (table, field) {
+        (Table::OrgUnit, _) => Level::codes(),
+        (Table::Household, "rating") => Rating::codes(),
+        (Table::Household, _) => RenovationStatus::codes(),
+        (Table::Cleanup, _) => PileKind::codes(),
+        (Table::Works, "kind") => WorksKind::codes(),
+        (Table::Works, _) => WorksStatus::codes(),
+        _ => Metric::codes(),
+    })
+}
+
+/// Fields whose value only moves forward; `rank` orders their values (null lowest).
+pub fn is_forward_only(table: Table, field: &str) -> bool {
+    matches!(
+        (table, field),
+        (Table::Household, "renovation") | (Table::Works, "status")
+    )
+}
+
+/// The forward order of a forward-only field's value; 0 for every other field.
+pub fn rank(table: Table, field: &str, value: &Value) -> u8 {
+    if !is_forward_only(table, field) {
+        return 0;
+    }
+    let s = value.as_str().unwrap_or("");
+    match table {
+        Table::Household => s.parse::<RenovationStatus>().map_or(0, |r| r.rank() + 1),
+        _ => s.parse::<WorksStatus>().map_or(0, |r| r.rank() + 1),
+    }
+}
+
+/// What validation needs to know about the world, given by the caller.
+pub trait Context {
+    /// The local calendar date "today" (from the corrected clock).
+    fn today(&self) -> NaiveDate;
+    /// The level of a known org unit.
+    fn unit_level(&self, code: &str) -> Option<Level>;
+}
+
+fn bad(field: &str, value: &Value, why: Invalid) -> ValidationError {
+    let shown = match value {
+        Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    };
+    ValidationError::Value {
+        field: field.to_string(),
+        value: shown,
+        why,
+    }
+}
+
+fn earliest() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid date")
+}
+
+fn check_len(name: &str, v: &Value, min: usize, max: usize) -> Result<(), ValidationError> {
+    let s = v
+        .as_str()
+        .ok_or_else(|| bad(name, v, Invalid::Type { expected: "text" }))?;
+    if s.trim().chars().count() < min || s.chars().count() > max {
+        return Err(bad(name, v, Invalid::Length { min, max }));
+    }
+    Ok(())
+}
+
+/// Check one value against its field spec.
+pub fn check_value(
+    table: Table,
+    spec: &Field,
+    v: &Value,
+    today: NaiveDate,
+) -> Result<(), ValidationError> {
+    use Kind::*;
+    let name = spec.name;
+    let ty = |expected| bad(name, v, Invalid::Type { expected });
+    let date_in = |latest: NaiveDate| -> Result<(), ValidationError> {
+        let s = v.as_str().ok_or_else(|| ty("a date YYYY-MM-DD"))?;
+        let d: NaiveDate = s.parse().map_err(|_| ty("a date YYYY-MM-DD"))?;
+        if d > latest {
+            return Err(bad(
+                name,
+                v,
+                Invalid::Future {
+                    latest: latest.to_string(),
+                },
+            ));
+        }
+        if d < earliest() {
+            return Err(bad(name, v, Invalid::Past));
+        }
+        Ok(())
+    };
+    let event_latest = today.checked_add_days(Days::new(1)).unwrap_or(today);
+    match spec.kind {
+        OptText { .. } | OptInt { .. } | OptNum { .. } | OptDate | OptCode | OptRef | Phone
+            if v.is_null() =>
+        {
+            Ok(())
+        }
+        Text { min, max } => check_len(name, v, min, max),
+        OptText { max } => check_len(name, v, 0, max),
+        Phone => {
+            let s = v.as_str().ok_or_else(|| ty("text"))?;
+            let digits = s
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '-' | '+'))
+                .collect::<String>();
+            if !(7..=15).contains(&digits.len()) || !digits.chars().all(|c| c.is_ascii_digit()) {
+                return Err(bad(
+                    name,
+                    v,
+                    Invalid::Range {
+                        rule: "7 to 15 digits".into(),
+                    },
+                ));
+            }
+            Ok(())
+        }
+        Int { min, max } | OptInt { min, max } => {
+            let n = v.as_u64().ok_or_else(|| {
+                if v.as_i64().is_some() || v.as_f64().is_some() {
+                    bad(
+                        name,
+                        v,
+                        Invalid::Range {
+                            rule: format!("a whole number from {min} to {max}"),
+                        },
+                    )
+                } else {
+                    ty("a whole number")
+                }
+            })?;
+            if n < min || n > max {
+                return Err(bad(
+                    name,
+                    v,
+                    Invalid::Range {
+                        rule: format!("a whole number from {min} to {max}"),
+                    },
+                ));
+            }
+            Ok(())
+        }
+        Num { min, max } | OptNum { min, max } => {
+            let x = v.as_f64().ok_or_else(|| ty("a number"))?;
+            if !x.is_finite() || x <= min || x > max {
+                return Err(bad(
+                    name,
+                    v,
+                    Invalid::Range {
+                        rule: format!("more than {min} and at most {max}"),
+                    },
+                ));
+            }
+            Ok(())
+        }
+        Bool => v.as_bool().map(drop).ok_or_else(|| ty("true or false")),
+        Date | OptDate => date_in(event_latest),
+        PlanDate => date_in(today.checked_add_days(Days::new(3653)).unwrap_or(today)),
+        Code | OptCode => {
+            let s = v.as_str().ok_or_else(|| ty("text"))?;
+            check_code(table, name, s).map_err(|allowed| bad(name, v, Invalid::Code { allowed }))
+        }
+        Categories => {
+            let items = v.as_array().ok_or_else(|| ty("a list of categories"))?;
+            for item in items {
+                let s = item.as_str().ok_or_else(|| ty("a list of categories"))?;
+                s.parse::<Category>().map_err(|_| {
+                    bad(
+                        name,
+                        item,
+                        Invalid::Code {
+                            allowed: Category::codes(),
+                        },
+                    )
+                })?;
+            }
+            Ok(())
+        }
+        Ref | OptRef => {
+            let s = v.as_str().ok_or_else(|| ty("a row id"))?;
+            uuid::Uuid::parse_str(s)
+                .map(drop)
+                .map_err(|_| ty("a row id"))
+        }
+    }
+}
+
+/// Validate a change: known fields, types and ranges, a known unit of the right level,
+/// required fields on creation, and no status moving backwards from a value the editor
+/// saw unless it is a correction. `existing` is the row as the validator has it.
+pub fn validate_change(
+    change: &Change,
+    existing: Option<&Row>,
+    ctx: &dyn Context,
+) -> Result<(), ValidationError> {
+    let table = change.table;
+    if change.fields.is_empty() {
+        return Err(ValidationError::Empty);
+    }
+    for (name, edit) in &change.fields {
+        let spec = field(table, name).ok_or_else(|| ValidationError::UnknownField {
+            table: table.code(),
+            field: name.clone(),
+        })?;
+        check_value(table, spec, &edit.value, ctx.today())?;
+    }
+    if let Some(row) = existing {
+        if row.unit != change.unit {
+            return Err(ValidationError::UnitMismatch {
+                existing: row.unit.clone(),
+                got: change.unit.clone(),
+            });
+        }
+    } else if !change
+        .fields
+        .get("deleted")
+        .is_some_and(|e| e.value == Value::Bool(true))
+    {
+        for spec in fields(table).iter().filter(|f| f.required) {
+            if change
+                .fields
+                .get(spec.name)
+                .is_none_or(|e| e.value.is_null())
+            {
+                return Err(ValidationError::Missing {
+                    field: spec.name.to_string(),
+                });
+            }
+        }
+    }
+    check_unit(change, existing, ctx)?;
+    if let Some(row) = existing {
+        for (name, edit) in change
+            .fields
+            .iter()
+            .filter(|(n, _)| is_forward_only(table, n))
+        {
+            let Some(state) = row.fields.get(name.as_str()) else {
+                continue;
+            };
+            let saw_current = edit.base == Some(state.at);
+            if saw_current
+                && !change.correction
+                && rank(table, name, &edit.value) < rank(table, name, &state.value)
+            {
+                return Err(ValidationError::Backwards {
+                    field: name.clone(),
+                    from: state.value.as_str().unwrap_or("").to_string(),
+                    to: edit.value.as_str().unwrap_or("none").to_string(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_unit(
+    change: &Change,
+    existing: Option<&Row>,
+    ctx: &dyn Context,
+) -> Result<(), ValidationError> {
+    if change.table == Table::OrgUnit {
+        if let Some(code) = change.fields.get("code").and_then(|e| e.value.as_str()) {
+            if code != change.unit {
+                return Err(ValidationError::UnitMismatch {
+                    existing: change.unit.clone(),
+                    got: code.to_string(),
+                });
+            }
+        }
+        let parent = change.fields.get("parent").and_then(|e| e.value.as_str());
+        if let Some(p) = parent {
+            if ctx.unit_level(p).is_none() {
+                return Err(ValidationError::UnknownUnit(p.to_string()));
+            }
+        }
+        if existing.is_none() && parent.is_none() {
+            let level = change.fields.get("level").and_then(|e| e.value.as_str());
+            if level.and_then(|l| l.parse::<Level>().ok()) != Some(Level::Banner) {
+                return Err(ValidationError::Missing {
+                    field: "parent".into(),
+                });
+            }
+        }
+        return Ok(());
+    }
+    let level = ctx
+        .unit_level(&change.unit)
+        .ok_or_else(|| ValidationError::UnknownUnit(change.unit.clone()))?;
+    let needs_village = !matches!(change.table, Table::Target);
+    if needs_village && !matches!(level, Level::Village | Level::Hamlet) {
+        return Err(ValidationError::WrongLevel {
+            table: change.table.code(),
+            unit: change.unit.clone(),
+            level: level.code(),
+        });
+    }
+    Ok(())
+}
