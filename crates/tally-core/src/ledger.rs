@@ -309,3 +309,6 @@ pub fn ledger(
         rows,
     })
 }
+
+#[cfg(test)]
+mod tests;

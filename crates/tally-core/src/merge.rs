@@ -94,10 +94,13 @@ fn merge_field(
     if state.at == incoming.at || state.losers.iter().any(|l| l.at == incoming.at) {
         return false; // already applied
     }
+    let seen_before = state.seen.len();
     note_seen(state, edit);
     let k_in = key(table, name, &incoming.value, incoming.epoch, incoming.at);
     let k_cur = key(table, name, &state.value, state.epoch, state.at);
-    if k_in > k_cur {
+    let won = k_in > k_cur;
+    let at = incoming.at;
+    if won {
         let old = Loser {
             value: std::mem::replace(&mut state.value, incoming.value),
             at: std::mem::replace(&mut state.at, incoming.at),
@@ -111,8 +114,10 @@ fn merge_field(
     }
     let seen = &state.seen;
     state.losers.retain(|l| !seen.contains(&l.at));
-    state.losers.sort_by(|a, b| a.at.cmp(&b.at));
-    true
+    state.losers.sort_by_key(|l| l.at);
+    // A version that lost and was already seen (a pruned loser arriving again, as a
+    // retried pull does) leaves the field as it was.
+    won || state.seen.len() != seen_before || !state.seen.contains(&at)
 }
 
 impl Row {
@@ -143,5 +148,268 @@ impl Row {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hlc::Hlc;
+    use crate::ids::DeviceId;
+    use serde_json::json;
+
+    const ROW: RowId = RowId(uuid::Uuid::from_u128(7));
+
+    fn v(ms: u64, device: u128) -> Version {
+        Version {
+            hlc: Hlc::new(ms, 0),
+            device: DeviceId(uuid::Uuid::from_u128(device)),
+        }
+    }
+
+    fn set(value: Value) -> FieldEdit {
+        FieldEdit::new(value)
+    }
+
+    trait EditExt {
+        fn on(self, base: Version) -> Self;
+        fn saw(self, v: Version) -> Self;
+        fn epoch(self, epoch: u32) -> Self;
+    }
+
+    impl EditExt for FieldEdit {
+        fn on(mut self, base: Version) -> Self {
+            self.base = Some(base);
+            self
+        }
+        fn saw(mut self, v: Version) -> Self {
+            self.saw.push(v);
+            self
+        }
+        fn epoch(mut self, epoch: u32) -> Self {
+            self.epoch = epoch;
+            self
+        }
+    }
+
+    /// A household change made at `at`, by author `a<device>`.
+    fn change(at: Version, fields: Vec<(&str, FieldEdit)>) -> Change {
+        let correction = fields.iter().any(|(_, e)| e.epoch > 0);
+        Change {
+            id: ChangeId(uuid::Uuid::from_u128(
+                u128::from(at.hlc.ms) << 8 | at.device.0.as_u128(),
+            )),
+            table: Table::Household,
+            row: ROW,
+            unit: "150101".into(),
+            fields: fields
+                .into_iter()
+                .map(|(k, e)| (k.to_string(), e))
+                .collect(),
+            hlc: at.hlc,
+            device: at.device,
+            author: format!("a{}", at.device.0.as_u128()),
+            correction,
+        }
+    }
+
+    fn apply<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Row {
+        let mut row: Option<Row> = None;
+        for c in changes {
+            row = Some(merge(row.as_ref(), c).row);
+        }
+        row.expect("at least one change")
+    }
+
+    /// Applies `changes` in order and in reverse; in both, `field` must end as `winner`
+    /// and the open conflicts must be exactly `conflicts` as (winner, loser) values.
+    fn check(
+        what: &str,
+        changes: &[Change],
+        field: &str,
+        winner: Value,
+        conflicts: &[(Value, Value)],
+    ) {
+        for row in [apply(changes), apply(changes.iter().rev())] {
+            assert_eq!(row.fields[field].value, winner, "{what}");
+            let got: Vec<(Value, Value)> = row
+                .conflicts()
+                .into_iter()
+                .map(|c| {
+                    assert_eq!(c.field, field, "{what}");
+                    assert_eq!((c.row, c.unit.as_str()), (ROW, "150101"), "{what}");
+                    (c.winner_value, c.loser.value)
+                })
+                .collect();
+            assert_eq!(got, conflicts, "{what}");
+        }
+    }
+
+    #[test]
+    fn field_merges() {
+        let (a, b, c, d) = (v(10, 1), v(20, 2), v(30, 3), v(40, 1));
+        let head = |at, e: FieldEdit| change(at, vec![("head", e)]);
+        let reno = |at, e: FieldEdit| change(at, vec![("renovation", e)]);
+        let cases: Vec<(&str, Vec<Change>, &str, Value, Vec<(Value, Value)>)> = vec![
+            (
+                "sequential edits: the last writer wins, nothing to review",
+                vec![
+                    head(a, set(json!("张三"))),
+                    head(b, set(json!("张山")).on(a)),
+                    head(c, set(json!("章三")).on(b)),
+                ],
+                "head",
+                json!("章三"),
+                vec![],
+            ),
+            (
+                "concurrent edits of one field: one conflict holding both values",
+                vec![
+                    head(a, set(json!("张三"))),
+                    head(b, set(json!("张山")).on(a)),
+                    head(c, set(json!("章三")).on(a)),
+                ],
+                "head",
+                json!("章三"),
+                vec![(json!("章三"), json!("张山"))],
+            ),
+            (
+                "concurrent creations of one field conflict too",
+                vec![head(a, set(json!("张三"))), head(b, set(json!("李四")))],
+                "head",
+                json!("李四"),
+                vec![(json!("李四"), json!("张三"))],
+            ),
+            (
+                "concurrent edits to the same value do not conflict",
+                vec![
+                    head(a, set(json!("张三"))),
+                    head(b, set(json!("张山")).on(a)),
+                    head(c, set(json!("张山")).on(a)),
+                ],
+                "head",
+                json!("张山"),
+                vec![],
+            ),
+            (
+                "an equal hlc is ordered by device",
+                vec![
+                    head(v(10, 2), set(json!("二"))),
+                    head(v(10, 1), set(json!("一"))),
+                ],
+                "head",
+                json!("二"),
+                vec![(json!("二"), json!("一"))],
+            ),
+            (
+                "saw settles a conflict",
+                vec![
+                    head(a, set(json!("张三"))),
+                    head(b, set(json!("张山")).on(a)),
+                    head(c, set(json!("章三")).on(a)),
+                    head(d, set(json!("张山")).on(c).saw(b)),
+                ],
+                "head",
+                json!("张山"),
+                vec![],
+            ),
+            (
+                "forward only: the furthest status wins over a later hlc, no conflict",
+                vec![
+                    reno(a, set(json!("planned"))),
+                    reno(b, set(json!("completed")).on(a)),
+                    reno(c, set(json!("started")).on(a)),
+                    reno(d, set(json!("planned")).on(a)),
+                ],
+                "renovation",
+                json!("completed"),
+                vec![],
+            ),
+            (
+                "a correction wins; a forward edit it did not see becomes a conflict",
+                vec![
+                    reno(a, set(json!("completed"))),
+                    reno(b, set(json!("accepted")).on(a)),
+                    reno(c, set(json!("started")).on(a).epoch(1)),
+                ],
+                "renovation",
+                json!("started"),
+                vec![(json!("started"), json!("accepted"))],
+            ),
+            (
+                "a correction that saw the forward edit settles it",
+                vec![
+                    reno(a, set(json!("completed"))),
+                    reno(b, set(json!("accepted")).on(a)),
+                    reno(c, set(json!("started")).on(b).epoch(1)),
+                ],
+                "renovation",
+                json!("started"),
+                vec![],
+            ),
+            (
+                "after a correction, edits in its epoch move forward again",
+                vec![
+                    reno(a, set(json!("completed"))),
+                    reno(b, set(json!("started")).on(a).epoch(1)),
+                    reno(c, set(json!("completed")).on(b).epoch(1)),
+                ],
+                "renovation",
+                json!("completed"),
+                vec![],
+            ),
+        ];
+        for (what, changes, field, winner, conflicts) in cases {
+            check(what, &changes, field, winner, &conflicts);
+        }
+    }
+
+    #[test]
+    fn the_loser_in_a_conflict_keeps_its_author_and_change() {
+        let a = change(v(10, 1), vec![("head", set(json!("张三")))]);
+        let b = change(v(20, 2), vec![("head", set(json!("李四")))]);
+        let conflicts = apply([&a, &b]).conflicts();
+        assert_eq!(conflicts.len(), 1);
+        let c = &conflicts[0];
+        assert_eq!(
+            (c.winner_at, c.winner_author.as_str(), c.winner_change),
+            (b.version(), "a2", b.id)
+        );
+        assert_eq!(
+            (c.loser.at, c.loser.author.as_str(), c.loser.change),
+            (a.version(), "a1", a.id)
+        );
+    }
+
+    #[test]
+    fn fields_of_one_change_merge_independently() {
+        let a = change(
+            v(10, 1),
+            vec![("head", set(json!("张三"))), ("members", set(json!(3)))],
+        );
+        let b = change(v(20, 2), vec![("members", set(json!(4)).on(a.version()))]);
+        let c = change(v(5, 3), vec![("rating", set(json!("C")))]);
+        let row = apply([&a, &b, &c]);
+        assert_eq!(row.str("head"), Some("张三"));
+        assert_eq!(row.u32("members"), Some(4));
+        assert_eq!(row.str("rating"), Some("C"));
+        assert_eq!(row.updated(), Some(b.version()));
+        assert!(row.conflicts().is_empty());
+    }
+
+    #[test]
+    fn duplicates_are_no_ops() {
+        let a = change(v(10, 1), vec![("head", set(json!("张三")))]);
+        let b = change(v(20, 2), vec![("head", set(json!("张山")).on(a.version()))]);
+        let c = change(v(30, 3), vec![("head", set(json!("章三")).on(a.version()))]);
+        let row = apply([&a, &b, &c]);
+        for dup in [&a, &b, &c] {
+            let again = merge(Some(&row), dup);
+            assert_eq!(again.row, row, "{:?}", dup.version());
+            assert!(!again.changed, "{:?} changed the row again", dup.version());
+        }
+        let first = merge(None, &a);
+        assert!(first.changed);
+        assert!(merge(Some(&first.row), &b).changed);
     }
 }

@@ -543,3 +543,6 @@ fn check_unit(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

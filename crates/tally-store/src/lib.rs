@@ -1,1 +1,189 @@
-//! x
+//! The device database: every edit writes its row and its change (the outbox and the
+//! audit trail) in one SQLite transaction; rows from elsewhere are merged with the same
+//! core function the server uses; typed projections serve search and the ledger.
+
+mod edit;
+pub mod migrate;
+mod project;
+mod query;
+mod sync;
+mod time;
+
+pub use edit::{Edit, NewHousehold};
+pub use query::{HistoryEntry, HouseholdFilter, HouseholdSummary};
+pub use sync::{ApplyStats, OutboxEntry, OutboxState, SyncMeta};
+pub use time::{FakeTime, SystemTime, TimeSource};
+
+use rusqlite::{Connection, OptionalExtension};
+use std::path::{Path, PathBuf};
+use tally_core::{DeviceId, HlcClock, ValidationError};
+use thiserror::Error;
+
+/// What went wrong in the store, named for what the caller can do about it.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    Invalid(#[from] ValidationError),
+    #[error("{what} {id} not found")]
+    NotFound { what: &'static str, id: String },
+    #[error("this device is not set up yet: run `tally init --device-name NAME` first")]
+    NotInitialized,
+    #[error("this device is already set up as {0:?}")]
+    AlreadyInitialized(String),
+    #[error("nothing to change: the values are already stored")]
+    NoChange,
+    #[error("the database was written by a newer Tally (schema {found}, this build knows {supported}); please update Tally")]
+    TooNew { found: usize, supported: usize },
+    #[error("migration {name} failed: {source}")]
+    Migration { name: &'static str, source: rusqlite::Error },
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cannot create the data folder {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Who this device is, once initialised.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct DeviceInfo {
+    pub id: DeviceId,
+    pub name: String,
+    /// The user edits are attributed to (the device name until someone logs in).
+    pub author: String,
+}
+
+/// An open device database.
+pub struct Store {
+    conn: Connection,
+    time: Box<dyn TimeSource + Send>,
+    clock: HlcClock,
+    device: Option<DeviceInfo>,
+    path: Option<PathBuf>,
+}
+
+impl Store {
+    /// Open (creating if needed) the database at `path` and bring its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        Self::open_with(path, Box::new(SystemTime))
+    }
+
+    /// Open with an injected time source (tests, simulations).
+    pub fn open_with(path: &Path, time: Box<dyn TimeSource + Send>) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
+        }
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Self::setup(conn, Some(path.to_path_buf()), time)
+    }
+
+    /// A database in memory (tests).
+    pub fn open_in_memory(time: Box<dyn TimeSource + Send>) -> Result<Store> {
+        Self::setup(Connection::open_in_memory()?, None, time)
+    }
+
+    fn setup(mut conn: Connection, path: Option<PathBuf>, time: Box<dyn TimeSource + Send>) -> Result<Store> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        let stamp = time::utc_stamp(time.now_ms());
+        if let Some(bak) = migrate::migrate(&mut conn, path.as_deref(), &stamp)? {
+            tracing::info!(backup = %bak.display(), "database backed up before migrating");
+        }
+        let mut store = Store { conn, time, clock: HlcClock::default(), device: None, path };
+        store.load_identity()?;
+        Ok(store)
+    }
+
+    /// The database file, if any.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    fn load_identity(&mut self) -> Result<()> {
+        let id = self.meta("device_id")?;
+        self.device = match id {
+            None => None,
+            Some(id) => Some(DeviceInfo {
+                id: id.parse().map_err(|_| StoreError::Corrupt(format!("device id {id:?}")))?,
+                name: self.meta("device_name")?.unwrap_or_default(),
+                author: self.meta("author")?.unwrap_or_default(),
+            }),
+        };
+        if let Some(hlc) = self.meta("hlc")? {
+            self.clock.last = hlc.parse().map_err(StoreError::Corrupt)?;
+        }
+        Ok(())
+    }
+
+    /// Set this device up: a fresh device id and a name.
+    pub fn init(&mut self, device_name: &str) -> Result<DeviceInfo> {
+        let name = device_name.trim();
+        if name.is_empty() || name.chars().count() > 60 {
+            return Err(ValidationError::Value {
+                field: "device-name".into(),
+                value: format!("{device_name:?}"),
+                why: tally_core::Invalid::Length { min: 1, max: 60 },
+            }
+            .into());
+        }
+        if let Some(d) = &self.device {
+            return Err(StoreError::AlreadyInitialized(d.name.clone()));
+        }
+        let id = DeviceId(self.new_uuid());
+        let tx = self.conn.transaction()?;
+        for (k, v) in [("device_id", id.to_string()), ("device_name", name.to_string()), ("author", name.to_string())] {
+            tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", (k, v))?;
+        }
+        tx.commit()?;
+        self.load_identity()?;
+        self.device.clone().ok_or(StoreError::NotInitialized)
+    }
+
+    /// This device, or an error telling the user to run `init`.
+    pub fn device(&self) -> Result<&DeviceInfo> {
+        self.device.as_ref().ok_or(StoreError::NotInitialized)
+    }
+
+    /// Attribute later edits to a user (after logging in).
+    pub fn set_author(&mut self, author: &str) -> Result<()> {
+        self.set_meta("author", author)?;
+        self.load_identity()
+    }
+
+    pub(crate) fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub(crate) fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", (key, value))?;
+        Ok(())
+    }
+
+    fn new_uuid(&self) -> uuid::Uuid {
+        let bytes: [u8; 10] = rand::random();
+        uuid::Builder::from_unix_timestamp_millis(self.corrected_ms(), &bytes).into_uuid()
+    }
+
+    /// Physical time corrected by the clock offset measured at the last sync.
+    pub fn corrected_ms(&self) -> u64 {
+        let offset = self.clock_offset_ms();
+        self.time.now_ms().saturating_add_signed(offset)
+    }
+
+    /// The local calendar date now (corrected clock, device time zone).
+    pub fn today(&self) -> chrono::NaiveDate {
+        time::local_date(self.corrected_ms(), self.time.utc_offset_min())
+    }
+
+    /// Server time minus device time, as last measured (0 before the first sync).
+    pub fn clock_offset_ms(&self) -> i64 {
+        self.meta("clock_offset_ms").ok().flatten().and_then(|v| v.parse().ok()).unwrap_or(0)
+    }
+}

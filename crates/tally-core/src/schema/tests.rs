@@ -1,0 +1,508 @@
+//! Tests of field specs and `validate_change`, as tables through one `check` helper.
+
+use super::*;
+use crate::change::{FieldEdit, FieldState, Version};
+use crate::hlc::Hlc;
+use crate::ids::{ChangeId, DeviceId, RowId};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// Today is 2024-06-01; the banner 15 has the township 1501, the village 150101 and
+/// its hamlet 15010101.
+struct Ctx;
+
+impl Context for Ctx {
+    fn today(&self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2024, 6, 1).unwrap()
+    }
+    fn unit_level(&self, code: &str) -> Option<Level> {
+        match code {
+            "15" => Some(Level::Banner),
+            "1501" => Some(Level::Township),
+            "150101" => Some(Level::Village),
+            "15010101" => Some(Level::Hamlet),
+            _ => None,
+        }
+    }
+}
+
+const SEEN: Version = Version {
+    hlc: Hlc {
+        ms: 1_000,
+        count: 0,
+    },
+    device: DeviceId(uuid::Uuid::from_u128(1)),
+};
+
+fn change(table: Table, unit: &str, fields: &[(&str, Value)]) -> Change {
+    Change {
+        id: ChangeId(uuid::Uuid::from_u128(99)),
+        table,
+        row: RowId(uuid::Uuid::from_u128(7)),
+        unit: unit.to_string(),
+        fields: fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), FieldEdit::new(v.clone())))
+            .collect(),
+        hlc: Hlc::new(2_000, 0),
+        device: DeviceId(uuid::Uuid::from_u128(2)),
+        author: "wang".into(),
+        correction: false,
+    }
+}
+
+fn household(fields: &[(&str, Value)]) -> Change {
+    change(Table::Household, "150101", fields)
+}
+
+fn cleanup(fields: &[(&str, Value)]) -> Change {
+    let mut all = vec![
+        ("kind", json!("manure")),
+        ("tonnes", json!(3.5)),
+        ("date", json!("2024-05-30")),
+    ];
+    all.retain(|(k, _)| !fields.iter().any(|(f, _)| f == k));
+    all.extend(fields.iter().cloned());
+    change(Table::Cleanup, "150101", &all)
+}
+
+/// A household in 150101 whose renovation is `completed` at version `SEEN`.
+fn completed_household() -> Row {
+    let state = |value: Value| FieldState {
+        value,
+        at: SEEN,
+        epoch: 0,
+        author: "li".into(),
+        change: ChangeId(uuid::Uuid::from_u128(98)),
+        seen: Default::default(),
+        losers: Vec::new(),
+    };
+    Row {
+        table: Table::Household,
+        id: RowId(uuid::Uuid::from_u128(7)),
+        unit: "150101".into(),
+        fields: BTreeMap::from([
+            ("head".to_string(), state(json!("张三"))),
+            ("renovation".to_string(), state(json!("completed"))),
+        ]),
+    }
+}
+
+/// Renovation set to `value` by an editor whose base was `base`.
+fn renovation(value: &str, base: Option<Version>, correction: bool) -> Change {
+    let mut c = household(&[("renovation", json!(value))]);
+    let edit = c.fields.get_mut("renovation").unwrap();
+    edit.base = base;
+    edit.epoch = u32::from(correction);
+    c.correction = correction;
+    c
+}
+
+/// `want`: `None` for a valid change, or the error code and words its message must hold.
+fn check(what: &str, c: Change, existing: Option<Row>, want: Option<(&str, &[&str])>) {
+    let got = validate_change(&c, existing.as_ref(), &Ctx);
+    match (got, want) {
+        (Ok(()), None) => {}
+        (Err(e), Some((code, words))) => {
+            assert_eq!(e.code(), code, "{what}: {e}");
+            let msg = e.to_string();
+            for w in words {
+                assert!(msg.contains(w), "{what}: {msg:?} does not mention {w:?}");
+            }
+            assert!(!e.zh().is_empty(), "{what}");
+        }
+        (got, want) => panic!("{what}: got {got:?}, want {want:?}"),
+    }
+}
+
+#[test]
+fn bad_changes_are_rejected_naming_the_field_and_value() {
+    let none = None;
+    let cases: Vec<(&str, Change, Option<Row>, (&str, &[&str]))> = vec![
+        (
+            "negative tonnes",
+            cleanup(&[("tonnes", json!(-3))]),
+            none.clone(),
+            ("invalid_value", &["tonnes", "-3", "200"]),
+        ),
+        (
+            "500 tonnes in one load",
+            cleanup(&[("tonnes", json!(500))]),
+            none.clone(),
+            ("invalid_value", &["tonnes", "500"]),
+        ),
+        (
+            "zero tonnes",
+            cleanup(&[("tonnes", json!(0.0))]),
+            none.clone(),
+            ("invalid_value", &["tonnes", "0"]),
+        ),
+        (
+            "rating E",
+            household(&[("head", json!("张三")), ("rating", json!("E"))]),
+            none.clone(),
+            ("invalid_value", &["rating", "\"E\"", "A, B, C, D"]),
+        ),
+        (
+            "date 30 days ahead",
+            cleanup(&[("date", json!("2024-07-01"))]),
+            none.clone(),
+            ("invalid_value", &["date", "2024-07-01", "2024-06-02"]),
+        ),
+        (
+            "date before 2000",
+            cleanup(&[("date", json!("1999-12-31"))]),
+            none.clone(),
+            ("invalid_value", &["date", "1999-12-31"]),
+        ),
+        (
+            "not a date",
+            cleanup(&[("date", json!("2024-02-30"))]),
+            none.clone(),
+            ("invalid_value", &["date", "2024-02-30"]),
+        ),
+        (
+            "unknown village",
+            change(Table::Household, "999999", &[("head", json!("张三"))]),
+            none.clone(),
+            ("unknown_unit", &["999999"]),
+        ),
+        (
+            "household on a township",
+            change(Table::Household, "1501", &[("head", json!("张三"))]),
+            none.clone(),
+            ("wrong_level", &["household", "1501", "township"]),
+        ),
+        (
+            "cleanup on the banner",
+            Change {
+                unit: "15".into(),
+                ..cleanup(&[])
+            },
+            none.clone(),
+            ("wrong_level", &["cleanup", "\"15\"", "banner"]),
+        ),
+        (
+            "unknown field",
+            household(&[("head", json!("张三")), ("colour", json!("red"))]),
+            none.clone(),
+            ("unknown_field", &["colour", "household"]),
+        ),
+        (
+            "members as text",
+            household(&[("head", json!("张三")), ("members", json!("3"))]),
+            none.clone(),
+            ("invalid_value", &["members", "\"3\"", "whole number"]),
+        ),
+        (
+            "tonnes as text",
+            cleanup(&[("tonnes", json!("3"))]),
+            none.clone(),
+            ("invalid_value", &["tonnes", "\"3\"", "number"]),
+        ),
+        (
+            "deleted as text",
+            household(&[("head", json!("张三")), ("deleted", json!("yes"))]),
+            none.clone(),
+            ("invalid_value", &["deleted", "\"yes\""]),
+        ),
+        (
+            "head as a number",
+            household(&[("head", json!(12))]),
+            none.clone(),
+            ("invalid_value", &["head", "12", "text"]),
+        ),
+        (
+            "head of blanks",
+            household(&[("head", json!("  "))]),
+            none.clone(),
+            ("invalid_value", &["head", "\"  \"", "1 to 40"]),
+        ),
+        (
+            "half a member",
+            household(&[("head", json!("张三")), ("members", json!(1.5))]),
+            none.clone(),
+            ("invalid_value", &["members", "1.5"]),
+        ),
+        (
+            "no members",
+            household(&[("head", json!("张三")), ("members", json!(0))]),
+            none.clone(),
+            ("invalid_value", &["members", "0", "1 to 50"]),
+        ),
+        (
+            "phone with letters",
+            household(&[("head", json!("张三")), ("phone", json!("138abc"))]),
+            none.clone(),
+            ("invalid_value", &["phone", "138abc"]),
+        ),
+        (
+            "unknown category",
+            household(&[("head", json!("张三")), ("categories", json!(["rich"]))]),
+            none.clone(),
+            ("invalid_value", &["categories", "rich", "five-guarantee"]),
+        ),
+        (
+            "visit of no household",
+            change(
+                Table::Visit,
+                "150101",
+                &[
+                    ("household", json!("nobody")),
+                    ("date", json!("2024-06-01")),
+                ],
+            ),
+            none.clone(),
+            ("invalid_value", &["household", "nobody"]),
+        ),
+        (
+            "household without head",
+            household(&[("members", json!(3))]),
+            none.clone(),
+            ("missing_field", &["head"]),
+        ),
+        (
+            "cleanup without date",
+            change(
+                Table::Cleanup,
+                "150101",
+                &[("kind", json!("hay")), ("tonnes", json!(1))],
+            ),
+            none.clone(),
+            ("missing_field", &["date"]),
+        ),
+        (
+            "target without deadline",
+            change(
+                Table::Target,
+                "1501",
+                &[("metric", json!("renovation")), ("quantity", json!(80))],
+            ),
+            none.clone(),
+            ("missing_field", &["deadline"]),
+        ),
+        (
+            "deadline 11 years ahead",
+            change(
+                Table::Target,
+                "1501",
+                &[
+                    ("metric", json!("renovation")),
+                    ("quantity", json!(80)),
+                    ("deadline", json!("2035-06-01")),
+                ],
+            ),
+            none.clone(),
+            ("invalid_value", &["deadline", "2035-06-01"]),
+        ),
+        (
+            "village without parent",
+            change(
+                Table::OrgUnit,
+                "150102",
+                &[
+                    ("code", json!("150102")),
+                    ("name", json!("二村")),
+                    ("level", json!("village")),
+                ],
+            ),
+            none.clone(),
+            ("missing_field", &["parent"]),
+        ),
+        (
+            "unit under an unknown parent",
+            change(
+                Table::OrgUnit,
+                "150102",
+                &[
+                    ("code", json!("150102")),
+                    ("name", json!("二村")),
+                    ("level", json!("village")),
+                    ("parent", json!("1599")),
+                ],
+            ),
+            none.clone(),
+            ("unknown_unit", &["1599"]),
+        ),
+        (
+            "empty change",
+            household(&[]),
+            none.clone(),
+            ("empty_change", &[]),
+        ),
+        (
+            "moving a row to another village",
+            change(Table::Household, "15010101", &[("head", json!("李四"))]),
+            Some(completed_household()),
+            ("unit_mismatch", &["150101", "15010101"]),
+        ),
+        (
+            "renovation back from a value the editor saw",
+            renovation("started", Some(SEEN), false),
+            Some(completed_household()),
+            ("status_backwards", &["renovation", "completed", "started"]),
+        ),
+        (
+            "renovation cleared from a value the editor saw",
+            change(Table::Household, "150101", &[("renovation", Value::Null)])
+                .with_base("renovation", SEEN),
+            Some(completed_household()),
+            ("status_backwards", &["renovation", "completed"]),
+        ),
+    ];
+    for (what, c, existing, want) in cases {
+        check(what, c, existing, Some(want));
+    }
+}
+
+trait WithBase {
+    fn with_base(self, field: &str, base: Version) -> Self;
+}
+
+impl WithBase for Change {
+    fn with_base(mut self, field: &str, base: Version) -> Self {
+        self.fields.get_mut(field).unwrap().base = Some(base);
+        self
+    }
+}
+
+#[test]
+fn good_changes_pass() {
+    let cases: Vec<(&str, Change, Option<Row>)> = vec![
+        (
+            "household with a head only",
+            household(&[("head", json!("张三"))]),
+            None,
+        ),
+        (
+            "household with every field",
+            household(&[
+                ("head", json!("张三")),
+                ("members", json!(4)),
+                ("phone", json!("+86 138-0000-0000")),
+                ("categories", json!(["five-guarantee", "低保户"])),
+                ("seepage", json!(true)),
+                ("rating", json!("D")),
+                ("renovation", json!("已开工")),
+                ("started_on", json!("2024-06-02")),
+                ("cadre", json!("")),
+                ("deleted", json!(false)),
+            ]),
+            None,
+        ),
+        (
+            "household in a hamlet",
+            change(Table::Household, "15010101", &[("head", json!("张三"))]),
+            None,
+        ),
+        (
+            "nulls for optional fields",
+            household(&[
+                ("head", json!("张三")),
+                ("phone", Value::Null),
+                ("rating", Value::Null),
+            ]),
+            None,
+        ),
+        (
+            "cleanup of 200 tonnes",
+            cleanup(&[("tonnes", json!(200))]),
+            None,
+        ),
+        (
+            "cleanup of 0.1 tonnes dated tomorrow",
+            cleanup(&[("tonnes", json!(0.1)), ("date", json!("2024-06-02"))]),
+            None,
+        ),
+        (
+            "target on a township",
+            change(
+                Table::Target,
+                "1501",
+                &[
+                    ("metric", json!("road-km")),
+                    ("quantity", json!(249.6)),
+                    ("deadline", json!("2024-10-31")),
+                ],
+            ),
+            None,
+        ),
+        (
+            "village under the township",
+            change(
+                Table::OrgUnit,
+                "150102",
+                &[
+                    ("code", json!("150102")),
+                    ("name", json!("二村")),
+                    ("level", json!("嘎查村")),
+                    ("parent", json!("1501")),
+                ],
+            ),
+            None,
+        ),
+        (
+            "banner without parent",
+            change(
+                Table::OrgUnit,
+                "16",
+                &[
+                    ("code", json!("16")),
+                    ("name", json!("旗")),
+                    ("level", json!("banner")),
+                ],
+            ),
+            None,
+        ),
+        (
+            "tombstone that arrives before its row",
+            household(&[("deleted", json!(true))]),
+            None,
+        ),
+        (
+            "update without required fields",
+            household(&[("members", json!(5))]),
+            Some(completed_household()),
+        ),
+        (
+            "renovation forward",
+            renovation("accepted", Some(SEEN), false),
+            Some(completed_household()),
+        ),
+        (
+            "renovation back with a correction",
+            renovation("started", Some(SEEN), true),
+            Some(completed_household()),
+        ),
+        // The editor had not seen `completed`: a concurrent edit, which the merge settles.
+        (
+            "renovation back from an unseen value",
+            renovation("started", None, false),
+            Some(completed_household()),
+        ),
+    ];
+    for (what, c, existing) in cases {
+        check(what, c, existing, None);
+    }
+}
+
+#[test]
+fn rank_orders_forward_only_values_and_nothing_else() {
+    let r = |t, f, v: Value| rank(t, f, &v);
+    assert_eq!(r(Table::Household, "renovation", Value::Null), 0);
+    assert_eq!(r(Table::Household, "renovation", json!("planned")), 1);
+    assert_eq!(r(Table::Household, "renovation", json!("已验收")), 4);
+    assert_eq!(r(Table::Works, "status", json!("completed")), 3);
+    assert_eq!(r(Table::Household, "rating", json!("D")), 0);
+}
+
+#[test]
+fn the_chinese_message_names_the_field_and_value() {
+    let e = validate_change(&cleanup(&[("tonnes", json!(-3))]), None, &Ctx).unwrap_err();
+    assert_eq!(e.field(), Some("tonnes"));
+    assert!(
+        e.zh().contains("吨数") && e.zh().contains("-3"),
+        "{}",
+        e.zh()
+    );
+}

@@ -1,0 +1,325 @@
+//! Local edits: each one validates, merges and writes the row, its projection, its
+//! conflicts and its change in one transaction.
+
+use crate::project::{project, write_row};
+use crate::{time, Result, Store, StoreError};
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, Transaction};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use tally_core::schema::{self, Context};
+use tally_core::*;
+
+/// One edit of one row, before it becomes a change.
+#[derive(Clone, Debug, Default)]
+pub struct Edit {
+    pub table: Option<Table>,
+    /// The row; `None` creates a new row with a fresh id.
+    pub row: Option<RowId>,
+    /// The owning unit; required for a new row, must match for an existing one.
+    pub unit: Option<String>,
+    pub fields: Vec<(String, Value)>,
+    /// A leader's correction: a forward-only status may move backwards.
+    pub correction: bool,
+    /// Conflicting versions the editor reviewed; settles them.
+    pub saw: Vec<Version>,
+}
+
+impl Edit {
+    pub fn new(table: Table) -> Edit {
+        Edit { table: Some(table), ..Edit::default() }
+    }
+
+    pub fn row(mut self, id: RowId) -> Edit {
+        self.row = Some(id);
+        self
+    }
+
+    pub fn unit(mut self, unit: &str) -> Edit {
+        self.unit = Some(unit.to_string());
+        self
+    }
+
+    /// Set a field (serialisable value; `None` stores null).
+    pub fn set(mut self, field: &str, value: impl serde::Serialize) -> Edit {
+        self.fields.push((field.to_string(), serde_json::to_value(value).unwrap_or(Value::Null)));
+        self
+    }
+}
+
+/// The fields of a new household.
+#[derive(Clone, Debug, Default)]
+pub struct NewHousehold {
+    pub village: String,
+    pub head: String,
+    pub members: Option<u32>,
+    pub phone: Option<String>,
+    pub categories: Vec<Category>,
+    pub seepage: bool,
+    pub rating: Option<Rating>,
+    pub cadre: Option<String>,
+}
+
+/// Validation context over an open transaction.
+pub(crate) struct TxContext<'a> {
+    pub tx: &'a Transaction<'a>,
+    pub today: NaiveDate,
+}
+
+impl Context for TxContext<'_> {
+    fn today(&self) -> NaiveDate {
+        self.today
+    }
+
+    fn unit_level(&self, code: &str) -> Option<Level> {
+        self.tx
+            .prepare_cached("SELECT level FROM org_unit WHERE code = ?1 AND deleted = 0")
+            .and_then(|mut s| s.query_row([code], |r| r.get::<_, String>(0)).optional())
+            .ok()
+            .flatten()
+            .and_then(|l| l.parse().ok())
+    }
+}
+
+pub(crate) fn load_row(conn: &Connection, table: Table, id: RowId) -> Result<Option<Row>> {
+    let state: Option<(String, String)> = conn
+        .prepare_cached("SELECT unit, state FROM row_state WHERE tbl = ?1 AND id = ?2")?
+        .query_row((table.code(), id.to_string()), |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    state
+        .map(|(unit, s)| {
+            let fields = serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("row {id}: {e}")))?;
+            Ok(Row { table, id, unit, fields })
+        })
+        .transpose()
+}
+
+impl Store {
+    /// Record one edit: returns the change written, or `NoChange` if every value is
+    /// already stored.
+    #[tracing::instrument(skip_all, err)]
+    pub fn edit(&mut self, edit: Edit) -> Result<Change> {
+        let device = self.device()?.clone();
+        let table = edit.table.ok_or_else(|| ValidationError::Other("an edit needs a table".into()))?;
+        let now_ms = self.corrected_ms();
+        let offset = self.time.utc_offset_min();
+        let today = self.today();
+        let new_id = RowId(self.new_uuid());
+        let change_id = ChangeId(self.new_uuid());
+        let mut clock = self.clock;
+        let tx = self.conn.transaction()?;
+        let row_id = edit.row.unwrap_or(new_id);
+        let existing = load_row(&tx, table, row_id)?;
+        if edit.row.is_some() && existing.is_none() && edit.unit.is_none() {
+            return Err(StoreError::NotFound { what: table.code(), id: row_id.to_string() });
+        }
+        let unit = match (&existing, edit.unit) {
+            (Some(row), _) => row.unit.clone(),
+            (None, Some(u)) => u,
+            (None, None) => return Err(ValidationError::Missing { field: "unit".into() }.into()),
+        };
+        let mut fields = BTreeMap::new();
+        for (name, value) in edit.fields {
+            let current = existing.as_ref().and_then(|r| r.fields.get(&name));
+            if current.is_some_and(|c| c.value == value) && !edit.correction && edit.saw.is_empty() {
+                continue;
+            }
+            let forward = schema::is_forward_only(table, &name);
+            let base_epoch = current.map_or(0, |c| c.epoch);
+            let epoch = if edit.correction && forward { base_epoch + 1 } else { base_epoch };
+            let saw = current
+                .map(|c| c.losers.iter().filter(|l| edit.saw.contains(&l.at)).map(|l| l.at).collect())
+                .unwrap_or_default();
+            fields.insert(name, FieldEdit { value, base: current.map(|c| c.at), saw, epoch });
+        }
+        if fields.is_empty() {
+            return Err(StoreError::NoChange);
+        }
+        let change = Change {
+            id: change_id,
+            table,
+            row: row_id,
+            unit,
+            fields,
+            hlc: clock.tick(now_ms),
+            device: device.id,
+            author: device.author.clone(),
+            correction: edit.correction,
+        };
+        schema::validate_change(&change, existing.as_ref(), &TxContext { tx: &tx, today })?;
+        let merged = merge(existing.as_ref(), &change);
+        write_row(&tx, &merged.row)?;
+        project(&tx, &merged.row)?;
+        tx.prepare_cached(
+            "INSERT INTO change_log (id, tbl, row_id, unit, body, origin, state, recorded_at, utc_offset_min)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'local', 'pending', ?6, ?7)",
+        )?
+        .execute((
+            change.id.to_string(),
+            table.code(),
+            row_id.to_string(),
+            &change.unit,
+            serde_json::to_string(&change).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            time::utc_rfc3339(now_ms),
+            offset,
+        ))?;
+        tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('hlc', ?1)")?
+            .execute([clock.last.to_string()])?;
+        tx.commit()?;
+        self.clock = clock;
+        Ok(change)
+    }
+
+    /// Add an org unit (device-side; the server is the usual source).
+    pub fn add_unit(&mut self, unit: &OrgUnit) -> Result<Change> {
+        self.edit(
+            Edit::new(Table::OrgUnit)
+                .row(RowId::derived("org_unit", &unit.code))
+                .unit(&unit.code)
+                .set("code", &unit.code)
+                .set("name", &unit.name)
+                .set("level", unit.level)
+                .set("parent", &unit.parent),
+        )
+    }
+
+    /// Add a household; returns its id.
+    pub fn add_household(&mut self, h: &NewHousehold) -> Result<RowId> {
+        let mut e = Edit::new(Table::Household)
+            .unit(&h.village)
+            .set("head", h.head.trim())
+            .set("members", h.members.unwrap_or(1))
+            .set("categories", &h.categories)
+            .set("seepage", h.seepage);
+        if let Some(p) = &h.phone {
+            e = e.set("phone", p);
+        }
+        if let Some(r) = h.rating {
+            e = e.set("rating", r);
+        }
+        if let Some(c) = &h.cadre {
+            e = e.set("cadre", c);
+        }
+        Ok(self.edit(e)?.row)
+    }
+
+    /// Move a household's renovation to `status` on `date` (today if `None`). Moving
+    /// backwards needs `correction`.
+    pub fn set_renovation(&mut self, household: RowId, status: RenovationStatus, date: Option<NaiveDate>, correction: bool) -> Result<Change> {
+        let date = date.unwrap_or_else(|| self.today());
+        let mut e = Edit::new(Table::Household).row(household).set("renovation", status);
+        e.correction = correction;
+        let field = match status {
+            RenovationStatus::Planned => "planned_on",
+            RenovationStatus::Started => "started_on",
+            RenovationStatus::Completed => "completed_on",
+            RenovationStatus::Accepted => "accepted_on",
+        };
+        let current = self.row(Table::Household, household)?;
+        let missing = |f: &str| current.as_ref().is_none_or(|r| r.value(f).is_none());
+        e = e.set(field, date);
+        // Reaching a later step implies the earlier ones: date them if undated.
+        for (step, f) in [(RenovationStatus::Started, "started_on"), (RenovationStatus::Completed, "completed_on")] {
+            if status > step && missing(f) {
+                e = e.set(f, date);
+            }
+        }
+        self.edit(e)
+    }
+
+    /// Record a visit to a household.
+    pub fn add_visit(&mut self, household: RowId, date: Option<NaiveDate>, note: &str) -> Result<RowId> {
+        let unit = self.household_unit(household)?;
+        let date = date.unwrap_or_else(|| self.today());
+        let e = Edit::new(Table::Visit).unit(&unit).set("household", household).set("date", date).set("note", note);
+        Ok(self.edit(e)?.row)
+    }
+
+    /// Record a demolition.
+    pub fn add_demolition(&mut self, village: &str, household: Option<RowId>, area_m2: Option<f64>, date: Option<NaiveDate>) -> Result<RowId> {
+        if let Some(h) = household {
+            let unit = self.household_unit(h)?;
+            if unit != village {
+                return Err(ValidationError::Other(format!("household {h} belongs to {unit}, not {village}")).into());
+            }
+        }
+        let date = date.unwrap_or_else(|| self.today());
+        let e = Edit::new(Table::Demolition)
+            .unit(village)
+            .set("household", household)
+            .set("area_m2", area_m2)
+            .set("date", date);
+        Ok(self.edit(e)?.row)
+    }
+
+    /// Record a cleanup load.
+    pub fn add_cleanup(&mut self, village: &str, kind: PileKind, tonnes: f64, piles: Option<u32>, date: Option<NaiveDate>) -> Result<RowId> {
+        let date = date.unwrap_or_else(|| self.today());
+        let e = Edit::new(Table::Cleanup)
+            .unit(village)
+            .set("kind", kind)
+            .set("tonnes", tonnes)
+            .set("piles", piles.unwrap_or(1))
+            .set("date", date);
+        Ok(self.edit(e)?.row)
+    }
+
+    /// Add a works item.
+    pub fn add_works(&mut self, village: &str, kind: WorksKind, quantity: f64, people: Option<u32>, status: WorksStatus, date: Option<NaiveDate>) -> Result<RowId> {
+        let date = date.unwrap_or_else(|| self.today());
+        let mut e = Edit::new(Table::Works)
+            .unit(village)
+            .set("kind", kind)
+            .set("quantity", quantity)
+            .set("people", people)
+            .set("status", status);
+        if status >= WorksStatus::Started {
+            e = e.set("started_on", date);
+        }
+        if status >= WorksStatus::Completed {
+            e = e.set("completed_on", date);
+        }
+        Ok(self.edit(e)?.row)
+    }
+
+    /// Move a works item to a status (dated today if `None`).
+    pub fn set_works_status(&mut self, works: RowId, status: WorksStatus, date: Option<NaiveDate>, correction: bool) -> Result<Change> {
+        let date = date.unwrap_or_else(|| self.today());
+        let current = self.row(Table::Works, works)?.ok_or_else(|| StoreError::NotFound { what: "works", id: works.to_string() })?;
+        let mut e = Edit::new(Table::Works).row(works).set("status", status);
+        e.correction = correction;
+        if status >= WorksStatus::Started && current.value("started_on").is_none() {
+            e = e.set("started_on", date);
+        }
+        if status >= WorksStatus::Completed && current.value("completed_on").is_none() {
+            e = e.set("completed_on", date);
+        }
+        self.edit(e)
+    }
+
+    /// Set the target of a unit for a metric (one row per unit and metric).
+    pub fn set_target(&mut self, unit: &str, metric: Metric, quantity: f64, deadline: NaiveDate) -> Result<Change> {
+        let id = RowId::derived("target", &format!("{unit}/{}", metric.code()));
+        self.edit(
+            Edit::new(Table::Target)
+                .row(id)
+                .unit(unit)
+                .set("metric", metric)
+                .set("quantity", quantity)
+                .set("deadline", deadline)
+                .set("deleted", false),
+        )
+    }
+
+    fn household_unit(&self, household: RowId) -> Result<String> {
+        self.row(Table::Household, household)?
+            .filter(|r| !r.deleted())
+            .map(|r| r.unit)
+            .ok_or_else(|| StoreError::NotFound { what: "household", id: household.to_string() })
+    }
+
+    /// The merged state of one row.
+    pub fn row(&self, table: Table, id: RowId) -> Result<Option<Row>> {
+        load_row(&self.conn, table, id)
+    }
+}

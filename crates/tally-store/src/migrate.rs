@@ -1,0 +1,104 @@
+//! Versioned migrations of the device database. Before an existing database is
+//! migrated it is copied aside: field data may exist nowhere else.
+
+use crate::StoreError;
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+
+/// The migrations in order; `PRAGMA user_version` holds how many have run.
+pub const MIGRATIONS: &[(&str, &str)] = &[("0001_initial", include_str!("../migrations/0001_initial.sql"))];
+
+/// The schema version this build expects.
+pub fn latest() -> usize {
+    MIGRATIONS.len()
+}
+
+fn version(conn: &Connection) -> Result<usize, StoreError> {
+    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    Ok(usize::try_from(v).unwrap_or(0))
+}
+
+/// The path a backup before migrating from `from` to `to` is written to.
+pub fn backup_path(db: &Path, from: usize, to: usize, stamp: &str) -> PathBuf {
+    let mut name = db.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".before-v{from}-to-v{to}-{stamp}.bak"));
+    db.with_file_name(name)
+}
+
+/// Bring the schema up to date. `db_path` is `None` for an in-memory database; for a
+/// file that already holds data, a consistent copy is written first.
+pub fn migrate(conn: &mut Connection, db_path: Option<&Path>, stamp: &str) -> Result<Option<PathBuf>, StoreError> {
+    let current = version(conn)?;
+    if current > latest() {
+        return Err(StoreError::TooNew { found: current, supported: latest() });
+    }
+    if current == latest() {
+        return Ok(None);
+    }
+    let mut backup = None;
+    let has_data: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+    if let (Some(path), true) = (db_path, has_data > 0) {
+        let to = backup_path(path, current, latest(), stamp);
+        conn.execute("VACUUM INTO ?1", [to.to_string_lossy()])?;
+        backup = Some(to);
+    }
+    for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql).map_err(|e| StoreError::Migration { name, source: e })?;
+        tx.pragma_update(None, "user_version", i + 1)?;
+        tx.commit()?;
+    }
+    Ok(backup)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_migrations_apply_to_an_empty_database_and_are_idempotent() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        assert_eq!(migrate(&mut conn, None, "t").unwrap(), None);
+        assert_eq!(version(&conn).unwrap(), latest());
+        migrate(&mut conn, None, "t").unwrap();
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table'", [], |r| r.get(0))
+            .unwrap();
+        assert!(tables >= 10, "{tables} tables");
+    }
+
+    #[test]
+    fn a_database_from_a_newer_build_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        assert!(matches!(migrate(&mut conn, None, "t"), Err(StoreError::TooNew { found: 99, .. })));
+    }
+
+    #[test]
+    fn an_older_database_file_is_backed_up_before_migrating() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tally.db");
+        let mut conn = Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE keepsake (x TEXT); INSERT INTO keepsake VALUES ('录入的数据');")
+            .unwrap();
+        migrate(&mut conn, Some(&path), "s1").unwrap();
+        let bak = backup_path(&path, 0, latest(), "s1");
+        let copy = Connection::open(&bak).unwrap();
+        let x: String = copy.query_row("SELECT x FROM keepsake", [], |r| r.get(0)).unwrap();
+        assert_eq!(x, "录入的数据");
+        // A migration that fails rolls back and leaves the data as it was.
+        conn.pragma_update(None, "user_version", 0).unwrap();
+        assert!(matches!(migrate(&mut conn, Some(&path), "s2"), Err(StoreError::Migration { .. })));
+        assert!(backup_path(&path, 0, latest(), "s2").exists());
+        let x: String = conn.query_row("SELECT x FROM keepsake", [], |r| r.get(0)).unwrap();
+        assert_eq!(x, "录入的数据");
+    }
+
+    #[test]
+    fn a_fresh_file_needs_no_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.db");
+        let mut conn = Connection::open(&path).unwrap();
+        assert_eq!(migrate(&mut conn, Some(&path), "s").unwrap(), None);
+    }
+}

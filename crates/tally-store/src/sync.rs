@@ -1,0 +1,313 @@
+//! The store's side of sync: the outbox of local changes, receipts and rejections,
+//! applying pulled changes with the cursor in the same transaction, and re-stamping
+//! unsent changes made under a clock that ran ahead.
+
+use crate::edit::load_row;
+use crate::project::{project, write_row};
+use crate::{time, Result, Store, StoreError};
+use rusqlite::{Connection, OptionalExtension};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use tally_core::*;
+
+/// Where a local change stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutboxState {
+    /// 待同步: not yet accepted by the server.
+    Pending,
+    /// 已同步: accepted, with a receipt number.
+    Accepted,
+    /// 被拒绝: refused by the server, with a reason; stays until corrected.
+    Rejected,
+}
+
+/// A local change and its sync state.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OutboxEntry {
+    pub change: Change,
+    pub state: OutboxState,
+    pub receipt: Option<i64>,
+    pub reject_code: Option<String>,
+    pub reject_reason: Option<String>,
+    pub recorded_at: String,
+}
+
+/// What applying a page of pulled changes did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ApplyStats {
+    pub received: usize,
+    /// Changes new to this device.
+    pub applied: usize,
+    /// This device's own changes coming back (now confirmed).
+    pub confirmed: usize,
+    /// Open conflicts after applying.
+    pub conflicts: usize,
+}
+
+/// Sync settings and state kept on the device.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SyncMeta {
+    pub server: Option<String>,
+    pub user: Option<String>,
+    pub role: Option<String>,
+    pub token: Option<String>,
+    pub cursor: String,
+    pub last_sync: Option<String>,
+    pub clock_offset_ms: i64,
+}
+
+fn body(change: &Change) -> Result<String> {
+    serde_json::to_string(change).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn parse_change(s: &str) -> Result<Change> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("change: {e}")))
+}
+
+/// Recompute a row from every change of it in the log (merge is order-independent).
+fn rebuild_row(conn: &Connection, table: Table, id: RowId) -> Result<Option<Row>> {
+    let mut stmt = conn.prepare_cached("SELECT body FROM change_log WHERE tbl = ?1 AND row_id = ?2")?;
+    let bodies = stmt
+        .query_map((table.code(), id.to_string()), |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut row: Option<Row> = None;
+    for b in bodies {
+        row = Some(merge(row.as_ref(), &parse_change(&b)?).row);
+    }
+    Ok(row)
+}
+
+impl Store {
+    /// Local changes not yet accepted, oldest first, at most `limit`.
+    pub fn pending(&self, limit: usize) -> Result<Vec<Change>> {
+        let mut stmt = self.conn.prepare_cached("SELECT body FROM change_log WHERE state = 'pending' ORDER BY seq LIMIT ?1")?;
+        let bodies = stmt.query_map([limit as i64], |r| r.get::<_, String>(0))?;
+        bodies.map(|b| parse_change(&b?)).collect()
+    }
+
+    /// How many local changes wait to be sent.
+    pub fn pending_count(&self) -> Result<usize> {
+        let n: i64 = self.conn.query_row("SELECT count(*) FROM change_log WHERE state = 'pending'", [], |r| r.get(0))?;
+        Ok(n as usize)
+    }
+
+    /// Local changes in one state (or all local ones), newest first.
+    pub fn outbox(&self, state: Option<OutboxState>, limit: usize) -> Result<Vec<OutboxEntry>> {
+        let filter = match state {
+            None => "",
+            Some(OutboxState::Pending) => "AND state = 'pending'",
+            Some(OutboxState::Accepted) => "AND state = 'accepted'",
+            Some(OutboxState::Rejected) => "AND state = 'rejected'",
+        };
+        let sql = format!(
+            "SELECT body, state, receipt, reject_code, reject_reason, recorded_at FROM change_log
+             WHERE origin = 'local' {filter} ORDER BY seq DESC LIMIT ?1"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (b, state, receipt, reject_code, reject_reason, recorded_at) = row?;
+            let state = match state.as_str() {
+                "pending" => OutboxState::Pending,
+                "accepted" => OutboxState::Accepted,
+                _ => OutboxState::Rejected,
+            };
+            out.push(OutboxEntry { change: parse_change(&b)?, state, receipt, reject_code, reject_reason, recorded_at });
+        }
+        Ok(out)
+    }
+
+    /// The sync state of one local change.
+    pub fn outbox_entry(&self, id: ChangeId) -> Result<Option<OutboxEntry>> {
+        Ok(self.outbox(None, usize::MAX >> 1)?.into_iter().find(|e| e.change.id == id))
+    }
+
+    /// Record the server's receipts.
+    pub fn mark_accepted(&mut self, receipts: &[(ChangeId, i64)]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for (id, seq) in receipts {
+            tx.prepare_cached(
+                "UPDATE change_log SET state = 'accepted', receipt = ?2, reject_code = NULL, reject_reason = NULL
+                 WHERE id = ?1 AND origin = 'local'",
+            )?
+            .execute((id.to_string(), seq))?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Record a rejection; the change stays visible until corrected or sent again.
+    pub fn mark_rejected(&mut self, id: ChangeId, code: &str, reason: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE change_log SET state = 'rejected', reject_code = ?2, reject_reason = ?3 WHERE id = ?1 AND origin = 'local'",
+            (id.to_string(), code, reason),
+        )?;
+        Ok(())
+    }
+
+    /// Queue a rejected change to be sent again (after the cause was fixed).
+    pub fn resend(&mut self, id: ChangeId) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE change_log SET state = 'pending' WHERE id = ?1 AND origin = 'local' AND state = 'rejected'",
+            [id.to_string()],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound { what: "rejected change", id: id.to_string() });
+        }
+        Ok(())
+    }
+
+    /// Apply a page of pulled changes and save the cursor, in one transaction.
+    #[tracing::instrument(skip_all, err)]
+    pub fn apply_remote(&mut self, changes: &[(i64, Change)], cursor: &str) -> Result<ApplyStats> {
+        let mut stats = ApplyStats { received: changes.len(), ..ApplyStats::default() };
+        let now = time::utc_rfc3339(self.corrected_ms());
+        let offset = self.time.utc_offset_min();
+        let mut clock = self.clock;
+        let tx = self.conn.transaction()?;
+        for (seq, change) in changes {
+            let known: Option<String> = tx
+                .prepare_cached("SELECT origin FROM change_log WHERE id = ?1")?
+                .query_row([change.id.to_string()], |r| r.get(0))
+                .optional()?;
+            if let Some(origin) = known {
+                if origin == "local" {
+                    tx.prepare_cached("UPDATE change_log SET state = 'accepted', receipt = ?2 WHERE id = ?1")?
+                        .execute((change.id.to_string(), seq))?;
+                    stats.confirmed += 1;
+                }
+                continue;
+            }
+            clock.observe(change.hlc);
+            let existing = load_row(&tx, change.table, change.row)?;
+            let merged = merge(existing.as_ref(), change);
+            write_row(&tx, &merged.row)?;
+            project(&tx, &merged.row)?;
+            tx.prepare_cached(
+                "INSERT INTO change_log (id, tbl, row_id, unit, body, origin, state, receipt, recorded_at, utc_offset_min)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'remote', 'remote', ?6, ?7, ?8)",
+            )?
+            .execute((
+                change.id.to_string(),
+                change.table.code(),
+                change.row.to_string(),
+                &change.unit,
+                body(change)?,
+                seq,
+                &now,
+                offset,
+            ))?;
+            stats.applied += 1;
+        }
+        tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('cursor', ?1)")?.execute([cursor])?;
+        tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('hlc', ?1)")?
+            .execute([clock.last.to_string()])?;
+        stats.conflicts = tx.query_row("SELECT count(*) FROM conflict", [], |r| r.get::<_, i64>(0))? as usize;
+        tx.commit()?;
+        self.clock = clock;
+        Ok(stats)
+    }
+
+    /// Sync settings and state.
+    pub fn sync_meta(&self) -> Result<SyncMeta> {
+        Ok(SyncMeta {
+            server: self.meta("server")?,
+            user: self.meta("user")?,
+            role: self.meta("role")?,
+            token: self.meta("token")?,
+            cursor: self.meta("cursor")?.unwrap_or_default(),
+            last_sync: self.meta("last_sync")?,
+            clock_offset_ms: self.clock_offset_ms(),
+        })
+    }
+
+    /// Save the login: server, user, role and device token.
+    pub fn save_login(&mut self, server: &str, user: &str, role: &str, token: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for (k, v) in [("server", server), ("user", user), ("role", role), ("token", token), ("author", user)] {
+            tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", (k, v))?;
+        }
+        tx.commit()?;
+        self.load_identity()
+    }
+
+    /// Note a completed sync (now, by the corrected clock).
+    pub fn note_synced(&mut self) -> Result<()> {
+        let now = time::utc_rfc3339(self.corrected_ms());
+        self.set_meta("last_sync", &now)
+    }
+
+    /// Save the measured offset of the server's clock from this device's.
+    pub fn set_clock_offset(&mut self, offset_ms: i64) -> Result<()> {
+        self.set_meta("clock_offset_ms", &offset_ms.to_string())
+    }
+
+    /// Give unsent changes stamped after `limit_ms` (made while the clock ran ahead)
+    /// fresh stamps from the corrected clock, rewrite the bases that pointed at them,
+    /// and rebuild the rows they touch. Returns how many changes were re-stamped.
+    #[tracing::instrument(skip_all, err)]
+    pub fn restamp_ahead(&mut self, limit_ms: u64) -> Result<usize> {
+        let device = self.device()?.id;
+        let now_ms = self.corrected_ms();
+        let tx = self.conn.transaction()?;
+        let pending: Vec<(i64, Change)> = {
+            let mut stmt = tx.prepare("SELECT seq, body FROM change_log WHERE state IN ('pending', 'rejected') ORDER BY seq")?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (seq, b) = row?;
+                out.push((seq, parse_change(&b)?));
+            }
+            out
+        };
+        let ahead: BTreeSet<ChangeId> = pending.iter().filter(|(_, c)| c.hlc.ms > limit_ms).map(|(_, c)| c.id).collect();
+        if ahead.is_empty() {
+            return Ok(0);
+        }
+        // The clock restarts after the newest stamp that stays.
+        let mut kept = Hlc::ZERO;
+        {
+            let mut stmt = tx.prepare("SELECT body FROM change_log")?;
+            for b in stmt.query_map([], |r| r.get::<_, String>(0))? {
+                let c = parse_change(&b?)?;
+                if !ahead.contains(&c.id) {
+                    kept = kept.max(c.hlc);
+                }
+            }
+        }
+        let mut clock = HlcClock::new(kept);
+        let mut remap: HashMap<Version, Version> = HashMap::new();
+        let mut touched: BTreeMap<(Table, RowId), ()> = BTreeMap::new();
+        for (seq, mut change) in pending {
+            let old = change.version();
+            if ahead.contains(&change.id) {
+                change.hlc = clock.tick(now_ms);
+                remap.insert(old, Version { hlc: change.hlc, device });
+            }
+            for edit in change.fields.values_mut() {
+                if let Some(b) = edit.base.as_mut() {
+                    *b = remap.get(b).copied().unwrap_or(*b);
+                }
+                for s in &mut edit.saw {
+                    *s = remap.get(s).copied().unwrap_or(*s);
+                }
+            }
+            tx.execute("UPDATE change_log SET body = ?2 WHERE seq = ?1", (seq, body(&change)?))?;
+            touched.insert((change.table, change.row), ());
+        }
+        for (table, id) in touched.into_keys() {
+            if let Some(row) = rebuild_row(&tx, table, id)? {
+                write_row(&tx, &row)?;
+                project(&tx, &row)?;
+            }
+        }
+        tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('hlc', ?1)", [clock.last.to_string()])?;
+        tx.commit()?;
+        self.clock = clock;
+        Ok(ahead.len())
+    }
+}
