@@ -4,7 +4,7 @@
 use crate::project::{project, write_row};
 use crate::{time, Result, Store, StoreError};
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use tally_core::schema::{self, Context};
@@ -62,7 +62,7 @@ pub struct NewHousehold {
 
 /// Validation context over an open transaction.
 pub(crate) struct TxContext<'a> {
-    pub tx: &'a Transaction<'a>,
+    pub tx: &'a Connection,
     pub today: NaiveDate,
 }
 
@@ -107,7 +107,7 @@ impl Store {
         let new_id = RowId(self.new_uuid());
         let change_id = ChangeId(self.new_uuid());
         let mut clock = self.clock;
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let row_id = edit.row.unwrap_or(new_id);
         let existing = load_row(&tx, table, row_id)?;
         if edit.row.is_some() && existing.is_none() && edit.unit.is_none() {

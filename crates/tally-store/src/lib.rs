@@ -77,7 +77,8 @@ impl Store {
         }
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // FULL: a committed entry survives a power cut too (a laptop battery running flat).
+        conn.pragma_update(None, "synchronous", "FULL")?;
         Self::setup(conn, Some(path.to_path_buf()), time)
     }
 
@@ -96,6 +97,23 @@ impl Store {
         let mut store = Store { conn, time, clock: HlcClock::default(), device: None, path };
         store.load_identity()?;
         Ok(store)
+    }
+
+    /// Run `f` as one transaction: every edit inside lands, or none does (imports).
+    pub fn batch<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        let clock = self.clock;
+        self.conn.execute_batch("SAVEPOINT batch")?;
+        match f(self) {
+            Ok(v) => {
+                self.conn.execute_batch("RELEASE batch")?;
+                Ok(v)
+            }
+            Err(e) => {
+                self.conn.execute_batch("ROLLBACK TO batch; RELEASE batch")?;
+                self.clock = clock;
+                Err(e)
+            }
+        }
     }
 
     /// The database file, if any.
@@ -134,7 +152,7 @@ impl Store {
             return Err(StoreError::AlreadyInitialized(d.name.clone()));
         }
         let id = DeviceId(self.new_uuid());
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         for (k, v) in [("device_id", id.to_string()), ("device_name", name.to_string()), ("author", name.to_string())] {
             tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", (k, v))?;
         }

@@ -128,7 +128,7 @@ impl Store {
 
     /// Record the server's receipts.
     pub fn mark_accepted(&mut self, receipts: &[(ChangeId, i64)]) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         for (id, seq) in receipts {
             tx.prepare_cached(
                 "UPDATE change_log SET state = 'accepted', receipt = ?2, reject_code = NULL, reject_reason = NULL
@@ -168,7 +168,7 @@ impl Store {
         let now = time::utc_rfc3339(self.corrected_ms());
         let offset = self.time.utc_offset_min();
         let mut clock = self.clock;
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         for (seq, change) in changes {
             let known: Option<String> = tx
                 .prepare_cached("SELECT origin FROM change_log WHERE id = ?1")?
@@ -227,7 +227,7 @@ impl Store {
 
     /// Save the login: server, user, role and device token.
     pub fn save_login(&mut self, server: &str, user: &str, role: &str, token: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         for (k, v) in [("server", server), ("user", user), ("role", role), ("token", token), ("author", user)] {
             tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", (k, v))?;
         }
@@ -253,7 +253,7 @@ impl Store {
     pub fn restamp_ahead(&mut self, limit_ms: u64) -> Result<usize> {
         let device = self.device()?.id;
         let now_ms = self.corrected_ms();
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let pending: Vec<(i64, Change)> = {
             let mut stmt = tx.prepare("SELECT seq, body FROM change_log WHERE state IN ('pending', 'rejected') ORDER BY seq")?;
             let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;

@@ -226,3 +226,22 @@ fn changes_made_while_the_clock_ran_ahead_are_restamped_before_sending() {
     let c = s.edit(Edit::new(Table::Household).row(h).set("members", 6)).unwrap();
     assert!(c.hlc.ms <= truth + 5 * 60 * 1000);
 }
+
+#[test]
+fn a_batch_lands_whole_or_not_at_all() {
+    let (mut s, _) = store();
+    let before = count_changes(&s);
+    let err = s
+        .batch(|s| {
+            household(s, "150622100201", "甲");
+            household(s, "150622100201", "乙");
+            s.add_cleanup("150622100201", PileKind::Hay, -1.0, None, None)
+        })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)));
+    assert_eq!(count_changes(&s), before);
+    assert!(s.households(&HouseholdFilter::default()).unwrap().is_empty());
+    let n = s.batch(|s| Ok(vec![household(s, "150622100201", "甲"), household(s, "150622100201", "乙")])).unwrap();
+    assert_eq!(n.len(), 2);
+    assert_eq!(count_changes(&s), before + 2);
+}
