@@ -245,12 +245,21 @@ mod tests {
         }
     }
 
+    /// What, the changes, the field, its winning value, its conflicts (winner, loser).
+    type Case = (
+        &'static str,
+        Vec<Change>,
+        &'static str,
+        Value,
+        Vec<(Value, Value)>,
+    );
+
     #[test]
     fn field_merges() {
         let (a, b, c, d) = (v(10, 1), v(20, 2), v(30, 3), v(40, 1));
         let head = |at, e: FieldEdit| change(at, vec![("head", e)]);
         let reno = |at, e: FieldEdit| change(at, vec![("renovation", e)]);
-        let cases: Vec<(&str, Vec<Change>, &str, Value, Vec<(Value, Value)>)> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "sequential edits: the last writer wins, nothing to review",
                 vec![

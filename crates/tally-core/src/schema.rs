@@ -497,6 +497,36 @@ pub fn validate_change(
             }
         }
     }
+    check_epochs(change, existing)
+}
+
+/// The correction epoch decides a merge before anything else, so only a correction may
+/// raise it, by one and on a forward-only field; and a correction moving such a field
+/// back from the value its editor saw must raise it, or the merge would drop it unseen.
+fn check_epochs(change: &Change, existing: Option<&Row>) -> Result<(), ValidationError> {
+    for (name, edit) in &change.fields {
+        let state = existing.and_then(|r| r.fields.get(name.as_str()));
+        let current = state.map_or(0, |s| s.epoch);
+        let raise = change.correction && is_forward_only(change.table, name);
+        let most = current.saturating_add(u32::from(raise));
+        let back = state.is_some_and(|s| {
+            edit.base == Some(s.at)
+                && rank(change.table, name, &edit.value) < rank(change.table, name, &s.value)
+        });
+        let least = if raise && back { most } else { 0 };
+        if edit.epoch > most || edit.epoch < least {
+            let rule = if least == most {
+                format!("in correction epoch {most}")
+            } else {
+                format!("in correction epoch {least} to {most}")
+            };
+            return Err(ValidationError::Value {
+                field: name.clone(),
+                value: format!("epoch {}", edit.epoch),
+                why: Invalid::Range { rule },
+            });
+        }
+    }
     Ok(())
 }
 

@@ -98,8 +98,11 @@ fn renovation(value: &str, base: Option<Version>, correction: bool) -> Change {
     c
 }
 
-/// `want`: `None` for a valid change, or the error code and words its message must hold.
-fn check(what: &str, c: Change, existing: Option<Row>, want: Option<(&str, &[&str])>) {
+/// The error code and the words its message must hold.
+type Want = (&'static str, &'static [&'static str]);
+
+/// `want`: `None` for a valid change, or the error it must fail with.
+fn check(what: &str, c: Change, existing: Option<Row>, want: Option<Want>) {
     let got = validate_change(&c, existing.as_ref(), &Ctx);
     match (got, want) {
         (Ok(()), None) => {}
@@ -118,7 +121,7 @@ fn check(what: &str, c: Change, existing: Option<Row>, want: Option<(&str, &[&st
 #[test]
 fn bad_changes_are_rejected_naming_the_field_and_value() {
     let none = None;
-    let cases: Vec<(&str, Change, Option<Row>, (&str, &[&str]))> = vec![
+    let cases: Vec<(&str, Change, Option<Row>, Want)> = vec![
         (
             "negative tonnes",
             cleanup(&[("tonnes", json!(-3))]),
@@ -349,19 +352,51 @@ fn bad_changes_are_rejected_naming_the_field_and_value() {
             Some(completed_household()),
             ("status_backwards", &["renovation", "completed"]),
         ),
+        (
+            "a correction back that keeps the epoch would lose unseen",
+            renovation("started", Some(SEEN), true).with_epoch("renovation", 0),
+            Some(completed_household()),
+            ("invalid_value", &["renovation", "epoch 0", "epoch 1"]),
+        ),
+        (
+            "a raised epoch without a correction",
+            renovation("accepted", Some(SEEN), false).with_epoch("renovation", 1),
+            Some(completed_household()),
+            ("invalid_value", &["renovation", "epoch 1", "epoch 0"]),
+        ),
+        (
+            "an epoch raised by two",
+            renovation("started", Some(SEEN), true).with_epoch("renovation", 2),
+            Some(completed_household()),
+            ("invalid_value", &["renovation", "epoch 2"]),
+        ),
+        (
+            "a raised epoch on a plain field",
+            Change {
+                correction: true,
+                ..household(&[("head", json!("张三"))]).with_epoch("head", 1)
+            },
+            None,
+            ("invalid_value", &["head", "epoch 1"]),
+        ),
     ];
     for (what, c, existing, want) in cases {
         check(what, c, existing, Some(want));
     }
 }
 
-trait WithBase {
+trait EditExt {
     fn with_base(self, field: &str, base: Version) -> Self;
+    fn with_epoch(self, field: &str, epoch: u32) -> Self;
 }
 
-impl WithBase for Change {
+impl EditExt for Change {
     fn with_base(mut self, field: &str, base: Version) -> Self {
         self.fields.get_mut(field).unwrap().base = Some(base);
+        self
+    }
+    fn with_epoch(mut self, field: &str, epoch: u32) -> Self {
+        self.fields.get_mut(field).unwrap().epoch = epoch;
         self
     }
 }
@@ -472,6 +507,11 @@ fn good_changes_pass() {
         (
             "renovation back with a correction",
             renovation("started", Some(SEEN), true),
+            Some(completed_household()),
+        ),
+        (
+            "a correction forward in the same epoch",
+            renovation("accepted", Some(SEEN), true).with_epoch("renovation", 0),
             Some(completed_household()),
         ),
         // The editor had not seen `completed`: a concurrent edit, which the merge settles.

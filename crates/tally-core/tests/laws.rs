@@ -1,0 +1,592 @@
+//! Laws of the merge and the ledger, checked on random inputs.
+//!
+//! Merge: the rows and their conflicts depend only on the set of changes applied, not
+//! on their order or on duplicates, and they are what merge.rs says they are. Ledger:
+//! every unit's ledger equals a naive recomputation straight from the records.
+
+use chrono::NaiveDate;
+use proptest::collection::vec as many;
+use proptest::prelude::*;
+use proptest::sample::Index;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use tally_core::ledger::{facts, ledger};
+use tally_core::schema::rank;
+use tally_core::*;
+use uuid::Uuid;
+
+// ---------------------------------------------------------------------------------
+// Merge
+
+/// Two plain last-writer-wins fields and the forward-only renovation status.
+const FIELDS: [&str; 3] = ["head", "rating", "renovation"];
+
+fn values(field: &str) -> Vec<Value> {
+    match field {
+        "head" => vec![json!("张三"), json!("李四"), json!("王五")],
+        "rating" => vec![Value::Null, json!("C"), json!("D")],
+        _ => vec![
+            Value::Null,
+            json!("planned"),
+            json!("started"),
+            json!("completed"),
+            json!("accepted"),
+        ],
+    }
+}
+
+/// One field edit, with picks among the earlier edits of the same field of the same row.
+#[derive(Clone, Debug)]
+struct EditSpec {
+    field: usize,
+    value: usize,
+    base: Option<Index>,
+    saw: Vec<Index>,
+    correction: bool,
+}
+
+#[derive(Clone, Debug)]
+struct ChangeSpec {
+    row: u128,
+    device: u128,
+    ms: u64,
+    edits: Vec<EditSpec>,
+}
+
+fn edit_spec() -> impl Strategy<Value = EditSpec> {
+    (
+        0..FIELDS.len(),
+        0..5usize,
+        prop::option::weighted(0.7, any::<Index>()),
+        many(any::<Index>(), 0..2),
+        prop::bool::weighted(0.15),
+    )
+        .prop_map(|(field, value, base, saw, correction)| EditSpec {
+            field,
+            value,
+            base,
+            saw,
+            correction,
+        })
+}
+
+fn change_spec() -> impl Strategy<Value = ChangeSpec> {
+    (0..2u128, 1..4u128, 0..8u64, many(edit_spec(), 1..3)).prop_map(|(row, device, ms, edits)| {
+        ChangeSpec {
+            row,
+            device,
+            ms,
+            edits,
+        }
+    })
+}
+
+/// Turn specs into changes. The `i`th change has HLC count `i`, so versions are unique;
+/// bases and settled versions are earlier edits of the same field, and an edit's epoch
+/// is its base's, one more for a correction of the forward-only field (as the store does).
+fn build(specs: &[ChangeSpec]) -> Vec<Change> {
+    let mut earlier: BTreeMap<(u128, &str), Vec<(Version, u32)>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (i, spec) in specs.iter().enumerate() {
+        let version = Version {
+            hlc: Hlc::new(spec.ms, i as u32),
+            device: DeviceId(Uuid::from_u128(spec.device)),
+        };
+        let mut fields = BTreeMap::new();
+        let mut correction = false;
+        for e in &spec.edits {
+            let name = FIELDS[e.field];
+            let before = earlier.get(&(spec.row, name)).cloned().unwrap_or_default();
+            let pick = |ix: &Index| before[ix.index(before.len())];
+            let base = e.base.as_ref().filter(|_| !before.is_empty()).map(pick);
+            let bump = e.correction && name == "renovation";
+            correction |= bump;
+            let edit = FieldEdit {
+                value: values(name)[e.value % values(name).len()].clone(),
+                base: base.map(|b| b.0),
+                saw: if before.is_empty() {
+                    vec![]
+                } else {
+                    e.saw.iter().map(|ix| pick(ix).0).collect()
+                },
+                epoch: base.map_or(0, |b| b.1) + u32::from(bump),
+            };
+            fields.insert(name.to_string(), edit);
+        }
+        for (name, edit) in &fields {
+            let name = FIELDS.iter().find(|f| *f == name).expect("known field");
+            earlier
+                .entry((spec.row, name))
+                .or_default()
+                .push((version, edit.epoch));
+        }
+        out.push(Change {
+            id: ChangeId(Uuid::from_u128(1_000 + i as u128)),
+            table: Table::Household,
+            row: RowId(Uuid::from_u128(spec.row)),
+            unit: "150101".into(),
+            fields,
+            hlc: version.hlc,
+            device: version.device,
+            author: format!("cadre{}", spec.device),
+            correction,
+        });
+    }
+    out
+}
+
+type Rows = BTreeMap<RowId, Row>;
+
+fn apply<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Rows {
+    let mut rows = Rows::new();
+    for c in changes {
+        let merged = merge(rows.get(&c.row), c);
+        rows.insert(c.row, merged.row);
+    }
+    rows
+}
+
+fn conflicts(rows: &Rows) -> Vec<Conflict> {
+    rows.values().flat_map(Row::conflicts).collect()
+}
+
+/// The changes in one order, with some of them repeated at random places.
+fn arrange(changes: &[Change], order: &[usize], dups: &[(Index, Index)]) -> Vec<Change> {
+    let mut out: Vec<Change> = order.iter().map(|&i| changes[i].clone()).collect();
+    for (which, at) in dups {
+        let c = changes[which.index(changes.len())].clone();
+        out.insert(at.index(out.len() + 1), c);
+    }
+    out
+}
+
+/// The changes, and two orders of them with duplicates (which change, where).
+type Scenario = (
+    Vec<Change>,
+    (Vec<usize>, Vec<(Index, Index)>),
+    (Vec<usize>, Vec<(Index, Index)>),
+);
+
+fn scenario() -> impl Strategy<Value = Scenario> {
+    many(change_spec(), 1..24).prop_flat_map(|specs| {
+        let changes = build(&specs);
+        let order: Vec<usize> = (0..changes.len()).collect();
+        let dups = || many(any::<(Index, Index)>(), 0..6);
+        (
+            Just(changes),
+            (Just(order.clone()).prop_shuffle(), dups()),
+            (Just(order).prop_shuffle(), dups()),
+        )
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn merge_depends_only_on_the_set_of_changes((changes, p, q) in scenario()) {
+        let once = apply(&changes);
+        let a = apply(&arrange(&changes, &p.0, &p.1));
+        let b = apply(&arrange(&changes, &q.0, &q.1));
+        prop_assert_eq!(&a, &once);
+        prop_assert_eq!(&b, &once);
+        prop_assert_eq!(conflicts(&a), conflicts(&once));
+        prop_assert_eq!(conflicts(&b), conflicts(&once));
+    }
+
+    #[test]
+    fn applying_a_change_twice_is_applying_it_once((changes, p, _) in scenario()) {
+        let mut rows = Rows::new();
+        for c in arrange(&changes, &p.0, &[]) {
+            let merged = merge(rows.get(&c.row), &c);
+            let again = merge(Some(&merged.row), &c);
+            prop_assert_eq!(&again.row, &merged.row);
+            prop_assert!(!again.changed, "{:?} changed its row twice", c.version());
+            rows.insert(c.row, merged.row);
+        }
+        // And again once everything else has arrived.
+        for c in &changes {
+            let again = merge(rows.get(&c.row), c);
+            prop_assert_eq!(Some(&again.row), rows.get(&c.row));
+            prop_assert!(!again.changed, "{:?} changed its row at the end", c.version());
+        }
+    }
+
+    #[test]
+    fn merge_is_what_its_doc_says((changes, p, _) in scenario()) {
+        let rows = apply(&arrange(&changes, &p.0, &p.1));
+        for (id, row) in &rows {
+            for name in FIELDS {
+                let edits: Vec<(&Change, &FieldEdit)> = changes
+                    .iter()
+                    .filter(|c| c.row == *id)
+                    .filter_map(|c| c.fields.get(name).map(|e| (c, e)))
+                    .collect();
+                let Some(state) = row.fields.get(name) else {
+                    prop_assert!(edits.is_empty());
+                    continue;
+                };
+                let key = |(c, e): &(&Change, &FieldEdit)| {
+                    (e.epoch, rank(Table::Household, name, &e.value), c.version())
+                };
+                let (wc, we) = edits.iter().max_by_key(|x| key(x)).expect("an edit");
+                prop_assert_eq!(&state.value, &we.value);
+                prop_assert_eq!((state.at, state.epoch, state.change), (wc.version(), we.epoch, wc.id));
+                let seen: BTreeSet<Version> = edits
+                    .iter()
+                    .flat_map(|(_, e)| e.base.iter().chain(&e.saw).copied())
+                    .collect();
+                prop_assert_eq!(&state.seen, &seen);
+                let mut losers: Vec<Version> = edits
+                    .iter()
+                    .map(|(c, _)| c.version())
+                    .filter(|v| *v != wc.version() && !seen.contains(v))
+                    .collect();
+                losers.sort();
+                let got: Vec<Version> = state.losers.iter().map(|l| l.at).collect();
+                prop_assert_eq!(got, losers);
+            }
+            for c in row.conflicts() {
+                prop_assert!(c.loser.value != c.winner_value);
+                prop_assert!(c.field != "renovation" || c.loser.epoch < row.fields[&c.field].epoch);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Ledger
+
+fn day(n: u64) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2024, 5, 20).unwrap() + chrono::Days::new(n)
+}
+
+fn opt_day() -> impl Strategy<Value = Option<NaiveDate>> {
+    prop::option::weighted(0.8, (0..40u64).prop_map(day))
+}
+
+/// Quantities in quarters, so that sums in any order are exact.
+fn quarters(max: u32) -> impl Strategy<Value = f64> {
+    (1..=max).prop_map(|q| f64::from(q) / 4.0)
+}
+
+fn id(n: usize) -> RowId {
+    RowId(Uuid::from_u128(n as u128 + 1))
+}
+
+fn unit_tree() -> impl Strategy<Value = Vec<OrgUnit>> {
+    many(prop::option::weighted(0.9, any::<Index>()), 0..7).prop_map(|parents| {
+        let mut units = vec![OrgUnit {
+            code: "u0".into(),
+            name: "u0".into(),
+            level: Level::Banner,
+            parent: None,
+        }];
+        for (i, p) in parents.into_iter().enumerate() {
+            let parent = p.map(|ix| units[ix.index(units.len())].code.clone());
+            units.push(OrgUnit {
+                code: format!("u{}", i + 1),
+                name: format!("u{}", i + 1),
+                level: Level::Village,
+                parent,
+            });
+        }
+        units
+    })
+}
+
+fn records() -> impl Strategy<Value = (Records, NaiveDate)> {
+    let (unit, gone) = (|| any::<Index>(), prop::bool::weighted);
+    let status = || prop::option::of(0..4usize);
+    let households = (unit(), status(), opt_day(), opt_day(), opt_day(), gone(0.1));
+    let cleanups = (unit(), 0..5usize, quarters(800), 0..40u64, gone(0.1));
+    let people = prop::option::of(0..1000u32);
+    let dates = (opt_day(), opt_day());
+    let works = (
+        unit(),
+        0..5usize,
+        quarters(80),
+        people,
+        0..3usize,
+        dates,
+        gone(0.1),
+    );
+    let targets = (unit(), 0..6usize, 1..100u32, 0..90u64, gone(0.2));
+    (
+        unit_tree(),
+        many(households, 0..14),
+        many(cleanups, 0..10),
+        many((unit(), 0..40u64, gone(0.1)), 0..6),
+        many(works, 0..8),
+        many(targets, 0..10),
+        5..35u64,
+    )
+        .prop_map(|(units, hs, cs, ds, ws, ts, as_of)| {
+            let at = |ix: &Index| units[ix.index(units.len())].code.clone();
+            let mut r = Records::default();
+            for (n, (u, s, started, completed, accepted, deleted)) in hs.iter().enumerate() {
+                r.households.push(Household {
+                    id: id(n),
+                    unit: at(u),
+                    head: format!("户{n}"),
+                    members: 1,
+                    phone: None,
+                    categories: vec![],
+                    seepage: false,
+                    rating: None,
+                    renovation: s.map(|s| RenovationStatus::ALL[s]),
+                    planned_on: None,
+                    started_on: *started,
+                    completed_on: *completed,
+                    accepted_on: *accepted,
+                    cadre: None,
+                    deleted: *deleted,
+                });
+            }
+            for (n, (u, kind, tonnes, d, deleted)) in cs.iter().enumerate() {
+                r.cleanups.push(Cleanup {
+                    id: id(100 + n),
+                    unit: at(u),
+                    kind: PileKind::ALL[*kind],
+                    tonnes: *tonnes,
+                    piles: 1,
+                    date: day(*d),
+                    deleted: *deleted,
+                });
+            }
+            for (n, (u, d, deleted)) in ds.iter().enumerate() {
+                r.demolitions.push(Demolition {
+                    id: id(200 + n),
+                    unit: at(u),
+                    household: None,
+                    area_m2: None,
+                    date: day(*d),
+                    deleted: *deleted,
+                });
+            }
+            for (n, (u, kind, quantity, people, status, (s, c), deleted)) in ws.iter().enumerate() {
+                r.works.push(Works {
+                    id: id(300 + n),
+                    unit: at(u),
+                    kind: WorksKind::ALL[*kind],
+                    quantity: *quantity,
+                    people: *people,
+                    status: WorksStatus::ALL[*status],
+                    started_on: *s,
+                    completed_on: *c,
+                    deleted: *deleted,
+                });
+            }
+            // At most one live target per unit and metric (a deleted one may sit beside it).
+            for (n, (u, metric, quantity, deadline, deleted)) in ts.iter().enumerate() {
+                let t = Target {
+                    id: id(400 + n),
+                    unit: at(u),
+                    metric: Metric::ALL[*metric],
+                    quantity: f64::from(*quantity),
+                    deadline: day(*deadline),
+                    deleted: *deleted,
+                };
+                let taken = |o: &Target| !o.deleted && o.unit == t.unit && o.metric == t.metric;
+                if t.deleted || !r.targets.iter().any(taken) {
+                    r.targets.push(t);
+                }
+            }
+            r.units = units;
+            (r, day(as_of))
+        })
+}
+
+fn round(x: f64, places: i32) -> f64 {
+    let p = 10f64.powi(places);
+    (x * p).round() / p
+}
+
+/// Started, completed, and completed in the 7 days ending on `as_of`, of one metric (of
+/// one pile kind, if given) over the records of the units `inside` accepts.
+fn naive_sums(
+    r: &Records,
+    inside: &dyn Fn(&str) -> bool,
+    metric: Metric,
+    pile: Option<PileKind>,
+    as_of: NaiveDate,
+) -> (f64, f64, f64) {
+    let (mut started, mut completed, mut last7) = (0.0, 0.0, 0.0);
+    let counts = |d: Option<NaiveDate>| d.is_none_or(|d| d <= as_of);
+    let this_week =
+        |d: Option<NaiveDate>| d.is_some_and(|d| d <= as_of && (as_of - d).num_days() < 7);
+    let mut add =
+        |amount: f64, start: Option<Option<NaiveDate>>, done: Option<Option<NaiveDate>>| {
+            if start.is_some_and(counts) {
+                started += amount;
+            }
+            if done.is_some_and(counts) {
+                completed += amount;
+                if done.is_some_and(this_week) {
+                    last7 += amount;
+                }
+            }
+        };
+    match metric {
+        Metric::Renovation => {
+            for h in r
+                .households
+                .iter()
+                .filter(|h| !h.deleted && inside(&h.unit))
+            {
+                let Some(s) = h.renovation else { continue };
+                let start = (s >= RenovationStatus::Started)
+                    .then_some(h.started_on.or(h.completed_on).or(h.accepted_on));
+                let done =
+                    (s >= RenovationStatus::Completed).then_some(h.completed_on.or(h.accepted_on));
+                add(1.0, start, done);
+            }
+        }
+        Metric::RoadKm | Metric::WaterSites | Metric::WaterPeople => {
+            let kind = if metric == Metric::RoadKm {
+                WorksKind::Road
+            } else {
+                WorksKind::Water
+            };
+            for w in r
+                .works
+                .iter()
+                .filter(|w| !w.deleted && w.kind == kind && inside(&w.unit))
+            {
+                let amount = match metric {
+                    Metric::WaterPeople => f64::from(w.people.unwrap_or(0)),
+                    _ => w.quantity,
+                };
+                let start =
+                    (w.status >= WorksStatus::Started).then_some(w.started_on.or(w.completed_on));
+                let done = (w.status >= WorksStatus::Completed).then_some(w.completed_on);
+                add(amount, start, done);
+            }
+        }
+        Metric::Demolition => {
+            for d in r
+                .demolitions
+                .iter()
+                .filter(|d| !d.deleted && inside(&d.unit))
+            {
+                add(1.0, Some(Some(d.date)), Some(Some(d.date)));
+            }
+        }
+        Metric::CleanupTonnes => {
+            for c in r.cleanups.iter().filter(|c| !c.deleted && inside(&c.unit)) {
+                if pile.is_none_or(|p| p == c.kind) {
+                    add(c.tonnes, Some(Some(c.date)), Some(Some(c.date)));
+                }
+            }
+        }
+    }
+    (started, completed, last7)
+}
+
+/// Whether `unit` is `root` or below it.
+fn under(r: &Records, unit: &str, root: &str) -> bool {
+    let mut at = Some(unit.to_string());
+    for _ in 0..=r.units.len() {
+        match at {
+            Some(u) if u == root => return true,
+            Some(u) => {
+                at = r
+                    .units
+                    .iter()
+                    .find(|x| x.code == u)
+                    .and_then(|x| x.parent.clone())
+            }
+            None => return false,
+        }
+    }
+    false
+}
+
+/// The target of a unit: its own, else the sum of its children's; with the pace it needs.
+fn naive_goal(
+    r: &Records,
+    unit: &str,
+    metric: Metric,
+    as_of: NaiveDate,
+) -> Option<(f64, f64, Option<NaiveDate>)> {
+    if let Some(t) = r
+        .targets
+        .iter()
+        .find(|t| !t.deleted && t.unit == unit && t.metric == metric)
+    {
+        let (_, completed, _) = naive_sums(r, &|u| under(r, u, unit), metric, None, as_of);
+        let days = (t.deadline - as_of).num_days().max(1) as f64;
+        return Some((
+            t.quantity,
+            (t.quantity - completed).max(0.0) / days,
+            Some(t.deadline),
+        ));
+    }
+    let mut sum: Option<(f64, f64, Option<NaiveDate>)> = None;
+    for kid in r.units.iter().filter(|u| u.parent.as_deref() == Some(unit)) {
+        if let Some((q, per_day, _)) = naive_goal(r, &kid.code, metric, as_of) {
+            let acc = sum.get_or_insert((0.0, 0.0, None));
+            acc.0 += q;
+            acc.1 += per_day;
+        }
+    }
+    sum
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-6
+}
+
+fn close_opt(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => close(a, b),
+        (a, b) => a.is_none() && b.is_none(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn ledger_is_the_naive_sum_of_the_records((r, as_of) in records()) {
+        let all = facts(&r);
+        for root in &r.units {
+            let root = root.code.as_str();
+            let l = ledger(&r.units, &r.targets, &all, root, as_of).expect("known unit");
+            let mut keys: Vec<(Metric, Option<PileKind>)> = Metric::ALL.iter().map(|m| (*m, None)).collect();
+            keys.extend(PileKind::ALL.iter().map(|p| (Metric::CleanupTonnes, Some(*p))));
+            prop_assert_eq!(l.rows.len(), keys.len());
+            for (row, (metric, pile)) in l.rows.iter().zip(keys) {
+                let name = match pile {
+                    None => metric.code().to_string(),
+                    Some(p) => format!("{metric}:{p}"),
+                };
+                prop_assert_eq!(&row.metric, &name);
+                let (s, c, w) = naive_sums(&r, &|u| under(&r, u, root), metric, pile, as_of);
+                let goal = if pile.is_none() { naive_goal(&r, root, metric, as_of) } else { None };
+                let target = goal.map(|g| g.0);
+                let want = LedgerRow {
+                    metric: name.clone(),
+                    target: target.map(|t| round(t, 3)),
+                    started: round(s, 3),
+                    completed: round(c, 3),
+                    percent: target.filter(|t| *t > 0.0).map(|t| round(c / t * 100.0, 2)),
+                    remaining: target.map(|t| round(t - c, 3)),
+                    required_per_day: goal.map(|g| round(g.1, 3)),
+                    last_7_days_per_day: round(w / 7.0, 3),
+                    deadline: goal.and_then(|g| g.2),
+                };
+                let same = close_opt(row.target, want.target)
+                    && close(row.started, want.started)
+                    && close(row.completed, want.completed)
+                    && close_opt(row.percent, want.percent)
+                    && close_opt(row.remaining, want.remaining)
+                    && close_opt(row.required_per_day, want.required_per_day)
+                    && close(row.last_7_days_per_day, want.last_7_days_per_day)
+                    && row.deadline == want.deadline;
+                prop_assert!(same, "{} as of {}:\n got  {:?}\n want {:?}", root, as_of, row, want);
+            }
+        }
+        prop_assert!(ledger(&r.units, &r.targets, &all, "nowhere", as_of).is_none());
+    }
+}
