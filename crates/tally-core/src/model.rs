@@ -11,9 +11,24 @@ use std::str::FromStr;
 macro_rules! code_enum {
     ($(#[$doc:meta])* $name:ident, $what:literal { $($variant:ident = $code:literal / $zh:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "kebab-case")]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum $name { $($variant),+ }
+
+        /// Serialised as its code.
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.code())
+            }
+        }
+
+        /// Only the exact code is accepted on the wire.
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+                $(if s == $code { return Ok($name::$variant); })+
+                Err(serde::de::Error::custom(format!("{} must be one of {}, got {:?}", $what, Self::codes(), s)))
+            }
+        }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -257,4 +272,36 @@ pub struct Target {
     pub quantity: f64,
     pub deadline: NaiveDate,
     pub deleted: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_the_wire_form_and_labels_parse_from_the_command_line() {
+        assert_eq!(
+            serde_json::to_string(&Table::OrgUnit).unwrap(),
+            r#""org_unit""#
+        );
+        assert_eq!(serde_json::to_string(&Rating::A).unwrap(), r#""A""#);
+        assert_eq!(
+            serde_json::from_str::<Category>(r#""five-guarantee""#).unwrap(),
+            Category::FiveGuarantee
+        );
+        assert!(
+            serde_json::from_str::<Rating>(r#""a""#).is_err(),
+            "the wire takes exact codes only"
+        );
+        assert!(serde_json::from_str::<Table>(r#""nope""#)
+            .unwrap_err()
+            .to_string()
+            .contains("table must be one of"));
+        assert_eq!(
+            "五保户".parse::<Category>().unwrap(),
+            Category::FiveGuarantee
+        );
+        assert_eq!("d".parse::<Rating>().unwrap(), Rating::D);
+        assert!("E".parse::<Rating>().unwrap_err().contains("got \"E\""));
+    }
 }

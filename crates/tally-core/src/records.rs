@@ -127,7 +127,8 @@ impl Records {
         let mut r = Records::default();
         for row in rows {
             match row.table {
-                Table::OrgUnit => r.units.extend(OrgUnit::from_row(row)),
+                Table::OrgUnit if !row.deleted() => r.units.extend(OrgUnit::from_row(row)),
+                Table::OrgUnit => {}
                 Table::Household => r.households.extend(Household::from_row(row)),
                 Table::Demolition => r.demolitions.extend(Demolition::from_row(row)),
                 Table::Cleanup => r.cleanups.extend(Cleanup::from_row(row)),

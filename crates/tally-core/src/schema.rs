@@ -233,17 +233,19 @@ pub fn field_zh(name: &str) -> &'static str {
 
 /// Parse-check a code field: which enum it belongs to.
 fn check_code(table: Table, field: &str, s: &str) -> Result<(), String> {
-    let r: Result<(), String> = match (table, field) {
-        (Table::OrgUnit, "level") => s.parse::<Level>().map(drop),
-        (Table::Household, "rating") => s.parse::<Rating>().map(drop),
-        (Table::Household, "renovation") => s.parse::<RenovationStatus>().map(drop),
-        (Table::Cleanup, "kind") => s.parse::<PileKind>().map(drop),
-        (Table::Works, "kind") => s.parse::<WorksKind>().map(drop),
-        (Table::Works, "status") => s.parse::<WorksStatus>().map(drop),
-        (Table::Target, "metric") => s.parse::<Metric>().map(drop),
+    // Only the canonical code is stored (`C`, not `c` or `C级`), so equal values
+    // compare equal in merges and conflicts.
+    let r: Result<&str, String> = match (table, field) {
+        (Table::OrgUnit, "level") => s.parse::<Level>().map(|v| v.code()),
+        (Table::Household, "rating") => s.parse::<Rating>().map(|v| v.code()),
+        (Table::Household, "renovation") => s.parse::<RenovationStatus>().map(|v| v.code()),
+        (Table::Cleanup, "kind") => s.parse::<PileKind>().map(|v| v.code()),
+        (Table::Works, "kind") => s.parse::<WorksKind>().map(|v| v.code()),
+        (Table::Works, "status") => s.parse::<WorksStatus>().map(|v| v.code()),
+        (Table::Target, "metric") => s.parse::<Metric>().map(|v| v.code()),
         _ => Err(format!("no codes for {field}")),
     };
-    r.map_err(|_| match (table, field) {
+    let allowed = || match (table, field) {
         (Table::OrgUnit, _) => Level::codes(),
         (Table::Household, "rating") => Rating::codes(),
         (Table::Household, _) => RenovationStatus::codes(),
@@ -251,7 +253,11 @@ fn check_code(table: Table, field: &str, s: &str) -> Result<(), String> {
         (Table::Works, "kind") => WorksKind::codes(),
         (Table::Works, _) => WorksStatus::codes(),
         _ => Metric::codes(),
-    })
+    };
+    match r {
+        Ok(code) if code == s => Ok(()),
+        _ => Err(allowed()),
+    }
 }
 
 /// Fields whose value only moves forward; `rank` orders their values (null lowest).

@@ -27,7 +27,10 @@ pub struct Edit {
 
 impl Edit {
     pub fn new(table: Table) -> Edit {
-        Edit { table: Some(table), ..Edit::default() }
+        Edit {
+            table: Some(table),
+            ..Edit::default()
+        }
     }
 
     pub fn row(mut self, id: RowId) -> Edit {
@@ -42,7 +45,10 @@ impl Edit {
 
     /// Set a field (serialisable value; `None` stores null).
     pub fn set(mut self, field: &str, value: impl serde::Serialize) -> Edit {
-        self.fields.push((field.to_string(), serde_json::to_value(value).unwrap_or(Value::Null)));
+        self.fields.push((
+            field.to_string(),
+            serde_json::to_value(value).unwrap_or(Value::Null),
+        ));
         self
     }
 }
@@ -84,12 +90,20 @@ impl Context for TxContext<'_> {
 pub(crate) fn load_row(conn: &Connection, table: Table, id: RowId) -> Result<Option<Row>> {
     let state: Option<(String, String)> = conn
         .prepare_cached("SELECT unit, state FROM row_state WHERE tbl = ?1 AND id = ?2")?
-        .query_row((table.code(), id.to_string()), |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row((table.code(), id.to_string()), |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
     state
         .map(|(unit, s)| {
-            let fields = serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("row {id}: {e}")))?;
-            Ok(Row { table, id, unit, fields })
+            let fields = serde_json::from_str(&s)
+                .map_err(|e| StoreError::Corrupt(format!("row {id}: {e}")))?;
+            Ok(Row {
+                table,
+                id,
+                unit,
+                fields,
+            })
         })
         .transpose()
 }
@@ -100,7 +114,9 @@ impl Store {
     #[tracing::instrument(skip_all, err)]
     pub fn edit(&mut self, edit: Edit) -> Result<Change> {
         let device = self.device()?.clone();
-        let table = edit.table.ok_or_else(|| ValidationError::Other("an edit needs a table".into()))?;
+        let table = edit
+            .table
+            .ok_or_else(|| ValidationError::Other("an edit needs a table".into()))?;
         let now_ms = self.corrected_ms();
         let offset = self.time.utc_offset_min();
         let today = self.today();
@@ -111,26 +127,53 @@ impl Store {
         let row_id = edit.row.unwrap_or(new_id);
         let existing = load_row(&tx, table, row_id)?;
         if edit.row.is_some() && existing.is_none() && edit.unit.is_none() {
-            return Err(StoreError::NotFound { what: table.code(), id: row_id.to_string() });
+            return Err(StoreError::NotFound {
+                what: table.code(),
+                id: row_id.to_string(),
+            });
         }
         let unit = match (&existing, edit.unit) {
             (Some(row), _) => row.unit.clone(),
             (None, Some(u)) => u,
-            (None, None) => return Err(ValidationError::Missing { field: "unit".into() }.into()),
+            (None, None) => {
+                return Err(ValidationError::Missing {
+                    field: "unit".into(),
+                }
+                .into())
+            }
         };
         let mut fields = BTreeMap::new();
         for (name, value) in edit.fields {
             let current = existing.as_ref().and_then(|r| r.fields.get(&name));
-            if current.is_some_and(|c| c.value == value) && !edit.correction && edit.saw.is_empty() {
+            if current.is_some_and(|c| c.value == value) && !edit.correction && edit.saw.is_empty()
+            {
                 continue;
             }
             let forward = schema::is_forward_only(table, &name);
             let base_epoch = current.map_or(0, |c| c.epoch);
-            let epoch = if edit.correction && forward { base_epoch + 1 } else { base_epoch };
+            let epoch = if edit.correction && forward {
+                base_epoch + 1
+            } else {
+                base_epoch
+            };
             let saw = current
-                .map(|c| c.losers.iter().filter(|l| edit.saw.contains(&l.at)).map(|l| l.at).collect())
+                .map(|c| {
+                    c.losers
+                        .iter()
+                        .filter(|l| edit.saw.contains(&l.at))
+                        .map(|l| l.at)
+                        .collect()
+                })
                 .unwrap_or_default();
-            fields.insert(name, FieldEdit { value, base: current.map(|c| c.at), saw, epoch });
+            fields.insert(
+                name,
+                FieldEdit {
+                    value,
+                    base: current.map(|c| c.at),
+                    saw,
+                    epoch,
+                },
+            );
         }
         if fields.is_empty() {
             return Err(StoreError::NoChange);
@@ -205,9 +248,17 @@ impl Store {
 
     /// Move a household's renovation to `status` on `date` (today if `None`). Moving
     /// backwards needs `correction`.
-    pub fn set_renovation(&mut self, household: RowId, status: RenovationStatus, date: Option<NaiveDate>, correction: bool) -> Result<Change> {
+    pub fn set_renovation(
+        &mut self,
+        household: RowId,
+        status: RenovationStatus,
+        date: Option<NaiveDate>,
+        correction: bool,
+    ) -> Result<Change> {
         let date = date.unwrap_or_else(|| self.today());
-        let mut e = Edit::new(Table::Household).row(household).set("renovation", status);
+        let mut e = Edit::new(Table::Household)
+            .row(household)
+            .set("renovation", status);
         e.correction = correction;
         let field = match status {
             RenovationStatus::Planned => "planned_on",
@@ -219,7 +270,10 @@ impl Store {
         let missing = |f: &str| current.as_ref().is_none_or(|r| r.value(f).is_none());
         e = e.set(field, date);
         // Reaching a later step implies the earlier ones: date them if undated.
-        for (step, f) in [(RenovationStatus::Started, "started_on"), (RenovationStatus::Completed, "completed_on")] {
+        for (step, f) in [
+            (RenovationStatus::Started, "started_on"),
+            (RenovationStatus::Completed, "completed_on"),
+        ] {
             if status > step && missing(f) {
                 e = e.set(f, date);
             }
@@ -228,19 +282,37 @@ impl Store {
     }
 
     /// Record a visit to a household.
-    pub fn add_visit(&mut self, household: RowId, date: Option<NaiveDate>, note: &str) -> Result<RowId> {
+    pub fn add_visit(
+        &mut self,
+        household: RowId,
+        date: Option<NaiveDate>,
+        note: &str,
+    ) -> Result<RowId> {
         let unit = self.household_unit(household)?;
         let date = date.unwrap_or_else(|| self.today());
-        let e = Edit::new(Table::Visit).unit(&unit).set("household", household).set("date", date).set("note", note);
+        let e = Edit::new(Table::Visit)
+            .unit(&unit)
+            .set("household", household)
+            .set("date", date)
+            .set("note", note);
         Ok(self.edit(e)?.row)
     }
 
     /// Record a demolition.
-    pub fn add_demolition(&mut self, village: &str, household: Option<RowId>, area_m2: Option<f64>, date: Option<NaiveDate>) -> Result<RowId> {
+    pub fn add_demolition(
+        &mut self,
+        village: &str,
+        household: Option<RowId>,
+        area_m2: Option<f64>,
+        date: Option<NaiveDate>,
+    ) -> Result<RowId> {
         if let Some(h) = household {
             let unit = self.household_unit(h)?;
             if unit != village {
-                return Err(ValidationError::Other(format!("household {h} belongs to {unit}, not {village}")).into());
+                return Err(ValidationError::Other(format!(
+                    "household {h} belongs to {unit}, not {village}"
+                ))
+                .into());
             }
         }
         let date = date.unwrap_or_else(|| self.today());
@@ -253,7 +325,14 @@ impl Store {
     }
 
     /// Record a cleanup load.
-    pub fn add_cleanup(&mut self, village: &str, kind: PileKind, tonnes: f64, piles: Option<u32>, date: Option<NaiveDate>) -> Result<RowId> {
+    pub fn add_cleanup(
+        &mut self,
+        village: &str,
+        kind: PileKind,
+        tonnes: f64,
+        piles: Option<u32>,
+        date: Option<NaiveDate>,
+    ) -> Result<RowId> {
         let date = date.unwrap_or_else(|| self.today());
         let e = Edit::new(Table::Cleanup)
             .unit(village)
@@ -265,7 +344,15 @@ impl Store {
     }
 
     /// Add a works item.
-    pub fn add_works(&mut self, village: &str, kind: WorksKind, quantity: f64, people: Option<u32>, status: WorksStatus, date: Option<NaiveDate>) -> Result<RowId> {
+    pub fn add_works(
+        &mut self,
+        village: &str,
+        kind: WorksKind,
+        quantity: f64,
+        people: Option<u32>,
+        status: WorksStatus,
+        date: Option<NaiveDate>,
+    ) -> Result<RowId> {
         let date = date.unwrap_or_else(|| self.today());
         let mut e = Edit::new(Table::Works)
             .unit(village)
@@ -283,9 +370,20 @@ impl Store {
     }
 
     /// Move a works item to a status (dated today if `None`).
-    pub fn set_works_status(&mut self, works: RowId, status: WorksStatus, date: Option<NaiveDate>, correction: bool) -> Result<Change> {
+    pub fn set_works_status(
+        &mut self,
+        works: RowId,
+        status: WorksStatus,
+        date: Option<NaiveDate>,
+        correction: bool,
+    ) -> Result<Change> {
         let date = date.unwrap_or_else(|| self.today());
-        let current = self.row(Table::Works, works)?.ok_or_else(|| StoreError::NotFound { what: "works", id: works.to_string() })?;
+        let current = self
+            .row(Table::Works, works)?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "works",
+                id: works.to_string(),
+            })?;
         let mut e = Edit::new(Table::Works).row(works).set("status", status);
         e.correction = correction;
         if status >= WorksStatus::Started && current.value("started_on").is_none() {
@@ -298,7 +396,13 @@ impl Store {
     }
 
     /// Set the target of a unit for a metric (one row per unit and metric).
-    pub fn set_target(&mut self, unit: &str, metric: Metric, quantity: f64, deadline: NaiveDate) -> Result<Change> {
+    pub fn set_target(
+        &mut self,
+        unit: &str,
+        metric: Metric,
+        quantity: f64,
+        deadline: NaiveDate,
+    ) -> Result<Change> {
         let id = RowId::derived("target", &format!("{unit}/{}", metric.code()));
         self.edit(
             Edit::new(Table::Target)
@@ -315,7 +419,10 @@ impl Store {
         self.row(Table::Household, household)?
             .filter(|r| !r.deleted())
             .map(|r| r.unit)
-            .ok_or_else(|| StoreError::NotFound { what: "household", id: household.to_string() })
+            .ok_or_else(|| StoreError::NotFound {
+                what: "household",
+                id: household.to_string(),
+            })
     }
 
     /// The merged state of one row.

@@ -35,13 +35,19 @@ pub enum StoreError {
     #[error("the database was written by a newer Tally (schema {found}, this build knows {supported}); please update Tally")]
     TooNew { found: usize, supported: usize },
     #[error("migration {name} failed: {source}")]
-    Migration { name: &'static str, source: rusqlite::Error },
+    Migration {
+        name: &'static str,
+        source: rusqlite::Error,
+    },
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("cannot create the data folder {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -73,7 +79,10 @@ impl Store {
     /// Open with an injected time source (tests, simulations).
     pub fn open_with(path: &Path, time: Box<dyn TimeSource + Send>) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         }
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -87,14 +96,24 @@ impl Store {
         Self::setup(Connection::open_in_memory()?, None, time)
     }
 
-    fn setup(mut conn: Connection, path: Option<PathBuf>, time: Box<dyn TimeSource + Send>) -> Result<Store> {
+    fn setup(
+        mut conn: Connection,
+        path: Option<PathBuf>,
+        time: Box<dyn TimeSource + Send>,
+    ) -> Result<Store> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "foreign_keys", true)?;
         let stamp = time::utc_stamp(time.now_ms());
         if let Some(bak) = migrate::migrate(&mut conn, path.as_deref(), &stamp)? {
             tracing::info!(backup = %bak.display(), "database backed up before migrating");
         }
-        let mut store = Store { conn, time, clock: HlcClock::default(), device: None, path };
+        let mut store = Store {
+            conn,
+            time,
+            clock: HlcClock::default(),
+            device: None,
+            path,
+        };
         store.load_identity()?;
         Ok(store)
     }
@@ -109,7 +128,8 @@ impl Store {
                 Ok(v)
             }
             Err(e) => {
-                self.conn.execute_batch("ROLLBACK TO batch; RELEASE batch")?;
+                self.conn
+                    .execute_batch("ROLLBACK TO batch; RELEASE batch")?;
                 self.clock = clock;
                 Err(e)
             }
@@ -126,7 +146,9 @@ impl Store {
         self.device = match id {
             None => None,
             Some(id) => Some(DeviceInfo {
-                id: id.parse().map_err(|_| StoreError::Corrupt(format!("device id {id:?}")))?,
+                id: id
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("device id {id:?}")))?,
                 name: self.meta("device_name")?.unwrap_or_default(),
                 author: self.meta("author")?.unwrap_or_default(),
             }),
@@ -153,8 +175,15 @@ impl Store {
         }
         let id = DeviceId(self.new_uuid());
         let tx = self.conn.savepoint()?;
-        for (k, v) in [("device_id", id.to_string()), ("device_name", name.to_string()), ("author", name.to_string())] {
-            tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", (k, v))?;
+        for (k, v) in [
+            ("device_id", id.to_string()),
+            ("device_name", name.to_string()),
+            ("author", name.to_string()),
+        ] {
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                (k, v),
+            )?;
         }
         tx.commit()?;
         self.load_identity()?;
@@ -180,13 +209,21 @@ impl Store {
     }
 
     pub(crate) fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", (key, value))?;
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+            (key, value),
+        )?;
         Ok(())
     }
 
     fn new_uuid(&self) -> uuid::Uuid {
         let bytes: [u8; 10] = rand::random();
         uuid::Builder::from_unix_timestamp_millis(self.corrected_ms(), &bytes).into_uuid()
+    }
+
+    /// The device clock as it is, uncorrected (for measuring the offset).
+    pub fn device_ms(&self) -> u64 {
+        self.time.now_ms()
     }
 
     /// Physical time corrected by the clock offset measured at the last sync.
@@ -202,6 +239,10 @@ impl Store {
 
     /// Server time minus device time, as last measured (0 before the first sync).
     pub fn clock_offset_ms(&self) -> i64 {
-        self.meta("clock_offset_ms").ok().flatten().and_then(|v| v.parse().ok()).unwrap_or(0)
+        self.meta("clock_offset_ms")
+            .ok()
+            .flatten()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
     }
 }

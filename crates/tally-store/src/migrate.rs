@@ -6,7 +6,10 @@ use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
 /// The migrations in order; `PRAGMA user_version` holds how many have run.
-pub const MIGRATIONS: &[(&str, &str)] = &[("0001_initial", include_str!("../migrations/0001_initial.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_initial",
+    include_str!("../migrations/0001_initial.sql"),
+)];
 
 /// The schema version this build expects.
 pub fn latest() -> usize {
@@ -27,10 +30,17 @@ pub fn backup_path(db: &Path, from: usize, to: usize, stamp: &str) -> PathBuf {
 
 /// Bring the schema up to date. `db_path` is `None` for an in-memory database; for a
 /// file that already holds data, a consistent copy is written first.
-pub fn migrate(conn: &mut Connection, db_path: Option<&Path>, stamp: &str) -> Result<Option<PathBuf>, StoreError> {
+pub fn migrate(
+    conn: &mut Connection,
+    db_path: Option<&Path>,
+    stamp: &str,
+) -> Result<Option<PathBuf>, StoreError> {
     let current = version(conn)?;
     if current > latest() {
-        return Err(StoreError::TooNew { found: current, supported: latest() });
+        return Err(StoreError::TooNew {
+            found: current,
+            supported: latest(),
+        });
     }
     if current == latest() {
         return Ok(None);
@@ -44,7 +54,8 @@ pub fn migrate(conn: &mut Connection, db_path: Option<&Path>, stamp: &str) -> Re
     }
     for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current) {
         let tx = conn.transaction()?;
-        tx.execute_batch(sql).map_err(|e| StoreError::Migration { name, source: e })?;
+        tx.execute_batch(sql)
+            .map_err(|e| StoreError::Migration { name, source: e })?;
         tx.pragma_update(None, "user_version", i + 1)?;
         tx.commit()?;
     }
@@ -62,7 +73,11 @@ mod tests {
         assert_eq!(version(&conn).unwrap(), latest());
         migrate(&mut conn, None, "t").unwrap();
         let tables: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table'", [], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert!(tables >= 10, "{tables} tables");
     }
@@ -71,7 +86,10 @@ mod tests {
     fn a_database_from_a_newer_build_is_refused() {
         let mut conn = Connection::open_in_memory().unwrap();
         conn.pragma_update(None, "user_version", 99).unwrap();
-        assert!(matches!(migrate(&mut conn, None, "t"), Err(StoreError::TooNew { found: 99, .. })));
+        assert!(matches!(
+            migrate(&mut conn, None, "t"),
+            Err(StoreError::TooNew { found: 99, .. })
+        ));
     }
 
     #[test]
@@ -79,18 +97,27 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tally.db");
         let mut conn = Connection::open(&path).unwrap();
-        conn.execute_batch("CREATE TABLE keepsake (x TEXT); INSERT INTO keepsake VALUES ('录入的数据');")
-            .unwrap();
+        conn.execute_batch(
+            "CREATE TABLE keepsake (x TEXT); INSERT INTO keepsake VALUES ('录入的数据');",
+        )
+        .unwrap();
         migrate(&mut conn, Some(&path), "s1").unwrap();
         let bak = backup_path(&path, 0, latest(), "s1");
         let copy = Connection::open(&bak).unwrap();
-        let x: String = copy.query_row("SELECT x FROM keepsake", [], |r| r.get(0)).unwrap();
+        let x: String = copy
+            .query_row("SELECT x FROM keepsake", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(x, "录入的数据");
         // A migration that fails rolls back and leaves the data as it was.
         conn.pragma_update(None, "user_version", 0).unwrap();
-        assert!(matches!(migrate(&mut conn, Some(&path), "s2"), Err(StoreError::Migration { .. })));
+        assert!(matches!(
+            migrate(&mut conn, Some(&path), "s2"),
+            Err(StoreError::Migration { .. })
+        ));
         assert!(backup_path(&path, 0, latest(), "s2").exists());
-        let x: String = conn.query_row("SELECT x FROM keepsake", [], |r| r.get(0)).unwrap();
+        let x: String = conn
+            .query_row("SELECT x FROM keepsake", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(x, "录入的数据");
     }
 

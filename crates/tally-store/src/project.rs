@@ -6,9 +6,12 @@ use rusqlite::{Connection, ToSql};
 use tally_core::*;
 
 pub(crate) fn write_row(conn: &Connection, row: &Row) -> Result<()> {
-    let state = serde_json::to_string(&row.fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    conn.prepare_cached("INSERT OR REPLACE INTO row_state (tbl, id, unit, state) VALUES (?1, ?2, ?3, ?4)")?
-        .execute((row.table.code(), row.id.to_string(), &row.unit, state))?;
+    let state =
+        serde_json::to_string(&row.fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO row_state (tbl, id, unit, state) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute((row.table.code(), row.id.to_string(), &row.unit, state))?;
     conn.prepare_cached("DELETE FROM conflict WHERE tbl = ?1 AND row_id = ?2")?
         .execute((row.table.code(), row.id.to_string()))?;
     for c in row.conflicts() {
@@ -64,9 +67,18 @@ fn date(d: Option<chrono::NaiveDate>) -> Option<String> {
 pub(crate) fn project(conn: &Connection, row: &Row) -> Result<()> {
     let id = row.id.to_string();
     let table = row.table.code();
-    let key = if row.table == Table::OrgUnit { "code" } else { "id" };
-    let key_value = if row.table == Table::OrgUnit { row.unit.clone() } else { id.clone() };
-    conn.prepare_cached(&format!("DELETE FROM {table} WHERE {key} = ?1"))?.execute([&key_value])?;
+    let key = if row.table == Table::OrgUnit {
+        "code"
+    } else {
+        "id"
+    };
+    let key_value = if row.table == Table::OrgUnit {
+        row.unit.clone()
+    } else {
+        id.clone()
+    };
+    conn.prepare_cached(&format!("DELETE FROM {table} WHERE {key} = ?1"))?
+        .execute([&key_value])?;
     let deleted = row.deleted();
     match row.table {
         Table::OrgUnit => {
@@ -81,7 +93,12 @@ pub(crate) fn project(conn: &Connection, row: &Row) -> Result<()> {
         Table::Household => {
             if let Some(h) = Household::from_row(row) {
                 let (initials, spelled) = pinyin_keys(&h.head);
-                let cats = h.categories.iter().map(|c| c.code()).collect::<Vec<_>>().join(",");
+                let cats = h
+                    .categories
+                    .iter()
+                    .map(|c| c.code())
+                    .collect::<Vec<_>>()
+                    .join(",");
                 replace(
                     conn,
                     "INSERT INTO household (id, unit, head, initials, spelled, members, phone, categories, seepage,
@@ -176,7 +193,11 @@ mod tests {
     #[test]
     fn pinyin_keys_of_chinese_and_mixed_names() {
         let check = |name: &str, initials: &str, spelled: &str| {
-            assert_eq!(pinyin_keys(name), (initials.to_string(), spelled.to_string()), "{name}");
+            assert_eq!(
+                pinyin_keys(name),
+                (initials.to_string(), spelled.to_string()),
+                "{name}"
+            );
         };
         check("张三", "zs", "zhangsan");
         check("王小明", "wxm", "wangxiaoming");

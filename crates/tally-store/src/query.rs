@@ -80,7 +80,9 @@ fn household_from_sql(r: &SqlRow) -> rusqlite::Result<HouseholdSummary> {
 
 /// Escape `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
 fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 impl Store {
@@ -91,13 +93,23 @@ impl Store {
              ORDER BY CASE level WHEN 'banner' THEN 0 WHEN 'township' THEN 1 WHEN 'village' THEN 2 ELSE 3 END, code",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
             let (code, name, level, parent) = row?;
             let level = level.parse().map_err(StoreError::Corrupt)?;
-            out.push(OrgUnit { code, name, level, parent });
+            out.push(OrgUnit {
+                code,
+                name,
+                level,
+                parent,
+            });
         }
         Ok(out)
     }
@@ -107,7 +119,10 @@ impl Store {
         self.units()?
             .into_iter()
             .find(|u| u.code == code)
-            .ok_or_else(|| StoreError::NotFound { what: "org unit", id: code.to_string() })
+            .ok_or_else(|| StoreError::NotFound {
+                what: "org unit",
+                id: code.to_string(),
+            })
     }
 
     /// The codes of `root` and every unit below it.
@@ -116,7 +131,9 @@ impl Store {
             "WITH RECURSIVE t(code) AS (SELECT ?1 UNION SELECT o.code FROM org_unit o JOIN t ON o.parent = t.code)
              SELECT code FROM t",
         )?;
-        let codes = stmt.query_map([root], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+        let codes = stmt
+            .query_map([root], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
         Ok(codes)
     }
 
@@ -144,21 +161,45 @@ impl Store {
             let escaped = like_escape(&text.to_lowercase());
             let pattern = format!("%{escaped}%");
             if text.chars().all(|c| c.is_ascii_alphabetic()) {
-                arg(&mut sql, " AND (h.initials LIKE ? ESCAPE '\\'", Sql::Text(format!("{escaped}%")));
-                arg(&mut sql, " OR h.spelled LIKE ? ESCAPE '\\'", Sql::Text(pattern.clone()));
-                arg(&mut sql, " OR lower(h.head) LIKE ? ESCAPE '\\')", Sql::Text(pattern));
+                arg(
+                    &mut sql,
+                    " AND (h.initials LIKE ? ESCAPE '\\'",
+                    Sql::Text(format!("{escaped}%")),
+                );
+                arg(
+                    &mut sql,
+                    " OR h.spelled LIKE ? ESCAPE '\\'",
+                    Sql::Text(pattern.clone()),
+                );
+                arg(
+                    &mut sql,
+                    " OR lower(h.head) LIKE ? ESCAPE '\\')",
+                    Sql::Text(pattern),
+                );
             } else {
-                arg(&mut sql, " AND h.head LIKE ? ESCAPE '\\'", Sql::Text(pattern));
+                arg(
+                    &mut sql,
+                    " AND h.head LIKE ? ESCAPE '\\'",
+                    Sql::Text(pattern),
+                );
             }
         }
         if let Some(c) = f.category {
-            arg(&mut sql, " AND (',' || h.categories || ',') LIKE ?", Sql::Text(format!("%,{},%", c.code())));
+            arg(
+                &mut sql,
+                " AND (',' || h.categories || ',') LIKE ?",
+                Sql::Text(format!("%,{},%", c.code())),
+            );
         }
         if let Some(r) = f.rating {
             arg(&mut sql, " AND h.rating = ?", Sql::Text(r.code().into()));
         }
         match f.renovation {
-            Some(Some(s)) => arg(&mut sql, " AND h.renovation = ?", Sql::Text(s.code().into())),
+            Some(Some(s)) => arg(
+                &mut sql,
+                " AND h.renovation = ?",
+                Sql::Text(s.code().into()),
+            ),
             Some(None) => sql.push_str(" AND h.renovation IS NULL"),
             None => {}
         }
@@ -188,13 +229,28 @@ impl Store {
              WHERE tbl = ?1 AND row_id = ?2 ORDER BY seq",
         )?;
         let rows = stmt.query_map((table.code(), id.to_string()), |r| {
-            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
             let (body, state, receipt, reject_reason, recorded_at, utc_offset_min) = row?;
-            let change = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("change: {e}")))?;
-            out.push(HistoryEntry { change, state, receipt, reject_reason, recorded_at, utc_offset_min });
+            let change = serde_json::from_str(&body)
+                .map_err(|e| StoreError::Corrupt(format!("change: {e}")))?;
+            out.push(HistoryEntry {
+                change,
+                state,
+                receipt,
+                reject_reason,
+                recorded_at,
+                utc_offset_min,
+            });
         }
         let mut out: Vec<HistoryEntry> = out;
         out.sort_by_key(|e| e.change.hlc);
@@ -205,27 +261,47 @@ impl Store {
     pub fn visits(&self, household: RowId) -> Result<Vec<Visit>> {
         let ids: Vec<String> = self
             .conn
-            .prepare_cached("SELECT id FROM visit WHERE household = ?1 AND deleted = 0 ORDER BY date DESC, id")?
+            .prepare_cached(
+                "SELECT id FROM visit WHERE household = ?1 AND deleted = 0 ORDER BY date DESC, id",
+            )?
             .query_map([household.to_string()], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         let mut out = Vec::new();
         for id in ids {
-            let id = id.parse().map_err(|_| StoreError::Corrupt(format!("visit id {id}")))?;
-            out.extend(self.row(Table::Visit, id)?.as_ref().and_then(Visit::from_row));
+            let id = id
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("visit id {id}")))?;
+            out.extend(
+                self.row(Table::Visit, id)?
+                    .as_ref()
+                    .and_then(Visit::from_row),
+            );
         }
         Ok(out)
     }
 
     /// All merged rows of a table (tests, exports).
     pub fn rows(&self, table: Table) -> Result<Vec<Row>> {
-        let mut stmt = self.conn.prepare_cached("SELECT id, unit, state FROM row_state WHERE tbl = ?1 ORDER BY id")?;
-        let rows = stmt.query_map([table.code()], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, String>(2)?)))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, unit, state FROM row_state WHERE tbl = ?1 ORDER BY id")?;
+        let rows = stmt.query_map([table.code()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, String>(2)?))
+        })?;
         let mut out = Vec::new();
         for row in rows {
             let (id, unit, state) = row?;
-            let id = id.parse().map_err(|_| StoreError::Corrupt(format!("row id {id}")))?;
-            let fields = serde_json::from_str(&state).map_err(|e| StoreError::Corrupt(format!("row {id}: {e}")))?;
-            out.push(Row { table, id, unit, fields });
+            let id = id
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("row id {id}")))?;
+            let fields = serde_json::from_str(&state)
+                .map_err(|e| StoreError::Corrupt(format!("row {id}: {e}")))?;
+            out.push(Row {
+                table,
+                id,
+                unit,
+                fields,
+            });
         }
         Ok(out)
     }
@@ -284,7 +360,11 @@ impl Store {
                 unit,
                 metric: metric.parse().map_err(StoreError::Corrupt)?,
                 pile: parse(pile),
-                stage: if stage == "started" { Stage::Started } else { Stage::Completed },
+                stage: if stage == "started" {
+                    Stage::Started
+                } else {
+                    Stage::Completed
+                },
                 on: parse(on),
                 amount,
             });
@@ -294,24 +374,38 @@ impl Store {
 
     /// Targets not deleted.
     pub fn targets(&self) -> Result<Vec<Target>> {
-        Ok(self.rows(Table::Target)?.iter().filter_map(Target::from_row).filter(|t| !t.deleted).collect())
+        Ok(self
+            .rows(Table::Target)?
+            .iter()
+            .filter_map(Target::from_row)
+            .filter(|t| !t.deleted)
+            .collect())
     }
 
     /// The ledger of a unit's subtree as of a day (today if `None`).
     pub fn ledger(&self, unit: &str, as_of: Option<NaiveDate>) -> Result<Ledger> {
         let as_of = as_of.unwrap_or_else(|| self.today());
         let units = self.units()?;
-        ledger::ledger(&units, &self.targets()?, &self.facts()?, unit, as_of)
-            .ok_or_else(|| StoreError::NotFound { what: "org unit", id: unit.to_string() })
+        ledger::ledger(&units, &self.targets()?, &self.facts()?, unit, as_of).ok_or_else(|| {
+            StoreError::NotFound {
+                what: "org unit",
+                id: unit.to_string(),
+            }
+        })
     }
 
     /// Open conflicts, optionally within a unit's subtree.
     pub fn conflicts(&self) -> Result<Vec<Conflict>> {
-        let mut stmt = self.conn.prepare_cached("SELECT body FROM conflict ORDER BY unit, tbl, row_id, field, loser_at")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT body FROM conflict ORDER BY unit, tbl, row_id, field, loser_at",
+        )?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
         for body in rows {
-            out.push(serde_json::from_str(&body?).map_err(|e| StoreError::Corrupt(format!("conflict: {e}")))?);
+            out.push(
+                serde_json::from_str(&body?)
+                    .map_err(|e| StoreError::Corrupt(format!("conflict: {e}")))?,
+            );
         }
         Ok(out)
     }

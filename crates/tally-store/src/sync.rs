@@ -67,7 +67,8 @@ fn parse_change(s: &str) -> Result<Change> {
 
 /// Recompute a row from every change of it in the log (merge is order-independent).
 fn rebuild_row(conn: &Connection, table: Table, id: RowId) -> Result<Option<Row>> {
-    let mut stmt = conn.prepare_cached("SELECT body FROM change_log WHERE tbl = ?1 AND row_id = ?2")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT body FROM change_log WHERE tbl = ?1 AND row_id = ?2")?;
     let bodies = stmt
         .query_map((table.code(), id.to_string()), |r| r.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -81,14 +82,20 @@ fn rebuild_row(conn: &Connection, table: Table, id: RowId) -> Result<Option<Row>
 impl Store {
     /// Local changes not yet accepted, oldest first, at most `limit`.
     pub fn pending(&self, limit: usize) -> Result<Vec<Change>> {
-        let mut stmt = self.conn.prepare_cached("SELECT body FROM change_log WHERE state = 'pending' ORDER BY seq LIMIT ?1")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT body FROM change_log WHERE state = 'pending' ORDER BY seq LIMIT ?1",
+        )?;
         let bodies = stmt.query_map([limit as i64], |r| r.get::<_, String>(0))?;
         bodies.map(|b| parse_change(&b?)).collect()
     }
 
     /// How many local changes wait to be sent.
     pub fn pending_count(&self) -> Result<usize> {
-        let n: i64 = self.conn.query_row("SELECT count(*) FROM change_log WHERE state = 'pending'", [], |r| r.get(0))?;
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM change_log WHERE state = 'pending'",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(n as usize)
     }
 
@@ -106,7 +113,14 @@ impl Store {
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([limit as i64], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
@@ -116,14 +130,24 @@ impl Store {
                 "accepted" => OutboxState::Accepted,
                 _ => OutboxState::Rejected,
             };
-            out.push(OutboxEntry { change: parse_change(&b)?, state, receipt, reject_code, reject_reason, recorded_at });
+            out.push(OutboxEntry {
+                change: parse_change(&b)?,
+                state,
+                receipt,
+                reject_code,
+                reject_reason,
+                recorded_at,
+            });
         }
         Ok(out)
     }
 
     /// The sync state of one local change.
     pub fn outbox_entry(&self, id: ChangeId) -> Result<Option<OutboxEntry>> {
-        Ok(self.outbox(None, usize::MAX >> 1)?.into_iter().find(|e| e.change.id == id))
+        Ok(self
+            .outbox(None, usize::MAX >> 1)?
+            .into_iter()
+            .find(|e| e.change.id == id))
     }
 
     /// Record the server's receipts.
@@ -156,7 +180,10 @@ impl Store {
             [id.to_string()],
         )?;
         if n == 0 {
-            return Err(StoreError::NotFound { what: "rejected change", id: id.to_string() });
+            return Err(StoreError::NotFound {
+                what: "rejected change",
+                id: id.to_string(),
+            });
         }
         Ok(())
     }
@@ -164,7 +191,10 @@ impl Store {
     /// Apply a page of pulled changes and save the cursor, in one transaction.
     #[tracing::instrument(skip_all, err)]
     pub fn apply_remote(&mut self, changes: &[(i64, Change)], cursor: &str) -> Result<ApplyStats> {
-        let mut stats = ApplyStats { received: changes.len(), ..ApplyStats::default() };
+        let mut stats = ApplyStats {
+            received: changes.len(),
+            ..ApplyStats::default()
+        };
         let now = time::utc_rfc3339(self.corrected_ms());
         let offset = self.time.utc_offset_min();
         let mut clock = self.clock;
@@ -176,8 +206,10 @@ impl Store {
                 .optional()?;
             if let Some(origin) = known {
                 if origin == "local" {
-                    tx.prepare_cached("UPDATE change_log SET state = 'accepted', receipt = ?2 WHERE id = ?1")?
-                        .execute((change.id.to_string(), seq))?;
+                    tx.prepare_cached(
+                        "UPDATE change_log SET state = 'accepted', receipt = ?2 WHERE id = ?1",
+                    )?
+                    .execute((change.id.to_string(), seq))?;
                     stats.confirmed += 1;
                 }
                 continue;
@@ -203,10 +235,12 @@ impl Store {
             ))?;
             stats.applied += 1;
         }
-        tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('cursor', ?1)")?.execute([cursor])?;
+        tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('cursor', ?1)")?
+            .execute([cursor])?;
         tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('hlc', ?1)")?
             .execute([clock.last.to_string()])?;
-        stats.conflicts = tx.query_row("SELECT count(*) FROM conflict", [], |r| r.get::<_, i64>(0))? as usize;
+        stats.conflicts =
+            tx.query_row("SELECT count(*) FROM conflict", [], |r| r.get::<_, i64>(0))? as usize;
         tx.commit()?;
         self.clock = clock;
         Ok(stats)
@@ -228,8 +262,17 @@ impl Store {
     /// Save the login: server, user, role and device token.
     pub fn save_login(&mut self, server: &str, user: &str, role: &str, token: &str) -> Result<()> {
         let tx = self.conn.savepoint()?;
-        for (k, v) in [("server", server), ("user", user), ("role", role), ("token", token), ("author", user)] {
-            tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", (k, v))?;
+        for (k, v) in [
+            ("server", server),
+            ("user", user),
+            ("role", role),
+            ("token", token),
+            ("author", user),
+        ] {
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                (k, v),
+            )?;
         }
         tx.commit()?;
         self.load_identity()
@@ -264,7 +307,11 @@ impl Store {
             }
             out
         };
-        let ahead: BTreeSet<ChangeId> = pending.iter().filter(|(_, c)| c.hlc.ms > limit_ms).map(|(_, c)| c.id).collect();
+        let ahead: BTreeSet<ChangeId> = pending
+            .iter()
+            .filter(|(_, c)| c.hlc.ms > limit_ms)
+            .map(|(_, c)| c.id)
+            .collect();
         if ahead.is_empty() {
             return Ok(0);
         }
@@ -286,7 +333,13 @@ impl Store {
             let old = change.version();
             if ahead.contains(&change.id) {
                 change.hlc = clock.tick(now_ms);
-                remap.insert(old, Version { hlc: change.hlc, device });
+                remap.insert(
+                    old,
+                    Version {
+                        hlc: change.hlc,
+                        device,
+                    },
+                );
             }
             for edit in change.fields.values_mut() {
                 if let Some(b) = edit.base.as_mut() {
@@ -296,7 +349,10 @@ impl Store {
                     *s = remap.get(s).copied().unwrap_or(*s);
                 }
             }
-            tx.execute("UPDATE change_log SET body = ?2 WHERE seq = ?1", (seq, body(&change)?))?;
+            tx.execute(
+                "UPDATE change_log SET body = ?2 WHERE seq = ?1",
+                (seq, body(&change)?),
+            )?;
             touched.insert((change.table, change.row), ());
         }
         for (table, id) in touched.into_keys() {
@@ -305,7 +361,10 @@ impl Store {
                 project(&tx, &row)?;
             }
         }
-        tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('hlc', ?1)", [clock.last.to_string()])?;
+        tx.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('hlc', ?1)",
+            [clock.last.to_string()],
+        )?;
         tx.commit()?;
         self.clock = clock;
         Ok(ahead.len())

@@ -16,7 +16,9 @@ pub struct SystemTime;
 
 impl TimeSource for SystemTime {
     fn now_ms(&self) -> u64 {
-        let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let d = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
         u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
     }
 
@@ -54,12 +56,19 @@ pub struct FakeTime {
 impl FakeTime {
     /// A clock at `ms` in UTC+8.
     pub fn at(ms: u64) -> FakeTime {
-        FakeTime { ms: std::sync::Arc::new(ms.into()), offset_min: 480 }
+        FakeTime {
+            ms: std::sync::Arc::new(ms.into()),
+            offset_min: 480,
+        }
     }
 
     /// A clock at noon (Beijing time) of a date.
     pub fn on(date: NaiveDate) -> FakeTime {
-        let noon_utc = date.and_hms_opt(4, 0, 0).unwrap_or_default().and_utc().timestamp_millis();
+        let noon_utc = date
+            .and_hms_opt(4, 0, 0)
+            .unwrap_or_default()
+            .and_utc()
+            .timestamp_millis();
         FakeTime::at(u64::try_from(noon_utc).unwrap_or(0))
     }
 

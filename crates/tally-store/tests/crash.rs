@@ -14,17 +14,35 @@ const VILLAGE: &str = "150622100201";
 
 #[test]
 fn crash_writer() {
-    let Ok(path) = std::env::var("TALLY_CRASH_DB") else { return };
+    let Ok(path) = std::env::var("TALLY_CRASH_DB") else {
+        return;
+    };
     let mut s = Store::open(std::path::Path::new(&path)).unwrap();
-    let h: RowId = std::env::var("TALLY_CRASH_HOUSEHOLD").unwrap().parse().unwrap();
+    let h: RowId = std::env::var("TALLY_CRASH_HOUSEHOLD")
+        .unwrap()
+        .parse()
+        .unwrap();
     // Bounded: the parent kills us long before this ends.
     for i in 0..1_000_000u32 {
         let id = if i % 3 == 0 {
-            s.add_cleanup(VILLAGE, PileKind::Garbage, 1.0 + f64::from(i % 50), Some(1), None).unwrap()
+            s.add_cleanup(
+                VILLAGE,
+                PileKind::Garbage,
+                1.0 + f64::from(i % 50),
+                Some(1),
+                None,
+            )
+            .unwrap()
         } else if i % 3 == 1 {
             s.add_visit(h, None, &format!("第{i}次走访")).unwrap()
         } else {
-            s.edit(Edit::new(Table::Household).row(h).set("members", 1 + i % 40)).map(|c| c.row).unwrap_or(h)
+            s.edit(
+                Edit::new(Table::Household)
+                    .row(h)
+                    .set("members", 1 + i % 40),
+            )
+            .map(|c| c.row)
+            .unwrap_or(h)
         };
         // Acknowledged: the transaction committed before this line is printed.
         println!("ack {i} {id}");
@@ -38,10 +56,26 @@ fn every_acknowledged_write_survives_a_kill_and_nothing_is_half_written() {
     let h = {
         let mut s = Store::open(&path).unwrap();
         s.init("crash").unwrap();
-        s.add_unit(&OrgUnit { code: "150622".into(), name: "杭锦旗".into(), level: Level::Banner, parent: None }).unwrap();
-        s.add_unit(&OrgUnit { code: VILLAGE.into(), name: "阿斯尔嘎查".into(), level: Level::Village, parent: Some("150622".into()) })
-            .unwrap();
-        s.add_household(&NewHousehold { village: VILLAGE.into(), head: "张三".into(), ..Default::default() }).unwrap()
+        s.add_unit(&OrgUnit {
+            code: "150622".into(),
+            name: "杭锦旗".into(),
+            level: Level::Banner,
+            parent: None,
+        })
+        .unwrap();
+        s.add_unit(&OrgUnit {
+            code: VILLAGE.into(),
+            name: "阿斯尔嘎查".into(),
+            level: Level::Village,
+            parent: Some("150622".into()),
+        })
+        .unwrap();
+        s.add_household(&NewHousehold {
+            village: VILLAGE.into(),
+            head: "张三".into(),
+            ..Default::default()
+        })
+        .unwrap()
     };
     for round in 0..3 {
         let mut child = Command::new(std::env::current_exe().unwrap())
@@ -66,7 +100,11 @@ fn every_acknowledged_write_survives_a_kill_and_nothing_is_half_written() {
         }
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
-        assert!(acked.len() >= wanted, "the writer acknowledged only {} writes", acked.len());
+        assert!(
+            acked.len() >= wanted,
+            "the writer acknowledged only {} writes",
+            acked.len()
+        );
 
         let s = Store::open(&path).unwrap();
         let records = s.records().unwrap();
@@ -86,11 +124,25 @@ fn every_acknowledged_write_survives_a_kill_and_nothing_is_half_written() {
                 for e in all.iter().filter(|e| e.change.row == row.id) {
                     rebuilt = Some(merge(rebuilt.as_ref(), &e.change).row);
                 }
-                assert_eq!(rebuilt.as_ref(), Some(&row), "round {round}: row {} differs from its changes", row.id);
+                assert_eq!(
+                    rebuilt.as_ref(),
+                    Some(&row),
+                    "round {round}: row {} differs from its changes",
+                    row.id
+                );
             }
         }
-        let rows: usize = [Table::Cleanup, Table::Visit].iter().map(|t| s.rows(*t).unwrap().len()).sum();
-        let creations = all.iter().filter(|e| matches!(e.change.table, Table::Cleanup | Table::Visit)).count();
-        assert_eq!(rows, creations, "round {round}: a change without its row or a row without its change");
+        let rows: usize = [Table::Cleanup, Table::Visit]
+            .iter()
+            .map(|t| s.rows(*t).unwrap().len())
+            .sum();
+        let creations = all
+            .iter()
+            .filter(|e| matches!(e.change.table, Table::Cleanup | Table::Visit))
+            .count();
+        assert_eq!(
+            rows, creations,
+            "round {round}: a change without its row or a row without its change"
+        );
     }
 }

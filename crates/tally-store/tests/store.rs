@@ -17,19 +17,45 @@ fn store() -> (Store, FakeTime) {
     let units = [
         ("150622", "杭锦旗", Level::Banner, None),
         ("150622100", "锡尼镇", Level::Township, Some("150622")),
-        ("150622100201", "阿斯尔嘎查", Level::Village, Some("150622100")),
-        ("150622100202", "巴音嘎查", Level::Village, Some("150622100")),
-        ("15062210020101", "一社", Level::Hamlet, Some("150622100201")),
+        (
+            "150622100201",
+            "阿斯尔嘎查",
+            Level::Village,
+            Some("150622100"),
+        ),
+        (
+            "150622100202",
+            "巴音嘎查",
+            Level::Village,
+            Some("150622100"),
+        ),
+        (
+            "15062210020101",
+            "一社",
+            Level::Hamlet,
+            Some("150622100201"),
+        ),
     ];
     for (code, name, level, parent) in units {
-        s.add_unit(&OrgUnit { code: code.into(), name: name.into(), level, parent: parent.map(Into::into) }).unwrap();
+        s.add_unit(&OrgUnit {
+            code: code.into(),
+            name: name.into(),
+            level,
+            parent: parent.map(Into::into),
+        })
+        .unwrap();
     }
     (s, time)
 }
 
 fn household(s: &mut Store, village: &str, head: &str) -> RowId {
-    s.add_household(&NewHousehold { village: village.into(), head: head.into(), members: Some(3), ..Default::default() })
-        .unwrap()
+    s.add_household(&NewHousehold {
+        village: village.into(),
+        head: head.into(),
+        members: Some(3),
+        ..Default::default()
+    })
+    .unwrap()
 }
 
 fn count_changes(s: &Store) -> usize {
@@ -49,7 +75,11 @@ fn every_edit_writes_its_row_and_its_change() {
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].state, "pending");
     assert_eq!(history[0].utc_offset_min, 480);
-    assert!(history[0].recorded_at.ends_with('Z'), "{}", history[0].recorded_at);
+    assert!(
+        history[0].recorded_at.ends_with('Z'),
+        "{}",
+        history[0].recorded_at
+    );
     assert_eq!(s.pending_count().unwrap(), before + 2);
 }
 
@@ -59,15 +89,38 @@ fn bad_input_is_refused_and_changes_nothing() {
     let h = household(&mut s, "150622100201", "李四");
     let before = count_changes(&s);
     let cases: Vec<(&str, StoreError)> = vec![
-        ("negative tonnes", s.add_cleanup("150622100201", PileKind::Manure, -3.0, None, None).unwrap_err()),
-        ("absurd tonnes", s.add_cleanup("150622100201", PileKind::Manure, 5000.0, None, None).unwrap_err()),
-        ("unknown village", s.add_cleanup("999", PileKind::Hay, 1.0, None, None).unwrap_err()),
-        ("township", s.add_cleanup("150622100", PileKind::Hay, 1.0, None, None).unwrap_err()),
-        ("future", s.add_visit(h, Some(day("2027-01-30")), "").unwrap_err()),
+        (
+            "negative tonnes",
+            s.add_cleanup("150622100201", PileKind::Manure, -3.0, None, None)
+                .unwrap_err(),
+        ),
+        (
+            "absurd tonnes",
+            s.add_cleanup("150622100201", PileKind::Manure, 5000.0, None, None)
+                .unwrap_err(),
+        ),
+        (
+            "unknown village",
+            s.add_cleanup("999", PileKind::Hay, 1.0, None, None)
+                .unwrap_err(),
+        ),
+        (
+            "township",
+            s.add_cleanup("150622100", PileKind::Hay, 1.0, None, None)
+                .unwrap_err(),
+        ),
+        (
+            "future",
+            s.add_visit(h, Some(day("2027-01-30")), "").unwrap_err(),
+        ),
         (
             "empty head",
-            s.add_household(&NewHousehold { village: "150622100201".into(), head: " ".into(), ..Default::default() })
-                .unwrap_err(),
+            s.add_household(&NewHousehold {
+                village: "150622100201".into(),
+                head: " ".into(),
+                ..Default::default()
+            })
+            .unwrap_err(),
         ),
     ];
     for (what, err) in cases {
@@ -81,12 +134,25 @@ fn bad_input_is_refused_and_changes_nothing() {
 fn renovation_moves_forward_and_back_only_by_correction() {
     let (mut s, _) = store();
     let h = household(&mut s, "150622100201", "王五");
-    s.set_renovation(h, RenovationStatus::Completed, Some(day("2026-11-20")), false).unwrap();
+    s.set_renovation(
+        h,
+        RenovationStatus::Completed,
+        Some(day("2026-11-20")),
+        false,
+    )
+    .unwrap();
     let row = s.row(Table::Household, h).unwrap().unwrap();
-    assert_eq!(row.str("started_on"), Some("2026-11-20"), "earlier steps are dated too");
-    let err = s.set_renovation(h, RenovationStatus::Started, None, false).unwrap_err();
+    assert_eq!(
+        row.str("started_on"),
+        Some("2026-11-20"),
+        "earlier steps are dated too"
+    );
+    let err = s
+        .set_renovation(h, RenovationStatus::Started, None, false)
+        .unwrap_err();
     assert!(err.to_string().contains("cannot move back"), "{err}");
-    s.set_renovation(h, RenovationStatus::Started, None, true).unwrap();
+    s.set_renovation(h, RenovationStatus::Started, None, true)
+        .unwrap();
     let row = s.row(Table::Household, h).unwrap().unwrap();
     assert_eq!(row.str("renovation"), Some("started"));
 }
@@ -97,27 +163,69 @@ fn search_by_name_pinyin_initials_and_filters() {
     let zs = household(&mut s, "150622100201", "张三");
     let zsf = household(&mut s, "150622100202", "赵淑芬");
     let _ls = household(&mut s, "15062210020101", "李四");
-    s.edit(Edit::new(Table::Household).row(zsf).set("categories", [Category::Subsistence]).set("rating", Rating::D))
-        .unwrap();
+    s.edit(
+        Edit::new(Table::Household)
+            .row(zsf)
+            .set("categories", [Category::Subsistence])
+            .set("rating", Rating::D),
+    )
+    .unwrap();
     s.add_visit(zs, Some(day("2026-11-25")), "").unwrap();
-    let ids = |f: HouseholdFilter| s.households(&f).unwrap().into_iter().map(|h| h.household.head).collect::<Vec<_>>();
-    let search = |t: &str| HouseholdFilter { search: Some(t.into()), ..Default::default() };
-    assert_eq!(ids(search("zs")), ["张三", "赵淑芬"], "initials match from the start");
+    let ids = |f: HouseholdFilter| {
+        s.households(&f)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.household.head)
+            .collect::<Vec<_>>()
+    };
+    let search = |t: &str| HouseholdFilter {
+        search: Some(t.into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        ids(search("zs")),
+        ["张三", "赵淑芬"],
+        "initials match from the start"
+    );
     assert_eq!(ids(search("sf")), Vec::<String>::new());
     assert_eq!(ids(search("ZSF")), ["赵淑芬"]);
     assert_eq!(ids(search("zhao")), ["赵淑芬"]);
     assert_eq!(ids(search("淑")), ["赵淑芬"]);
     assert_eq!(ids(search("%")), Vec::<String>::new());
-    assert_eq!(ids(HouseholdFilter { unit: Some("150622100201".into()), ..Default::default() }), ["张三", "李四"]);
-    assert_eq!(ids(HouseholdFilter { category: Some(Category::Subsistence), ..Default::default() }), ["赵淑芬"]);
-    assert_eq!(ids(HouseholdFilter { rating: Some(Rating::D), ..Default::default() }), ["赵淑芬"]);
-    let not_visited = HouseholdFilter { not_visited_since: Some(day("2026-11-20")), ..Default::default() };
+    assert_eq!(
+        ids(HouseholdFilter {
+            unit: Some("150622100201".into()),
+            ..Default::default()
+        }),
+        ["张三", "李四"]
+    );
+    assert_eq!(
+        ids(HouseholdFilter {
+            category: Some(Category::Subsistence),
+            ..Default::default()
+        }),
+        ["赵淑芬"]
+    );
+    assert_eq!(
+        ids(HouseholdFilter {
+            rating: Some(Rating::D),
+            ..Default::default()
+        }),
+        ["赵淑芬"]
+    );
+    let not_visited = HouseholdFilter {
+        not_visited_since: Some(day("2026-11-20")),
+        ..Default::default()
+    };
     assert_eq!(ids(not_visited).len(), 2);
     let listed = s.households(&search("zs")).unwrap();
     assert_eq!(listed[0].last_visit, Some(day("2026-11-25")));
     assert_eq!(listed[0].unit_name.as_deref(), Some("阿斯尔嘎查"));
     assert!(matches!(
-        s.households(&HouseholdFilter { unit: Some("nope".into()), ..Default::default() }),
+        s.households(&HouseholdFilter {
+            unit: Some("nope".into()),
+            ..Default::default()
+        }),
         Err(StoreError::NotFound { .. })
     ));
 }
@@ -127,33 +235,107 @@ fn the_sql_facts_give_the_same_ledger_as_the_core_facts() {
     let (mut s, _) = store();
     for (i, name) in ["甲", "乙", "丙", "丁"].iter().enumerate() {
         let h = household(&mut s, "150622100201", name);
-        let status = [RenovationStatus::Planned, RenovationStatus::Started, RenovationStatus::Completed, RenovationStatus::Accepted][i];
-        s.set_renovation(h, status, Some(day("2026-11-20") + chrono::Days::new(i as u64)), false).unwrap();
+        let status = [
+            RenovationStatus::Planned,
+            RenovationStatus::Started,
+            RenovationStatus::Completed,
+            RenovationStatus::Accepted,
+        ][i];
+        s.set_renovation(
+            h,
+            status,
+            Some(day("2026-11-20") + chrono::Days::new(i as u64)),
+            false,
+        )
+        .unwrap();
     }
-    s.add_cleanup("150622100201", PileKind::Manure, 3.5, Some(2), Some(day("2026-11-25"))).unwrap();
-    s.add_cleanup("15062210020101", PileKind::Garbage, 1.25, None, Some(day("2026-11-01"))).unwrap();
-    s.add_demolition("150622100202", None, Some(80.0), Some(day("2026-11-26"))).unwrap();
-    let w = s.add_works("150622100202", WorksKind::Water, 1.0, Some(120), WorksStatus::Started, Some(day("2026-11-10"))).unwrap();
-    s.set_works_status(w, WorksStatus::Completed, Some(day("2026-11-24")), false).unwrap();
-    s.add_works("150622100201", WorksKind::Road, 2.5, None, WorksStatus::Completed, Some(day("2026-11-22"))).unwrap();
-    s.set_target("150622100", Metric::Renovation, 10.0, day("2026-12-31")).unwrap();
-    s.set_target("150622100201", Metric::CleanupTonnes, 100.0, day("2026-12-07")).unwrap();
+    s.add_cleanup(
+        "150622100201",
+        PileKind::Manure,
+        3.5,
+        Some(2),
+        Some(day("2026-11-25")),
+    )
+    .unwrap();
+    s.add_cleanup(
+        "15062210020101",
+        PileKind::Garbage,
+        1.25,
+        None,
+        Some(day("2026-11-01")),
+    )
+    .unwrap();
+    s.add_demolition("150622100202", None, Some(80.0), Some(day("2026-11-26")))
+        .unwrap();
+    let w = s
+        .add_works(
+            "150622100202",
+            WorksKind::Water,
+            1.0,
+            Some(120),
+            WorksStatus::Started,
+            Some(day("2026-11-10")),
+        )
+        .unwrap();
+    s.set_works_status(w, WorksStatus::Completed, Some(day("2026-11-24")), false)
+        .unwrap();
+    s.add_works(
+        "150622100201",
+        WorksKind::Road,
+        2.5,
+        None,
+        WorksStatus::Completed,
+        Some(day("2026-11-22")),
+    )
+    .unwrap();
+    s.set_target("150622100", Metric::Renovation, 10.0, day("2026-12-31"))
+        .unwrap();
+    s.set_target(
+        "150622100201",
+        Metric::CleanupTonnes,
+        100.0,
+        day("2026-12-07"),
+    )
+    .unwrap();
 
     let records = s.records().unwrap();
     let core_facts = ledger::facts(&records);
-    for unit in ["150622", "150622100", "150622100201", "150622100202", "15062210020101"] {
+    for unit in [
+        "150622",
+        "150622100",
+        "150622100201",
+        "150622100202",
+        "15062210020101",
+    ] {
         for as_of in ["2026-11-21", "2026-11-27"] {
             let by_sql = s.ledger(unit, Some(day(as_of))).unwrap();
-            let by_core = ledger::ledger(&records.units, &records.targets, &core_facts, unit, day(as_of)).unwrap();
+            let by_core = ledger::ledger(
+                &records.units,
+                &records.targets,
+                &core_facts,
+                unit,
+                day(as_of),
+            )
+            .unwrap();
             assert_eq!(by_sql, by_core, "{unit} as of {as_of}");
         }
     }
     let l = s.ledger("150622", Some(day("2026-11-27"))).unwrap();
     let row = |m: &str| l.rows.iter().find(|r| r.metric == m).unwrap().clone();
-    assert_eq!((row("renovation").started, row("renovation").completed, row("renovation").target), (3.0, 2.0, Some(10.0)));
+    assert_eq!(
+        (
+            row("renovation").started,
+            row("renovation").completed,
+            row("renovation").target
+        ),
+        (3.0, 2.0, Some(10.0))
+    );
     assert_eq!(row("cleanup-tonnes").completed, 4.75);
     assert_eq!(row("cleanup-tonnes:manure").completed, 3.5);
-    assert_eq!((row("water-sites").completed, row("water-people").completed), (1.0, 120.0));
+    assert_eq!(
+        (row("water-sites").completed, row("water-people").completed),
+        (1.0, 120.0)
+    );
     assert_eq!(row("road-km").completed, 2.5);
     assert_eq!(row("demolition").completed, 1.0);
 }
@@ -164,13 +346,24 @@ fn pulled_changes_apply_once_and_confirm_our_own() {
     let (mut b, _) = store();
     let h = household(&mut a, "150622100201", "张三");
     let sent = a.pending(100).unwrap();
-    let page: Vec<(i64, Change)> = sent.iter().cloned().enumerate().map(|(i, c)| (i as i64 + 1, c)).collect();
+    let page: Vec<(i64, Change)> = sent
+        .iter()
+        .cloned()
+        .enumerate()
+        .map(|(i, c)| (i as i64 + 1, c))
+        .collect();
     let first = b.apply_remote(&page, "c1").unwrap();
     assert_eq!(first.applied, page.len());
     let again = b.apply_remote(&page, "c1").unwrap();
-    assert_eq!(again.applied, 0, "a page applied twice stores nothing twice");
+    assert_eq!(
+        again.applied, 0,
+        "a page applied twice stores nothing twice"
+    );
     assert_eq!(b.sync_meta().unwrap().cursor, "c1");
-    assert_eq!(b.row(Table::Household, h).unwrap(), a.row(Table::Household, h).unwrap());
+    assert_eq!(
+        b.row(Table::Household, h).unwrap(),
+        a.row(Table::Household, h).unwrap()
+    );
     let echo = a.apply_remote(&page, "c9").unwrap();
     assert_eq!(echo.confirmed, page.len());
     assert_eq!(a.pending_count().unwrap(), 0);
@@ -183,20 +376,43 @@ fn concurrent_edits_from_two_devices_leave_one_conflict() {
     let (mut a, _) = store();
     let (mut b, _) = store();
     let h = household(&mut a, "150622100201", "张三");
-    let page: Vec<(i64, Change)> = a.pending(100).unwrap().into_iter().map(|c| (1, c)).collect();
+    let page: Vec<(i64, Change)> = a
+        .pending(100)
+        .unwrap()
+        .into_iter()
+        .map(|c| (1, c))
+        .collect();
     b.apply_remote(&page, "1").unwrap();
-    a.edit(Edit::new(Table::Household).row(h).set("members", 4)).unwrap();
-    b.edit(Edit::new(Table::Household).row(h).set("members", 6)).unwrap();
-    let a_last = a.history(Table::Household, h).unwrap().pop().unwrap().change;
-    let b_last = b.history(Table::Household, h).unwrap().pop().unwrap().change;
+    a.edit(Edit::new(Table::Household).row(h).set("members", 4))
+        .unwrap();
+    b.edit(Edit::new(Table::Household).row(h).set("members", 6))
+        .unwrap();
+    let a_last = a
+        .history(Table::Household, h)
+        .unwrap()
+        .pop()
+        .unwrap()
+        .change;
+    let b_last = b
+        .history(Table::Household, h)
+        .unwrap()
+        .pop()
+        .unwrap()
+        .change;
     a.apply_remote(&[(3, b_last.clone())], "3").unwrap();
     b.apply_remote(&[(2, a_last.clone())], "3").unwrap();
-    assert_eq!(a.row(Table::Household, h).unwrap(), b.row(Table::Household, h).unwrap());
+    assert_eq!(
+        a.row(Table::Household, h).unwrap(),
+        b.row(Table::Household, h).unwrap()
+    );
     let ca = a.conflicts().unwrap();
     assert_eq!(ca, b.conflicts().unwrap());
     assert_eq!(ca.len(), 1);
     let values = [ca[0].winner_value.clone(), ca[0].loser.value.clone()];
-    assert!(values.contains(&serde_json::json!(4)) && values.contains(&serde_json::json!(6)), "{values:?}");
+    assert!(
+        values.contains(&serde_json::json!(4)) && values.contains(&serde_json::json!(6)),
+        "{values:?}"
+    );
     // A leader settles it with an ordinary edit that saw the loser.
     let mut settle = Edit::new(Table::Household).row(h).set("members", 5);
     settle.saw = vec![ca[0].loser.at];
@@ -210,12 +426,16 @@ fn changes_made_while_the_clock_ran_ahead_are_restamped_before_sending() {
     let truth = time.now_ms();
     time.advance(3 * 24 * 3600 * 1000); // the laptop clock is three days ahead
     let h = household(&mut s, "150622100201", "张三");
-    s.edit(Edit::new(Table::Household).row(h).set("members", 5)).unwrap();
+    s.edit(Edit::new(Table::Household).row(h).set("members", 5))
+        .unwrap();
     s.set_clock_offset(-(3 * 24 * 3600 * 1000)).unwrap(); // measured at sync
     let n = s.restamp_ahead(truth + 5 * 60 * 1000).unwrap();
     assert!(n >= 2, "{n}");
     let pending = s.pending(100).unwrap();
-    assert!(pending.iter().all(|c| c.hlc.ms <= truth + 5 * 60 * 1000), "{pending:?}");
+    assert!(
+        pending.iter().all(|c| c.hlc.ms <= truth + 5 * 60 * 1000),
+        "{pending:?}"
+    );
     // The second edit's base still points at the first edit's (new) version.
     let edits: Vec<&Change> = pending.iter().filter(|c| c.row == h).collect();
     assert_eq!(edits[1].fields["members"].base, Some(edits[0].version()));
@@ -223,7 +443,9 @@ fn changes_made_while_the_clock_ran_ahead_are_restamped_before_sending() {
     assert_eq!(row.u32("members"), Some(5));
     assert!(row.conflicts().is_empty());
     // New edits use the corrected clock.
-    let c = s.edit(Edit::new(Table::Household).row(h).set("members", 6)).unwrap();
+    let c = s
+        .edit(Edit::new(Table::Household).row(h).set("members", 6))
+        .unwrap();
     assert!(c.hlc.ms <= truth + 5 * 60 * 1000);
 }
 
@@ -240,8 +462,18 @@ fn a_batch_lands_whole_or_not_at_all() {
         .unwrap_err();
     assert!(matches!(err, StoreError::Invalid(_)));
     assert_eq!(count_changes(&s), before);
-    assert!(s.households(&HouseholdFilter::default()).unwrap().is_empty());
-    let n = s.batch(|s| Ok(vec![household(s, "150622100201", "甲"), household(s, "150622100201", "乙")])).unwrap();
+    assert!(s
+        .households(&HouseholdFilter::default())
+        .unwrap()
+        .is_empty());
+    let n = s
+        .batch(|s| {
+            Ok(vec![
+                household(s, "150622100201", "甲"),
+                household(s, "150622100201", "乙"),
+            ])
+        })
+        .unwrap();
     assert_eq!(n.len(), 2);
     assert_eq!(count_changes(&s), before + 2);
 }

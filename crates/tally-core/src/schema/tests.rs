@@ -147,6 +147,18 @@ fn bad_changes_are_rejected_naming_the_field_and_value() {
             ("invalid_value", &["rating", "\"E\"", "A, B, C, D"]),
         ),
         (
+            "a label instead of the code",
+            household(&[("head", json!("张三")), ("rating", json!("C级"))]),
+            none.clone(),
+            ("invalid_value", &["rating", "C级"]),
+        ),
+        (
+            "lower-case code",
+            household(&[("head", json!("张三")), ("rating", json!("c"))]),
+            none.clone(),
+            ("invalid_value", &["rating", "\"c\""]),
+        ),
+        (
             "date 30 days ahead",
             cleanup(&[("date", json!("2024-07-01"))]),
             none.clone(),
@@ -418,7 +430,7 @@ fn good_changes_pass() {
                 ("categories", json!(["five-guarantee", "低保户"])),
                 ("seepage", json!(true)),
                 ("rating", json!("D")),
-                ("renovation", json!("已开工")),
+                ("renovation", json!("started")),
                 ("started_on", json!("2024-06-02")),
                 ("cadre", json!("")),
                 ("deleted", json!(false)),
@@ -470,7 +482,7 @@ fn good_changes_pass() {
                 &[
                     ("code", json!("150102")),
                     ("name", json!("二村")),
-                    ("level", json!("嘎查村")),
+                    ("level", json!("village")),
                     ("parent", json!("1501")),
                 ],
             ),
