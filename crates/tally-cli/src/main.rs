@@ -1,1 +1,203 @@
-fn main() {}
+//! `tally`: the command-line client of Tally (驻村台账). It parses the command line,
+//! runs one command against the device store, and turns every error into a plain
+//! sentence on stderr (Chinese, then English) and an exit code: 0 success, 2 usage
+//! error, 1 anything else.
+
+mod commands;
+mod demo;
+mod import;
+mod output;
+mod parse;
+
+use clap::{Parser, Subcommand};
+use commands::{household, ledger, records, unit, Ctx};
+use std::fmt;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tally_core::Table;
+use tally_store::StoreError;
+
+/// 驻村台账 Tally — record household visits, renovations, demolitions, cleanup and works
+/// offline; see the progress ledger against targets.
+#[derive(Parser)]
+#[command(name = "tally", version, arg_required_else_help = true)]
+struct Cli {
+    /// Database file [default: tally.db in the user's data directory]
+    #[arg(long, global = true, env = "TALLY_DB", value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Print JSON (lists, the ledger; an edit prints its id as JSON)
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Set this device up (once): 初始化本设备
+    Init {
+        /// A name for this device, e.g. 张三的电脑
+        #[arg(long, value_name = "NAME")]
+        device_name: String,
+    },
+    /// Org units: banner, township, village, hamlet (组织单位)
+    #[command(subcommand)]
+    Unit(unit::UnitCmd),
+    /// Households (农户)
+    #[command(subcommand)]
+    Household(household::HouseholdCmd),
+    /// Dilapidated-house renovation (危房改造)
+    #[command(subcommand)]
+    Renovation(records::RenovationCmd),
+    /// Visits to households (走访)
+    #[command(subcommand)]
+    Visit(records::VisitCmd),
+    /// Demolished abandoned houses (拆除)
+    #[command(subcommand)]
+    Demolition(records::DemolitionCmd),
+    /// Cleanup loads of firewood, hay, manure, dirt and garbage piles (清理)
+    #[command(subcommand)]
+    Cleanup(records::CleanupCmd),
+    /// Public works: roads, water, culture rooms, clinics, shops (工程)
+    #[command(subcommand)]
+    Works(records::WorksCmd),
+    /// Targets (指标): a quantity of a metric by a deadline
+    #[command(subcommand)]
+    Target(records::TargetCmd),
+    /// The progress ledger of a unit's whole subtree (对账销号)
+    Ledger(ledger::LedgerArgs),
+    /// Import from files (导入)
+    #[command(subcommand)]
+    Import(import::ImportCmd),
+    /// Fill an empty database with a realistic demo banner (演示数据)
+    Demo {
+        /// The same seed on the same day gives the same demo
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Open conflicts for a team leader to review (冲突)
+    Conflicts,
+}
+
+/// An error the CLI itself reports, in both languages.
+#[derive(Debug)]
+pub struct Failure {
+    zh: String,
+    en: String,
+    /// A bad argument value: exit 2, like clap's own usage errors.
+    usage: bool,
+}
+
+impl Failure {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Failure {
+        Failure {
+            zh: zh.into(),
+            en: en.into(),
+            usage: false,
+        }
+    }
+
+    pub fn usage(zh: impl Into<String>, en: impl Into<String>) -> Failure {
+        Failure {
+            usage: true,
+            ..Failure::new(zh, en)
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.en)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse(); // usage errors exit 2 here
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => report(&e),
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let ctx = Ctx {
+        db: db_path(cli.db)?,
+        json: cli.json,
+    };
+    match cli.command {
+        Command::Init { device_name } => commands::init(&ctx, &device_name),
+        Command::Unit(cmd) => unit::run(&ctx, cmd),
+        Command::Household(cmd) => household::run(&ctx, cmd),
+        Command::Renovation(cmd) => records::renovation(&ctx, cmd),
+        Command::Visit(cmd) => records::visit(&ctx, cmd),
+        Command::Demolition(cmd) => records::demolition(&ctx, cmd),
+        Command::Cleanup(cmd) => records::cleanup(&ctx, cmd),
+        Command::Works(cmd) => records::works(&ctx, cmd),
+        Command::Target(cmd) => records::target(&ctx, cmd),
+        Command::Ledger(args) => ledger::run(&ctx, args),
+        Command::Import(cmd) => import::run(&ctx, cmd),
+        Command::Demo { seed } => demo::run(&ctx, seed),
+        Command::Conflicts => commands::conflicts(&ctx),
+    }
+}
+
+/// `--db`, `TALLY_DB`, or tally.db in the user's data directory.
+fn db_path(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    if let Some(p) = given {
+        return Ok(p);
+    }
+    let dirs = directories::ProjectDirs::from("", "", "tally").ok_or_else(|| {
+        Failure::new(
+            "找不到用户数据目录，请用 --db 指定数据库文件",
+            "cannot find the user's data directory: pass --db PATH",
+        )
+    })?;
+    Ok(dirs.data_dir().join("tally.db"))
+}
+
+/// Print the error for a person and choose the exit code.
+fn report(e: &anyhow::Error) -> ExitCode {
+    let broken_pipe = e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    });
+    if broken_pipe {
+        return ExitCode::SUCCESS; // `tally household list | head`
+    }
+    let (zh, en, code) = describe(e);
+    eprintln!("错误: {zh} / error: {en}");
+    ExitCode::from(code)
+}
+
+/// The Chinese and English reason and the exit code of an error.
+fn describe(e: &anyhow::Error) -> (String, String, u8) {
+    if let Some(f) = e.downcast_ref::<Failure>() {
+        return (f.zh.clone(), f.en.clone(), if f.usage { 2 } else { 1 });
+    }
+    let Some(s) = e.downcast_ref::<StoreError>() else {
+        return ("操作失败".into(), format!("{e:#}"), 1);
+    };
+    let zh = match s {
+        StoreError::Invalid(v) => v.zh(),
+        StoreError::NotFound { what, id } => {
+            let what = what
+                .replace(' ', "_")
+                .parse::<Table>()
+                .map_or(*what, |t| t.zh());
+            format!("找不到{what} {id}")
+        }
+        StoreError::NotInitialized => {
+            "本设备尚未初始化，请先运行 tally init --device-name 名称".into()
+        }
+        StoreError::AlreadyInitialized(name) => format!("本设备已初始化，设备名 {name}"),
+        StoreError::NoChange => "没有变化：这些值已经保存".into(),
+        StoreError::TooNew { .. } => "数据库由更新版本的 Tally 写入，请更新 Tally".into(),
+        StoreError::Migration { .. } => "数据库升级失败".into(),
+        StoreError::Corrupt(_) => "保存的数据已损坏".into(),
+        StoreError::Sqlite(_) => "数据库出错".into(),
+        StoreError::Io { path, .. } => format!("无法创建数据目录 {}", path.display()),
+    };
+    (zh, s.to_string(), 1)
+}

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The identity of one field edit: when (HLC) and where (device). Unique, because a
 /// device never issues the same HLC twice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Version {
     pub hlc: Hlc,
     pub device: DeviceId,
@@ -76,10 +77,12 @@ impl Change {
 
 /// A value that lost a field merge and that nobody has reviewed yet.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Loser {
     pub value: Value,
     pub at: Version,
     #[serde(default, skip_serializing_if = "is_zero")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<u32>", optional))]
     pub epoch: u32,
     pub author: String,
     pub change: ChangeId,

@@ -9,8 +9,10 @@ use std::str::FromStr;
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Hlc {
     /// Milliseconds since the Unix epoch (physical part, corrected by the measured offset).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub ms: u64,
     /// Logical counter for events within the same millisecond.
     pub count: u32,

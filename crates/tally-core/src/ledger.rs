@@ -31,6 +31,7 @@ pub struct Fact {
 
 /// One line of the ledger.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LedgerRow {
     /// The metric code; per pile kind rows read `cleanup-tonnes:firewood`.
     pub metric: String,
@@ -47,6 +48,7 @@ pub struct LedgerRow {
     pub last_7_days_per_day: f64,
     /// The deadline of the unit's own target, if it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub deadline: Option<NaiveDate>,
 }
 
@@ -61,6 +63,7 @@ impl LedgerRow {
 
 /// The ledger of one unit's whole subtree.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Ledger {
     pub unit: String,
     pub as_of: NaiveDate,

@@ -22,6 +22,7 @@ pub struct Merged {
 
 /// An open conflict: a value that lost to a concurrent edit nobody has reviewed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Conflict {
     pub table: Table,
     pub row: RowId,

@@ -12,7 +12,8 @@ macro_rules! code_enum {
     ($(#[$doc:meta])* $name:ident, $what:literal { $($variant:ident = $code:literal / $zh:literal),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum $name { $($variant),+ }
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+        pub enum $name { $(#[cfg_attr(feature = "ts", ts(rename = $code))] $variant),+ }
 
         /// Serialised as its code.
         impl Serialize for $name {
@@ -186,6 +187,7 @@ impl Level {
 
 /// An org unit: banner, township, village or hamlet, with its official code.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OrgUnit {
     pub code: String,
     pub name: String,
@@ -195,6 +197,7 @@ pub struct OrgUnit {
 
 /// A household and the state of its house.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Household {
     pub id: RowId,
     /// The village (or hamlet) the household belongs to.
@@ -217,6 +220,7 @@ pub struct Household {
 
 /// A visit to (inspection of) one household.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Visit {
     pub id: RowId,
     pub unit: String,
@@ -228,6 +232,7 @@ pub struct Visit {
 
 /// An abandoned house demolished.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Demolition {
     pub id: RowId,
     pub unit: String,
@@ -239,6 +244,7 @@ pub struct Demolition {
 
 /// A cleanup load: tonnes of one pile kind cleared on one day.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Cleanup {
     pub id: RowId,
     pub unit: String,
@@ -251,6 +257,7 @@ pub struct Cleanup {
 
 /// A public works item: a road (km), a water site (with people served), a room.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Works {
     pub id: RowId,
     pub unit: String,
@@ -265,6 +272,7 @@ pub struct Works {
 
 /// A quota: how much of a metric a unit must reach by a deadline.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Target {
     pub id: RowId,
     pub unit: String,

@@ -120,7 +120,10 @@ impl ApiError {
             BadCredentials => "用户名或密码错误".into(),
             UserDisabled(_) => "该账号已被停用，请联系管理员".into(),
             TooManyAttempts { retry_after_s } => {
-                format!("密码错误次数过多，请 {} 分钟后再试", retry_after_s.div_ceil(60))
+                format!(
+                    "密码错误次数过多，请 {} 分钟后再试",
+                    retry_after_s.div_ceil(60)
+                )
             }
             OutOfScope(_) => "超出您负责的范围".into(),
             Forbidden(_) => "您的角色无权进行此操作".into(),

@@ -29,8 +29,10 @@ pub struct HouseholdFilter {
 
 /// One line of the household list.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HouseholdSummary {
     #[serde(flatten)]
+    #[cfg_attr(feature = "ts", ts(flatten))]
     pub household: Household,
     pub unit_name: Option<String>,
     pub last_visit: Option<NaiveDate>,

@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tally_core::*;
 
 /// Where a local change stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum OutboxState {
     /// 待同步: not yet accepted by the server.
@@ -63,6 +64,14 @@ fn body(change: &Change) -> Result<String> {
 
 fn parse_change(s: &str) -> Result<Change> {
     serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("change: {e}")))
+}
+
+fn outbox_state(s: &str) -> OutboxState {
+    match s {
+        "pending" => OutboxState::Pending,
+        "accepted" => OutboxState::Accepted,
+        _ => OutboxState::Rejected,
+    }
 }
 
 /// Recompute a row from every change of it in the log (merge is order-independent).
@@ -125,14 +134,9 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (b, state, receipt, reject_code, reject_reason, recorded_at) = row?;
-            let state = match state.as_str() {
-                "pending" => OutboxState::Pending,
-                "accepted" => OutboxState::Accepted,
-                _ => OutboxState::Rejected,
-            };
             out.push(OutboxEntry {
                 change: parse_change(&b)?,
-                state,
+                state: outbox_state(&state),
                 receipt,
                 reject_code,
                 reject_reason,
@@ -140,6 +144,64 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// Local changes recorded on a calendar day (in the time zone each was recorded
+    /// in), newest first: "today's entries".
+    pub fn outbox_on(&self, day: chrono::NaiveDate) -> Result<Vec<OutboxEntry>> {
+        // recorded_at is UTC; a local day spans at most from 14 h before to 12 h after
+        // the UTC day, so the prefix filter reads the day either side and Rust decides.
+        let from = (day - chrono::Days::new(1)).to_string();
+        let to = format!("{}~", day + chrono::Days::new(1));
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq FROM change_log WHERE origin = 'local' AND recorded_at >= ?1 AND recorded_at < ?2
+             ORDER BY seq DESC",
+        )?;
+        let seqs = stmt
+            .query_map((from, to), |r| r.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut out = Vec::new();
+        for seq in seqs {
+            let (entry, offset) = self.outbox_at(seq)?;
+            let local = chrono::DateTime::parse_from_rfc3339(&entry.recorded_at)
+                .map_err(|e| StoreError::Corrupt(format!("recorded_at {}: {e}", entry.recorded_at)))?
+                .naive_utc()
+                + chrono::Duration::minutes(i64::from(offset));
+            if local.date() == day {
+                out.push(entry);
+            }
+        }
+        Ok(out)
+    }
+
+    fn outbox_at(&self, seq: i64) -> Result<(OutboxEntry, i32)> {
+        let row = self.conn.prepare_cached(
+            "SELECT body, state, receipt, reject_code, reject_reason, recorded_at, utc_offset_min
+             FROM change_log WHERE seq = ?1",
+        )?
+        .query_row([seq], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get::<_, i32>(6)?,
+            ))
+        })?;
+        let (b, state, receipt, reject_code, reject_reason, recorded_at, offset) = row;
+        Ok((
+            OutboxEntry {
+                change: parse_change(&b)?,
+                state: outbox_state(&state),
+                receipt,
+                reject_code,
+                reject_reason,
+                recorded_at,
+            },
+            offset,
+        ))
     }
 
     /// The sync state of one local change.

@@ -477,3 +477,27 @@ fn a_batch_lands_whole_or_not_at_all() {
     assert_eq!(n.len(), 2);
     assert_eq!(count_changes(&s), before + 2);
 }
+
+#[test]
+fn todays_entries_are_counted_by_the_local_day_they_were_recorded_on() {
+    let (mut s, time) = store();
+    let hour = 3_600_000;
+    let noon = household(&mut s, "150622100201", "张三"); // 12:00 Beijing, 04:00 UTC
+    time.advance(11 * hour + 30 * 60_000); // 23:30 Beijing, still 27 Nov in UTC too
+    s.add_visit(noon, None, "晚上").unwrap();
+    time.advance(7 * hour + 30 * 60_000); // 07:00 Beijing on 28 Nov, 23:00 UTC on 27 Nov
+    s.add_cleanup("150622100201", PileKind::Hay, 2.0, None, None)
+        .unwrap();
+    let tables = |d: &str| {
+        s.outbox_on(day(d))
+            .unwrap()
+            .into_iter()
+            .map(|e| e.change.table)
+            .collect::<Vec<_>>()
+    };
+    let on_27th = tables("2026-11-27");
+    assert_eq!(on_27th[..2], [Table::Visit, Table::Household], "newest first");
+    assert!(!on_27th.contains(&Table::Cleanup), "recorded on the 28th, local time");
+    assert_eq!(tables("2026-11-28"), [Table::Cleanup]);
+    assert!(tables("2026-11-26").is_empty());
+}

@@ -138,7 +138,9 @@ impl FromStr for Role {
             .iter()
             .copied()
             .find(|r| t.eq_ignore_ascii_case(r.code()) || t == r.zh())
-            .ok_or_else(|| format!("role must be one of cadre, leader, inspector, admin, got {s:?}"))
+            .ok_or_else(|| {
+                format!("role must be one of cadre, leader, inspector, admin, got {s:?}")
+            })
     }
 }
 
@@ -397,7 +399,10 @@ mod tests {
         let mut c = change();
         c.correction = true;
         let json = serde_json::to_string(&c).unwrap();
-        assert!(json.ends_with(r#""author":"巴特尔","correction":true}"#), "{json}");
+        assert!(
+            json.ends_with(r#""author":"巴特尔","correction":true}"#),
+            "{json}"
+        );
     }
 
     #[test]
@@ -490,11 +495,15 @@ mod tests {
     }
 
     #[test]
-    fn the_org_unit_table_on_the_wire() {
-        // Note: the serde name ("org-unit") differs from `Table::code()` ("org_unit").
-        let json = serde_json::to_string(&Table::OrgUnit).unwrap();
-        let back: Table = serde_json::from_str(&json).unwrap();
-        assert_eq!(back, Table::OrgUnit);
-        assert_eq!(json, r#""org-unit""#, "{json} vs code {}", Table::OrgUnit.code());
+    fn tables_are_spelled_like_their_codes_on_the_wire() {
+        for table in Table::ALL {
+            let json = serde_json::to_string(table).unwrap();
+            assert_eq!(json, format!("\"{}\"", table.code()));
+            assert_eq!(serde_json::from_str::<Table>(&json).unwrap(), *table);
+        }
+        assert_eq!(
+            serde_json::to_string(&Table::OrgUnit).unwrap(),
+            r#""org_unit""#
+        );
     }
 }

@@ -11,7 +11,9 @@ CREATE TABLE org_units (
     code   TEXT PRIMARY KEY,
     name   TEXT NOT NULL,
     level  TEXT NOT NULL,
-    parent TEXT
+    parent TEXT,
+    -- A deleted unit stays for scope (its rows remain readable) but takes no new rows.
+    deleted BOOLEAN NOT NULL DEFAULT FALSE
 );
 
 CREATE TABLE users (

@@ -1,0 +1,328 @@
+//! `tally household`: add, list (search by name or pinyin initials, filters), show (with
+//! visits and the history of every change) and edit households.
+
+use super::Ctx;
+use crate::output::{self, Grid};
+use crate::parse;
+use anyhow::Result;
+use chrono::NaiveDate;
+use clap::{ArgGroup, Args, Subcommand};
+use serde::Serialize;
+use tally_core::*;
+use tally_store::{
+    Edit, HistoryEntry, HouseholdFilter, HouseholdSummary, NewHousehold, StoreError,
+};
+
+// Aliases keep clap from reading `Option<Option<_>>` and `Vec<Vec<_>>` as its special
+// shapes (optional value, grouped occurrences): here the inner type is the value.
+type MaybeStatus = Option<RenovationStatus>;
+type MaybeRating = Option<Rating>;
+type Categories = Vec<Category>;
+
+#[derive(Subcommand)]
+pub enum HouseholdCmd {
+    /// Add a household (prints its id)
+    Add(AddArgs),
+    /// List households, optionally filtered
+    List(ListArgs),
+    /// Show one household with its visits and history
+    Show {
+        #[arg(value_parser = parse::row_id)]
+        id: RowId,
+    },
+    /// Change some fields of a household
+    Edit(EditArgs),
+}
+
+#[derive(Args)]
+pub struct AddArgs {
+    /// Code of the village (or hamlet)
+    #[arg(long, value_name = "CODE")]
+    village: String,
+    /// Head of household (户主)
+    #[arg(long, value_name = "NAME")]
+    head: String,
+    /// Number of members (人口), default 1
+    #[arg(long, value_name = "N", value_parser = parse::count)]
+    members: Option<u32>,
+    /// five-guarantee | subsistence | disabled-poor (五保户 / 低保户 / 残疾人贫困户); repeat for several
+    #[arg(long, value_name = "C", value_parser = parse::categories)]
+    category: Vec<Categories>,
+    /// In the Yellow River seepage zone (黄河渗漏区)
+    #[arg(long)]
+    seepage: bool,
+    /// House rating A | B | C | D (C and D need renovation)
+    #[arg(long, value_name = "R", value_parser = parse::code::<Rating>)]
+    rating: Option<Rating>,
+    /// Phone number
+    #[arg(long)]
+    phone: Option<String>,
+    /// Responsible cadre (包户干部)
+    #[arg(long, value_name = "NAME")]
+    cadre: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ListArgs {
+    /// Only this unit and the units below it (any level)
+    #[arg(long, visible_alias = "unit", value_name = "CODE")]
+    village: Option<String>,
+    /// Part of the head's name, or pinyin initials / spelling (zs, zhang)
+    #[arg(long, value_name = "TEXT")]
+    search: Option<String>,
+    /// Only households of this category (five-guarantee | subsistence | disabled-poor)
+    #[arg(long, value_name = "C", value_parser = parse::code::<Category>)]
+    category: Option<Category>,
+    /// Only houses with this rating (A | B | C | D)
+    #[arg(long, value_name = "R", value_parser = parse::code::<Rating>)]
+    rating: Option<Rating>,
+    /// planned | started | completed | accepted, or none (no renovation recorded)
+    #[arg(long, value_name = "STATUS", value_parser = parse::code_or_none::<RenovationStatus>)]
+    renovation: Option<MaybeStatus>,
+    /// Not visited on or after this date (never visited included)
+    #[arg(long, value_name = "DATE", value_parser = parse::date)]
+    not_visited_since: Option<NaiveDate>,
+    /// Only households with no responsible cadre
+    #[arg(long)]
+    no_cadre: bool,
+    /// At most this many
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
+}
+
+#[derive(Args)]
+#[command(group(ArgGroup::new("fields").required(true).multiple(true)
+    .args(["head", "members", "phone", "category", "seepage", "rating", "cadre"])))]
+pub struct EditArgs {
+    #[arg(value_parser = parse::row_id)]
+    id: RowId,
+    #[arg(long, value_name = "NAME")]
+    head: Option<String>,
+    #[arg(long, value_name = "N", value_parser = parse::count)]
+    members: Option<u32>,
+    /// Phone number ("" clears it)
+    #[arg(long)]
+    phone: Option<String>,
+    /// Replaces the list; repeat for several, `none` for no category
+    #[arg(long, value_name = "C", value_parser = parse::categories)]
+    category: Vec<Categories>,
+    /// true | false (是 / 否)
+    #[arg(long, value_name = "BOOL", value_parser = parse::yes_no)]
+    seepage: Option<bool>,
+    /// A | B | C | D, or none
+    #[arg(long, value_name = "R", value_parser = parse::code_or_none::<Rating>)]
+    rating: Option<MaybeRating>,
+    /// Responsible cadre ("" clears it)
+    #[arg(long, value_name = "NAME")]
+    cadre: Option<String>,
+}
+
+pub fn run(ctx: &Ctx, cmd: HouseholdCmd) -> Result<()> {
+    match cmd {
+        HouseholdCmd::Add(a) => {
+            let mut store = ctx.open()?;
+            let id = store.add_household(&NewHousehold {
+                village: a.village.trim().to_string(),
+                head: a.head,
+                members: a.members,
+                phone: a.phone,
+                categories: parse::unique(a.category.into_iter().flatten()),
+                seepage: a.seepage,
+                rating: a.rating,
+                cadre: a.cadre,
+            })?;
+            output::created(ctx.json, &id.to_string())
+        }
+        HouseholdCmd::List(a) => list(ctx, a),
+        HouseholdCmd::Show { id } => show(ctx, id),
+        HouseholdCmd::Edit(a) => edit(ctx, a),
+    }
+}
+
+fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
+    let store = ctx.open()?;
+    let found = store.households(&HouseholdFilter {
+        unit: a.village,
+        search: a.search,
+        category: a.category,
+        rating: a.rating,
+        renovation: a.renovation,
+        not_visited_since: a.not_visited_since,
+        no_cadre: a.no_cadre,
+        limit: a.limit,
+    })?;
+    if ctx.json {
+        return output::json(&found);
+    }
+    if found.is_empty() {
+        output::note("没有符合条件的农户", "no household matches");
+        return Ok(());
+    }
+    let mut t = Grid::new(&[
+        "编号",
+        "户主",
+        "所在村",
+        "人口",
+        "类别",
+        "渗漏区",
+        "等级",
+        "改造",
+        "最近走访",
+        "包户干部",
+    ])
+    .right(&[3]);
+    for s in &found {
+        let h = &s.household;
+        t.row(vec![
+            h.id.to_string(),
+            h.head.clone(),
+            s.unit_name.clone().unwrap_or_else(|| h.unit.clone()),
+            h.members.to_string(),
+            output::categories(&h.categories),
+            if h.seepage { "是" } else { "" }.to_string(),
+            h.rating.map(|r| r.code()).unwrap_or_default().to_string(),
+            h.renovation.map(|r| r.zh()).unwrap_or_default().to_string(),
+            s.last_visit.map(|d| d.to_string()).unwrap_or_default(),
+            h.cadre.clone().unwrap_or_default(),
+        ]);
+    }
+    t.print()?;
+    output::note(
+        &format!("共 {} 户", found.len()),
+        &format!("{} households", found.len()),
+    );
+    Ok(())
+}
+
+/// `household show --json`.
+#[derive(Serialize)]
+struct Shown {
+    #[serde(flatten)]
+    summary: HouseholdSummary,
+    visits: Vec<Visit>,
+    history: Vec<HistoryEntry>,
+}
+
+fn show(ctx: &Ctx, id: RowId) -> Result<()> {
+    let store = ctx.open()?;
+    let not_found = || StoreError::NotFound {
+        what: "household",
+        id: id.to_string(),
+    };
+    let row = store.row(Table::Household, id)?.ok_or_else(not_found)?;
+    let household = Household::from_row(&row)
+        .filter(|h| !h.deleted)
+        .ok_or_else(not_found)?;
+    let visits = store.visits(id)?;
+    let unit_name = store.unit(&household.unit).ok().map(|u| u.name);
+    let last_visit = visits.first().map(|v| v.date);
+    let shown = Shown {
+        summary: HouseholdSummary {
+            household,
+            unit_name,
+            last_visit,
+        },
+        visits,
+        history: store.history(Table::Household, id)?,
+    };
+    if ctx.json {
+        return output::json(&shown);
+    }
+    let h = &shown.summary.household;
+    let opt = |s: Option<String>| s.unwrap_or_else(|| "—".to_string());
+    let date = |d: Option<NaiveDate>| opt(d.map(|d| d.to_string()));
+    let mut out = vec![
+        format!("户主 head        {}", h.head),
+        format!("编号 id          {}", h.id),
+        format!(
+            "所在村 village   {} {}",
+            h.unit,
+            shown.summary.unit_name.clone().unwrap_or_default()
+        ),
+        format!("人口 members     {}", h.members),
+        format!("电话 phone       {}", opt(h.phone.clone())),
+        format!(
+            "类别 categories  {}",
+            opt(Some(output::categories(&h.categories)).filter(|c| !c.is_empty()))
+        ),
+        format!("渗漏区 seepage   {}", output::yes_no(h.seepage)),
+        format!(
+            "危房等级 rating  {}",
+            opt(h.rating.map(|r| r.code().to_string()))
+        ),
+        format!(
+            "改造 renovation  {}",
+            opt(h.renovation.map(|r| r.zh().to_string()))
+        ),
+        format!(
+            "  计划 {}  开工 {}  竣工 {}  验收 {}",
+            date(h.planned_on),
+            date(h.started_on),
+            date(h.completed_on),
+            date(h.accepted_on)
+        ),
+        format!("包户干部 cadre   {}", opt(h.cadre.clone())),
+        String::new(),
+        format!("走访 visits ({})", shown.visits.len()),
+    ];
+    out.extend(
+        shown
+            .visits
+            .iter()
+            .map(|v| format!("  {}  {}", v.date, v.note)),
+    );
+    out.push(String::new());
+    out.push(format!("修改记录 history ({})", shown.history.len()));
+    for e in &shown.history {
+        out.push(format!(
+            "  {}  {}  {}  [{}]",
+            output::local_time(&e.recorded_at, e.utc_offset_min),
+            e.change.author,
+            output::change_text(&e.change),
+            sync_state(e)
+        ));
+    }
+    output::lines(out)
+}
+
+/// Where a change stands, for a person.
+fn sync_state(e: &HistoryEntry) -> String {
+    match e.state.as_str() {
+        "pending" => "待同步".to_string(),
+        "accepted" => format!("已同步 #{}", e.receipt.unwrap_or_default()),
+        "rejected" => format!("被拒绝: {}", e.reject_reason.clone().unwrap_or_default()),
+        "remote" => "来自同步".to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn edit(ctx: &Ctx, a: EditArgs) -> Result<()> {
+    let mut store = ctx.open()?;
+    let mut e = Edit::new(Table::Household).row(a.id);
+    let blank_is_none = |s: String| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    if let Some(h) = a.head {
+        e = e.set("head", h.trim());
+    }
+    if let Some(m) = a.members {
+        e = e.set("members", m);
+    }
+    if let Some(p) = a.phone {
+        e = e.set("phone", blank_is_none(p));
+    }
+    if !a.category.is_empty() {
+        e = e.set(
+            "categories",
+            parse::unique(a.category.into_iter().flatten()),
+        );
+    }
+    if let Some(s) = a.seepage {
+        e = e.set("seepage", s);
+    }
+    if let Some(r) = a.rating {
+        e = e.set("rating", r);
+    }
+    if let Some(c) = a.cadre {
+        e = e.set("cadre", blank_is_none(c));
+    }
+    super::saved(ctx, store.edit(e))
+}

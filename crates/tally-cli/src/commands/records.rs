@@ -1,0 +1,221 @@
+//! Recording progress: renovation status, visits, demolitions, cleanup loads, works and
+//! targets. Each command is one store edit (one transaction with its change).
+
+use super::{saved, Ctx};
+use crate::{output, parse};
+use anyhow::Result;
+use chrono::NaiveDate;
+use clap::Subcommand;
+use tally_core::*;
+
+#[derive(Subcommand)]
+pub enum RenovationCmd {
+    /// Move a household's renovation to a status (forward only, unless --correction)
+    Set {
+        #[arg(long, value_name = "ID", value_parser = parse::row_id)]
+        household: RowId,
+        /// planned | started | completed | accepted
+        #[arg(long, value_parser = parse::code::<RenovationStatus>)]
+        status: RenovationStatus,
+        /// The day it happened (default today)
+        #[arg(long, value_parser = parse::date)]
+        date: Option<NaiveDate>,
+        /// A team leader's correction: may move the status back
+        #[arg(long)]
+        correction: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum VisitCmd {
+    /// Record a visit to a household (prints its id)
+    Add {
+        #[arg(long, value_name = "ID", value_parser = parse::row_id)]
+        household: RowId,
+        /// Default today
+        #[arg(long, value_parser = parse::date)]
+        date: Option<NaiveDate>,
+        /// What was found or done
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DemolitionCmd {
+    /// Record an abandoned house demolished (prints its id)
+    Add {
+        #[arg(long, value_name = "CODE")]
+        village: String,
+        /// The household it belonged to, if known
+        #[arg(long, value_name = "ID", value_parser = parse::row_id)]
+        household: Option<RowId>,
+        /// Floor area in square metres
+        #[arg(long, value_name = "M2", allow_negative_numbers = true, value_parser = parse::number)]
+        area: Option<f64>,
+        /// Default today
+        #[arg(long, value_parser = parse::date)]
+        date: Option<NaiveDate>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CleanupCmd {
+    /// Record a cleanup load (prints its id)
+    Add {
+        #[arg(long, value_name = "CODE")]
+        village: String,
+        /// firewood | hay | manure | dirt | garbage (柴堆 草堆 粪堆 土堆 垃圾堆)
+        #[arg(long, value_parser = parse::code::<PileKind>)]
+        kind: PileKind,
+        /// Tonnes cleared (more than 0, at most 200 per load)
+        #[arg(long, value_name = "X", allow_negative_numbers = true, value_parser = parse::number)]
+        tonnes: f64,
+        /// Number of piles (default 1)
+        #[arg(long, value_name = "N", value_parser = parse::count)]
+        piles: Option<u32>,
+        /// Default today
+        #[arg(long, value_parser = parse::date)]
+        date: Option<NaiveDate>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum WorksCmd {
+    /// Add a works item (prints its id)
+    Add {
+        #[arg(long, value_name = "CODE")]
+        village: String,
+        /// road | water | culture-room | clinic | shop
+        #[arg(long, value_parser = parse::code::<WorksKind>)]
+        kind: WorksKind,
+        /// km of road, water sites, or rooms
+        #[arg(long, value_name = "X", allow_negative_numbers = true, value_parser = parse::number)]
+        quantity: f64,
+        /// People served (water)
+        #[arg(long, value_name = "N", value_parser = parse::count)]
+        people: Option<u32>,
+        /// planned | started | completed
+        #[arg(long, value_parser = parse::code::<WorksStatus>)]
+        status: WorksStatus,
+        /// The day it started / completed (default today)
+        #[arg(long, value_parser = parse::date)]
+        date: Option<NaiveDate>,
+    },
+    /// Move a works item to a status (forward only, unless --correction)
+    Set {
+        #[arg(value_parser = parse::row_id)]
+        id: RowId,
+        #[arg(long, value_parser = parse::code::<WorksStatus>)]
+        status: WorksStatus,
+        /// Default today
+        #[arg(long, value_parser = parse::date)]
+        date: Option<NaiveDate>,
+        /// A team leader's correction: may move the status back
+        #[arg(long)]
+        correction: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TargetCmd {
+    /// Set (or replace) the target of a unit for a metric
+    Set {
+        #[arg(long, value_name = "CODE")]
+        unit: String,
+        /// renovation | road-km | water-sites | water-people | demolition | cleanup-tonnes
+        #[arg(long, value_parser = parse::code::<Metric>)]
+        metric: Metric,
+        #[arg(long, value_name = "X", allow_negative_numbers = true, value_parser = parse::number)]
+        quantity: f64,
+        #[arg(long, value_parser = parse::date)]
+        deadline: NaiveDate,
+    },
+}
+
+pub fn renovation(ctx: &Ctx, cmd: RenovationCmd) -> Result<()> {
+    let RenovationCmd::Set {
+        household,
+        status,
+        date,
+        correction,
+    } = cmd;
+    let mut store = ctx.open()?;
+    saved(
+        ctx,
+        store.set_renovation(household, status, date, correction),
+    )
+}
+
+pub fn visit(ctx: &Ctx, cmd: VisitCmd) -> Result<()> {
+    let VisitCmd::Add {
+        household,
+        date,
+        note,
+    } = cmd;
+    let mut store = ctx.open()?;
+    let id = store.add_visit(household, date, note.trim())?;
+    output::created(ctx.json, &id.to_string())
+}
+
+pub fn demolition(ctx: &Ctx, cmd: DemolitionCmd) -> Result<()> {
+    let DemolitionCmd::Add {
+        village,
+        household,
+        area,
+        date,
+    } = cmd;
+    let mut store = ctx.open()?;
+    let id = store.add_demolition(village.trim(), household, area, date)?;
+    output::created(ctx.json, &id.to_string())
+}
+
+pub fn cleanup(ctx: &Ctx, cmd: CleanupCmd) -> Result<()> {
+    let CleanupCmd::Add {
+        village,
+        kind,
+        tonnes,
+        piles,
+        date,
+    } = cmd;
+    let mut store = ctx.open()?;
+    let id = store.add_cleanup(village.trim(), kind, tonnes, piles, date)?;
+    output::created(ctx.json, &id.to_string())
+}
+
+pub fn works(ctx: &Ctx, cmd: WorksCmd) -> Result<()> {
+    let mut store = ctx.open()?;
+    match cmd {
+        WorksCmd::Add {
+            village,
+            kind,
+            quantity,
+            people,
+            status,
+            date,
+        } => {
+            let id = store.add_works(village.trim(), kind, quantity, people, status, date)?;
+            output::created(ctx.json, &id.to_string())
+        }
+        WorksCmd::Set {
+            id,
+            status,
+            date,
+            correction,
+        } => saved(ctx, store.set_works_status(id, status, date, correction)),
+    }
+}
+
+pub fn target(ctx: &Ctx, cmd: TargetCmd) -> Result<()> {
+    let TargetCmd::Set {
+        unit,
+        metric,
+        quantity,
+        deadline,
+    } = cmd;
+    let mut store = ctx.open()?;
+    saved(
+        ctx,
+        store.set_target(unit.trim(), metric, quantity, deadline),
+    )
+}

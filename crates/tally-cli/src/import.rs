@@ -1,0 +1,383 @@
+//! `tally import households FILE.csv`: households from a spreadsheet saved as CSV —
+//! UTF-8 (with or without BOM) or GBK (what Excel writes in China) — with columns found
+//! by their Chinese or English header. Every bad cell is reported with its line and
+//! column, and a file with any error imports nothing (one `Store::batch`).
+
+use crate::commands::Ctx;
+use crate::parse::{self, Bad};
+use crate::{output, Failure};
+use anyhow::Result;
+use clap::Subcommand;
+use std::path::PathBuf;
+use tally_core::{Rating, ValidationError};
+use tally_store::{NewHousehold, StoreError};
+
+#[derive(Subcommand)]
+pub enum ImportCmd {
+    /// Households from a CSV file (UTF-8 or GBK). Columns: 村/village (code), 户主/head,
+    /// 人口/members, 类别/categories, 渗漏区/seepage, 危房等级/rating, 电话/phone, 包户干部/cadre
+    Households {
+        /// The CSV file
+        file: PathBuf,
+    },
+}
+
+/// A column the import understands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Village,
+    Head,
+    Members,
+    Categories,
+    Seepage,
+    Rating,
+    Phone,
+    Cadre,
+}
+
+impl Field {
+    const ALL: [Field; 8] = [
+        Field::Village,
+        Field::Head,
+        Field::Members,
+        Field::Categories,
+        Field::Seepage,
+        Field::Rating,
+        Field::Phone,
+        Field::Cadre,
+    ];
+
+    /// The header spellings accepted; the first is the Chinese name, the last the English.
+    fn headers(self) -> &'static [&'static str] {
+        match self {
+            Field::Village => &["村", "村编码", "嘎查村", "village"],
+            Field::Head => &["户主", "户主姓名", "head"],
+            Field::Members => &["人口", "人口数", "members"],
+            Field::Categories => &["类别", "户类别", "category", "categories"],
+            Field::Seepage => &["渗漏区", "黄河渗漏区", "seepage"],
+            Field::Rating => &["危房等级", "等级", "rating"],
+            Field::Phone => &["电话", "联系电话", "phone"],
+            Field::Cadre => &["包户干部", "干部", "cadre"],
+        }
+    }
+
+    fn zh(self) -> &'static str {
+        self.headers()[0]
+    }
+
+    fn en(self) -> &'static str {
+        self.headers().last().copied().unwrap_or_default()
+    }
+
+    fn from_header(h: &str) -> Option<Field> {
+        let h = h.trim().to_lowercase();
+        Field::ALL
+            .into_iter()
+            .find(|f| f.headers().contains(&h.as_str()))
+    }
+
+    /// The column a store validation error is about.
+    fn of_error(e: &ValidationError) -> Option<Field> {
+        match e {
+            ValidationError::UnknownUnit(_) | ValidationError::WrongLevel { .. } => {
+                Some(Field::Village)
+            }
+            _ => Field::ALL.into_iter().find(|f| e.field() == Some(f.en())),
+        }
+    }
+}
+
+/// A problem in one line of the file, with its column if it is about one cell.
+#[derive(Debug)]
+struct RowError {
+    line: u64,
+    column: Option<(usize, Field)>,
+    zh: String,
+    en: String,
+}
+
+impl RowError {
+    fn render(&self) -> String {
+        match self.column {
+            Some((col, f)) => format!(
+                "第 {} 行 第 {} 列（{}）: {} / line {}, column {} ({}): {}",
+                self.line,
+                col + 1,
+                f.zh(),
+                self.zh,
+                self.line,
+                col + 1,
+                f.en(),
+                self.en
+            ),
+            None => format!(
+                "第 {} 行: {} / line {}: {}",
+                self.line, self.zh, self.line, self.en
+            ),
+        }
+    }
+}
+
+/// The text of the file: UTF-8 if it is valid UTF-8 (a BOM is dropped), else GBK.
+fn decode(bytes: &[u8]) -> Result<String, Failure> {
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Ok(s.strip_prefix('\u{feff}').unwrap_or(s).to_string());
+    }
+    encoding_rs::GBK
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .map(|s| s.into_owned())
+        .ok_or_else(|| {
+            Failure::new(
+                "文件既不是 UTF-8 也不是 GBK 编码的文本，请在 Excel 中另存为“CSV UTF-8”后再导入",
+                "the file is neither UTF-8 nor GBK text: save it from Excel as \"CSV UTF-8\" and try again",
+            )
+        })
+}
+
+/// A data line read into a new household.
+struct Parsed {
+    line: u64,
+    household: NewHousehold,
+}
+
+/// The columns of the file, by field.
+struct Columns(Vec<(Field, usize)>);
+
+impl Columns {
+    fn from_headers(headers: &csv::StringRecord) -> Result<Columns, Failure> {
+        let mut found: Vec<(Field, usize)> = Vec::new();
+        let mut unknown = Vec::new();
+        for (i, h) in headers.iter().enumerate() {
+            match Field::from_header(h) {
+                Some(f) if found.iter().any(|(g, _)| *g == f) => {
+                    return Err(Failure::new(
+                        format!("“{}”列出现了两次（第 {} 列）", f.zh(), i + 1),
+                        format!("the {} column appears twice (column {})", f.en(), i + 1),
+                    ))
+                }
+                Some(f) => found.push((f, i)),
+                None if !h.trim().is_empty() => unknown.push(h.trim().to_string()),
+                None => {}
+            }
+        }
+        for f in [Field::Village, Field::Head] {
+            if !found.iter().any(|(g, _)| *g == f) {
+                return Err(Failure::new(
+                    format!("缺少“{}”列（第 1 行应为表头，如 村,户主,人口,类别,渗漏区,危房等级,电话,包户干部）", f.zh()),
+                    format!("the {} column is missing (line 1 must be the header, e.g. village,head,members,…)", f.en()),
+                ));
+            }
+        }
+        if !unknown.is_empty() {
+            let list = unknown.join("、");
+            output::note(
+                &format!("提示：忽略未知的列 {list}"),
+                &format!("note: ignored unknown columns {list}"),
+            );
+        }
+        Ok(Columns(found))
+    }
+
+    fn index(&self, f: Field) -> Option<usize> {
+        self.0.iter().find(|(g, _)| *g == f).map(|(_, i)| *i)
+    }
+
+    fn error(&self, line: u64, f: Option<Field>, zh: String, en: String) -> RowError {
+        RowError {
+            line,
+            column: f.and_then(|f| Some((self.index(f)?, f))),
+            zh,
+            en,
+        }
+    }
+}
+
+/// Read every data line; lines with bad cells come back as errors (all of them).
+fn read(text: &str) -> Result<(Columns, Vec<Parsed>, Vec<RowError>), Failure> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = rdr.headers().map_err(|e| {
+        Failure::new(
+            format!("无法读取表头：{e}"),
+            format!("cannot read the header: {e}"),
+        )
+    })?;
+    let cols = Columns::from_headers(headers)?;
+    let mut parsed = Vec::new();
+    let mut errors = Vec::new();
+    for record in rdr.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                errors.push(cols.error(
+                    line,
+                    None,
+                    format!("无法读取：{e}"),
+                    format!("cannot read: {e}"),
+                ));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue; // blank lines Excel leaves at the end
+        }
+        let cell = |f: Field| {
+            cols.index(f)
+                .and_then(|i| record.get(i))
+                .map(str::trim)
+                .unwrap_or("")
+        };
+        let text = |f: Field| Some(cell(f).to_string()).filter(|s| !s.is_empty());
+        let before = errors.len();
+        let mut check = |f: Field, r: Result<(), Bad>| {
+            if let Err(b) = r {
+                errors.push(cols.error(line, Some(f), b.zh, b.en));
+            }
+        };
+        let mut h = NewHousehold {
+            village: cell(Field::Village).to_string(),
+            head: cell(Field::Head).to_string(),
+            phone: text(Field::Phone),
+            cadre: text(Field::Cadre),
+            ..NewHousehold::default()
+        };
+        if h.village.is_empty() {
+            check(
+                Field::Village,
+                Err(Bad {
+                    zh: "村编码必须填写".into(),
+                    en: "the village code is required".into(),
+                }),
+            );
+        }
+        if let Some(m) = text(Field::Members) {
+            check(
+                Field::Members,
+                parse::count(&m).map(|m| h.members = Some(m)),
+            );
+        }
+        check(
+            Field::Categories,
+            parse::categories(cell(Field::Categories)).map(|c| h.categories = c),
+        );
+        check(
+            Field::Seepage,
+            parse::yes_no(cell(Field::Seepage)).map(|s| h.seepage = s),
+        );
+        check(
+            Field::Rating,
+            parse::code_or_none::<Rating>(cell(Field::Rating)).map(|r| h.rating = r),
+        );
+        if errors.len() == before {
+            parsed.push(Parsed { line, household: h });
+        }
+    }
+    Ok((cols, parsed, errors))
+}
+
+pub fn run(ctx: &Ctx, cmd: ImportCmd) -> Result<()> {
+    let ImportCmd::Households { file } = cmd;
+    let mut store = ctx.open()?;
+    let bytes = std::fs::read(&file).map_err(|e| {
+        Failure::new(
+            format!("无法读取文件 {}：{e}", file.display()),
+            format!("cannot read {}: {e}", file.display()),
+        )
+    })?;
+    let (cols, parsed, mut errors) = read(&decode(&bytes)?)?;
+    let had_errors = !errors.is_empty();
+    // Rows that read well are still checked by the store, so every error is listed;
+    // with any error the batch is rolled back.
+    let result = store.batch(|s| {
+        let mut n = 0;
+        for p in &parsed {
+            match s.add_household(&p.household) {
+                Ok(_) => n += 1,
+                Err(StoreError::Invalid(v)) => {
+                    errors.push(cols.error(p.line, Field::of_error(&v), v.zh(), v.to_string()))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if had_errors || n < parsed.len() {
+            return Err(StoreError::Invalid(ValidationError::Other(
+                "the file has errors".into(),
+            )));
+        }
+        Ok(n)
+    });
+    match result {
+        Ok(n) if ctx.json => output::json(&serde_json::json!({ "imported": n })),
+        Ok(n) => output::lines([format!("已导入 {n} 户 / imported {n} households")]),
+        Err(StoreError::Invalid(_)) if !errors.is_empty() => {
+            errors.sort_by_key(|e| (e.line, e.column.map(|c| c.0)));
+            output::problems(errors.iter().map(RowError::render));
+            let n = errors.len();
+            let plural = if n == 1 { "" } else { "s" };
+            Err(Failure::new(
+                format!("文件中有 {n} 处错误，未导入任何农户"),
+                format!("{n} error{plural} in the file, nothing was imported"),
+            )
+            .into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_with_bom_and_gbk_decode_to_the_same_text() {
+        let text = "村,户主\n150625100201,张三\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        assert_eq!(decode(gbk.as_ref()).unwrap(), text);
+        let bom = format!("\u{feff}{text}");
+        assert_eq!(decode(bom.as_bytes()).unwrap(), text);
+        assert!(decode(&[0xff, 0xff, 0xff]).is_err());
+    }
+
+    #[test]
+    fn headers_in_either_language_and_all_cell_errors() {
+        let text = "Village,HEAD,人口,类别,渗漏区,等级,序号\n\
+                    1,张三,4,五保户、低保户,是,D,1\n\
+                    1,李四,four,贫困户,maybe,E,2\n\
+                    ,,,,,,\n\
+                    ,王五,,,,,3\n";
+        let (cols, parsed, errors) = read(text).unwrap();
+        assert_eq!(parsed.len(), 1);
+        assert_eq!(parsed[0].household.members, Some(4));
+        assert_eq!(parsed[0].household.categories.len(), 2);
+        assert!(parsed[0].household.seepage);
+        let at: Vec<(u64, usize)> = errors
+            .iter()
+            .map(|e| (e.line, e.column.unwrap().0 + 1))
+            .collect();
+        assert_eq!(at, [(3, 3), (3, 4), (3, 5), (3, 6), (5, 1)]);
+        let first = errors[0].render();
+        assert!(first.starts_with("第 3 行 第 3 列（人口）: "), "{first}");
+        assert!(first.contains("/ line 3, column 3 (members): "), "{first}");
+        assert_eq!(cols.index(Field::Head), Some(1));
+    }
+
+    #[test]
+    fn a_missing_or_repeated_column_is_refused() {
+        assert!(read("户主,人口\n张三,3\n").is_err());
+        assert!(read("村,户主,户主姓名\n1,张三,张三\n").is_err());
+    }
+
+    #[test]
+    fn store_errors_point_at_their_column() {
+        let unknown = ValidationError::UnknownUnit("999".into());
+        assert_eq!(Field::of_error(&unknown), Some(Field::Village));
+        let missing = ValidationError::Missing {
+            field: "head".into(),
+        };
+        assert_eq!(Field::of_error(&missing), Some(Field::Head));
+        assert_eq!(Field::of_error(&ValidationError::Empty), None);
+    }
+}

@@ -1,0 +1,599 @@
+//! The `tally` binary as users and scripts run it: the whole contract walk, exit codes
+//! with nothing stored after a refusal, CSV imports in UTF-8 and GBK, the demo.
+//!
+//! Commands are written as one string split on whitespace (no argument here has a space).
+
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use tempfile::TempDir;
+
+const BANNER: &str = "150625";
+const TOWNSHIP: &str = "150625100";
+const VILLAGE: &str = "150625100201";
+const HAMLET: &str = "15062510020101";
+
+/// A database in a temporary directory.
+struct Db {
+    _dir: TempDir,
+    path: PathBuf,
+}
+
+impl Db {
+    fn new() -> Db {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tally.db");
+        Db { _dir: dir, path }
+    }
+
+    fn dir(&self) -> &Path {
+        self.path.parent().unwrap()
+    }
+
+    fn run(&self, cmd: &str) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_tally"))
+            .arg("--db")
+            .arg(&self.path)
+            .args(cmd.split_whitespace())
+            .env_remove("TALLY_DB")
+            .output()
+            .unwrap()
+    }
+
+    /// Run a command that must succeed; its stdout.
+    fn ok(&self, cmd: &str) -> String {
+        let out = self.run(cmd);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "tally {cmd} failed ({:?}): {stderr}",
+            out.status.code()
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Run a command that must fail with `code`; its stderr, which must be plain words.
+    fn fails(&self, code: i32, cmd: &str) -> String {
+        let out = self.run(cmd);
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(code), "tally {cmd}: {stderr}");
+        assert!(
+            out.stdout.is_empty(),
+            "tally {cmd} printed {:?}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        for debug in [
+            "StoreError",
+            "Invalid(",
+            "Value {",
+            "NotFound {",
+            "Some(",
+            "panicked",
+        ] {
+            assert!(
+                !stderr.contains(debug),
+                "tally {cmd}: a Debug dump in {stderr}"
+            );
+        }
+        stderr
+    }
+
+    fn json(&self, cmd: &str) -> Value {
+        let out = self.ok(&format!("{cmd} --json"));
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("tally {cmd}: {e}: {out}"))
+    }
+
+    /// The heads of `household list` with these filters, in the listed order.
+    fn heads(&self, filters: &str) -> Vec<String> {
+        let list = self.json(&format!("household list {filters}"));
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["head"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// An initialised device with a banner, a township, a village and a hamlet.
+    fn with_units() -> Db {
+        let db = Db::new();
+        db.ok("init --device-name 测试机");
+        for (code, name, level, parent) in [
+            (BANNER, "杭锦旗", "banner", ""),
+            (TOWNSHIP, "锡尼镇", "township", BANNER),
+            (VILLAGE, "阿斯尔嘎查", "village", TOWNSHIP),
+            (HAMLET, "一社", "hamlet", VILLAGE),
+        ] {
+            let parent = if parent.is_empty() {
+                String::new()
+            } else {
+                format!("--parent {parent}")
+            };
+            let out = db.ok(&format!(
+                "unit add --code {code} --name {name} --level {level} {parent}"
+            ));
+            assert_eq!(out, format!("{code}\n"));
+        }
+        db
+    }
+}
+
+/// The id printed by an `add`: one line, a UUID.
+fn id(stdout: String) -> String {
+    let id = stdout
+        .strip_suffix('\n')
+        .unwrap_or_else(|| panic!("not one line: {stdout:?}"));
+    assert!(uuid::Uuid::parse_str(id).is_ok(), "not an id: {stdout:?}");
+    id.to_string()
+}
+
+/// The keys of a ledger row, in order: the CSV header.
+const ROW_KEYS: &str =
+    "metric,target,started,completed,percent,remaining,required_per_day,last_7_days_per_day";
+
+fn row<'a>(ledger: &'a Value, metric: &str) -> &'a Value {
+    ledger["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["metric"] == metric)
+        .unwrap()
+}
+
+fn keys(v: &Value) -> Vec<&str> {
+    v.as_object().unwrap().keys().map(String::as_str).collect()
+}
+
+#[test]
+fn the_whole_contract_walk() {
+    let db = Db::with_units();
+    let levels: Vec<Value> = db
+        .json("unit list")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["level"].clone())
+        .collect();
+    assert_eq!(levels, ["banner", "township", "village", "hamlet"]);
+
+    let add = |args: &str| id(db.ok(&format!("household add {args}")));
+    let zs = add(&format!("--village {VILLAGE} --head 张三 --members 4 --category five-guarantee --seepage --rating D"));
+    let ls = add(&format!("--village {HAMLET} --head 李四 --rating C"));
+    let zl = add(&format!(
+        "--village {VILLAGE} --head 赵六 --category subsistence --category 残疾人贫困户 --rating B"
+    ));
+
+    assert_eq!(db.heads("--search zs"), ["张三"], "pinyin initials");
+    assert_eq!(db.heads("--search 赵"), ["赵六"]);
+    assert_eq!(db.heads(&format!("--village {HAMLET}")), ["李四"]);
+    assert_eq!(db.heads("--category five-guarantee"), ["张三"]);
+    assert_eq!(db.heads("--category disabled-poor"), ["赵六"]);
+    assert_eq!(db.heads("--rating C"), ["李四"]);
+    assert_eq!(db.heads("--no-cadre").len(), 3);
+    assert!(db.ok("household list").contains("张三"));
+
+    let saved = db.ok(&format!(
+        "household edit {zs} --members 5 --phone 13800138000 --cadre 王干部"
+    ));
+    assert!(saved.contains("saved"), "{saved}");
+    assert_eq!(db.heads("--no-cadre").len(), 2);
+
+    // Renovation moves forward, and back only by a leader's correction.
+    let renovate = |h: &str, rest: &str| format!("renovation set --household {h} {rest}");
+    db.ok(&renovate(&zs, "--status started --date 2025-06-02"));
+    db.ok(&renovate(&zs, "--status completed --date 2025-06-05"));
+    db.ok(&renovate(&ls, "--status started --date 2025-06-08"));
+    db.ok(&renovate(&zl, "--status completed --date 2025-06-09"));
+    let back = db.fails(1, &renovate(&zl, "--status started --date 2025-06-09"));
+    assert!(back.contains("cannot move back"), "{back}");
+    db.ok(&renovate(
+        &zl,
+        "--status started --date 2025-06-09 --correction",
+    ));
+    assert_eq!(
+        db.heads("--renovation started"),
+        ["赵六", "李四"],
+        "by unit code, then pinyin"
+    );
+
+    id(db.ok(&format!(
+        "visit add --household {zs} --date 2025-06-03 --note 墙体裂缝"
+    )));
+    id(db.ok(&format!(
+        "demolition add --village {VILLAGE} --household {zs} --area 80 --date 2025-06-06"
+    )));
+    id(db.ok(&format!(
+        "cleanup add --village {VILLAGE} --kind manure --tonnes 3.5 --piles 2 --date 2025-06-09"
+    )));
+    id(db.ok(&format!(
+        "cleanup add --village {HAMLET} --kind 垃圾堆 --tonnes 1.5 --date 2025-06-01"
+    )));
+    let works = |rest: &str| id(db.ok(&format!("works add --village {VILLAGE} {rest}")));
+    let road = works("--kind road --quantity 2.5 --status started --date 2025-06-01");
+    db.ok(&format!(
+        "works set {road} --status completed --date 2025-06-08"
+    ));
+    works("--kind water --quantity 1 --people 120 --status completed --date 2025-06-07");
+    db.ok(&format!(
+        "target set --unit {TOWNSHIP} --metric renovation --quantity 10 --deadline 2025-07-10"
+    ));
+    db.ok(&format!(
+        "target set --unit {VILLAGE} --metric cleanup-tonnes --quantity 100 --deadline 2025-06-30"
+    ));
+
+    // The household with its visits and history.
+    let shown = db.json(&format!("household show {zs}"));
+    assert_eq!(
+        (shown["members"].as_u64(), shown["cadre"].as_str()),
+        (Some(5), Some("王干部"))
+    );
+    assert_eq!(shown["last_visit"], "2025-06-03");
+    assert_eq!(shown["visits"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        shown["history"].as_array().unwrap().len(),
+        4,
+        "add, edit, two renovation steps"
+    );
+    let text = db.ok(&format!("household show {zs}"));
+    assert!(
+        text.contains("张三") && text.contains("墙体裂缝") && text.contains("待同步"),
+        "{text}"
+    );
+
+    // The ledger of the banner rolls up everything below it.
+    let ledger = db.json(&format!("ledger --unit {BANNER} --as-of 2025-06-10"));
+    assert_eq!(keys(&ledger), ["as_of", "rows", "unit"]);
+    assert_eq!(
+        (ledger["unit"].as_str(), ledger["as_of"].as_str()),
+        (Some(BANNER), Some("2025-06-10"))
+    );
+    let rows = ledger["rows"].as_array().unwrap();
+    let mut want: Vec<&str> = ROW_KEYS.split(',').collect();
+    want.sort();
+    assert!(rows.iter().all(|r| keys(r) == want), "{rows:?}");
+    assert_eq!(rows.len(), 11);
+    assert!(rows
+        .iter()
+        .any(|r| r["metric"] == "cleanup-tonnes:firewood"));
+    let num = |m: &str, k: &str| row(&ledger, m)[k].as_f64();
+    let nums = |m: &str| {
+        ROW_KEYS
+            .split(',')
+            .skip(1)
+            .map(|k| num(m, k))
+            .collect::<Vec<_>>()
+    };
+    // Township target 10 by 2025-07-10 (30 days): 9 left → 0.3 a day; 张三 completed
+    // on 06-05, inside the 7 days to 06-10 → 1/7.
+    let renovation = [10.0, 3.0, 1.0, 10.0, 9.0, 0.3, 0.143];
+    assert_eq!(nums("renovation"), renovation.map(Some));
+    // Village target 100 t by 06-30: 95 t left in 20 days; 3.5 t in the last 7 days.
+    let cleanup = [
+        Some(100.0),
+        Some(5.0),
+        Some(5.0),
+        Some(5.0),
+        Some(95.0),
+        Some(4.75),
+        Some(0.5),
+    ];
+    assert_eq!(nums("cleanup-tonnes"), cleanup);
+    let manure = [None, Some(3.5), Some(3.5), None, None, None, Some(0.5)];
+    assert_eq!(nums("cleanup-tonnes:manure"), manure);
+    assert_eq!(num("cleanup-tonnes:garbage", "completed"), Some(1.5));
+    let road = [None, Some(2.5), Some(2.5), None, None, None, Some(0.357)];
+    assert_eq!(nums("road-km"), road);
+    let water = (
+        num("water-sites", "completed"),
+        num("water-people", "completed"),
+    );
+    assert_eq!(water, (Some(1.0), Some(120.0)));
+    assert_eq!(num("demolition", "completed"), Some(1.0));
+
+    let csv = db.ok(&format!("ledger --unit {BANNER} --as-of 2025-06-10 --csv"));
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!((lines[0], lines.len()), (ROW_KEYS, 12));
+    let cells: Vec<&str> = lines[1].split(',').collect();
+    assert_eq!(cells[0], "renovation");
+    let values: Vec<f64> = cells[1..].iter().map(|c| c.parse().unwrap()).collect();
+    assert_eq!(values, renovation);
+    let road_line = lines.iter().find(|l| l.starts_with("road-km,")).unwrap();
+    assert!(road_line.starts_with("road-km,,2.5,2.5,,,,"), "{road_line}");
+
+    let table = db.ok(&format!("ledger --unit {BANNER} --as-of 2025-06-10"));
+    for header in "指标 目标 已开工 已完成 完成率 剩余 每日需完成 近7日日均".split(' ')
+    {
+        assert!(table.contains(header), "{header} in {table}");
+    }
+    let line = |label: &str| table.lines().find(|l| l.starts_with(label)).unwrap();
+    assert!(
+        line("危房改造(户)").contains("⚠ 进度落后"),
+        "0.143 a day < 0.3 needed: {table}"
+    );
+    assert!(!line("拆除(户)").contains('⚠'), "{table}");
+
+    assert_eq!(db.json("conflicts"), json!([]));
+}
+
+#[test]
+fn usage_errors_exit_2_and_refusals_exit_1_storing_nothing() {
+    let db = Db::with_units();
+    let zs = id(db.ok(&format!("household add --village {VILLAGE} --head 张三")));
+    let households = db.json("household list");
+    let ledger = || db.json(&format!("ledger --unit {BANNER} --as-of 2025-06-10"));
+    let before = ledger();
+
+    let bad_date = db.fails(2, &format!("visit add --household {zs} --date 2025-13-01"));
+    assert!(bad_date.contains("YYYY-MM-DD"), "{bad_date}");
+    for usage in [
+        format!("visit add --household {zs} --when 2025-06-01"),
+        "household show not-an-id".to_string(),
+        format!("cleanup add --village {VILLAGE} --kind rubble --tonnes 1"),
+        format!("cleanup add --village {VILLAGE} --kind hay --tonnes lots"),
+        format!("household edit {zs}"),
+        format!("ledger --unit {BANNER} --json --csv"),
+        String::new(),
+    ] {
+        db.fails(2, &usage);
+    }
+
+    let negative = db.fails(
+        1,
+        &format!("cleanup add --village {VILLAGE} --kind manure --tonnes -3"),
+    );
+    assert!(negative.starts_with("错误: 吨数"), "{negative}");
+    assert!(
+        negative.contains("error: tonnes must be more than 0 and at most 200"),
+        "{negative}"
+    );
+    let unknown = db.fails(1, "household add --village 999 --head 李四");
+    assert!(
+        unknown.contains("找不到组织单位 999") && unknown.contains("unknown org unit"),
+        "{unknown}"
+    );
+    for refused in [
+        format!("cleanup add --village {TOWNSHIP} --kind hay --tonnes 1"),
+        format!("visit add --household {zs} --date 2999-01-01"),
+        "household show 01900000-0000-7000-8000-000000000000".to_string(),
+        "ledger --unit nowhere".to_string(),
+        format!("unit add --code 1506251002 --name 错级 --level hamlet --parent {TOWNSHIP}"),
+        "init --device-name again".to_string(),
+    ] {
+        db.fails(1, &refused);
+    }
+
+    assert_eq!(db.json("household list"), households);
+    assert_eq!(ledger(), before);
+    assert_eq!(db.json("unit list").as_array().unwrap().len(), 4);
+    // The same edit twice is not an error: nothing needed changing.
+    db.ok(&format!("household edit {zs} --members 2"));
+    db.ok(&format!("household edit {zs} --members 2"));
+}
+
+#[test]
+fn without_init_every_command_says_to_run_init() {
+    let db = Db::new();
+    let err = db.fails(1, "household list");
+    assert!(err.contains("tally init --device-name"), "{err}");
+    assert!(
+        !db.path.exists(),
+        "a mistyped --db must not create a database"
+    );
+    let tally = |db: &Path, cmd: &str| {
+        let args = cmd.split_whitespace();
+        Command::new(env!("CARGO_BIN_EXE_tally"))
+            .env("TALLY_DB", db)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // A database file that was never initialised (SQLite takes an empty file as one).
+    let empty = db.dir().join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    let out = tally(&empty, "unit list");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("tally init"));
+    // TALLY_DB is honoured.
+    assert!(tally(&db.path, "init --device-name env").status.success());
+    assert_eq!(db.json("unit list"), json!([]));
+}
+
+const CSV_EN: &str = "village,head,members,categories,seepage,rating,phone,cadre
+150625100201,张三,4,five-guarantee|subsistence,true,D,13800138000,王干部
+15062510020101,李四,,,0,,,
+";
+const CSV_ZH: &str = "村,户主,人口,类别,渗漏区,危房等级,电话,包户干部,备注
+150625100201,王小明,3,五保户、低保户,是,C,,刘干部,新户
+150625100201,巴特尔,5,,否,A,,,
+,,,,,,,,
+";
+
+#[test]
+fn import_utf8_with_bom_and_gbk() {
+    let db = Db::with_units();
+    let utf8 = db.dir().join("utf8.csv");
+    std::fs::write(&utf8, format!("\u{feff}{CSV_EN}")).unwrap();
+    let out = db.ok(&format!("import households {}", utf8.display()));
+    assert!(out.contains("imported 2 households"), "{out}");
+
+    let gbk = db.dir().join("gbk.csv");
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(CSV_ZH);
+    assert!(
+        !unmappable && std::str::from_utf8(&bytes).is_err(),
+        "the test file really is GBK"
+    );
+    std::fs::write(&gbk, &bytes).unwrap();
+    let out = db.run(&format!("import households {}", gbk.display()));
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        out.status.success() && stdout.contains("imported 2 households"),
+        "{stdout} {stderr}"
+    );
+    assert!(
+        stderr.contains("备注"),
+        "the ignored column is mentioned: {stderr}"
+    );
+
+    let list = db.json("household list");
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 4);
+    let by_head = |h: &str| list.iter().find(|x| x["head"] == h).unwrap();
+    let zs = by_head("张三");
+    assert_eq!(zs["categories"], json!(["five-guarantee", "subsistence"]));
+    assert_eq!(
+        (&zs["seepage"], &zs["rating"], &zs["members"]),
+        (&json!(true), &json!("D"), &json!(4))
+    );
+    assert_eq!(by_head("李四")["unit"], HAMLET);
+    let wxm = by_head("王小明");
+    assert_eq!(wxm["categories"], json!(["five-guarantee", "subsistence"]));
+    assert_eq!(
+        (&wxm["seepage"], &wxm["cadre"]),
+        (&json!(true), &json!("刘干部"))
+    );
+    assert_eq!(db.heads("--search wxm"), ["王小明"]);
+}
+
+#[test]
+fn an_import_with_bad_rows_lists_every_error_and_imports_nothing() {
+    let db = Db::with_units();
+    let file = db.dir().join("bad.csv");
+    let text = "村,户主,人口,危房等级
+150625100201,张三,4,D
+150625100201,李四,四口,C
+150625100201,王五,2,B
+999,赵六,3,A
+";
+    std::fs::write(&file, text).unwrap();
+    let err = db.fails(1, &format!("import households {}", file.display()));
+    assert!(
+        err.contains("第 3 行 第 3 列（人口）") && err.contains("line 3, column 3 (members)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("第 5 行 第 1 列（村）") && err.contains("line 5, column 1 (village)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("2 errors") && err.contains("nothing was imported"),
+        "{err}"
+    );
+    assert_eq!(db.json("household list"), json!([]));
+
+    let binary = db.dir().join("binary.csv");
+    std::fs::write(&binary, [0x80u8, 0xff, 0x00, 0xfe]).unwrap();
+    let err = db.fails(1, &format!("import households {}", binary.display()));
+    assert!(err.contains("GBK"), "{err}");
+}
+
+#[test]
+fn the_demo_shows_a_living_ledger_and_repeats_for_a_seed() {
+    let db = Db::new();
+    db.ok("init --device-name demo");
+    let out = db.ok("demo --seed 7");
+    let banner = out
+        .lines()
+        .find_map(|l| l.strip_prefix("旗 banner: "))
+        .unwrap();
+    let banner = banner.split(' ').next().unwrap();
+    let ledger = db.json(&format!("ledger --unit {banner}"));
+    for m in [
+        "renovation",
+        "road-km",
+        "demolition",
+        "cleanup-tonnes",
+        "water-people",
+    ] {
+        let r = row(&ledger, m);
+        assert!(
+            r["started"].as_f64().unwrap() > 0.0 && r["target"].as_f64().unwrap() > 0.0,
+            "{m}: {r}"
+        );
+    }
+    assert!(row(&ledger, "renovation")["completed"].as_f64().unwrap() > 0.0);
+    for pile in ["firewood", "hay", "manure", "dirt", "garbage"] {
+        let r = row(&ledger, &format!("cleanup-tonnes:{pile}"));
+        assert!(r["completed"].as_f64().unwrap() > 0.0, "{r}");
+    }
+    let units = db.json("unit list");
+    let levels: Vec<&str> = units
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["level"].as_str().unwrap())
+        .collect();
+    assert!(levels.contains(&"hamlet") && levels.iter().filter(|l| **l == "township").count() >= 2);
+    let households = db.heads("");
+    assert!(households.len() >= 60, "{}", households.len());
+    assert!(db
+        .ok(&format!("ledger --unit {banner}"))
+        .contains("危房改造(户)"));
+
+    let again = db.fails(1, "demo");
+    assert!(again.contains("already has households"), "{again}");
+
+    let twin = Db::new();
+    twin.ok("init --device-name twin");
+    twin.ok("demo --seed 7");
+    assert_eq!(
+        twin.heads(""),
+        households,
+        "same seed, same day: same households"
+    );
+    assert_eq!(twin.json(&format!("ledger --unit {banner}")), ledger);
+}
+
+#[test]
+fn conflicts_list_both_values_with_who_wrote_them() {
+    use tally_core::{Change, ChangeId, DeviceId, FieldEdit, Hlc, Table};
+    let db = Db::with_units();
+    let zs = id(db.ok(&format!(
+        "household add --village {VILLAGE} --head 张三 --members 3"
+    )));
+    db.ok(&format!("household edit {zs} --members 4"));
+    // Another device, which had seen only the household's creation, wrote 6.
+    let mut store = tally_store::Store::open(&db.path).unwrap();
+    let row: tally_core::RowId = zs.parse().unwrap();
+    let history = store.history(Table::Household, row).unwrap();
+    let created = &history[0].change;
+    let mut members = FieldEdit::new(json!(6));
+    members.base = Some(created.version());
+    let theirs = Change {
+        id: ChangeId(uuid::Uuid::now_v7()),
+        table: Table::Household,
+        row,
+        unit: VILLAGE.to_string(),
+        fields: [("members".to_string(), members)].into_iter().collect(),
+        hlc: Hlc::new(history[1].change.hlc.ms + 1, 0),
+        device: DeviceId(uuid::Uuid::now_v7()),
+        author: "李干部".to_string(),
+        correction: false,
+    };
+    store.apply_remote(&[(1, theirs)], "1").unwrap();
+    drop(store);
+
+    let list = db.json("conflicts");
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    let c = &list[0];
+    assert_eq!(
+        (&c["table"], &c["row"], &c["field"]),
+        (&json!("household"), &json!(zs), &json!("members"))
+    );
+    assert_eq!(
+        (&c["winner"]["value"], &c["winner"]["author"]),
+        (&json!(6), &json!("李干部"))
+    );
+    assert_eq!(
+        (&c["loser"]["value"], &c["loser"]["author"]),
+        (&json!(4), &json!("测试机"))
+    );
+    assert!(c["loser"]["at"].as_str().unwrap().ends_with('Z'));
+    let text = db.ok("conflicts");
+    assert!(
+        text.contains("张三") && text.contains("人口") && text.contains("李干部"),
+        "{text}"
+    );
+}

@@ -1,0 +1,311 @@
+//! The server's storage: one API over SQLite (the default, one office PC) and
+//! PostgreSQL (several server processes); handlers never know which. Push decisions are
+//! made by `crate::push::plan` inside each backend's transaction, so both backends
+//! accept and reject exactly the same changes.
+
+pub mod postgres;
+pub mod sqlite;
+
+use crate::error::DbError;
+use crate::push::Author;
+use crate::scope::{ReadFilter, UnitTree};
+use serde::Serialize;
+use tally_core::{Change, Conflict, DeviceId, Hlc, Row, RowId};
+use tally_sync::protocol::{Pulled, PushResult, Role};
+
+pub use postgres::{PgDb, PgPushTx};
+pub use sqlite::SqliteDb;
+
+/// The server's database.
+#[derive(Clone)]
+pub enum Db {
+    Sqlite(SqliteDb),
+    Postgres(PgDb),
+}
+
+/// A user account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub disabled: bool,
+    pub units: Vec<String>,
+}
+
+/// What a bearer token stands for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceAuth {
+    pub device: DeviceId,
+    pub user: String,
+    pub role: Role,
+    pub units: Vec<String>,
+    pub revoked: bool,
+    pub disabled: bool,
+    pub last_seen_ms: Option<u64>,
+}
+
+/// A device about to be enrolled.
+#[derive(Clone, Debug)]
+pub struct NewDevice {
+    pub id: DeviceId,
+    pub user_id: i64,
+    pub name: String,
+    pub token_hash: String,
+    pub created_ms: u64,
+}
+
+/// One enrolled device, for `tally-server device list`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DeviceRow {
+    pub id: DeviceId,
+    pub user: String,
+    pub name: String,
+    pub created_ms: u64,
+    pub last_seen_ms: Option<u64>,
+    pub revoked: bool,
+}
+
+/// Whether one rejected change stops the whole batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PushMode {
+    /// Devices: every change on its own; a rejection never blocks the rest.
+    PerChange,
+    /// Admin imports: store everything or nothing.
+    AllOrNothing,
+}
+
+/// What a push did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pushed {
+    pub results: Vec<PushResult>,
+    /// Whether the accepted changes were stored (false: all out of scope, or an
+    /// all-or-nothing batch with a rejection; then nothing was).
+    pub stored: bool,
+    /// Every change was out of the author's scope (answered 403 by the API).
+    pub all_out_of_scope: bool,
+}
+
+/// A page of pulled changes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PullPage {
+    pub changes: Vec<Pulled>,
+    pub cursor: String,
+    pub more: bool,
+}
+
+/// Millisecond counts are u64 in Rust and BIGINT/INTEGER in the databases.
+pub(crate) fn to_i64(ms: u64) -> i64 {
+    i64::try_from(ms).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn to_u64(ms: i64) -> u64 {
+    u64::try_from(ms).unwrap_or(0)
+}
+
+pub(crate) fn parse_role(s: &str) -> Result<Role, DbError> {
+    s.parse()
+        .map_err(|e: String| DbError::Corrupt(format!("users.role: {e}")))
+}
+
+pub(crate) fn parse_device(s: &str) -> Result<DeviceId, DbError> {
+    s.parse()
+        .map_err(|e| DbError::Corrupt(format!("bad device id {s:?}: {e}")))
+}
+
+/// The next server HLC timestamps after `last`, at physical time `now_ms`.
+pub(crate) fn next_hlcs(last: Hlc, now_ms: u64, n: usize) -> Vec<Hlc> {
+    let mut clock = tally_core::HlcClock::new(last);
+    (0..n).map(|_| clock.tick(now_ms)).collect()
+}
+
+impl Db {
+    /// Open (creating if needed) and migrate the database named by `url`:
+    /// `sqlite:PATH` or `postgres://…` / `postgresql://…`.
+    pub async fn open(url: &str) -> Result<Db, DbError> {
+        if let Some(path) = url.strip_prefix("sqlite:") {
+            let path = path.strip_prefix("//").unwrap_or(path).to_string();
+            Ok(Db::Sqlite(SqliteDb::open(path).await?))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Db::Postgres(PgDb::connect(url).await?))
+        } else {
+            Err(DbError::Url(url.to_string()))
+        }
+    }
+
+    /// The backend's name, for logs.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The device id the server authors its own changes (org units) with.
+    pub async fn server_device(&self) -> Result<DeviceId, DbError> {
+        match self {
+            Db::Sqlite(d) => d.server_device().await,
+            Db::Postgres(d) => d.server_device().await,
+        }
+    }
+
+    /// `n` fresh server HLC timestamps (monotonic across processes).
+    pub async fn tick_server_hlc(&self, now_ms: u64, n: usize) -> Result<Vec<Hlc>, DbError> {
+        match self {
+            Db::Sqlite(d) => d.tick_server_hlc(now_ms, n).await,
+            Db::Postgres(d) => d.tick_server_hlc(now_ms, n).await,
+        }
+    }
+
+    pub async fn unit_tree(&self) -> Result<UnitTree, DbError> {
+        match self {
+            Db::Sqlite(d) => d.unit_tree().await,
+            Db::Postgres(d) => d.unit_tree().await,
+        }
+    }
+
+    /// Validate, store and merge a batch in one transaction.
+    #[tracing::instrument(skip_all, err, fields(n = changes.len(), device = %who.device))]
+    pub async fn push(
+        &self,
+        changes: Vec<Change>,
+        who: Author,
+        now_ms: u64,
+        mode: PushMode,
+    ) -> Result<Pushed, DbError> {
+        match self {
+            Db::Sqlite(d) => d.push(changes, who, now_ms, mode).await,
+            Db::Postgres(d) => {
+                let mut tx = d.begin_push().await?;
+                let pushed = tx.apply(&changes, &who, now_ms, mode).await?;
+                tx.commit().await?;
+                Ok(pushed)
+            }
+        }
+    }
+
+    /// Changes after `cursor` ("" = from the start) within `filter`, at most `limit`.
+    #[tracing::instrument(skip_all, err, fields(cursor, limit))]
+    pub async fn pull(
+        &self,
+        filter: ReadFilter,
+        cursor: &str,
+        limit: u32,
+    ) -> Result<PullPage, DbError> {
+        match self {
+            Db::Sqlite(d) => d.pull(filter, cursor, limit).await,
+            Db::Postgres(d) => d.pull(filter, cursor, limit).await,
+        }
+    }
+
+    /// Open conflicts of these units (`None`: all).
+    pub async fn conflicts(&self, units: Option<Vec<String>>) -> Result<Vec<Conflict>, DbError> {
+        match self {
+            Db::Sqlite(d) => d.conflicts(units).await,
+            Db::Postgres(d) => d.conflicts(units).await,
+        }
+    }
+
+    /// The merged state of one row.
+    pub async fn row(&self, id: RowId) -> Result<Option<Row>, DbError> {
+        match self {
+            Db::Sqlite(d) => d.row(id).await,
+            Db::Postgres(d) => d.row(id).await,
+        }
+    }
+
+    pub async fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, DbError> {
+        match self {
+            Db::Sqlite(d) => d.user_by_name(name).await,
+            Db::Postgres(d) => d.user_by_name(name).await,
+        }
+    }
+
+    /// Create a user; `None` if the name is taken.
+    pub async fn add_user(
+        &self,
+        name: &str,
+        role: Role,
+        password_hash: &str,
+        units: &[String],
+        now_ms: u64,
+    ) -> Result<Option<i64>, DbError> {
+        match self {
+            Db::Sqlite(d) => d.add_user(name, role, password_hash, units, now_ms).await,
+            Db::Postgres(d) => d.add_user(name, role, password_hash, units, now_ms).await,
+        }
+    }
+
+    /// Disable (or enable) a user; false if there is no such user.
+    pub async fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<bool, DbError> {
+        match self {
+            Db::Sqlite(d) => d.set_user_disabled(name, disabled).await,
+            Db::Postgres(d) => d.set_user_disabled(name, disabled).await,
+        }
+    }
+
+    pub async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>, DbError> {
+        match self {
+            Db::Sqlite(d) => d.device_by_token(token_hash).await,
+            Db::Postgres(d) => d.device_by_token(token_hash).await,
+        }
+    }
+
+    pub async fn touch_device(&self, id: DeviceId, now_ms: u64) -> Result<(), DbError> {
+        match self {
+            Db::Sqlite(d) => d.touch_device(id, now_ms).await,
+            Db::Postgres(d) => d.touch_device(id, now_ms).await,
+        }
+    }
+
+    pub async fn add_device(&self, device: NewDevice) -> Result<(), DbError> {
+        match self {
+            Db::Sqlite(d) => d.add_device(device).await,
+            Db::Postgres(d) => d.add_device(device).await,
+        }
+    }
+
+    pub async fn list_devices(&self) -> Result<Vec<DeviceRow>, DbError> {
+        match self {
+            Db::Sqlite(d) => d.list_devices().await,
+            Db::Postgres(d) => d.list_devices().await,
+        }
+    }
+
+    /// Revoke a device's token; false if there is no such device.
+    pub async fn revoke_device(&self, id: DeviceId, now_ms: u64) -> Result<bool, DbError> {
+        match self {
+            Db::Sqlite(d) => d.revoke_device(id, now_ms).await,
+            Db::Postgres(d) => d.revoke_device(id, now_ms).await,
+        }
+    }
+
+    /// When the recent failed logins of a user name happened (at or after `since_ms`).
+    pub async fn login_failures(&self, user: &str, since_ms: u64) -> Result<Vec<u64>, DbError> {
+        match self {
+            Db::Sqlite(d) => d.login_failures(user, since_ms).await,
+            Db::Postgres(d) => d.login_failures(user, since_ms).await,
+        }
+    }
+
+    /// Note a failed login, forgetting this name's failures before `forget_before_ms`.
+    pub async fn record_login_failure(
+        &self,
+        user: &str,
+        at_ms: u64,
+        forget_before_ms: u64,
+    ) -> Result<(), DbError> {
+        match self {
+            Db::Sqlite(d) => d.record_login_failure(user, at_ms, forget_before_ms).await,
+            Db::Postgres(d) => d.record_login_failure(user, at_ms, forget_before_ms).await,
+        }
+    }
+
+    pub async fn clear_login_failures(&self, user: &str) -> Result<(), DbError> {
+        match self {
+            Db::Sqlite(d) => d.clear_login_failures(user).await,
+            Db::Postgres(d) => d.clear_login_failures(user).await,
+        }
+    }
+}

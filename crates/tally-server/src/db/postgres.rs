@@ -1,0 +1,529 @@
+//! The PostgreSQL backend (tokio-postgres + deadpool-postgres), for several server
+//! processes over one database.
+//!
+//! The pull cursor: concurrent transactions commit identity (seq) values out of order,
+//! so a cursor of "the last seq" could pass a change that commits late. Each change
+//! stores the id of its writing transaction (`txid xid8 DEFAULT pg_current_xact_id()`);
+//! a pull returns only changes with `txid < pg_snapshot_xmin(pg_current_snapshot())`
+//! (every transaction below the horizon has finished), ordered by `(txid, seq)`, and
+//! the cursor is the last `(txid, seq)`. A change that becomes visible later belongs to
+//! a transaction that was running at the earlier pull, so its txid is at least that
+//! pull's horizon, above every cursor it issued: it sorts after the cursor.
+//!
+//! Pushes to the same row are serialised with transaction-scoped advisory locks on the
+//! row ids, taken in sorted order before anything is read.
+
+use super::{next_hlcs, parse_device, to_i64, PullPage, PushMode, Pushed};
+use crate::error::DbError;
+use crate::push::{self, Author, Loaded, Outcome};
+use crate::scope::{ReadFilter, UnitInfo, UnitTree};
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
+use std::collections::HashMap;
+use tally_core::{Change, ChangeId, Conflict, DeviceId, Hlc, Row, RowId};
+use tally_sync::protocol::Pulled;
+use tokio_postgres::{Config, GenericClient, NoTls};
+
+mod accounts;
+
+const MIGRATIONS: &[(i32, &str, &str)] = &[(
+    1,
+    "0001_init",
+    include_str!("../../migrations/postgres/0001_init.sql"),
+)];
+
+/// Connections per server process.
+const POOL_SIZE: usize = 16;
+/// The advisory lock key that serialises migrations.
+const MIGRATION_LOCK: i64 = 0x7461_6c6c_795f_6d69;
+
+/// A server database in PostgreSQL.
+#[derive(Clone)]
+pub struct PgDb {
+    pool: Pool,
+}
+
+fn now_ms() -> u64 {
+    use crate::WallClock;
+    crate::SystemClock.now_ms()
+}
+
+impl PgDb {
+    /// Connect to `url` (`postgres://USER@HOST:PORT/DB`) and run the migrations.
+    pub async fn connect(url: &str) -> Result<Self, DbError> {
+        let config: Config = url.parse()?;
+        Self::from_config(config).await
+    }
+
+    /// Connect with every table in `schema` (created if missing): one database can hold
+    /// several independent servers, e.g. one per test. `schema` is `[a-z0-9_]+`.
+    pub async fn connect_in_schema(url: &str, schema: &str) -> Result<Self, DbError> {
+        let valid = !schema.is_empty()
+            && schema
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid {
+            return Err(DbError::Url(format!("{url} (schema {schema:?})")));
+        }
+        let mut config: Config = url.parse()?;
+        let (client, connection) = config.connect(NoTls).await?;
+        let task = tokio::spawn(connection);
+        client
+            .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+            .await?;
+        drop(client);
+        let _ = task.await;
+        config.options(format!("-c search_path={schema}"));
+        Self::from_config(config).await
+    }
+
+    async fn from_config(config: Config) -> Result<Self, DbError> {
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .build()
+            .map_err(|e| DbError::PoolSetup(e.to_string()))?;
+        let db = PgDb { pool };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn migrate(&self) -> Result<(), DbError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.batch_execute("SET LOCAL client_min_messages = warning")
+            .await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms BIGINT NOT NULL)",
+        )
+        .await?;
+        for (version, name, sql) in MIGRATIONS {
+            let done: bool = tx
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)",
+                    &[version],
+                )
+                .await?
+                .get(0);
+            if done {
+                continue;
+            }
+            tracing::info!(migration = name, "applying postgres migration");
+            tx.batch_execute(sql)
+                .await
+                .map_err(|e| DbError::Migration {
+                    name: name.to_string(),
+                    message: e.to_string(),
+                })?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_ms) VALUES ($1, $2, $3)",
+                &[version, name, &to_i64(now_ms())],
+            )
+            .await?;
+        }
+        tx.execute(
+            "INSERT INTO server_meta (key, value) VALUES ('server_device', $1)
+             ON CONFLICT (key) DO NOTHING",
+            &[&uuid::Uuid::now_v7().to_string()],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Start a push transaction; `apply` then `commit` it. Exposed so a test can hold a
+    /// push open while others commit.
+    pub async fn begin_push(&self) -> Result<PgPushTx, DbError> {
+        let client = self.pool.get().await?;
+        client.batch_execute("BEGIN").await?;
+        Ok(PgPushTx {
+            client: Some(client),
+        })
+    }
+
+    pub async fn server_device(&self) -> Result<DeviceId, DbError> {
+        let c = self.pool.get().await?;
+        let row = c
+            .query_one(
+                "SELECT value FROM server_meta WHERE key = 'server_device'",
+                &[],
+            )
+            .await?;
+        parse_device(row.get(0))
+    }
+
+    pub async fn tick_server_hlc(&self, now_ms: u64, n: usize) -> Result<Vec<Hlc>, DbError> {
+        let mut c = self.pool.get().await?;
+        let tx = c.transaction().await?;
+        tx.execute(
+            "INSERT INTO server_meta (key, value) VALUES ('server_hlc', $1)
+             ON CONFLICT (key) DO NOTHING",
+            &[&Hlc::ZERO.to_string()],
+        )
+        .await?;
+        let last: String = tx
+            .query_one(
+                "SELECT value FROM server_meta WHERE key = 'server_hlc' FOR UPDATE",
+                &[],
+            )
+            .await?
+            .get(0);
+        let last: Hlc = last.parse().map_err(DbError::Corrupt)?;
+        let hlcs = next_hlcs(last, now_ms, n);
+        if let Some(end) = hlcs.last() {
+            tx.execute(
+                "UPDATE server_meta SET value = $1 WHERE key = 'server_hlc'",
+                &[&end.to_string()],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(hlcs)
+    }
+
+    pub async fn unit_tree(&self) -> Result<UnitTree, DbError> {
+        let c = self.pool.get().await?;
+        load_tree(&**c).await
+    }
+
+    pub async fn pull(
+        &self,
+        filter: ReadFilter,
+        cursor: &str,
+        limit: u32,
+    ) -> Result<PullPage, DbError> {
+        let (after_txid, after_seq) = parse_cursor(cursor)?;
+        let all = filter.units.is_none();
+        let units = filter.units.unwrap_or_default();
+        let c = self.pool.get().await?;
+        let rows = c
+            .query(
+                "SELECT txid::text, seq, body FROM changes
+                 WHERE txid < pg_snapshot_xmin(pg_current_snapshot())
+                   AND (txid, seq) > ($1::text::xid8, $2::bigint)
+                   AND ($3::bool OR unit = ANY($4::text[])
+                        OR (tbl = 'org_unit' AND unit = ANY($5::text[])))
+                 ORDER BY txid, seq
+                 LIMIT $6",
+                &[
+                    &after_txid.to_string(),
+                    &after_seq,
+                    &all,
+                    &units,
+                    &filter.org_units,
+                    &(i64::from(limit) + 1),
+                ],
+            )
+            .await?;
+        let more = rows.len() > limit as usize;
+        let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
+        let mut cursor = format_cursor(after_txid, after_seq);
+        for row in rows.iter().take(limit as usize) {
+            let txid: String = row.get(0);
+            let seq: i64 = row.get(1);
+            let body: &str = row.get(2);
+            let txid: u64 = txid
+                .parse()
+                .map_err(|_| DbError::Corrupt(format!("txid {txid:?}")))?;
+            cursor = format_cursor(txid, seq);
+            changes.push(Pulled {
+                seq,
+                change: serde_json::from_str(body)?,
+            });
+        }
+        Ok(PullPage {
+            changes,
+            cursor,
+            more,
+        })
+    }
+
+    pub async fn conflicts(&self, units: Option<Vec<String>>) -> Result<Vec<Conflict>, DbError> {
+        let all = units.is_none();
+        let units = units.unwrap_or_default();
+        let c = self.pool.get().await?;
+        let rows = c
+            .query(
+                "SELECT body FROM conflicts WHERE $1::bool OR unit = ANY($2::text[])
+                 ORDER BY unit, row_id, field",
+                &[&all, &units],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| serde_json::from_str(r.get(0)).map_err(DbError::from))
+            .collect()
+    }
+
+    pub async fn row(&self, id: RowId) -> Result<Option<Row>, DbError> {
+        let c = self.pool.get().await?;
+        let row = c
+            .query_opt("SELECT body FROM rows WHERE id = $1", &[&id.to_string()])
+            .await?;
+        row.map(|r| serde_json::from_str(r.get(0)).map_err(DbError::from))
+            .transpose()
+    }
+}
+
+/// An open push transaction. Dropped without `commit`, its connection is taken out of
+/// the pool and closed, which rolls the transaction back.
+pub struct PgPushTx {
+    client: Option<Object>,
+}
+
+impl PgPushTx {
+    fn client(&self) -> Result<&Object, DbError> {
+        self.client
+            .as_ref()
+            .ok_or_else(|| DbError::Corrupt("push transaction already finished".into()))
+    }
+
+    /// Lock, load, decide and (unless nothing may be stored) write a batch.
+    pub async fn apply(
+        &mut self,
+        changes: &[Change],
+        who: &Author,
+        now_ms: u64,
+        mode: PushMode,
+    ) -> Result<Pushed, DbError> {
+        let c = self.client()?;
+        let mut keys: Vec<i64> = changes.iter().map(|ch| lock_key(ch.row)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        c.query(
+            "SELECT pg_advisory_xact_lock(k)
+             FROM (SELECT k FROM unnest($1::bigint[]) AS k ORDER BY k) AS sorted",
+            &[&keys],
+        )
+        .await?;
+        let mut loaded = load(&***c, changes).await?;
+        let plan = push::plan(changes, who, &mut loaded, now_ms);
+        let all_out_of_scope = plan.all_out_of_scope();
+        let skip = all_out_of_scope || (mode == PushMode::AllOrNothing && plan.any_rejected());
+        if skip || plan.stores_nothing() {
+            return Ok(Pushed {
+                results: plan.results(changes, &[]),
+                stored: false,
+                all_out_of_scope,
+            });
+        }
+        let stored: Vec<&Change> = changes
+            .iter()
+            .zip(&plan.outcomes)
+            .filter(|(_, o)| **o == Outcome::Store)
+            .map(|(ch, _)| ch)
+            .collect();
+        let col = |f: &dyn Fn(&Change) -> String| stored.iter().map(|ch| f(ch)).collect::<Vec<_>>();
+        let mut bodies = Vec::with_capacity(stored.len());
+        for ch in &stored {
+            bodies.push(serde_json::to_string(ch)?);
+        }
+        let inserted = c
+            .query(
+                "INSERT INTO changes (id, tbl, row_id, unit, device, author, body, received_ms)
+                 SELECT i, t, r, u, d, a, b, $8
+                 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                             $6::text[], $7::text[]) WITH ORDINALITY AS x(i, t, r, u, d, a, b, n)
+                 ORDER BY n
+                 RETURNING id, seq",
+                &[
+                    &col(&|ch| ch.id.to_string()),
+                    &col(&|ch| ch.table.code().to_string()),
+                    &col(&|ch| ch.row.to_string()),
+                    &col(&|ch| ch.unit.clone()),
+                    &col(&|ch| ch.device.to_string()),
+                    &col(&|ch| ch.author.clone()),
+                    &bodies,
+                    &to_i64(now_ms),
+                ],
+            )
+            .await?;
+        let seq_of: HashMap<String, i64> = inserted.iter().map(|r| (r.get(0), r.get(1))).collect();
+        let seqs = stored
+            .iter()
+            .map(|ch| {
+                seq_of
+                    .get(&ch.id.to_string())
+                    .copied()
+                    .ok_or_else(|| DbError::Corrupt(format!("no seq for change {}", ch.id)))
+            })
+            .collect::<Result<Vec<i64>, DbError>>()?;
+        write_rows(&***c, &plan.rows).await?;
+        write_units(&***c, &plan.units).await?;
+        Ok(Pushed {
+            results: plan.results(changes, &seqs),
+            stored: true,
+            all_out_of_scope,
+        })
+    }
+
+    pub async fn commit(mut self) -> Result<(), DbError> {
+        if let Some(c) = self.client.take() {
+            c.batch_execute("COMMIT").await?;
+        }
+        Ok(())
+    }
+
+    pub async fn rollback(mut self) -> Result<(), DbError> {
+        if let Some(c) = self.client.take() {
+            c.batch_execute("ROLLBACK").await?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for PgPushTx {
+    fn drop(&mut self) {
+        if let Some(c) = self.client.take() {
+            // Detach from the pool: closing the connection aborts the transaction.
+            drop(Object::take(c));
+        }
+    }
+}
+
+fn lock_key(row: RowId) -> i64 {
+    let n = row.0.as_u128();
+    ((n >> 64) as u64 ^ n as u64) as i64
+}
+
+fn parse_cursor(cursor: &str) -> Result<(u64, i64), DbError> {
+    if cursor.is_empty() {
+        return Ok((0, 0));
+    }
+    let bad = || DbError::BadCursor(cursor.to_string());
+    let (txid, seq) = cursor.split_once('.').ok_or_else(bad)?;
+    let txid: u64 = txid.parse().map_err(|_| bad())?;
+    let seq: i64 = seq.parse().map_err(|_| bad())?;
+    if seq < 0 {
+        return Err(bad());
+    }
+    Ok((txid, seq))
+}
+
+fn format_cursor(txid: u64, seq: i64) -> String {
+    format!("{txid}.{seq}")
+}
+
+async fn load_tree(c: &impl GenericClient) -> Result<UnitTree, DbError> {
+    let rows = c
+        .query(
+            "SELECT code, name, level, parent, deleted FROM org_units",
+            &[],
+        )
+        .await?;
+    let mut units = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let level: &str = r.get(2);
+        units.push(UnitInfo {
+            code: r.get(0),
+            name: r.get(1),
+            level: level
+                .parse()
+                .map_err(|e: String| DbError::Corrupt(format!("org_units.level: {e}")))?,
+            parent: r.get(3),
+            deleted: r.get(4),
+        });
+    }
+    Ok(UnitTree::new(units))
+}
+
+async fn load(c: &impl GenericClient, changes: &[Change]) -> Result<Loaded, DbError> {
+    let ids: Vec<String> = changes.iter().map(|ch| ch.id.to_string()).collect();
+    let rows: Vec<String> = changes.iter().map(|ch| ch.row.to_string()).collect();
+    let mut loaded = Loaded {
+        tree: load_tree(c).await?,
+        ..Loaded::default()
+    };
+    for r in c
+        .query(
+            "SELECT id, seq FROM changes WHERE id = ANY($1::text[])",
+            &[&ids],
+        )
+        .await?
+    {
+        let id: &str = r.get(0);
+        let id: ChangeId = id
+            .parse()
+            .map_err(|_| DbError::Corrupt(format!("change id {id:?}")))?;
+        loaded.known.insert(id, r.get(1));
+    }
+    for r in c
+        .query("SELECT body FROM rows WHERE id = ANY($1::text[])", &[&rows])
+        .await?
+    {
+        let row: Row = serde_json::from_str(r.get(0))?;
+        loaded.rows.insert(row.id, row);
+    }
+    Ok(loaded)
+}
+
+async fn write_rows(
+    c: &impl GenericClient,
+    rows: &std::collections::BTreeMap<RowId, Row>,
+) -> Result<(), DbError> {
+    let ids: Vec<String> = rows.keys().map(|id| id.to_string()).collect();
+    let tables: Vec<&str> = rows.values().map(|r| r.table.code()).collect();
+    let units: Vec<&str> = rows.values().map(|r| r.unit.as_str()).collect();
+    let mut bodies = Vec::with_capacity(rows.len());
+    for row in rows.values() {
+        bodies.push(serde_json::to_string(row)?);
+    }
+    c.execute(
+        "INSERT INTO rows (id, tbl, unit, body)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+         ON CONFLICT (id) DO UPDATE SET tbl = excluded.tbl, unit = excluded.unit,
+                                        body = excluded.body",
+        &[&ids, &tables, &units, &bodies],
+    )
+    .await?;
+    c.execute(
+        "DELETE FROM conflicts WHERE row_id = ANY($1::text[])",
+        &[&ids],
+    )
+    .await?;
+    let (mut row_ids, mut cunits, mut fields, mut cbodies) = (vec![], vec![], vec![], vec![]);
+    for (id, row) in rows {
+        for conflict in row.conflicts() {
+            row_ids.push(id.to_string());
+            cunits.push(conflict.unit.clone());
+            fields.push(conflict.field.clone());
+            cbodies.push(serde_json::to_string(&conflict)?);
+        }
+    }
+    if !row_ids.is_empty() {
+        c.execute(
+            "INSERT INTO conflicts (row_id, unit, field, body)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])",
+            &[&row_ids, &cunits, &fields, &cbodies],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn write_units(c: &impl GenericClient, units: &[UnitInfo]) -> Result<(), DbError> {
+    if units.is_empty() {
+        return Ok(());
+    }
+    let codes: Vec<&str> = units.iter().map(|u| u.code.as_str()).collect();
+    let names: Vec<&str> = units.iter().map(|u| u.name.as_str()).collect();
+    let levels: Vec<&str> = units.iter().map(|u| u.level.code()).collect();
+    let parents: Vec<Option<&str>> = units.iter().map(|u| u.parent.as_deref()).collect();
+    let deleted: Vec<bool> = units.iter().map(|u| u.deleted).collect();
+    c.execute(
+        "INSERT INTO org_units (code, name, level, parent, deleted)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[])
+         ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
+                                          parent = excluded.parent, deleted = excluded.deleted",
+        &[&codes, &names, &levels, &parents, &deleted],
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,424 @@
+//! The SQLite backend (rusqlite, WAL): one writer connection behind a mutex and a small
+//! pool of readers, all used from `spawn_blocking`. Writers are serialised (`BEGIN
+//! IMMEDIATE`, also across processes), so seq order is commit order and the pull
+//! cursor is simply the last seq.
+
+use super::{next_hlcs, parse_device, to_i64, PullPage, PushMode, Pushed};
+use crate::error::DbError;
+use crate::push::{self, Author, Loaded, Plan};
+use crate::scope::{ReadFilter, UnitInfo, UnitTree};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tally_core::{Change, Conflict, DeviceId, Hlc, Row, RowId};
+use tally_sync::protocol::Pulled;
+
+mod accounts;
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "0001_init",
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+)];
+
+/// Idle reader connections kept open.
+const MAX_IDLE_READERS: usize = 4;
+
+/// A server database in one SQLite file.
+#[derive(Clone)]
+pub struct SqliteDb {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+fn connect(path: &Path) -> Result<Connection, DbError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    // A seq is a receipt: the device stops resending what it covers, so a committed
+    // push must survive a power cut (NORMAL could lose the last commits in WAL mode).
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection, now_ms: u64) -> Result<(), DbError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms INTEGER NOT NULL)",
+    )?;
+    for (version, name, sql) in MIGRATIONS {
+        let done: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
+            [version],
+            |r| r.get(0),
+        )?;
+        if done {
+            continue;
+        }
+        tracing::info!(migration = name, "applying sqlite migration");
+        tx.execute_batch(sql).map_err(|e| DbError::Migration {
+            name: name.to_string(),
+            message: e.to_string(),
+        })?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_ms) VALUES (?1, ?2, ?3)",
+            params![version, name, to_i64(now_ms)],
+        )?;
+    }
+    tx.execute(
+        "INSERT OR IGNORE INTO server_meta (key, value) VALUES ('server_device', ?1)",
+        [uuid::Uuid::now_v7().to_string()],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn now_ms() -> u64 {
+    use crate::WallClock;
+    crate::SystemClock.now_ms()
+}
+
+impl SqliteDb {
+    /// Open (creating) the file, switch it to WAL and run the migrations.
+    pub async fn open(path: impl Into<PathBuf>) -> Result<Self, DbError> {
+        let path = path.into();
+        tokio::task::spawn_blocking(move || {
+            let mut writer = connect(&path)?;
+            migrate(&mut writer, now_ms())?;
+            Ok(SqliteDb {
+                inner: Arc::new(Inner {
+                    path,
+                    writer: Mutex::new(writer),
+                    readers: Mutex::new(Vec::new()),
+                }),
+            })
+        })
+        .await?
+    }
+
+    async fn write<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, DbError> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner.writer.lock().unwrap_or_else(PoisonError::into_inner);
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let idle = inner
+                .readers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pop();
+            let conn = match idle {
+                Some(c) => c,
+                None => connect(&inner.path)?,
+            };
+            let result = f(&conn);
+            let mut readers = inner.readers.lock().unwrap_or_else(PoisonError::into_inner);
+            if readers.len() < MAX_IDLE_READERS {
+                readers.push(conn);
+            }
+            result
+        })
+        .await?
+    }
+
+    pub async fn server_device(&self) -> Result<DeviceId, DbError> {
+        self.read(|c| {
+            let s: String = c.query_row(
+                "SELECT value FROM server_meta WHERE key = 'server_device'",
+                [],
+                |r| r.get(0),
+            )?;
+            parse_device(&s)
+        })
+        .await
+    }
+
+    pub async fn tick_server_hlc(&self, now_ms: u64, n: usize) -> Result<Vec<Hlc>, DbError> {
+        self.write(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let last: Option<String> = tx
+                .query_row(
+                    "SELECT value FROM server_meta WHERE key = 'server_hlc'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let last = match last {
+                Some(s) => s.parse().map_err(DbError::Corrupt)?,
+                None => Hlc::ZERO,
+            };
+            let hlcs = next_hlcs(last, now_ms, n);
+            if let Some(end) = hlcs.last() {
+                tx.execute(
+                    "INSERT INTO server_meta (key, value) VALUES ('server_hlc', ?1)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [end.to_string()],
+                )?;
+            }
+            tx.commit()?;
+            Ok(hlcs)
+        })
+        .await
+    }
+
+    pub async fn unit_tree(&self) -> Result<UnitTree, DbError> {
+        self.read(load_tree).await
+    }
+
+    pub async fn push(
+        &self,
+        changes: Vec<Change>,
+        who: Author,
+        now_ms: u64,
+        mode: PushMode,
+    ) -> Result<Pushed, DbError> {
+        self.write(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut loaded = load(&tx, &changes)?;
+            let plan = push::plan(&changes, &who, &mut loaded, now_ms);
+            let all_out_of_scope = plan.all_out_of_scope();
+            let skip = all_out_of_scope || (mode == PushMode::AllOrNothing && plan.any_rejected());
+            if skip || plan.stores_nothing() {
+                tx.rollback()?;
+                return Ok(Pushed {
+                    results: plan.results(&changes, &[]),
+                    stored: false,
+                    all_out_of_scope,
+                });
+            }
+            let seqs = write_plan(&tx, &changes, &plan, now_ms)?;
+            tx.commit()?;
+            Ok(Pushed {
+                results: plan.results(&changes, &seqs),
+                stored: true,
+                all_out_of_scope,
+            })
+        })
+        .await
+    }
+
+    pub async fn pull(
+        &self,
+        filter: ReadFilter,
+        cursor: &str,
+        limit: u32,
+    ) -> Result<PullPage, DbError> {
+        let after: i64 = if cursor.is_empty() {
+            0
+        } else {
+            cursor
+                .parse()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| DbError::BadCursor(cursor.to_string()))?
+        };
+        let units = filter
+            .units
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()?;
+        let org_units = serde_json::to_string(&filter.org_units)?;
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT seq, body FROM changes
+                 WHERE seq > ?1
+                   AND (?2 IS NULL
+                        OR unit IN (SELECT value FROM json_each(?2))
+                        OR (tbl = 'org_unit' AND unit IN (SELECT value FROM json_each(?3))))
+                 ORDER BY seq LIMIT ?4",
+            )?;
+            let rows = stmt.query_map(
+                params![after, units, org_units, i64::from(limit) + 1],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+            )?;
+            let mut changes = Vec::new();
+            for row in rows {
+                let (seq, body) = row?;
+                changes.push(Pulled {
+                    seq,
+                    change: serde_json::from_str(&body)?,
+                });
+            }
+            let more = changes.len() > limit as usize;
+            changes.truncate(limit as usize);
+            let cursor = changes.last().map_or(after, |p: &Pulled| p.seq).to_string();
+            Ok(PullPage {
+                changes,
+                cursor,
+                more,
+            })
+        })
+        .await
+    }
+
+    pub async fn conflicts(&self, units: Option<Vec<String>>) -> Result<Vec<Conflict>, DbError> {
+        let units = units.as_ref().map(serde_json::to_string).transpose()?;
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT body FROM conflicts
+                 WHERE ?1 IS NULL OR unit IN (SELECT value FROM json_each(?1))
+                 ORDER BY unit, row_id, field, rowid",
+            )?;
+            let bodies = stmt.query_map([units], |r| r.get::<_, String>(0))?;
+            let mut out = Vec::new();
+            for body in bodies {
+                out.push(serde_json::from_str(&body?)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    pub async fn row(&self, id: RowId) -> Result<Option<Row>, DbError> {
+        self.read(move |c| load_row(c, id)).await
+    }
+}
+
+fn load_tree(c: &Connection) -> Result<UnitTree, DbError> {
+    let mut stmt = c.prepare_cached("SELECT code, name, level, parent, deleted FROM org_units")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, bool>(4)?,
+        ))
+    })?;
+    let mut units = Vec::new();
+    for row in rows {
+        let (code, name, level, parent, deleted) = row?;
+        let level = level
+            .parse()
+            .map_err(|e: String| DbError::Corrupt(format!("org_units.level: {e}")))?;
+        units.push(UnitInfo {
+            code,
+            name,
+            level,
+            parent,
+            deleted,
+        });
+    }
+    Ok(UnitTree::new(units))
+}
+
+fn load_row(c: &Connection, id: RowId) -> Result<Option<Row>, DbError> {
+    let body: Option<String> = c
+        .prepare_cached("SELECT body FROM rows WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))
+        .optional()?;
+    body.map(|b| serde_json::from_str(&b).map_err(DbError::from))
+        .transpose()
+}
+
+fn load(tx: &Transaction<'_>, changes: &[Change]) -> Result<Loaded, DbError> {
+    let mut loaded = Loaded {
+        tree: load_tree(tx)?,
+        ..Loaded::default()
+    };
+    let mut seq_of = tx.prepare_cached("SELECT seq FROM changes WHERE id = ?1")?;
+    for change in changes {
+        if loaded.known.contains_key(&change.id) {
+            continue;
+        }
+        let seq: Option<i64> = seq_of
+            .query_row([change.id.to_string()], |r| r.get(0))
+            .optional()?;
+        if let Some(seq) = seq {
+            loaded.known.insert(change.id, seq);
+        }
+        if let std::collections::hash_map::Entry::Vacant(slot) = loaded.rows.entry(change.row) {
+            if let Some(row) = load_row(tx, change.row)? {
+                slot.insert(row);
+            }
+        }
+    }
+    Ok(loaded)
+}
+
+fn write_plan(
+    tx: &Transaction<'_>,
+    changes: &[Change],
+    plan: &Plan,
+    now_ms: u64,
+) -> Result<Vec<i64>, DbError> {
+    let mut seqs = Vec::new();
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO changes (id, tbl, row_id, unit, device, author, body, received_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for (change, outcome) in changes.iter().zip(&plan.outcomes) {
+        if *outcome != push::Outcome::Store {
+            continue;
+        }
+        insert.execute(params![
+            change.id.to_string(),
+            change.table.code(),
+            change.row.to_string(),
+            change.unit,
+            change.device.to_string(),
+            change.author,
+            serde_json::to_string(change)?,
+            to_i64(now_ms),
+        ])?;
+        seqs.push(tx.last_insert_rowid());
+    }
+    let mut upsert_row = tx.prepare_cached(
+        "INSERT INTO rows (id, tbl, unit, body) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET tbl = excluded.tbl, unit = excluded.unit,
+                                        body = excluded.body",
+    )?;
+    let mut clear = tx.prepare_cached("DELETE FROM conflicts WHERE row_id = ?1")?;
+    let mut add_conflict = tx.prepare_cached(
+        "INSERT INTO conflicts (row_id, unit, field, body) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (id, row) in &plan.rows {
+        let id = id.to_string();
+        upsert_row.execute(params![
+            id,
+            row.table.code(),
+            row.unit,
+            serde_json::to_string(row)?
+        ])?;
+        clear.execute([&id])?;
+        for conflict in row.conflicts() {
+            add_conflict.execute(params![
+                id,
+                conflict.unit,
+                conflict.field,
+                serde_json::to_string(&conflict)?
+            ])?;
+        }
+    }
+    let mut upsert_unit = tx.prepare_cached(
+        "INSERT INTO org_units (code, name, level, parent, deleted) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
+                                          parent = excluded.parent, deleted = excluded.deleted",
+    )?;
+    for u in &plan.units {
+        upsert_unit.execute(params![u.code, u.name, u.level.code(), u.parent, u.deleted])?;
+    }
+    Ok(seqs)
+}

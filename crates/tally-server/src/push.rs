@@ -1,0 +1,374 @@
+//! The decision on each pushed change, shared by both storage backends: given what the
+//! transaction loaded (known change ids, current rows, the org-unit tree), decide per
+//! change replay / store / reject, and merge the stored ones with the same
+//! `tally_core::merge` the devices run. Pure: the backend does the reading and writing.
+
+use crate::scope::{Scope, UnitInfo, UnitTree};
+use chrono::{DateTime, NaiveDate};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use tally_core::schema::{validate_change, Context};
+use tally_core::{merge, Change, ChangeId, DeviceId, Level, OrgUnit, Row, RowId, Table};
+use tally_sync::protocol::{codes, PushResult, Role};
+
+/// How far ahead of the server's clock a change's HLC may be.
+pub const MAX_CLOCK_AHEAD_MS: u64 = 5 * 60 * 1000;
+
+/// The code of a change that was fine but not stored because its all-or-nothing batch
+/// (an admin import) had a rejection.
+pub const BATCH_REJECTED: &str = "batch_rejected";
+
+/// The code of a change naming an existing row of another table.
+pub const TABLE_MISMATCH: &str = "table_mismatch";
+
+/// Who is pushing: the token's device and user.
+#[derive(Clone, Debug)]
+pub struct Author {
+    pub device: DeviceId,
+    pub user: String,
+    pub role: Role,
+    /// The assigned org-unit codes.
+    pub units: Vec<String>,
+}
+
+/// What the transaction read before deciding.
+#[derive(Clone, Debug, Default)]
+pub struct Loaded {
+    /// Seqs of the batch's change ids that are already stored.
+    pub known: HashMap<ChangeId, i64>,
+    /// Current state of the batch's rows.
+    pub rows: HashMap<RowId, Row>,
+    pub tree: UnitTree,
+}
+
+/// The decision on one change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Stored by an earlier push: answer with its seq.
+    Replay(i64),
+    /// The same change id appeared earlier in this batch and is stored there.
+    SameAs(usize),
+    /// Store it (seq assigned by the backend).
+    Store,
+    Reject {
+        code: String,
+        reason: String,
+        reason_zh: String,
+    },
+}
+
+/// The decisions on a batch and what storing them writes.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub outcomes: Vec<Outcome>,
+    /// The final merged state of every row a stored change touched.
+    pub rows: BTreeMap<RowId, Row>,
+    /// The org units stored changes created or edited.
+    pub units: Vec<UnitInfo>,
+}
+
+impl Plan {
+    /// Nothing to write.
+    pub fn stores_nothing(&self) -> bool {
+        !self.outcomes.contains(&Outcome::Store)
+    }
+
+    /// Every change is out of the author's scope (and there is at least one).
+    pub fn all_out_of_scope(&self) -> bool {
+        !self.outcomes.is_empty()
+            && self
+                .outcomes
+                .iter()
+                .all(|o| matches!(o, Outcome::Reject { code, .. } if code == codes::OUT_OF_SCOPE))
+    }
+
+    pub fn any_rejected(&self) -> bool {
+        self.outcomes
+            .iter()
+            .any(|o| matches!(o, Outcome::Reject { .. }))
+    }
+
+    /// The answers, given the seqs the backend assigned to the `Store` outcomes in order.
+    pub fn results(&self, changes: &[Change], stored_seqs: &[i64]) -> Vec<PushResult> {
+        let mut seqs = stored_seqs.iter();
+        let mut by_index: Vec<Option<i64>> = Vec::with_capacity(changes.len());
+        let mut out = Vec::with_capacity(changes.len());
+        for (change, outcome) in changes.iter().zip(&self.outcomes) {
+            let change_id = change.id;
+            let seq = match outcome {
+                Outcome::Replay(seq) => Some(*seq),
+                Outcome::SameAs(i) => by_index.get(*i).copied().flatten(),
+                Outcome::Store => seqs.next().copied(),
+                Outcome::Reject { .. } => None,
+            };
+            by_index.push(seq);
+            out.push(match (outcome, seq) {
+                (
+                    Outcome::Reject {
+                        code,
+                        reason,
+                        reason_zh,
+                    },
+                    _,
+                ) => PushResult::Rejected {
+                    change_id,
+                    code: code.clone(),
+                    reason: reason.clone(),
+                    reason_zh: reason_zh.clone(),
+                },
+                (_, Some(seq)) => PushResult::Accepted { change_id, seq },
+                (_, None) => PushResult::Rejected {
+                    change_id,
+                    code: BATCH_REJECTED.into(),
+                    reason: "not stored: another change of this all-or-nothing batch was \
+                             rejected"
+                        .into(),
+                    reason_zh: "同批中有其他记录被拒绝，本条未保存".into(),
+                },
+            });
+        }
+        out
+    }
+}
+
+/// Validation context on the server: today from the server clock (UTC date; the core
+/// allows event dates up to one day ahead, which covers China's UTC+8), unit levels
+/// from the server's tree (deleted units unknown, as on the devices).
+struct ServerContext<'a> {
+    today: NaiveDate,
+    tree: &'a UnitTree,
+}
+
+impl Context for ServerContext<'_> {
+    fn today(&self) -> NaiveDate {
+        self.today
+    }
+    fn unit_level(&self, code: &str) -> Option<Level> {
+        self.tree.live_level(code)
+    }
+}
+
+fn today(now_ms: u64) -> NaiveDate {
+    let ms = i64::try_from(now_ms).unwrap_or(i64::MAX);
+    DateTime::from_timestamp_millis(ms)
+        .map(|t| t.date_naive())
+        .unwrap_or_default()
+}
+
+fn reject(code: &str, reason: impl Into<String>, reason_zh: impl Into<String>) -> Outcome {
+    Outcome::Reject {
+        code: code.to_string(),
+        reason: reason.into(),
+        reason_zh: reason_zh.into(),
+    }
+}
+
+fn out_of_scope(unit: &str) -> Outcome {
+    reject(
+        codes::OUT_OF_SCOPE,
+        format!("org unit {unit:?} is outside your assignment"),
+        format!("{unit} 不在您负责的范围内"),
+    )
+}
+
+/// Decide on every change of a batch, in order; later changes see earlier ones merged.
+pub fn plan(changes: &[Change], who: &Author, loaded: &mut Loaded, now_ms: u64) -> Plan {
+    let mut plan = Plan::default();
+    let mut scope = Scope::of(who.role, &who.units, &loaded.tree);
+    let mut stored_at: HashMap<ChangeId, usize> = HashMap::new();
+    let today = today(now_ms);
+    for (i, change) in changes.iter().enumerate() {
+        if let Some(seq) = loaded.known.get(&change.id) {
+            plan.outcomes.push(Outcome::Replay(*seq));
+            continue;
+        }
+        if let Some(first) = stored_at.get(&change.id) {
+            plan.outcomes.push(Outcome::SameAs(*first));
+            continue;
+        }
+        let existing = loaded.rows.get(&change.row);
+        let outcome = decide(change, existing, who, &scope, &loaded.tree, today, now_ms);
+        if outcome == Outcome::Store {
+            let merged = merge(existing, change);
+            if change.table == Table::OrgUnit {
+                if let Some(unit) = OrgUnit::from_row(&merged.row) {
+                    let info = UnitInfo {
+                        code: unit.code,
+                        name: unit.name,
+                        level: unit.level,
+                        parent: unit.parent,
+                        deleted: merged.row.deleted(),
+                    };
+                    loaded.tree.insert(info.clone());
+                    plan.units.retain(|u| u.code != info.code);
+                    plan.units.push(info);
+                    scope = Scope::of(who.role, &who.units, &loaded.tree);
+                }
+            }
+            plan.rows.insert(change.row, merged.row.clone());
+            loaded.rows.insert(change.row, merged.row);
+            stored_at.insert(change.id, i);
+        }
+        plan.outcomes.push(outcome);
+    }
+    plan
+}
+
+fn decide(
+    change: &Change,
+    existing: Option<&Row>,
+    who: &Author,
+    scope: &Scope,
+    tree: &UnitTree,
+    today: NaiveDate,
+    now_ms: u64,
+) -> Outcome {
+    if let Err(o) = check_scope(change, existing, scope, tree) {
+        return o;
+    }
+    if let Some(row) = existing.filter(|r| r.table != change.table) {
+        return reject(
+            TABLE_MISMATCH,
+            format!(
+                "row {} is a {} row, a change cannot edit it as {}",
+                row.id,
+                row.table.code(),
+                change.table.code()
+            ),
+            format!(
+                "记录类别不符：这是{}，不能作为{}修改",
+                row.table.zh(),
+                change.table.zh()
+            ),
+        );
+    }
+    let ctx = ServerContext { today, tree };
+    if let Err(e) = validate_change(change, existing, &ctx) {
+        return reject(e.code(), e.to_string(), e.zh());
+    }
+    if change.table == Table::OrgUnit {
+        if let Err(o) = check_unit_levels(change, existing, tree) {
+            return o;
+        }
+    }
+    if change.device != who.device {
+        return reject(
+            codes::WRONG_DEVICE,
+            format!(
+                "the change was made on device {}, not on this device {}",
+                change.device, who.device
+            ),
+            "这条记录不是在本设备上登记的，不能由本设备提交",
+        );
+    }
+    if change.hlc.ms > now_ms.saturating_add(MAX_CLOCK_AHEAD_MS) {
+        return reject(
+            codes::CLOCK_AHEAD,
+            format!(
+                "the device clock is {} s ahead of the server's",
+                (change.hlc.ms - now_ms) / 1000
+            ),
+            "设备时间比服务器快，请校准时间后重新同步",
+        );
+    }
+    if change.correction && !scope.may_plan() {
+        return reject(
+            codes::FORBIDDEN,
+            "only a leader or an admin may make a correction",
+            "只有队长或管理员可以更正",
+        );
+    }
+    Outcome::Store
+}
+
+/// The change's unit (and the row's current unit, and for an org unit its parent)
+/// must be writable by the author; targets and org units only by leaders and admins.
+/// A unit the server does not know is left to validation (`unknown_unit`).
+fn check_scope(
+    change: &Change,
+    existing: Option<&Row>,
+    scope: &Scope,
+    tree: &UnitTree,
+) -> Result<(), Outcome> {
+    let known = |code: &str| tree.get(code).is_some();
+    let writable = |code: &str| !known(code) || scope.can_write(code);
+    if scope.role == Role::Inspector {
+        return Err(out_of_scope(&change.unit));
+    }
+    if !writable(&change.unit) {
+        return Err(out_of_scope(&change.unit));
+    }
+    if let Some(row) = existing {
+        if !scope.can_write(&row.unit) {
+            return Err(out_of_scope(&row.unit));
+        }
+    }
+    if change.table == Table::OrgUnit {
+        let parent = change
+            .fields
+            .get("parent")
+            .map(|e| &e.value)
+            .and_then(Value::as_str);
+        if let Some(p) = parent {
+            if !writable(p) {
+                return Err(out_of_scope(p));
+            }
+        }
+        // A new root (banner) has no parent to be in anyone's scope: only an admin.
+        let is_new = existing.is_none() && !known(&change.unit);
+        if is_new && parent.is_none() && scope.role != Role::Admin {
+            return Err(out_of_scope(&change.unit));
+        }
+    }
+    if matches!(change.table, Table::Target | Table::OrgUnit) && !scope.may_plan() {
+        return Err(reject(
+            codes::FORBIDDEN,
+            format!(
+                "only a leader or an admin may edit {} rows",
+                change.table.code()
+            ),
+            format!("只有队长或管理员可以修改{}", change.table.zh()),
+        ));
+    }
+    Ok(())
+}
+
+/// A unit's parent must be exactly one level up (banner → township → village → hamlet).
+fn check_unit_levels(
+    change: &Change,
+    existing: Option<&Row>,
+    tree: &UnitTree,
+) -> Result<(), Outcome> {
+    let field = |name: &str| {
+        change
+            .fields
+            .get(name)
+            .map(|e| e.value.clone())
+            .or_else(|| existing.and_then(|r| r.value(name).cloned()))
+    };
+    let level = field("level").and_then(|v| v.as_str().and_then(|s| s.parse::<Level>().ok()));
+    let parent = field("parent").and_then(|v| v.as_str().map(str::to_string));
+    let (Some(level), Some(parent)) = (level, parent) else {
+        return Ok(());
+    };
+    if parent == change.unit {
+        return Err(reject(
+            "wrong_level",
+            format!("org unit {:?} cannot be its own parent", change.unit),
+            format!("{} 不能是自己的上级", change.unit),
+        ));
+    }
+    match tree.level(&parent) {
+        Some(pl) if pl.child() == Some(level) => Ok(()),
+        Some(pl) => Err(reject(
+            "wrong_level",
+            format!(
+                "a {} cannot be under {parent:?}, which is a {}",
+                level.code(),
+                pl.code()
+            ),
+            format!("{}不能隶属于{parent}（{}）", level.zh(), pl.zh()),
+        )),
+        None => Ok(()), // validation already reported an unknown parent
+    }
+}

@@ -1,0 +1,200 @@
+//! Bad input gets a clear error with a stable code, and stores nothing.
+
+use crate::both_backends;
+use crate::support::*;
+use axum::http::{Method, StatusCode};
+use serde_json::{json, Value};
+use tally_core::{RowId, Table};
+
+both_backends!(bad_input_is_refused_and_stores_nothing);
+
+/// What a case sends: a raw body, or one change edited as JSON.
+enum Input {
+    Raw(&'static str),
+    Change(fn(&mut Value)),
+}
+
+struct Case {
+    name: &'static str,
+    input: Input,
+    status: u16,
+    /// The error code (whole request) or the rejection code (per change).
+    code: &'static str,
+    /// A part of the message.
+    says: &'static str,
+}
+
+fn cases() -> Vec<Case> {
+    use Input::*;
+    vec![
+        Case {
+            name: "malformed JSON",
+            input: Raw("{\"changes\": [{\"id\": "),
+            status: 400,
+            code: "bad_json",
+            says: "EOF",
+        },
+        Case {
+            name: "not JSON at all",
+            input: Raw("changes=1"),
+            status: 400,
+            code: "bad_json",
+            says: "",
+        },
+        Case {
+            name: "wrong type of a change field",
+            input: Change(|c| c["hlc"] = json!("yesterday")),
+            status: 422,
+            code: "bad_request",
+            says: "changes[0].hlc",
+        },
+        Case {
+            name: "wrong type of the batch",
+            input: Raw("{\"changes\": {}}"),
+            status: 422,
+            code: "bad_request",
+            says: "changes",
+        },
+        Case {
+            name: "unknown table",
+            input: Change(|c| c["table"] = json!("barn")),
+            status: 422,
+            code: "bad_request",
+            says: "changes[0].table",
+        },
+        Case {
+            name: "not a uuid",
+            input: Change(|c| c["row"] = json!("row-1")),
+            status: 422,
+            code: "bad_request",
+            says: "changes[0].row",
+        },
+        Case {
+            name: "unknown field",
+            input: Change(|c| c["fields"]["colour"] = json!({"value": "red"})),
+            status: 200,
+            code: "unknown_field",
+            says: "colour",
+        },
+        Case {
+            name: "negative tonnes",
+            input: Change(|c| c["fields"]["tonnes"]["value"] = json!(-3)),
+            status: 200,
+            code: "invalid_value",
+            says: "tonnes",
+        },
+        Case {
+            name: "500 tonnes",
+            input: Change(|c| c["fields"]["tonnes"]["value"] = json!(500)),
+            status: 200,
+            code: "invalid_value",
+            says: "at most 200",
+        },
+        Case {
+            name: "tonnes as text",
+            input: Change(|c| c["fields"]["tonnes"]["value"] = json!("12")),
+            status: 200,
+            code: "invalid_value",
+            says: "a number",
+        },
+        Case {
+            name: "a date far ahead",
+            input: Change(|c| c["fields"]["date"]["value"] = json!("2025-06-09")),
+            status: 200,
+            code: "invalid_value",
+            says: "date",
+        },
+        Case {
+            name: "missing required field",
+            input: Change(|c| {
+                c["fields"].as_object_mut().unwrap().remove("kind");
+            }),
+            status: 200,
+            code: "missing_field",
+            says: "kind",
+        },
+        Case {
+            name: "no fields",
+            input: Change(|c| c["fields"] = json!({})),
+            status: 200,
+            code: "empty_change",
+            says: "",
+        },
+        Case {
+            name: "unknown village",
+            input: Change(|c| c["unit"] = json!("150621999999")),
+            status: 200,
+            code: "unknown_unit",
+            says: "150621999999",
+        },
+        Case {
+            name: "a row id of another table",
+            input: Change(|c| c["row"] = json!(RowId::derived("org_unit", VILLAGE_A1).to_string())),
+            status: 200,
+            code: "table_mismatch",
+            says: "org_unit",
+        },
+        Case {
+            name: "a cleanup in a township",
+            input: Change(|c| c["unit"] = json!(TOWN_A)),
+            status: 403,
+            code: "out_of_scope",
+            says: "",
+        },
+    ]
+}
+
+async fn bad_input_is_refused_and_stores_nothing(h: Harness) {
+    let mut dev = h.device(CADRE).await;
+    let (_, start) = h.pull_all(&dev, "").await;
+    for case in cases() {
+        let body = match case.input {
+            Input::Raw(text) => text.as_bytes().to_vec(),
+            Input::Change(edit) => {
+                let change = dev.cleanup(VILLAGE_A1, json!(12));
+                assert_eq!(change.table, Table::Cleanup);
+                let mut value = serde_json::to_value(&change).unwrap();
+                edit(&mut value);
+                serde_json::to_vec(&json!({ "changes": [value] })).unwrap()
+            }
+        };
+        let r = h
+            .send(request(
+                Method::POST,
+                "/api/v1/sync/push",
+                Some(&dev.token),
+                Some(body),
+            ))
+            .await;
+        assert_eq!(
+            r.status.as_u16(),
+            case.status,
+            "{}: {:?}",
+            case.name,
+            r.body
+        );
+        let message = if r.status == StatusCode::OK {
+            let result = &r.body["results"][0];
+            assert_eq!(result["status"], "rejected", "{}", case.name);
+            assert_eq!(result["code"], case.code, "{}: {result}", case.name);
+            assert!(!result["reason_zh"].as_str().unwrap().is_empty());
+            result["reason"].as_str().unwrap().to_string()
+        } else {
+            assert_eq!(r.code(), case.code, "{}: {:?}", case.name, r.body);
+            assert!(!r.body["error"]["message_zh"].as_str().unwrap().is_empty());
+            r.body["error"]["message"].as_str().unwrap().to_string()
+        };
+        assert!(
+            message.contains(case.says),
+            "{}: {message:?} should mention {:?}",
+            case.name,
+            case.says
+        );
+        let (pulled, cursor) = h.pull_all(&dev, &start).await;
+        assert!(pulled.is_empty(), "{}: stored {pulled:?}", case.name);
+        assert_eq!(cursor, start);
+    }
+    // And the same change without the fault is accepted.
+    let good = dev.cleanup(VILLAGE_A1, json!(12));
+    accepted(&h.push(&dev, &[good]).await.results());
+}

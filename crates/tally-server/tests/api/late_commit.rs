@@ -1,0 +1,123 @@
+//! PostgreSQL only: concurrent transactions commit seq values out of order; a pull must
+//! not pass a push transaction that is still open, or the change it commits late would
+//! be skipped for ever.
+
+use crate::support::*;
+use axum::http::Method;
+use serde_json::json;
+use tally_server::db::{Db, PushMode};
+use tally_server::push::Author;
+use tally_sync::protocol::Role;
+
+fn author(dev: &Dev) -> Author {
+    Author {
+        device: dev.id,
+        user: CADRE.into(),
+        role: Role::Cadre,
+        units: vec![VILLAGE_A1.into()],
+    }
+}
+
+#[tokio::test]
+async fn postgres_a_late_commit_is_not_skipped() {
+    let Some(h) = Harness::new(Backend::Postgres).await else {
+        return;
+    };
+    let Db::Postgres(pg) = h.db.clone() else {
+        panic!("not postgres")
+    };
+    let mut cadre = h.device(CADRE).await;
+    let first = cadre.household(VILLAGE_A1, "先来户");
+    accepted(&h.push(&cadre, &[first]).await.results());
+    let (_, cursor) = h.pull_all(&cadre, "").await;
+
+    // A push transaction stores a change and stays open.
+    let late = cadre.household(VILLAGE_A1, "晚提交");
+    let mut open = pg.begin_push().await.unwrap();
+    let pushed = open
+        .apply(
+            std::slice::from_ref(&late),
+            &author(&cadre),
+            T0,
+            PushMode::PerChange,
+        )
+        .await
+        .unwrap();
+    let late_seq = accepted(&pushed.results)[0];
+
+    // Meanwhile another push commits, on another task.
+    let early = cadre.household(VILLAGE_A1, "早提交");
+    let body = serde_json::to_vec(&json!({ "changes": [early] })).unwrap();
+    let req = request(
+        Method::POST,
+        "/api/v1/sync/push",
+        Some(&cadre.token),
+        Some(body),
+    );
+    let reply = tokio::spawn(send(h.app(), req)).await.unwrap();
+    let early_seq = accepted(&reply.results())[0];
+    assert!(
+        late_seq < early_seq,
+        "the open transaction holds the lower seq: a seq cursor would now pass it"
+    );
+
+    // Pulls do not pass the open transaction: the committed change waits behind it.
+    for _ in 0..2 {
+        let r = h.pull(&cadre, &cursor, 100).await;
+        assert!(r.pulled().is_empty(), "{:?}", r.pulled());
+        assert_eq!(r.cursor(), cursor);
+        assert!(!r.more());
+    }
+
+    open.commit().await.unwrap();
+    let (pulled, end) = h.pull_all(&cadre, &cursor).await;
+    let ids: Vec<_> = pulled.iter().map(|p| p.change.id).collect();
+    assert_eq!(
+        ids,
+        [late.id, early.id],
+        "none missed, in (txid, seq) order"
+    );
+    assert_eq!(
+        pulled.iter().map(|p| p.seq).collect::<Vec<_>>(),
+        [late_seq, early_seq]
+    );
+    let (again, _) = h.pull_all(&cadre, &end).await;
+    assert!(again.is_empty());
+}
+
+#[tokio::test]
+async fn postgres_an_abandoned_push_transaction_stores_nothing() {
+    let Some(h) = Harness::new(Backend::Postgres).await else {
+        return;
+    };
+    let Db::Postgres(pg) = h.db.clone() else {
+        panic!("not postgres")
+    };
+    let mut cadre = h.device(CADRE).await;
+    let (_, cursor) = h.pull_all(&cadre, "").await;
+    let change = cadre.household(VILLAGE_A1, "未提交");
+    let mut open = pg.begin_push().await.unwrap();
+    let pushed = open
+        .apply(
+            std::slice::from_ref(&change),
+            &author(&cadre),
+            T0,
+            PushMode::PerChange,
+        )
+        .await
+        .unwrap();
+    accepted(&pushed.results);
+    drop(open);
+
+    let (pulled, _) = h.pull_all(&cadre, &cursor).await;
+    assert!(pulled.is_empty(), "rolled back: {pulled:?}");
+    // The device retries and the change is stored once.
+    accepted(
+        &h.push(&cadre, std::slice::from_ref(&change))
+            .await
+            .results(),
+    );
+    let (pulled, _) = h.pull_all(&cadre, &cursor).await;
+    assert_eq!(pulled.len(), 1);
+    assert_eq!(pulled[0].change.id, change.id);
+}

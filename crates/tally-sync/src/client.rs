@@ -1,0 +1,282 @@
+//! The device side of sync: enrol, then push the outbox and pull until up to date,
+//! measuring the clock offset on the way. Every step is safe to repeat: a lost answer
+//! means the same batch is sent again and the server stores nothing twice.
+
+use crate::protocol::*;
+use crate::transport::{send_with_retry, Backoff, Method, Request, Response, Transport, TransportError};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::time::Duration;
+use tally_core::ChangeId;
+use tally_store::{Store, StoreError};
+use thiserror::Error;
+
+/// Why a sync stopped. Nothing in the outbox is lost in any of these cases.
+#[derive(Debug, Error)]
+pub enum SyncError {
+    #[error("cannot reach the server: {0}")]
+    Offline(#[from] TransportError),
+    #[error("this version of Tally is too old for the server; please update ({0})")]
+    Outdated(String),
+    #[error("the server refused this device: {0}; log in again")]
+    Unauthorized(String),
+    #[error("wrong user name or password")]
+    BadCredentials,
+    #[error("too many wrong passwords; try again in a while")]
+    TooManyAttempts,
+    #[error("this device is not logged in to a server: run `tally login` first")]
+    NotLoggedIn,
+    #[error("the server refused the request ({status} {code}): {message}")]
+    Refused { status: u16, code: String, message: String },
+    #[error("the server sent an answer that cannot be read: {0}")]
+    BadAnswer(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SyncError {
+    /// The message in Chinese, for the cadre.
+    pub fn zh(&self) -> String {
+        match self {
+            SyncError::Offline(_) => "连不上服务器（没有网络或服务器未开），录入的内容已保存在本机，稍后再同步".into(),
+            SyncError::Outdated(_) => "客户端版本过旧，请更新 Tally 后再同步（待同步内容不受影响）".into(),
+            SyncError::Unauthorized(_) => "本设备的登录已失效，请重新登录".into(),
+            SyncError::BadCredentials => "用户名或密码不对".into(),
+            SyncError::TooManyAttempts => "密码错误次数过多，请稍后再试".into(),
+            SyncError::NotLoggedIn => "本设备还没有登录服务器".into(),
+            SyncError::Refused { message, .. } => format!("服务器拒绝了请求：{message}"),
+            SyncError::BadAnswer(_) => "服务器的回复无法识别".into(),
+            SyncError::Store(e) => format!("本机数据库出错：{e}"),
+        }
+    }
+}
+
+/// How the client behaves; the defaults suit a real network.
+#[derive(Clone, Copy, Debug)]
+pub struct SyncOptions {
+    pub push_batch: usize,
+    pub pull_limit: u32,
+    pub backoff: Backoff,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions { push_batch: 500, pull_limit: 1000, backoff: Backoff::default() }
+    }
+}
+
+/// Where a sync is, for a progress indicator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "phase", rename_all = "kebab-case")]
+pub enum Progress {
+    Pushing { sent: usize, total: usize },
+    Pulling { received: usize },
+}
+
+/// What one sync did.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SyncReport {
+    pub sent: usize,
+    pub accepted: usize,
+    pub rejected: usize,
+    pub received: usize,
+    pub conflicts: usize,
+    /// Server clock minus device clock, as measured now.
+    pub clock_offset_ms: i64,
+    /// Unsent changes re-stamped because the device clock had run ahead.
+    pub restamped: usize,
+    pub requests: usize,
+    pub wire_bytes: usize,
+}
+
+/// Changes may be at most this far ahead of the server's clock (the server's rule).
+pub const MAX_AHEAD_MS: u64 = 5 * 60 * 1000;
+
+/// A device talking to one server.
+pub struct Client<'a> {
+    transport: &'a mut dyn Transport,
+    options: SyncOptions,
+    sleep: Box<dyn FnMut(Duration) + 'a>,
+    requests: usize,
+    wire_bytes: usize,
+}
+
+impl<'a> Client<'a> {
+    pub fn new(transport: &'a mut dyn Transport, options: SyncOptions) -> Client<'a> {
+        Client { transport, options, sleep: Box::new(std::thread::sleep), requests: 0, wire_bytes: 0 }
+    }
+
+    /// Replace the sleep between retries (tests and simulations do not wait).
+    pub fn with_sleep(mut self, sleep: impl FnMut(Duration) + 'a) -> Client<'a> {
+        self.sleep = Box::new(sleep);
+        self
+    }
+
+    fn call(&mut self, method: Method, path: String, token: Option<&str>, body: Option<Vec<u8>>) -> Result<Response, SyncError> {
+        let req = Request { method, path, token: token.map(str::to_string), body };
+        let resp = send_with_retry(self.transport, &req, &self.options.backoff, &mut *self.sleep)?;
+        self.requests += 1;
+        self.wire_bytes += resp.wire_bytes;
+        if (200..300).contains(&resp.status) {
+            return Ok(resp);
+        }
+        let (code, message) = resp
+            .error()
+            .map(|e| (e.error.code, e.error.message))
+            .unwrap_or_else(|| (String::new(), String::from_utf8_lossy(&resp.body).chars().take(200).collect()));
+        Err(match (resp.status, code.as_str()) {
+            (426, _) => SyncError::Outdated(message),
+            (429, _) => SyncError::TooManyAttempts,
+            (_, codes::BAD_CREDENTIALS) => SyncError::BadCredentials,
+            (401, _) | (_, codes::USER_DISABLED) => SyncError::Unauthorized(message),
+            (status, _) => SyncError::Refused { status, code, message },
+        })
+    }
+
+    fn json<T: DeserializeOwned>(resp: &Response) -> Result<T, SyncError> {
+        serde_json::from_slice(&resp.body).map_err(|e| SyncError::BadAnswer(e.to_string()))
+    }
+
+    fn body(value: &impl Serialize) -> Result<Vec<u8>, SyncError> {
+        serde_json::to_vec(value).map_err(|e| SyncError::BadAnswer(e.to_string()))
+    }
+
+    /// Enrol this device for a user and keep the token.
+    pub fn login(&mut self, store: &mut Store, server: &str, user: &str, password: &str) -> Result<EnrollResponse, SyncError> {
+        let device = store.device()?.clone();
+        let req = EnrollRequest {
+            user: user.to_string(),
+            password: password.to_string(),
+            device_name: device.name.clone(),
+            device_id: Some(device.id),
+        };
+        let resp = self.call(Method::Post, paths::DEVICES.to_string(), None, Some(Self::body(&req)?))?;
+        let enrolled: EnrollResponse = Self::json(&resp)?;
+        if enrolled.device_id != device.id {
+            return Err(SyncError::BadAnswer(format!(
+                "the server enrolled device {} instead of this device {}",
+                enrolled.device_id, device.id
+            )));
+        }
+        store.save_login(server, &enrolled.user, enrolled.role.code(), &enrolled.token)?;
+        Ok(enrolled)
+    }
+
+    /// Measure the server's clock against ours, save the offset, and re-stamp unsent
+    /// changes made while our clock ran ahead. Returns (offset, re-stamped count).
+    fn measure_clock(&mut self, store: &mut Store) -> Result<(i64, usize), SyncError> {
+        let before = store.device_ms();
+        let resp = self.call(Method::Get, paths::HEALTH.to_string(), None, None)?;
+        let after = store.device_ms();
+        let health: HealthResponse = Self::json(&resp)?;
+        let server = resp.server_time_ms.unwrap_or(health.server_time_ms);
+        let mid = before / 2 + after / 2;
+        let offset = i64::try_from(server).unwrap_or(i64::MAX) - i64::try_from(mid).unwrap_or(i64::MAX);
+        store.set_clock_offset(offset)?;
+        let restamped = store.restamp_ahead(server + MAX_AHEAD_MS / 2)?;
+        Ok((offset, restamped))
+    }
+
+    /// Push everything pending, then pull until up to date.
+    pub fn sync(&mut self, store: &mut Store, progress: &mut dyn FnMut(Progress)) -> Result<SyncReport, SyncError> {
+        let meta = store.sync_meta()?;
+        let token = meta.token.clone().ok_or(SyncError::NotLoggedIn)?;
+        let mut report = SyncReport::default();
+        (report.clock_offset_ms, report.restamped) = self.measure_clock(store)?;
+        self.push_all(store, &token, &mut report, progress)?;
+        self.pull_all(store, &token, &mut report, progress)?;
+        report.conflicts = store.conflicts()?.len();
+        report.requests = self.requests;
+        report.wire_bytes = self.wire_bytes;
+        store.note_synced()?;
+        Ok(report)
+    }
+
+    fn push_all(&mut self, store: &mut Store, token: &str, report: &mut SyncReport, progress: &mut dyn FnMut(Progress)) -> Result<(), SyncError> {
+        let total = store.pending_count()?;
+        let batch = self.options.push_batch.max(1);
+        // Bounded: each round settles a whole batch (accepted or rejected), except
+        // clock_ahead answers, which are re-stamped and retried once.
+        let mut restamp_tried = false;
+        for _ in 0..(total / batch + 3) {
+            let pending = store.pending(batch)?;
+            if pending.is_empty() {
+                break;
+            }
+            let req = PushRequest { changes: pending };
+            let resp = self.call(Method::Post, paths::PUSH.to_string(), Some(token), Some(Self::body(&req)?))?;
+            let answer: PushResponse = Self::json(&resp)?;
+            let mut receipts = Vec::new();
+            let mut clock_ahead = false;
+            for r in &answer.results {
+                match r {
+                    PushResult::Accepted { change_id, seq } => receipts.push((*change_id, *seq)),
+                    PushResult::Rejected { code, .. } if code == codes::CLOCK_AHEAD && !restamp_tried => clock_ahead = true,
+                    PushResult::Rejected { change_id, code, reason, reason_zh } => {
+                        store.mark_rejected(*change_id, code, &format!("{reason_zh} / {reason}"))?;
+                        report.rejected += 1;
+                    }
+                }
+            }
+            let answered: Vec<ChangeId> = answer.results.iter().map(PushResult::change_id).collect();
+            if req.changes.iter().any(|c| !answered.contains(&c.id)) {
+                return Err(SyncError::BadAnswer("the push answer left changes out".into()));
+            }
+            report.accepted += receipts.len();
+            report.sent += req.changes.len();
+            store.mark_accepted(&receipts)?;
+            if clock_ahead {
+                restamp_tried = true;
+                store.restamp_ahead(answer.server_time_ms + MAX_AHEAD_MS / 2)?;
+            }
+            progress(Progress::Pushing { sent: report.sent, total });
+        }
+        Ok(())
+    }
+
+    fn pull_all(&mut self, store: &mut Store, token: &str, report: &mut SyncReport, progress: &mut dyn FnMut(Progress)) -> Result<(), SyncError> {
+        // Bounded far above any real backlog (a million pages).
+        for _ in 0..1_000_000 {
+            let cursor = store.sync_meta()?.cursor;
+            let path = format!("{}?cursor={}&limit={}", paths::PULL, encode(&cursor), self.options.pull_limit);
+            let resp = self.call(Method::Get, path, Some(token), None)?;
+            let page: PullResponse = Self::json(&resp)?;
+            let changes: Vec<(i64, tally_core::Change)> = page.changes.into_iter().map(|p| (p.seq, p.change)).collect();
+            let stats = store.apply_remote(&changes, &page.cursor)?;
+            report.received += stats.applied;
+            progress(Progress::Pulling { received: report.received });
+            if !page.more {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Open conflicts in the server's view (leaders).
+    pub fn conflicts(&mut self, token: &str) -> Result<ConflictsResponse, SyncError> {
+        let resp = self.call(Method::Get, paths::CONFLICTS.to_string(), Some(token), None)?;
+        Self::json(&resp)
+    }
+}
+
+/// Percent-encode a cursor for a query string.
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cursors_are_percent_encoded() {
+        assert_eq!(super::encode("12:34 a/b"), "12%3A34%20a%2Fb");
+        assert_eq!(super::encode(""), "");
+    }
+}

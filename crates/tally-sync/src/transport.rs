@@ -1,0 +1,256 @@
+//! How the sync client reaches the server: a small request/response interface, the
+//! real HTTP one (reqwest with rustls, gzip both ways), and retries with backoff.
+
+use crate::protocol::{ErrorBody, PROTOCOL_HEADER, PROTOCOL_VERSION, SERVER_TIME_HEADER};
+use std::io::Write;
+use std::time::Duration;
+
+/// An HTTP method the protocol uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+/// One request to the server.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Request {
+    pub method: Method,
+    /// Path and query, e.g. `/api/v1/sync/pull?cursor=12`.
+    pub path: String,
+    pub token: Option<String>,
+    /// JSON body (uncompressed; the transport compresses it).
+    pub body: Option<Vec<u8>>,
+}
+
+/// The server's answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Response {
+    pub status: u16,
+    pub body: Vec<u8>,
+    /// `X-Tally-Server-Time-Ms`, if present.
+    pub server_time_ms: Option<u64>,
+    /// Bytes on the wire (compressed), for the benchmarks.
+    pub wire_bytes: usize,
+}
+
+impl Response {
+    /// The error body, if the answer is one.
+    pub fn error(&self) -> Option<ErrorBody> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+/// The request never got an answer (connection refused, reset, timed out).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TransportError(pub String);
+
+/// Sends requests. The simulation tests implement it over the server's router with a
+/// network that drops, duplicates and cuts.
+pub trait Transport {
+    fn send(&mut self, req: &Request) -> Result<Response, TransportError>;
+}
+
+/// The real transport: HTTP(S) to a base URL.
+pub struct HttpTransport {
+    base: String,
+    client: reqwest::blocking::Client,
+}
+
+impl HttpTransport {
+    pub fn new(base_url: &str) -> Result<HttpTransport, TransportError> {
+        let base = base_url.trim().trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(TransportError(format!("server address must start with http:// or https://, got {base_url:?}")));
+        }
+        let client = reqwest::blocking::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(120))
+            // Decompressed here rather than by reqwest, so the wire size can be counted.
+            .gzip(false)
+            .build()
+            .map_err(|e| TransportError(e.to_string()))?;
+        Ok(HttpTransport { base, client })
+    }
+}
+
+/// Bodies larger than this are sent gzip-compressed.
+const GZIP_ABOVE: usize = 1024;
+
+impl Transport for HttpTransport {
+    fn send(&mut self, req: &Request) -> Result<Response, TransportError> {
+        let url = format!("{}{}", self.base, req.path);
+        let mut builder = match req.method {
+            Method::Get => self.client.get(&url),
+            Method::Post => self.client.post(&url),
+        }
+        .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+        .header("accept-encoding", "gzip");
+        if let Some(t) = &req.token {
+            builder = builder.bearer_auth(t);
+        }
+        let mut sent = 0;
+        if let Some(body) = &req.body {
+            builder = builder.header("content-type", "application/json");
+            if body.len() > GZIP_ABOVE {
+                let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                enc.write_all(body).map_err(|e| TransportError(e.to_string()))?;
+                let gz = enc.finish().map_err(|e| TransportError(e.to_string()))?;
+                sent = gz.len();
+                builder = builder.header("content-encoding", "gzip").body(gz);
+            } else {
+                sent = body.len();
+                builder = builder.body(body.clone());
+            }
+        }
+        let resp = builder.send().map_err(|e| TransportError(describe(&e)))?;
+        let status = resp.status().as_u16();
+        let server_time_ms = resp
+            .headers()
+            .get(SERVER_TIME_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        let gzipped = resp
+            .headers()
+            .get("content-encoding")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
+        let raw = resp.bytes().map_err(|e| TransportError(describe(&e)))?.to_vec();
+        let wire_bytes = sent + raw.len();
+        let body = if gzipped {
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&raw[..]), &mut out)
+                .map_err(|e| TransportError(format!("bad gzip from the server: {e}")))?;
+            out
+        } else {
+            raw
+        };
+        Ok(Response { status, body, server_time_ms, wire_bytes })
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_connect() {
+        "cannot reach the server (connection refused or no network)".to_string()
+    } else if e.is_timeout() {
+        "the server did not answer in time".to_string()
+    } else {
+        let mut s = e.to_string();
+        let mut src = std::error::Error::source(e);
+        while let Some(inner) = src {
+            s.push_str(": ");
+            s.push_str(&inner.to_string());
+            src = inner.source();
+        }
+        s
+    }
+}
+
+/// How often and how patiently a request is retried.
+#[derive(Clone, Copy, Debug)]
+pub struct Backoff {
+    pub attempts: u32,
+    pub first: Duration,
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff { attempts: 5, first: Duration::from_millis(250), max: Duration::from_secs(8) }
+    }
+}
+
+impl Backoff {
+    /// The wait before retry number `n` (1-based): doubling, capped.
+    pub fn delay(&self, n: u32) -> Duration {
+        let factor = 1u32.checked_shl(n.saturating_sub(1)).unwrap_or(u32::MAX);
+        self.first.saturating_mul(factor).min(self.max)
+    }
+}
+
+/// Whether an answer is worth retrying: the server or a proxy failed.
+pub fn retryable(status: u16) -> bool {
+    matches!(status, 500..=599 | 408)
+}
+
+/// Send with retries: transport errors and 5xx are retried with backoff; everything
+/// else is returned as it came. `sleep` is injected so tests do not wait.
+pub fn send_with_retry(
+    transport: &mut dyn Transport,
+    req: &Request,
+    backoff: &Backoff,
+    sleep: &mut dyn FnMut(Duration),
+) -> Result<Response, TransportError> {
+    let mut last = None;
+    for attempt in 1..=backoff.attempts.max(1) {
+        if attempt > 1 {
+            sleep(backoff.delay(attempt - 1));
+        }
+        match transport.send(req) {
+            Ok(resp) if retryable(resp.status) => {
+                tracing::warn!(status = resp.status, attempt, path = %req.path, "server error, retrying");
+                last = Some(Ok(resp));
+            }
+            Ok(resp) => return Ok(resp),
+            Err(e) => {
+                tracing::warn!(error = %e, attempt, path = %req.path, "request failed, retrying");
+                last = Some(Err(e));
+            }
+        }
+    }
+    last.unwrap_or_else(|| Err(TransportError("no attempt made".into())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Script(Vec<Result<u16, &'static str>>, usize);
+
+    impl Transport for Script {
+        fn send(&mut self, _: &Request) -> Result<Response, TransportError> {
+            let r = self.0[self.1.min(self.0.len() - 1)];
+            self.1 += 1;
+            r.map(|status| Response { status, body: vec![], server_time_ms: None, wire_bytes: 0 })
+                .map_err(|e| TransportError(e.into()))
+        }
+    }
+
+    fn req() -> Request {
+        Request { method: Method::Get, path: "/x".into(), token: None, body: None }
+    }
+
+    #[test]
+    fn retries_transport_errors_and_5xx_then_succeeds() {
+        let mut t = Script(vec![Err("reset"), Ok(503), Ok(200)], 0);
+        let mut waits = Vec::new();
+        let r = send_with_retry(&mut t, &req(), &Backoff::default(), &mut |d| waits.push(d)).unwrap();
+        assert_eq!(r.status, 200);
+        assert_eq!(waits, [Duration::from_millis(250), Duration::from_millis(500)]);
+    }
+
+    #[test]
+    fn does_not_retry_client_errors_and_gives_up_after_the_last_attempt() {
+        let mut t = Script(vec![Ok(403)], 0);
+        assert_eq!(send_with_retry(&mut t, &req(), &Backoff::default(), &mut |_| {}).unwrap().status, 403);
+        assert_eq!(t.1, 1);
+        let mut t = Script(vec![Err("down")], 0);
+        let b = Backoff { attempts: 3, ..Backoff::default() };
+        assert!(send_with_retry(&mut t, &req(), &b, &mut |_| {}).is_err());
+        assert_eq!(t.1, 3);
+    }
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let b = Backoff::default();
+        assert_eq!(b.delay(1), Duration::from_millis(250));
+        assert_eq!(b.delay(3), Duration::from_secs(1));
+        assert_eq!(b.delay(30), Duration::from_secs(8));
+    }
+
+    #[test]
+    fn a_server_address_without_a_scheme_is_refused() {
+        assert!(HttpTransport::new("127.0.0.1:8080").is_err());
+        assert!(HttpTransport::new("http://127.0.0.1:8080/").is_ok());
+    }
+}

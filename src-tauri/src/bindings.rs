@@ -1,0 +1,152 @@
+//! The TypeScript side of the IPC, generated from the Rust types into
+//! ui/src/api/generated/, and the checks that keep the command list, the invoke
+//! handler, the capability and the generated files in step. A test fails on drift;
+//! `TALLY_UPDATE_BINDINGS=1 cargo test -p tally-desktop bindings` rewrites the files.
+
+use crate::commands::COMMANDS;
+use crate::dto::*;
+use crate::error::IpcError;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use ts_rs::{Config, TS};
+
+fn generated_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/api/generated")
+}
+
+fn export_all(dir: &Path) {
+    let cfg = Config::new().with_out_dir(dir).with_large_int("number");
+    macro_rules! export {
+        ($($t:ty),+ $(,)?) => { $( <$t as TS>::export_all(&cfg).expect(stringify!($t)); )+ };
+    }
+    export!(
+        IpcError,
+        AppStatus,
+        SettingsView,
+        HouseholdQuery,
+        HouseholdPage,
+        HouseholdDetail,
+        HouseholdInput,
+        VisitInput,
+        RenovationInput,
+        DemolitionInput,
+        CleanupInput,
+        WorksInput,
+        TargetInput,
+        EntryView,
+        ConflictView,
+        ConflictResolution,
+        SyncProgress,
+        SyncResult,
+        LoginResult,
+        ExportInput,
+        ExportResult,
+        tally_core::OrgUnit,
+        LedgerView,
+        tally_core::Works,
+        tally_store::OutboxState,
+    );
+    let names: Vec<String> = COMMANDS.iter().map(|c| format!("  \"{c}\",")).collect();
+    std::fs::write(
+        dir.join("commands.ts"),
+        format!(
+            "// Generated from src-tauri/src/commands/names.rs. Do not edit.\n\
+             export const COMMANDS = [\n{}\n] as const;\n\
+             export type Command = (typeof COMMANDS)[number];\n",
+            names.join("\n")
+        ),
+    )
+    .unwrap();
+}
+
+/// Every file under `dir`, by relative path.
+fn files(dir: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read_to_string(&p).unwrap_or_default());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn typescript_bindings_match_the_rust_types() {
+    let tmp = tempfile::tempdir().unwrap();
+    export_all(tmp.path());
+    let fresh = files(tmp.path());
+    let target = generated_dir();
+    if std::env::var_os("TALLY_UPDATE_BINDINGS").is_some() {
+        let _ = std::fs::remove_dir_all(&target);
+        for (rel, text) in &fresh {
+            let p = target.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        return;
+    }
+    let committed = files(&target);
+    let differing: Vec<&String> = fresh
+        .keys()
+        .chain(committed.keys())
+        .filter(|k| fresh.get(*k) != committed.get(*k))
+        .collect();
+    assert!(
+        differing.is_empty(),
+        "ui/src/api/generated is out of date for {differing:?}: run scripts/check-ts-types.sh \
+         or TALLY_UPDATE_BINDINGS=1 cargo test -p tally-desktop bindings"
+    );
+}
+
+#[test]
+fn every_command_is_handled_and_allowed_and_no_other() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lib = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
+    let handler = lib
+        .split("generate_handler![")
+        .nth(1)
+        .and_then(|s| s.split(']').next())
+        .unwrap();
+    let mut handled: Vec<&str> = handler
+        .split(',')
+        .filter_map(|s| s.trim().rsplit("::").next())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let mut listed = COMMANDS.to_vec();
+    handled.sort_unstable();
+    listed.sort_unstable();
+    assert_eq!(handled, listed, "generate_handler! and names.rs disagree");
+    for c in COMMANDS {
+        let parts: Vec<&str> = c.split('_').collect();
+        assert!(
+            parts.len() >= 2 && parts.iter().all(|p| p.chars().all(|ch| ch.is_ascii_lowercase())),
+            "{c} is not noun_verb"
+        );
+    }
+    let cap: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("capabilities/default.json")).unwrap())
+            .unwrap();
+    let mut allowed: Vec<String> = cap["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect();
+    let mut want: Vec<String> = COMMANDS
+        .iter()
+        .map(|c| format!("allow-{}", c.replace('_', "-")))
+        .collect();
+    allowed.sort();
+    want.sort();
+    assert_eq!(allowed, want, "the capability must allow exactly the app's commands");
+}

@@ -1,0 +1,8 @@
+//! The Tauri commands, one module per screen group. Every command is async and does its
+//! blocking work off the window's thread.
+
+pub mod misc;
+pub mod records;
+pub mod sync;
+
+include!("names.rs");

@@ -1,0 +1,339 @@
+//! The shapes the UI sends and receives that are not domain types: inputs of the entry
+//! forms, views built for a screen, the app's status. Their TypeScript twins are
+//! generated into ui/src/api/generated/ (see `bindings`).
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tally_core::*;
+use tally_store::{HouseholdSummary, OutboxState};
+use ts_rs::TS;
+
+use crate::error::IpcError;
+
+/// Household list filters (all optional, combined with AND).
+#[derive(Clone, Debug, Default, Deserialize, TS)]
+#[serde(default)]
+pub struct HouseholdQuery {
+    /// This unit and everything below it.
+    #[ts(optional)]
+    pub unit: Option<String>,
+    /// Part of the head's name, or pinyin initials / spelling.
+    #[ts(optional)]
+    pub search: Option<String>,
+    #[ts(optional)]
+    pub category: Option<Category>,
+    #[ts(optional)]
+    pub rating: Option<Rating>,
+    /// A renovation status code, or `none` for "no renovation recorded".
+    #[ts(optional)]
+    pub renovation: Option<String>,
+    /// Not visited in this many days (never visited included).
+    #[ts(optional)]
+    pub not_visited_days: Option<u32>,
+    #[ts(optional)]
+    pub no_cadre: Option<bool>,
+    #[ts(optional)]
+    pub limit: Option<u32>,
+}
+
+/// One page of the household list and how long the search took.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct HouseholdPage {
+    pub rows: Vec<HouseholdSummary>,
+    pub elapsed_ms: f64,
+}
+
+/// A household's page: the household, and its visits, renovation steps and demolitions
+/// as one timeline, newest first.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct HouseholdDetail {
+    pub summary: HouseholdSummary,
+    pub timeline: Vec<TimelineItem>,
+}
+
+/// What a timeline item records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum TimelineKind {
+    Visit,
+    Renovation,
+    Demolition,
+}
+
+/// One dated event of a household.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct TimelineItem {
+    pub date: NaiveDate,
+    pub kind: TimelineKind,
+    /// Chinese title, e.g. `走访` or `危房改造：已开工`.
+    pub title: String,
+    pub detail: String,
+}
+
+/// A new household (no `id`) or changes to one.
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct HouseholdInput {
+    #[ts(optional)]
+    pub id: Option<RowId>,
+    pub unit: String,
+    pub head: String,
+    #[ts(optional)]
+    pub members: Option<u32>,
+    #[ts(optional)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub categories: Vec<Category>,
+    #[serde(default)]
+    pub seepage: bool,
+    #[ts(optional)]
+    pub rating: Option<Rating>,
+    #[ts(optional)]
+    pub cadre: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct VisitInput {
+    pub household: RowId,
+    #[ts(optional)]
+    pub date: Option<NaiveDate>,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct RenovationInput {
+    pub household: RowId,
+    pub status: RenovationStatus,
+    #[ts(optional)]
+    pub date: Option<NaiveDate>,
+    /// A leader's correction: the status may move backwards.
+    #[serde(default)]
+    pub correction: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct DemolitionInput {
+    pub unit: String,
+    #[ts(optional)]
+    pub household: Option<RowId>,
+    #[ts(optional)]
+    pub area_m2: Option<f64>,
+    #[ts(optional)]
+    pub date: Option<NaiveDate>,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct CleanupInput {
+    pub unit: String,
+    pub kind: PileKind,
+    pub tonnes: f64,
+    #[ts(optional)]
+    pub piles: Option<u32>,
+    #[ts(optional)]
+    pub date: Option<NaiveDate>,
+}
+
+/// A new works item (no `id`), or a new status of an existing one.
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct WorksInput {
+    #[ts(optional)]
+    pub id: Option<RowId>,
+    pub unit: String,
+    pub kind: WorksKind,
+    pub quantity: f64,
+    #[ts(optional)]
+    pub people: Option<u32>,
+    pub status: WorksStatus,
+    #[ts(optional)]
+    pub date: Option<NaiveDate>,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct TargetInput {
+    pub unit: String,
+    pub metric: Metric,
+    pub quantity: f64,
+    pub deadline: NaiveDate,
+}
+
+/// One local entry and where it stands in sync.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct EntryView {
+    pub change_id: ChangeId,
+    pub table: Table,
+    pub row: RowId,
+    pub unit: String,
+    pub unit_name: String,
+    /// The household the entry is about, if any (for "open / correct").
+    pub household: Option<RowId>,
+    /// One line in Chinese, e.g. `清理 粪堆 3.5 吨，2 堆（2026-11-27）`.
+    pub summary: String,
+    pub state: OutboxState,
+    /// The server's sequence number: the receipt.
+    #[ts(type = "number | null")]
+    pub receipt: Option<i64>,
+    pub reject_code: Option<String>,
+    pub reject_reason: Option<String>,
+    /// When it was recorded, RFC 3339 UTC.
+    pub recorded_at: String,
+}
+
+/// An open conflict with what a leader needs to decide it.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ConflictView {
+    pub conflict: Conflict,
+    /// e.g. `农户 张三`.
+    pub record: String,
+    pub unit_name: String,
+    pub field_zh: String,
+    pub winner_display: String,
+    pub loser_display: String,
+    /// When each was written (RFC 3339 UTC, from the HLC).
+    pub winner_time: String,
+    pub loser_time: String,
+}
+
+/// A leader's decision: the value to keep, having seen the conflicting versions.
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct ConflictResolution {
+    pub table: Table,
+    pub row: RowId,
+    pub field: String,
+    pub value: Value,
+    pub saw: Vec<Version>,
+}
+
+/// Where a running sync is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "phase", rename_all = "kebab-case")]
+pub enum SyncProgress {
+    Checking,
+    Pushing { sent: u32, total: u32 },
+    Pulling { received: u32 },
+}
+
+/// What one sync did.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, TS)]
+pub struct SyncResult {
+    pub sent: u32,
+    pub accepted: u32,
+    pub rejected: u32,
+    pub received: u32,
+    pub conflicts: u32,
+    #[ts(type = "number")]
+    pub clock_offset_ms: i64,
+    /// When it finished, RFC 3339 UTC.
+    pub finished_at: String,
+    /// Started by the background task when the server became reachable.
+    pub automatic: bool,
+}
+
+/// The result of logging in (enrolling this device).
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct LoginResult {
+    pub user: String,
+    /// cadre, leader, inspector or admin.
+    pub role: String,
+    pub units: Vec<String>,
+}
+
+/// Everything the header, the home screen and the sync screen show about this device.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct AppStatus {
+    pub device_name: String,
+    pub device_id: String,
+    pub author: String,
+    pub server: Option<String>,
+    pub user: Option<String>,
+    pub role: Option<String>,
+    pub last_sync: Option<String>,
+    pub pending: u32,
+    pub rejected: u32,
+    pub conflicts: u32,
+    /// Whether the server answered the last health check (`null`: not checked yet).
+    pub online: Option<bool>,
+    pub syncing: bool,
+    pub progress: Option<SyncProgress>,
+    pub last_result: Option<SyncResult>,
+    pub last_error: Option<IpcError>,
+    /// Server clock minus device clock at the last sync.
+    #[ts(type = "number")]
+    pub clock_offset_ms: i64,
+    /// |offset| is more than 2 minutes.
+    pub clock_warning: bool,
+    pub today: NaiveDate,
+    pub db_path: String,
+}
+
+/// Kept between runs in the config folder.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct Settings {
+    /// `zh-CN` (default) or `en`.
+    pub language: String,
+    /// The folder holding tally.db; `null` means the default (shared with the CLI).
+    pub data_dir: Option<String>,
+    /// The folder exports go to; `null` means Documents/Tally导出.
+    pub export_dir: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            language: "zh-CN".into(),
+            data_dir: None,
+            export_dir: None,
+        }
+    }
+}
+
+/// What settings screen shows beside the saved settings.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct SettingsView {
+    pub settings: Settings,
+    pub data_dir: String,
+    pub export_dir: String,
+    /// Set by TALLY_DATA_DIR: the data folder cannot be changed here.
+    pub data_dir_fixed: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    Xlsx,
+    Csv,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct ExportInput {
+    pub unit: String,
+    pub format: ExportFormat,
+    #[ts(optional)]
+    pub as_of: Option<NaiveDate>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ExportResult {
+    pub files: Vec<String>,
+}
+
+/// One line of the ledger with its Chinese label and the pace warning.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct LedgerLine {
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub row: LedgerRow,
+    /// e.g. `清理(吨)·柴堆`.
+    pub label: String,
+    /// Completing less per day than the deadline needs (`LedgerRow::behind_pace`).
+    pub behind_pace: bool,
+}
+
+/// The ledger of a unit's subtree, as the home screen shows it.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct LedgerView {
+    pub unit: String,
+    pub unit_name: String,
+    pub as_of: NaiveDate,
+    pub rows: Vec<LedgerLine>,
+}

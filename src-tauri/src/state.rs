@@ -1,0 +1,284 @@
+//! The app's managed state: the one open Store behind a Mutex, the settings, and the
+//! sync status the background task and the commands share. Blocking database work runs
+//! through `with_store` on a blocking thread, never on the window's thread.
+
+use crate::dto::{AppStatus, Settings, SettingsView, SyncProgress, SyncResult};
+use crate::error::{IpcError, IpcResult};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tally_store::{OutboxState, Store};
+
+/// Sync state shared by the commands and the background task.
+#[derive(Clone, Debug, Default)]
+pub struct SyncStatus {
+    pub online: Option<bool>,
+    pub progress: Option<SyncProgress>,
+    pub last_result: Option<SyncResult>,
+    pub last_error: Option<IpcError>,
+}
+
+/// Counts read from the store, kept for when a sync holds it.
+#[derive(Clone, Debug, Default)]
+struct Counts {
+    pending: u32,
+    rejected: u32,
+    conflicts: u32,
+}
+
+/// Where things live on disk.
+#[derive(Clone, Debug)]
+pub struct Paths {
+    /// Holds desktop.json (the settings).
+    pub config_dir: PathBuf,
+    /// The default data folder (shared with the `tally` CLI).
+    pub default_data_dir: PathBuf,
+    /// TALLY_DATA_DIR, which overrides the settings.
+    pub forced_data_dir: Option<PathBuf>,
+    pub default_export_dir: PathBuf,
+}
+
+impl Paths {
+    /// From the environment: TALLY_DATA_DIR and TALLY_CONFIG_DIR override the user's folders.
+    pub fn from_env() -> Paths {
+        let dirs = directories::ProjectDirs::from("", "", "tally");
+        let home = directories::UserDirs::new();
+        let fallback = std::env::temp_dir().join("tally");
+        let forced_data_dir = std::env::var_os("TALLY_DATA_DIR").map(PathBuf::from);
+        let config_dir = std::env::var_os("TALLY_CONFIG_DIR")
+            .map(PathBuf::from)
+            .or_else(|| forced_data_dir.clone())
+            .or_else(|| dirs.as_ref().map(|d| d.config_dir().to_path_buf()))
+            .unwrap_or_else(|| fallback.clone());
+        let default_data_dir = dirs
+            .as_ref()
+            .map(|d| d.data_dir().to_path_buf())
+            .unwrap_or_else(|| fallback.clone());
+        let default_export_dir = home
+            .as_ref()
+            .and_then(|h| h.document_dir().map(Path::to_path_buf))
+            .or_else(|| home.as_ref().map(|h| h.home_dir().to_path_buf()))
+            .unwrap_or(fallback)
+            .join("Tally导出");
+        Paths {
+            config_dir,
+            default_data_dir,
+            forced_data_dir,
+            default_export_dir,
+        }
+    }
+}
+
+pub struct AppState {
+    store: Mutex<Store>,
+    settings: Mutex<Settings>,
+    paths: Paths,
+    sync: Mutex<SyncStatus>,
+    counts: Mutex<Counts>,
+    syncing: AtomicBool,
+    /// Serialises syncs: the button waits for an automatic sync to finish.
+    pub sync_lock: tokio::sync::Mutex<()>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding a lock leaves consistent data here (SQLite rolls back).
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A device name for a first start: `桌面-HOSTNAME`.
+fn default_device_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "Tally".into());
+    let name: String = format!("桌面-{host}").chars().take(60).collect();
+    name
+}
+
+/// Open the database in `dir`, setting the device up on first use.
+pub fn open_store(dir: &Path) -> IpcResult<Store> {
+    let mut store = Store::open(&dir.join("tally.db"))?;
+    if store.device().is_err() {
+        store.init(&default_device_name())?;
+    }
+    Ok(store)
+}
+
+impl AppState {
+    pub fn open(paths: Paths) -> IpcResult<AppState> {
+        let settings = crate::settings::load(&paths.config_dir);
+        let dir = data_dir(&paths, &settings);
+        let store = open_store(&dir)?;
+        let state = AppState {
+            store: Mutex::new(store),
+            settings: Mutex::new(settings),
+            paths,
+            sync: Mutex::default(),
+            counts: Mutex::default(),
+            syncing: AtomicBool::new(false),
+            sync_lock: tokio::sync::Mutex::new(()),
+        };
+        state.refresh_counts(&lock(&state.store));
+        Ok(state)
+    }
+
+    /// The store, locked (blocking: call from a blocking thread).
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        lock(&self.store)
+    }
+
+    pub fn sync_status(&self) -> MutexGuard<'_, SyncStatus> {
+        lock(&self.sync)
+    }
+
+    pub fn settings(&self) -> Settings {
+        lock(&self.settings).clone()
+    }
+
+    pub fn set_syncing(&self, on: bool) {
+        self.syncing.store(on, Ordering::SeqCst);
+    }
+
+    pub fn syncing(&self) -> bool {
+        self.syncing.load(Ordering::SeqCst)
+    }
+
+    /// Re-read the counts the header shows (after an edit or a sync).
+    pub fn refresh_counts(&self, store: &Store) {
+        let rejected = store
+            .outbox(Some(OutboxState::Rejected), 100_000)
+            .map_or(0, |v| v.len());
+        let counts = Counts {
+            pending: store.pending_count().unwrap_or(0) as u32,
+            rejected: rejected as u32,
+            conflicts: store.conflicts().map_or(0, |c| c.len()) as u32,
+        };
+        *lock(&self.counts) = counts;
+    }
+
+    /// The status; when a sync holds the store, the counts are the last ones read.
+    pub fn status(&self) -> IpcResult<AppStatus> {
+        let guard = if self.syncing() {
+            self.store.try_lock().ok()
+        } else {
+            Some(lock(&self.store))
+        };
+        let (device, meta, today, db_path) = match &guard {
+            Some(store) => {
+                self.refresh_counts(store);
+                let device = store.device()?.clone();
+                (
+                    Some(device),
+                    Some(store.sync_meta()?),
+                    store.today(),
+                    store.path().map(|p| p.display().to_string()),
+                )
+            }
+            None => (None, None, chrono::Local::now().date_naive(), None),
+        };
+        drop(guard);
+        let counts = lock(&self.counts).clone();
+        let sync = self.sync_status().clone();
+        let meta = meta.unwrap_or_default();
+        let offset = meta.clock_offset_ms;
+        Ok(AppStatus {
+            device_name: device.as_ref().map(|d| d.name.clone()).unwrap_or_default(),
+            device_id: device.as_ref().map(|d| d.id.to_string()).unwrap_or_default(),
+            author: device.map(|d| d.author).unwrap_or_default(),
+            server: meta.server,
+            user: meta.user,
+            role: meta.role,
+            last_sync: meta.last_sync,
+            pending: counts.pending,
+            rejected: counts.rejected,
+            conflicts: counts.conflicts,
+            online: sync.online,
+            syncing: self.syncing(),
+            progress: sync.progress,
+            last_result: sync.last_result,
+            last_error: sync.last_error,
+            clock_offset_ms: offset,
+            clock_warning: offset.unsigned_abs() > 2 * 60 * 1000,
+            today,
+            db_path: db_path.unwrap_or_default(),
+        })
+    }
+
+    pub fn settings_view(&self) -> SettingsView {
+        let settings = self.settings();
+        SettingsView {
+            data_dir: data_dir(&self.paths, &settings).display().to_string(),
+            export_dir: self.export_dir(&settings).display().to_string(),
+            data_dir_fixed: self.paths.forced_data_dir.is_some(),
+            settings,
+        }
+    }
+
+    pub fn export_dir(&self, settings: &Settings) -> PathBuf {
+        settings
+            .export_dir
+            .as_ref()
+            .filter(|d| !d.trim().is_empty())
+            .map_or_else(|| self.paths.default_export_dir.clone(), PathBuf::from)
+    }
+
+    /// Save the settings; a new data folder opens (creating if needed) its database now.
+    pub fn save_settings(&self, new: Settings) -> IpcResult<SettingsView> {
+        if !matches!(new.language.as_str(), "zh-CN" | "en") {
+            return Err(IpcError::invalid(
+                "language",
+                format!("language must be zh-CN or en, got {:?}", new.language),
+                "语言只能是中文或英文",
+            ));
+        }
+        let old_dir = data_dir(&self.paths, &self.settings());
+        let new_dir = data_dir(&self.paths, &new);
+        if new_dir != old_dir {
+            if self.syncing() {
+                return Err(IpcError::new(
+                    crate::error::ErrorKind::Conflict,
+                    "a sync is running; change the data folder after it",
+                    "正在同步，请同步结束后再更换数据文件夹",
+                ));
+            }
+            let store = open_store(&new_dir)?;
+            self.refresh_counts(&store);
+            *self.store() = store;
+        }
+        crate::settings::save(&self.paths.config_dir, &new)?;
+        *lock(&self.settings) = new;
+        Ok(self.settings_view())
+    }
+}
+
+/// The data folder the settings (or TALLY_DATA_DIR) select.
+pub fn data_dir(paths: &Paths, settings: &Settings) -> PathBuf {
+    if let Some(d) = &paths.forced_data_dir {
+        return d.clone();
+    }
+    settings
+        .data_dir
+        .as_ref()
+        .filter(|d| !d.trim().is_empty())
+        .map_or_else(|| paths.default_data_dir.clone(), PathBuf::from)
+}
+
+/// Run blocking store work on a blocking thread; the window stays responsive.
+pub async fn with_store<T, F>(state: &Arc<AppState>, f: F) -> IpcResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Store) -> IpcResult<T> + Send + 'static,
+{
+    let state = Arc::clone(state);
+    tauri::async_runtime::spawn_blocking(move || {
+        let mut store = state.store();
+        let out = f(&mut store);
+        state.refresh_counts(&store);
+        out
+    })
+    .await
+    .map_err(IpcError::internal)?
+}

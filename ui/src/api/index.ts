@@ -1,0 +1,88 @@
+// The only place that calls `invoke`: one wrapper per Tauri command (noun_verb in Rust,
+// camelCase here). The types come from Rust (./generated, by ts-rs).
+import { Channel, invoke } from "@tauri-apps/api/core";
+import type { AppStatus } from "./generated/AppStatus";
+import type { ChangeId } from "./generated/ChangeId";
+import type { CleanupInput } from "./generated/CleanupInput";
+import type { ConflictResolution } from "./generated/ConflictResolution";
+import type { ConflictView } from "./generated/ConflictView";
+import type { DemolitionInput } from "./generated/DemolitionInput";
+import type { EntryView } from "./generated/EntryView";
+import type { ExportInput } from "./generated/ExportInput";
+import type { ExportResult } from "./generated/ExportResult";
+import type { HouseholdDetail } from "./generated/HouseholdDetail";
+import type { HouseholdInput } from "./generated/HouseholdInput";
+import type { HouseholdPage } from "./generated/HouseholdPage";
+import type { HouseholdQuery } from "./generated/HouseholdQuery";
+import type { LedgerView } from "./generated/LedgerView";
+import type { LoginResult } from "./generated/LoginResult";
+import type { OrgUnit } from "./generated/OrgUnit";
+import type { OutboxState } from "./generated/OutboxState";
+import type { RenovationInput } from "./generated/RenovationInput";
+import type { RowId } from "./generated/RowId";
+import type { Settings } from "./generated/Settings";
+import type { SettingsView } from "./generated/SettingsView";
+import type { SyncProgress } from "./generated/SyncProgress";
+import type { SyncResult } from "./generated/SyncResult";
+import type { TargetInput } from "./generated/TargetInput";
+import type { VisitInput } from "./generated/VisitInput";
+import type { Works } from "./generated/Works";
+import type { WorksInput } from "./generated/WorksInput";
+
+export * from "./errors";
+
+export const statusGet = () => invoke<AppStatus>("status_get");
+
+export const unitList = () => invoke<OrgUnit[]>("unit_list");
+
+export const ledgerGet = (unit: string) => invoke<LedgerView>("ledger_get", { unit });
+
+export const householdList = (query: HouseholdQuery) =>
+  invoke<HouseholdPage>("household_list", { query });
+
+export const householdGet = (id: RowId) => invoke<HouseholdDetail>("household_get", { id });
+
+export const householdSave = (input: HouseholdInput) => invoke<RowId>("household_save", { input });
+
+export const visitSave = (input: VisitInput) => invoke<RowId>("visit_save", { input });
+
+export const renovationSave = (input: RenovationInput) => invoke<null>("renovation_save", { input });
+
+export const demolitionSave = (input: DemolitionInput) => invoke<RowId>("demolition_save", { input });
+
+export const cleanupSave = (input: CleanupInput) => invoke<RowId>("cleanup_save", { input });
+
+export const worksList = (unit?: string) => invoke<Works[]>("works_list", { unit: unit ?? null });
+
+export const worksSave = (input: WorksInput) => invoke<RowId>("works_save", { input });
+
+export const targetSave = (input: TargetInput) => invoke<null>("target_save", { input });
+
+/** Entries recorded on this device on a day (today when omitted), newest first. */
+export const entryList = (day?: string) => invoke<EntryView[]>("entry_list", { day: day ?? null });
+
+export const syncLogin = (server: string, user: string, password: string) =>
+  invoke<LoginResult>("sync_login", { server, user, password });
+
+/** Push and pull now; `onProgress` hears each step. */
+export function syncRun(onProgress?: (p: SyncProgress) => void): Promise<SyncResult> {
+  const channel = new Channel<SyncProgress>();
+  if (onProgress) channel.onmessage = onProgress;
+  return invoke<SyncResult>("sync_run", { onProgress: channel });
+}
+
+export const outboxList = (only?: OutboxState, limit?: number) =>
+  invoke<EntryView[]>("outbox_list", { only: only ?? null, limit: limit ?? null });
+
+export const outboxResend = (changeId: ChangeId) => invoke<null>("outbox_resend", { changeId });
+
+export const conflictList = () => invoke<ConflictView[]>("conflict_list");
+
+export const conflictResolve = (input: ConflictResolution) =>
+  invoke<null>("conflict_resolve", { input });
+
+export const exportWrite = (input: ExportInput) => invoke<ExportResult>("export_write", { input });
+
+export const settingsGet = () => invoke<SettingsView>("settings_get");
+
+export const settingsSave = (settings: Settings) => invoke<SettingsView>("settings_save", { settings });

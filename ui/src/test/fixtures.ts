@@ -1,0 +1,33 @@
+// Values shaped like the Rust types (the generated TypeScript types check them).
+import type { AppStatus } from "../api/generated/AppStatus";
+import type { OrgUnit } from "../api/generated/OrgUnit";
+
+export const units: OrgUnit[] = [
+  { code: "150622100", name: "锡尼镇", level: "township", parent: "150622" },
+  { code: "150622100201", name: "阿斯尔嘎查", level: "village", parent: "150622100" },
+];
+
+export function appStatus(over: Partial<AppStatus> = {}): AppStatus {
+  return {
+    device_name: "桌面-测试",
+    device_id: "0190a1b2-0000-7000-8000-000000000001",
+    author: "zhangsan",
+    server: "http://127.0.0.1:8080",
+    user: "zhangsan",
+    role: "cadre",
+    last_sync: null,
+    pending: 2,
+    rejected: 1,
+    conflicts: 0,
+    online: false,
+    syncing: false,
+    progress: null,
+    last_result: null,
+    last_error: null,
+    clock_offset_ms: 0,
+    clock_warning: false,
+    today: "2026-11-27",
+    db_path: "/tmp/tally.db",
+    ...over,
+  };
+}
