@@ -186,9 +186,14 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollRespon
         return Err(ApiError::UserDisabled(user.name));
     }
     state.db.clear_login_failures(&user_name).await?;
-    let device = DeviceId(uuid::Uuid::now_v7());
+    // A device keeps the id its changes already carry; enrolling again gives it a new
+    // token (the old one stops working) and binds it to this user.
+    let device = req.device_id.unwrap_or_else(|| DeviceId(uuid::Uuid::now_v7()));
+    if device.0.is_nil() || device == state.db.server_device().await? {
+        return Err(ApiError::BadRequest(format!("device_id {device} cannot be enrolled")));
+    }
     let token = new_token();
-    state
+    let stored = state
         .db
         .add_device(NewDevice {
             id: device,
@@ -198,6 +203,11 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollRespon
             created_ms: now,
         })
         .await?;
+    if !stored {
+        return Err(ApiError::Forbidden(format!(
+            "device {device} is enrolled for another user; an admin must revoke it first"
+        )));
+    }
     tracing::info!(user = %user.name, %device, name = %device_name, "device enrolled");
     Ok(EnrollResponse {
         device_id: device,

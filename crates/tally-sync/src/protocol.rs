@@ -150,6 +150,10 @@ pub struct EnrollRequest {
     pub user: String,
     pub password: String,
     pub device_name: String,
+    /// The id the device already uses in its changes; enrolling it again (a new
+    /// token, another user) keeps it. Absent: the server makes one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<DeviceId>,
 }
 
 /// The enrolled device: its id (to put in every change) and its bearer token (shown
@@ -340,6 +344,7 @@ mod tests {
                 user: "batu".into(),
                 password: "secret".into(),
                 device_name: "laptop".into(),
+                device_id: None,
             },
             r#"{"user":"batu","password":"secret","device_name":"laptop"}"#,
         );

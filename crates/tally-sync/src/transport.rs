@@ -64,11 +64,11 @@ impl HttpTransport {
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(TransportError(format!("server address must start with http:// or https://, got {base_url:?}")));
         }
+        // No automatic decompression (reqwest's gzip feature is off): responses are
+        // decompressed here, so the bytes on the wire can be counted.
         let client = reqwest::blocking::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(120))
-            // Decompressed here rather than by reqwest, so the wire size can be counted.
-            .gzip(false)
             .build()
             .map_err(|e| TransportError(e.to_string()))?;
         Ok(HttpTransport { base, client })

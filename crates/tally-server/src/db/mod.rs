@@ -259,7 +259,9 @@ impl Db {
         }
     }
 
-    pub async fn add_device(&self, device: NewDevice) -> Result<(), DbError> {
+    /// Enrol a device, or give an enrolled one a new token. `false`: the id belongs to
+    /// another user's active device and nothing was changed.
+    pub async fn add_device(&self, device: NewDevice) -> Result<bool, DbError> {
         match self {
             Db::Sqlite(d) => d.add_device(device).await,
             Db::Postgres(d) => d.add_device(device).await,

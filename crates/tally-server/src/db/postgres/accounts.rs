@@ -110,11 +110,14 @@ impl PgDb {
         Ok(())
     }
 
-    pub async fn add_device(&self, d: NewDevice) -> Result<(), DbError> {
+    pub async fn add_device(&self, d: NewDevice) -> Result<bool, DbError> {
         let c = self.pool.get().await?;
-        c.execute(
+        let n = c.execute(
             "INSERT INTO devices (id, user_id, name, token_hash, created_ms)
-             VALUES ($1, $2, $3, $4, $5)",
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, name = excluded.name,
+               token_hash = excluded.token_hash, revoked_ms = NULL
+             WHERE devices.user_id = excluded.user_id OR devices.revoked_ms IS NOT NULL",
             &[
                 &d.id.to_string(),
                 &d.user_id,
@@ -124,7 +127,7 @@ impl PgDb {
             ],
         )
         .await?;
-        Ok(())
+        Ok(n == 1)
     }
 
     pub async fn list_devices(&self) -> Result<Vec<DeviceRow>, DbError> {

@@ -137,11 +137,14 @@ impl SqliteDb {
         .await
     }
 
-    pub async fn add_device(&self, d: NewDevice) -> Result<(), DbError> {
+    pub async fn add_device(&self, d: NewDevice) -> Result<bool, DbError> {
         self.write(move |c| {
-            c.execute(
+            let n = c.execute(
                 "INSERT INTO devices (id, user_id, name, token_hash, created_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, name = excluded.name,
+                   token_hash = excluded.token_hash, revoked_ms = NULL
+                 WHERE devices.user_id = excluded.user_id OR devices.revoked_ms IS NOT NULL",
                 params![
                     d.id.to_string(),
                     d.user_id,
@@ -150,7 +153,7 @@ impl SqliteDb {
                     to_i64(d.created_ms)
                 ],
             )?;
-            Ok(())
+            Ok(n == 1)
         })
         .await
     }

@@ -1,0 +1,373 @@
+#!/usr/bin/env python3
+"""End-to-end test of the desktop app: the built app in a real window under Xvfb, driven
+through WebKitWebDriver (W3C WebDriver over plain HTTP, standard library only).
+
+The story: a tally-server on 127.0.0.1 with a township, a village and a cadre; the app
+logs in (enrols the device) and pulls the units; the server stops; the cadre adds a
+household, records a visit and a cleanup load (saved on the device, 待同步); the server
+starts again; the app syncs by itself; every entry then has a receipt number and the
+ledger shows the load. Screenshots of the main screens go to --shots.
+
+    scripts/desktop-e2e.py --app target/debug/tally-desktop \
+        --server target/debug/tally-server --shots docs/screenshots
+"""
+
+import argparse
+import base64
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+PASSWORD = "e2e-密码-2026"
+VILLAGE = "150622100201"
+STEP_TIMEOUT = 30.0
+
+
+def log(msg):
+    print(f"[e2e {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method, url, body=None, timeout=60):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json; charset=utf-8")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+def wait_until(what, check, timeout=STEP_TIMEOUT, every=0.2):
+    """Poll `check` until it returns a truthy value; bounded by `timeout`."""
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+            if value:
+                return value
+        except Exception as e:  # noqa: BLE001 - keep polling, report the last one
+            last_error = e
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last error: {last_error})")
+
+
+class Server:
+    """tally-server on SQLite, administered through its CLI."""
+
+    def __init__(self, binary, workdir):
+        self.binary = binary
+        self.db = f"sqlite:{workdir / 'server.db'}"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(workdir / "server.log", "ab")
+        self.proc = None
+
+    def admin(self, *args, stdin=None):
+        r = subprocess.run([self.binary, "--db", self.db, *args], input=stdin, capture_output=True, timeout=60)
+        if r.returncode != 0:
+            raise AssertionError(f"tally-server {' '.join(args)} failed: {r.stderr.decode()}")
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [self.binary, "--db", self.db, "serve", "--listen", f"127.0.0.1:{self.port}"],
+            stdout=self.log, stderr=self.log,
+        )
+        wait_until("the server's health", lambda: http("GET", f"{self.url}/api/v1/health", timeout=2)[0] == 200)
+        log(f"server up on {self.url}")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.proc = None
+        log("server stopped")
+
+
+class Driver:
+    """The few WebDriver endpoints the story needs."""
+
+    def __init__(self, url, app, env_note=""):
+        self.url = url
+        status, body = http("POST", f"{url}/session", {
+            "capabilities": {"alwaysMatch": {"webkitgtk:browserOptions": {"binary": app, "args": []}}}
+        }, timeout=120)
+        if status != 200:
+            raise AssertionError(f"cannot start a session ({status}): {body} {env_note}")
+        self.session = body["value"]["sessionId"]
+        self.base = f"{url}/session/{self.session}"
+
+    def cmd(self, method, path, body=None):
+        status, out = http(method, f"{self.base}{path}", body)
+        if status != 200:
+            raise AssertionError(f"{method} {path}: {status} {out}")
+        return out["value"]
+
+    def js(self, script, *args):
+        return self.cmd("POST", "/execute/sync", {"script": script, "args": list(args)})
+
+    def find(self, css, timeout=STEP_TIMEOUT):
+        def look():
+            return self.js("const e = document.querySelector(arguments[0]); return !!e && e.getClientRects().length > 0;", css)
+        wait_until(f"element {css}", look, timeout)
+        return css
+
+    def click(self, css):
+        self.find(css)
+        el = self.cmd("POST", "/element", {"using": "css selector", "value": css})
+        eid = next(iter(el.values()))
+        self.cmd("POST", f"/element/{eid}/click", {})
+
+    def click_text(self, css, text):
+        """Click the visible element matching `css` whose text contains `text`."""
+        def look():
+            return self.js("""
+                const [css, text] = arguments;
+                const e = [...document.querySelectorAll(css)].find(x => x.getClientRects().length && x.textContent.includes(text));
+                if (e) { e.click(); return true; } return false;""", css, text)
+        wait_until(f"{css} with text {text!r}", look)
+
+    def type(self, css, text):
+        """Set an input's value the way typing does (input and change events)."""
+        self.find(css)
+        self.js("""
+            const e = document.querySelector(arguments[0]);
+            e.focus();
+            const proto = e.tagName === 'TEXTAREA' ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+            Object.getOwnPropertyDescriptor(proto, 'value').set.call(e, arguments[1]);
+            e.dispatchEvent(new Event('input', {bubbles: true}));
+            e.dispatchEvent(new Event('change', {bubbles: true}));
+            e.blur();""", css, text)
+
+    def text(self, css):
+        self.find(css)
+        return self.js("return document.querySelector(arguments[0]).textContent.trim();", css)
+
+    def texts(self, css):
+        return self.js("return [...document.querySelectorAll(arguments[0])].map(e => e.textContent.trim());", css)
+
+    def screenshot(self, path):
+        # A screenshot can lag the DOM: wait for two animation frames first.
+        self.cmd("POST", "/execute/async", {
+            "script": "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            "args": [],
+        })
+        time.sleep(0.3)
+        png = base64.b64decode(self.cmd("GET", "/screenshot"))
+        path.write_bytes(png)
+        log(f"screenshot {path.name} ({len(png) // 1024} KiB)")
+
+    def go(self, nav):
+        self.click(f"[data-test=nav-{nav}]")
+        time.sleep(0.4)
+
+    def quit(self):
+        try:
+            http("DELETE", self.base, timeout=20)
+        except Exception:  # noqa: BLE001 - the app may already be gone
+            pass
+
+
+def start_display(workdir):
+    for n in range(98, 120):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            proc = subprocess.Popen(
+                ["Xvfb", f":{n}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                stdout=open(workdir / "xvfb.log", "ab"), stderr=subprocess.STDOUT,
+            )
+            wait_until("Xvfb", lambda: Path(f"/tmp/.X11-unix/X{n}").exists(), timeout=15)
+            return proc, f":{n}"
+    raise AssertionError("no free X display between :98 and :119")
+
+
+def story(d, server, shots, workdir):
+    t0 = time.monotonic()
+    # 1. Log in while the server runs: the device enrols and pulls its units.
+    d.go("sync")
+    d.type("[data-test=login-server] input", server.url)
+    d.type("[data-test=login-user] input", "zhangsan")
+    d.type("[data-test=login-password] input", PASSWORD)
+    d.click("[data-test=login-submit]")
+    wait_until("the login", lambda: "zhangsan" in d.text("[data-test=logged-in]"))
+    wait_until("the first sync", lambda: "同步完成" in d.text("[data-test=sync-message]"))
+    log(f"logged in and synced ({time.monotonic() - t0:.1f}s)")
+
+    # 2. The server goes away; the cadre keeps working.
+    server.stop()
+    d.go("home")
+    wait_until("the ledger", lambda: d.find("[data-test=ledger-table]"))
+    before = d.js("const e = document.querySelector('[data-metric=\"cleanup-tonnes\"]'); return e ? e.textContent.trim() : '0';")
+    d.go("households")
+    d.click("[data-test=hh-add]")
+    d.type("[data-test=hh-head] input", "张三")
+    d.click("[data-test=hh-save]")
+    wait_until("the household page", lambda: d.text("[data-test=hh-detail-head]") == "张三")
+    d.click("[data-test=hh-visit]")
+    d.type("[data-test=visit-note] textarea", "墙体裂缝已加固，屋顶需更换")
+    d.click("[data-test=visit-save]")
+    wait_until("the visit on the timeline", lambda: "墙体裂缝已加固" in d.text("[data-test=hh-timeline]"))
+    d.screenshot(shots / "household.png")
+
+    d.go("entry")
+    d.type("[data-test=cleanup-tonnes] input", "500")
+    d.click("[data-test=cleanup-save]")
+    wait_until("the validation message beside tonnes",
+               lambda: any("吨数" in t for t in d.texts(".el-form-item__error")))
+    d.screenshot(shots / "entry-validation.png")
+    d.type("[data-test=cleanup-tonnes] input", "3.5")
+    d.click("[data-test=cleanup-save]")
+    wait_until("the load saved", lambda: "本次已录入 1 车" in d.text("[data-test=cleanup-session]"))
+    d.screenshot(shots / "entry-cleanup.png")
+
+    d.go("sync")
+    wait_until("three entries waiting", lambda: int(d.text("[data-test=sync-pending]")) >= 3)
+    states = d.texts(".entry-state")
+    assert states.count("待同步") >= 3, states
+    d.screenshot(shots / "sync-offline.png")
+    log(f"recorded offline: {states.count('待同步')} entries waiting")
+
+    d.go("home")
+    wait_until("the ledger to count the load",
+               lambda: d.text("[data-metric=\"cleanup-tonnes\"]") == "3.5")
+    log(f"ledger cleanup-tonnes completed: {before} -> 3.5")
+
+    # 3. The server is back: the background task notices and syncs.
+    server.start()
+    t_up = time.monotonic()
+    d.go("sync")
+    wait_until("the automatic sync to send everything",
+               lambda: d.text("[data-test=sync-pending]") == "0", timeout=60)
+    log(f"synced automatically {time.monotonic() - t_up:.1f}s after the server came back")
+    wait_until("receipts", lambda: len(d.texts("[data-test=receipt]")) >= 3)
+    states = d.texts(".entry-state")
+    assert "待同步" not in states and "被拒绝" not in states, states
+    receipts = d.texts("[data-test=receipt]")
+    log(f"receipts: {receipts}")
+    d.click("[data-test=sync-now]")
+    wait_until("a sync by the button", lambda: "同步完成" in d.text("[data-test=sync-message]"))
+    d.screenshot(shots / "sync.png")
+
+    d.go("home")
+    wait_until("the ledger after the sync", lambda: d.text("[data-metric=\"cleanup-tonnes\"]") == "3.5")
+    d.screenshot(shots / "home.png")
+
+    d.go("households")
+    wait_until("the household list", lambda: "张三" in d.texts(".hh-head"))
+    d.type("[data-test=hh-search] input", "zs")
+    time.sleep(0.5)
+    wait_until("pinyin search", lambda: d.texts(".hh-head") == ["张三"])
+    d.screenshot(shots / "households.png")
+
+    d.go("export")
+    d.click("[data-test=export-run]")
+    files = wait_until("the export", lambda: d.texts("[data-test=export-files] code"))
+    assert files[0].endswith(".xlsx") and Path(files[0]).is_file(), files
+    d.screenshot(shots / "export.png")
+
+    d.go("conflicts")
+    d.screenshot(shots / "conflicts.png")
+    d.go("settings")
+    d.screenshot(shots / "settings.png")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--app", required=True)
+    ap.add_argument("--server", required=True)
+    ap.add_argument("--shots", default="docs/screenshots")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = ap.parse_args()
+    app, server_bin = str(Path(args.app).resolve()), str(Path(args.server).resolve())
+    shots = Path(args.shots)
+    shots.mkdir(parents=True, exist_ok=True)
+    for tool in ("Xvfb", "WebKitWebDriver"):
+        if not shutil.which(tool):
+            sys.exit(f"e2e: {tool} is missing: run scripts/setup.sh base desktop")
+
+    workdir = Path(tempfile.mkdtemp(prefix="tally-e2e-"))
+    started = time.monotonic()
+    procs, driver, server = [], None, None
+    try:
+        server = Server(server_bin, workdir)
+        for code, name, level, parent in [
+            ("150622", "杭锦旗", "banner", None),
+            ("150622100", "锡尼镇", "township", "150622"),
+            (VILLAGE, "阿斯尔嘎查", "village", "150622100"),
+        ]:
+            server.admin("unit", "add", "--code", code, "--name", name, "--level", level,
+                         *(["--parent", parent] if parent else []))
+        server.admin("user", "add", "--name", "zhangsan", "--role", "cadre", "--unit", VILLAGE,
+                     "--password-stdin", stdin=PASSWORD.encode())
+        server.start()
+
+        xvfb, display = start_display(workdir)
+        procs.append(xvfb)
+        wd_port = free_port()
+        env = dict(os.environ, DISPLAY=display, TAURI_WEBVIEW_AUTOMATION="true",
+                   TALLY_DATA_DIR=str(workdir / "device"), TALLY_HEALTH_POLL_SECS="2",
+                   HOME=str(workdir / "home"), LANG="zh_CN.UTF-8", RUST_LOG="info")
+        (workdir / "home" / "Documents").mkdir(parents=True)
+        wd = subprocess.Popen(["WebKitWebDriver", f"--port={wd_port}", "--host=127.0.0.1"], env=env,
+                              stdout=open(workdir / "webdriver.log", "ab"), stderr=subprocess.STDOUT)
+        procs.append(wd)
+        wd_url = f"http://127.0.0.1:{wd_port}"
+        wait_until("WebKitWebDriver", lambda: http("GET", f"{wd_url}/status", timeout=2)[0] == 200)
+        t_launch = time.monotonic()
+        driver = Driver(wd_url, app)
+        driver.find("[data-test=nav-home]", timeout=60)
+        log(f"app window up in {time.monotonic() - t_launch:.1f}s")
+        story(driver, server, shots, workdir)
+        log(f"PASSED in {time.monotonic() - started:.1f}s")
+        print("1 passed, 0 failed")
+    except BaseException:
+        for name in ("server.log", "webdriver.log"):
+            p = workdir / name
+            if p.exists():
+                print(f"---- last lines of {p} ----", file=sys.stderr)
+                print("\n".join(p.read_text(errors="replace").splitlines()[-40:]), file=sys.stderr)
+        if driver:
+            try:
+                driver.screenshot(shots / "failure.png")
+            except Exception:  # noqa: BLE001
+                pass
+        print("0 passed, 1 failed")
+        raise
+    finally:
+        if driver:
+            driver.quit()
+        if server:
+            server.stop()
+        for p in reversed(procs):
+            p.terminate()
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            log(f"kept {workdir}")
+
+
+if __name__ == "__main__":
+    main()

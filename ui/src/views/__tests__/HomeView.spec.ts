@@ -1,0 +1,55 @@
+// The home screen: the ledger with its pace warning, and today's entries.
+import { describe, expect, it } from "vitest";
+import HomeView from "../HomeView.vue";
+import { fakeBackend, mountView } from "../../test/mount";
+import { appStatus, units } from "../../test/fixtures";
+import type { LedgerLine } from "../../api/generated/LedgerLine";
+
+const line = (over: Partial<LedgerLine>): LedgerLine => ({
+  metric: "renovation",
+  label: "危房改造(户)",
+  target: 100,
+  started: 60,
+  completed: 40,
+  percent: 40,
+  remaining: 60,
+  required_per_day: 2,
+  last_7_days_per_day: 0.5,
+  deadline: "2026-12-31",
+  behind_pace: true,
+  ...over,
+});
+
+describe("HomeView", () => {
+  it("warns about items behind the pace their deadline needs", async () => {
+    fakeBackend({
+      unit_list: units,
+      status_get: appStatus(),
+      entry_list: [],
+      ledger_get: {
+        unit: "150622100",
+        unit_name: "锡尼镇",
+        as_of: "2026-11-27",
+        rows: [
+          line({}),
+          line({ metric: "cleanup-tonnes", label: "清理(吨)", target: null, percent: null, required_per_day: null, behind_pace: false, completed: 12.5 }),
+        ],
+      },
+    });
+    const { wrapper } = await mountView(HomeView);
+    expect(wrapper.find("[data-test=pace-warning]").text()).toContain("1 项进度落后于截止日期要求");
+    expect(wrapper.findAll(".behind").map((b) => b.text())).toEqual(["进度滞后"]);
+    expect(wrapper.find("[data-metric=cleanup-tonnes]").text()).toBe("12.5");
+  });
+
+  it("shows no warning when every item is on pace", async () => {
+    fakeBackend({
+      unit_list: units,
+      status_get: appStatus(),
+      entry_list: [],
+      ledger_get: { unit: "150622100", unit_name: "锡尼镇", as_of: "2026-11-27", rows: [line({ behind_pace: false })] },
+    });
+    const { wrapper } = await mountView(HomeView);
+    expect(wrapper.find("[data-test=pace-warning]").exists()).toBe(false);
+  });
+});

@@ -1,0 +1,84 @@
+// The sync screen: counts, each entry's state with its receipt or reason, re-sending a
+// rejected entry, and a sync with progress.
+import { describe, expect, it } from "vitest";
+import SyncView from "../SyncView.vue";
+import { fakeBackend, flushPromises, mountView } from "../../test/mount";
+import { appStatus, units } from "../../test/fixtures";
+import type { EntryView } from "../../api/generated/EntryView";
+import { refreshStatus } from "../../composables/status";
+
+const entry = (over: Partial<EntryView>): EntryView => ({
+  change_id: "c-1",
+  table: "cleanup",
+  row: "r-1",
+  unit: "150622100201",
+  unit_name: "阿斯尔嘎查",
+  household: null,
+  summary: "清理 粪堆 3.5 吨，2 堆（2026-11-27）",
+  state: "pending",
+  receipt: null,
+  reject_code: null,
+  reject_reason: null,
+  recorded_at: "2026-11-27T04:00:00.000Z",
+  ...over,
+});
+
+const outbox = [
+  entry({ change_id: "c-1" }),
+  entry({ change_id: "c-2", table: "visit", summary: "走访 张三（2026-11-27）", state: "accepted", receipt: 42 }),
+  entry({ change_id: "c-3", state: "rejected", reject_code: "out_of_scope", reject_reason: "不在您负责的范围内 / out of scope" }),
+];
+
+describe("SyncView", () => {
+  it("shows what waits and each entry's state", async () => {
+    fakeBackend({ status_get: appStatus(), outbox_list: outbox, unit_list: units });
+    await refreshStatus();
+    const { wrapper } = await mountView(SyncView);
+    expect(wrapper.find("[data-test=sync-pending]").text()).toBe("2");
+    expect(wrapper.find("[data-test=sync-rejected]").text()).toBe("1");
+    const states = wrapper.findAll(".entry-state").map((e) => e.text());
+    expect(states).toEqual(["待同步", "已同步", "被拒绝"]);
+    expect(wrapper.find("[data-test=receipt]").text()).toBe("回执号 42");
+    expect(wrapper.find(".reject-reason").text()).toContain("不在您负责的范围内");
+  });
+
+  it("sends a rejected entry again", async () => {
+    const calls = fakeBackend({ status_get: appStatus(), outbox_list: outbox, outbox_resend: null, unit_list: units });
+    await refreshStatus();
+    const { wrapper } = await mountView(SyncView);
+    await wrapper.find("[data-test=resend]").trigger("click");
+    await flushPromises();
+    expect(calls.find((c) => c.cmd === "outbox_resend")?.args).toEqual({ changeId: "c-3" });
+  });
+
+  it("syncs and reports what happened", async () => {
+    const calls = fakeBackend({
+      status_get: appStatus(),
+      outbox_list: [],
+      unit_list: units,
+      sync_run: { sent: 2, accepted: 2, rejected: 0, received: 5, conflicts: 0, clock_offset_ms: 30, finished_at: "2026-11-27T05:00:00Z", automatic: false },
+    });
+    await refreshStatus();
+    const { wrapper } = await mountView(SyncView);
+    await wrapper.find("[data-test=sync-now]").trigger("click");
+    await flushPromises();
+    expect(calls.some((c) => c.cmd === "sync_run")).toBe(true);
+    expect(wrapper.find("[data-test=sync-message]").text()).toBe("同步完成：上传 2 条，被拒 0 条，下载 5 条");
+  });
+
+  it("says why a sync failed, in Chinese", async () => {
+    fakeBackend({
+      status_get: appStatus(),
+      outbox_list: [],
+      unit_list: units,
+      sync_run: () => {
+        throw { kind: "offline", message: "cannot reach the server", message_zh: "连不上服务器，录入的内容已保存在本机" };
+      },
+    });
+    await refreshStatus();
+    const { wrapper } = await mountView(SyncView);
+    await wrapper.find("[data-test=sync-now]").trigger("click");
+    await flushPromises();
+    expect(wrapper.find("[data-test=sync-message]").text()).toBe("连不上服务器，录入的内容已保存在本机");
+  });
+});
