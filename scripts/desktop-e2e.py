@@ -151,7 +151,8 @@ class Driver:
         """Set an input's value the way typing does (input and change events)."""
         self.find(css)
         self.js("""
-            const e = document.querySelector(arguments[0]);
+            let e = document.querySelector(arguments[0]);
+            if (!['INPUT', 'TEXTAREA'].includes(e.tagName)) e = e.querySelector('input, textarea');
             e.focus();
             const proto = e.tagName === 'TEXTAREA' ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
             Object.getOwnPropertyDescriptor(proto, 'value').set.call(e, arguments[1]);
@@ -167,9 +168,11 @@ class Driver:
         return self.js("return [...document.querySelectorAll(arguments[0])].map(e => e.textContent.trim());", css)
 
     def screenshot(self, path):
-        # A screenshot can lag the DOM: wait for two animation frames first.
+        # A screenshot can lag the DOM: wait for two animation frames first. Toasts are
+        # hidden so that they do not cover the screen.
         self.cmd("POST", "/execute/async", {
-            "script": "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            "script": "document.querySelectorAll('.el-message').forEach(e => e.style.visibility = 'hidden');"
+                      "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
             "args": [],
         })
         time.sleep(0.3)
@@ -202,11 +205,21 @@ def start_display(workdir):
 
 def story(d, server, shots, workdir):
     t0 = time.monotonic()
+    # 0. The window may call the app's own commands and nothing else.
+    own = d.cmd("POST", "/execute/async", {"script": """
+        const done = arguments[0];
+        window.__TAURI_INTERNALS__.invoke('status_get').then(s => done('ok ' + s.device_name), e => done('refused ' + JSON.stringify(e)));""", "args": []})
+    assert own.startswith("ok "), own
+    core = d.cmd("POST", "/execute/async", {"script": """
+        const done = arguments[0];
+        window.__TAURI_INTERNALS__.invoke('plugin:app|version').then(v => done('allowed ' + v), e => done('refused ' + e));""", "args": []})
+    assert core.startswith("refused"), f"a core command was allowed: {core}"
+    log(f"capabilities: own command ok, core command {core[:60]}")
     # 1. Log in while the server runs: the device enrols and pulls its units.
     d.go("sync")
-    d.type("[data-test=login-server] input", server.url)
-    d.type("[data-test=login-user] input", "zhangsan")
-    d.type("[data-test=login-password] input", PASSWORD)
+    d.type("[data-test=login-server]", server.url)
+    d.type("[data-test=login-user]", "zhangsan")
+    d.type("[data-test=login-password]", PASSWORD)
     d.click("[data-test=login-submit]")
     wait_until("the login", lambda: "zhangsan" in d.text("[data-test=logged-in]"))
     wait_until("the first sync", lambda: "同步完成" in d.text("[data-test=sync-message]"))
@@ -219,22 +232,22 @@ def story(d, server, shots, workdir):
     before = d.js("const e = document.querySelector('[data-metric=\"cleanup-tonnes\"]'); return e ? e.textContent.trim() : '0';")
     d.go("households")
     d.click("[data-test=hh-add]")
-    d.type("[data-test=hh-head] input", "张三")
+    d.type("[data-test=hh-head]", "张三")
     d.click("[data-test=hh-save]")
     wait_until("the household page", lambda: d.text("[data-test=hh-detail-head]") == "张三")
     d.click("[data-test=hh-visit]")
-    d.type("[data-test=visit-note] textarea", "墙体裂缝已加固，屋顶需更换")
+    d.type("[data-test=visit-note]", "墙体裂缝已加固，屋顶需更换")
     d.click("[data-test=visit-save]")
     wait_until("the visit on the timeline", lambda: "墙体裂缝已加固" in d.text("[data-test=hh-timeline]"))
     d.screenshot(shots / "household.png")
 
     d.go("entry")
-    d.type("[data-test=cleanup-tonnes] input", "500")
+    d.type("[data-test=cleanup-tonnes]", "500")
     d.click("[data-test=cleanup-save]")
     wait_until("the validation message beside tonnes",
                lambda: any("吨数" in t for t in d.texts(".el-form-item__error")))
     d.screenshot(shots / "entry-validation.png")
-    d.type("[data-test=cleanup-tonnes] input", "3.5")
+    d.type("[data-test=cleanup-tonnes]", "3.5")
     d.click("[data-test=cleanup-save]")
     wait_until("the load saved", lambda: "本次已录入 1 车" in d.text("[data-test=cleanup-session]"))
     d.screenshot(shots / "entry-cleanup.png")
@@ -273,7 +286,7 @@ def story(d, server, shots, workdir):
 
     d.go("households")
     wait_until("the household list", lambda: "张三" in d.texts(".hh-head"))
-    d.type("[data-test=hh-search] input", "zs")
+    d.type("[data-test=hh-search]", "zs")
     time.sleep(0.5)
     wait_until("pinyin search", lambda: d.texts(".hh-head") == ["张三"])
     d.screenshot(shots / "households.png")
@@ -325,7 +338,7 @@ def main():
         wd_port = free_port()
         env = dict(os.environ, DISPLAY=display, TAURI_WEBVIEW_AUTOMATION="true",
                    TALLY_DATA_DIR=str(workdir / "device"), TALLY_HEALTH_POLL_SECS="2",
-                   HOME=str(workdir / "home"), LANG="zh_CN.UTF-8", RUST_LOG="info")
+                   HOME=str(workdir / "home"), LANG="C.UTF-8", RUST_LOG="info")
         (workdir / "home" / "Documents").mkdir(parents=True)
         wd = subprocess.Popen(["WebKitWebDriver", f"--port={wd_port}", "--host=127.0.0.1"], env=env,
                               stdout=open(workdir / "webdriver.log", "ab"), stderr=subprocess.STDOUT)

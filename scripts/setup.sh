@@ -19,9 +19,11 @@ usage() {
 # /usr/lib/postgresql/15/bin/{initdb,pg_ctl}.
 base_pkgs=(build-essential pkg-config libssl-dev curl file postgresql-15)
 # The list measured in /work/shared/NOTES-tauri.md (build-essential pkg-config libssl-dev
-# curl file are in base).
+# curl file are in base), and a Chinese font so that the window (and its screenshots under
+# Xvfb) shows Chinese rather than empty boxes.
 desktop_pkgs=(libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
-  librsvg2-dev libayatana-appindicator3-dev libxdo-dev xvfb xauth imagemagick webkit2gtk-driver)
+  librsvg2-dev libayatana-appindicator3-dev libxdo-dev xvfb xauth imagemagick webkit2gtk-driver
+  fonts-noto-cjk)
 
 [ "$#" -gt 0 ] || usage
 wanted=()

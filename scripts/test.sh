@@ -22,33 +22,39 @@ echo "CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}"
 step "cargo fmt --all -- --check"
 cargo fmt --all -- --check
 
-step "cargo clippy --workspace --all-targets -- -D warnings"
-cargo clippy --workspace --all-targets -- -D warnings
+# tally-desktop (src-tauri) needs the WebKitGTK stack and the built UI: desktop_tests below.
+step "cargo clippy --workspace --exclude tally-desktop --all-targets -- -D warnings"
+cargo clippy --workspace --exclude tally-desktop --all-targets -- -D warnings
 
-step "cargo test --workspace (with PostgreSQL)"
-bash scripts/with-postgres.sh cargo test --workspace
+step "cargo test --workspace --exclude tally-desktop (with PostgreSQL)"
+bash scripts/with-postgres.sh cargo test --workspace --exclude tally-desktop
 
-# ---------------------------------------------------------------------------------------
-# TO ADD LATER — UI tests, once ui/ exists (not run yet). Call it here, after the Rust
-# tests. Keep the npm cache outside the clone in CI (e.g. /var/cache/tally-ci/npm).
-#
-# ui_tests() {
-#   step "UI: npm ci, vitest, vue-tsc"
-#   (cd ui && npm ci --no-audit --no-fund && npx vitest run && npx vue-tsc --noEmit)
-# }
-# ui_tests
-#
-# TO ADD LATER — desktop end-to-end, once src-tauri/ exists (not run yet). Needs
-# `bash scripts/setup.sh base desktop` first, a binary built with
-# `--features tauri/custom-protocol` (so ui/dist is embedded), Xvfb, and WebKitWebDriver
-# (see /work/shared/NOTES-tauri.md, "End-to-end through WebDriver, headless").
-#
-# desktop_e2e() {
-#   step "desktop end-to-end under Xvfb"
-#   bash scripts/setup.sh base desktop
-#   ...
-# }
-# desktop_e2e
-# ---------------------------------------------------------------------------------------
+# The desktop app: its system packages, the UI (build, vitest, vue-tsc), the desktop
+# crate's clippy and tests, the IPC type-drift check, and the end-to-end test in a real
+# window under Xvfb (scripts/desktop-e2e.sh).
+desktop_tests() {
+  step "desktop: set-up (scripts/setup.sh base desktop)"
+  bash scripts/setup.sh base desktop
+
+  local shots=$root/docs/screenshots
+  if [ "$(id -u)" -eq 0 ] && [ "${CI:-}" = true ]; then
+    export npm_config_cache=/var/cache/tally-ci/npm
+    shots=$CARGO_TARGET_DIR/e2e-screenshots
+  fi
+
+  step "UI: npm ci, build, vitest, vue-tsc"
+  (cd ui && npm ci --no-audit --no-fund && npm run build && npx vitest run && npm run typecheck)
+
+  step "desktop: cargo clippy -p tally-desktop, cargo test -p tally-desktop"
+  cargo clippy -p tally-desktop --all-targets -- -D warnings
+  cargo test -p tally-desktop
+
+  step "IPC types: scripts/check-ts-types.sh"
+  bash scripts/check-ts-types.sh
+
+  step "desktop end-to-end under Xvfb (scripts/desktop-e2e.sh)"
+  TALLY_SCREENSHOTS=$shots bash scripts/desktop-e2e.sh
+}
+desktop_tests
 
 step "all tests passed"

@@ -7,7 +7,7 @@ fn main() {
     // tally-desktop embeds ui/dist. When it is not built (a `cargo clippy --workspace`
     // before the UI build), embed a page that says so rather than fail the build.
     let dist = std::path::Path::new("../ui/dist");
-    println!("cargo:rerun-if-changed=../ui/dist/index.html");
+    println!("cargo:rerun-if-changed=../ui/dist");
     if !dist.join("index.html").exists() {
         println!("cargo:warning=ui/dist is not built: run `cd ui && npm ci && npm run build`");
         std::fs::create_dir_all(dist).expect("create ui/dist");

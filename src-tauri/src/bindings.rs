@@ -129,7 +129,10 @@ fn every_command_is_handled_and_allowed_and_no_other() {
     for c in COMMANDS {
         let parts: Vec<&str> = c.split('_').collect();
         assert!(
-            parts.len() >= 2 && parts.iter().all(|p| p.chars().all(|ch| ch.is_ascii_lowercase())),
+            parts.len() >= 2
+                && parts
+                    .iter()
+                    .all(|p| p.chars().all(|ch| ch.is_ascii_lowercase())),
             "{c} is not noun_verb"
         );
     }
@@ -148,5 +151,8 @@ fn every_command_is_handled_and_allowed_and_no_other() {
         .collect();
     allowed.sort();
     want.sort();
-    assert_eq!(allowed, want, "the capability must allow exactly the app's commands");
+    assert_eq!(
+        allowed, want,
+        "the capability must allow exactly the app's commands"
+    );
 }

@@ -215,7 +215,11 @@ mod tests {
             ("rating", json!("D"), "D级"),
             ("kind", json!("manure"), "粪堆"),
             ("kind", json!("road"), "街巷硬化"),
-            ("categories", json!(["five-guarantee", "subsistence"]), "五保户、低保户"),
+            (
+                "categories",
+                json!(["five-guarantee", "subsistence"]),
+                "五保户、低保户",
+            ),
             ("seepage", json!(true), "是"),
             ("tonnes", json!(3.5), "3.5"),
             ("cadre", json!(null), "（空）"),

@@ -82,9 +82,11 @@ impl From<StoreError> for IpcError {
                 message,
                 format!("找不到{}：{id}", what_zh(what)),
             ),
-            StoreError::NoChange => {
-                IpcError::new(ErrorKind::Invalid, message, "没有修改：这些内容已经保存过了")
-            }
+            StoreError::NoChange => IpcError::new(
+                ErrorKind::Invalid,
+                message,
+                "没有修改：这些内容已经保存过了",
+            ),
             StoreError::TooNew { .. } => IpcError::new(
                 ErrorKind::Outdated,
                 message,
@@ -188,7 +190,10 @@ mod tests {
         assert_eq!(offline.kind, ErrorKind::Offline);
         assert!(offline.message_zh.contains("已保存在本机"));
         let json = serde_json::to_value(&offline).unwrap();
-        assert!(json.get("field").is_none(), "no field key when none is at fault");
+        assert!(
+            json.get("field").is_none(),
+            "no field key when none is at fault"
+        );
         let e: IpcError = SyncError::BadCredentials.into();
         assert_eq!(e.kind, ErrorKind::Unauthorized);
         let e: IpcError = StoreError::NotFound {
@@ -196,7 +201,10 @@ mod tests {
             id: "x".into(),
         }
         .into();
-        assert_eq!((e.kind, e.message_zh.as_str()), (ErrorKind::NotFound, "找不到农户：x"));
+        assert_eq!(
+            (e.kind, e.message_zh.as_str()),
+            (ErrorKind::NotFound, "找不到农户：x")
+        );
         let e: IpcError = SyncError::Outdated("v2".into()).into();
         assert_eq!(
             serde_json::to_value(e).unwrap()["kind"],

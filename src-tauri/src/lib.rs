@@ -30,7 +30,10 @@ pub fn run() {
     let state = match AppState::open(paths) {
         Ok(s) => Arc::new(s),
         Err(e) => {
-            eprintln!("Tally 无法打开数据库 / cannot open the database: {}", e.message);
+            eprintln!(
+                "Tally 无法打开数据库 / cannot open the database: {}",
+                e.message
+            );
             std::process::exit(1);
         }
     };

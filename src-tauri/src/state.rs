@@ -186,7 +186,10 @@ impl AppState {
         let offset = meta.clock_offset_ms;
         Ok(AppStatus {
             device_name: device.as_ref().map(|d| d.name.clone()).unwrap_or_default(),
-            device_id: device.as_ref().map(|d| d.id.to_string()).unwrap_or_default(),
+            device_id: device
+                .as_ref()
+                .map(|d| d.id.to_string())
+                .unwrap_or_default(),
             author: device.map(|d| d.author).unwrap_or_default(),
             server: meta.server,
             user: meta.user,

@@ -29,7 +29,12 @@ fn progress_dto(p: Progress) -> SyncProgress {
 }
 
 /// Log in (enrol this device) at `server`.
-pub fn login(store: &mut Store, server: &str, user: &str, password: &str) -> IpcResult<LoginResult> {
+pub fn login(
+    store: &mut Store,
+    server: &str,
+    user: &str,
+    password: &str,
+) -> IpcResult<LoginResult> {
     let server = server.trim().trim_end_matches('/');
     let mut transport = HttpTransport::new(server).map_err(|e| {
         IpcError::invalid(
@@ -69,9 +74,10 @@ pub async fn run(
     let st = Arc::clone(state);
     let outcome = tauri::async_runtime::spawn_blocking(move || {
         let mut store = st.store();
-        let server = store.sync_meta()?.server.ok_or_else(|| {
-            IpcError::from(tally_sync::client::SyncError::NotLoggedIn)
-        })?;
+        let server = store
+            .sync_meta()?
+            .server
+            .ok_or_else(|| IpcError::from(tally_sync::client::SyncError::NotLoggedIn))?;
         let mut transport = HttpTransport::new(&server).map_err(IpcError::internal)?;
         let mut client = Client::new(&mut transport, SyncOptions::default());
         let report = client.sync(&mut store, &mut |p| {

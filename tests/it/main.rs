@@ -1,1 +1,5 @@
 //! End-to-end stories.
+
+mod e2e;
+mod e2e_support;
+mod sim;

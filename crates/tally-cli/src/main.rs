@@ -77,6 +77,17 @@ enum Command {
     },
     /// Open conflicts for a team leader to review (冲突)
     Conflicts,
+    /// Enrol this device with a server (登录服务器)
+    Login(commands::sync::LoginArgs),
+    /// Send pending entries and receive others' (同步)
+    Sync,
+    /// Pending entries, last sync, rejections, clock offset (同步状态)
+    Status,
+    /// Queue a rejected change to be sent again (重新发送)
+    Resend {
+        /// The change id shown by `tally status`
+        change: String,
+    },
 }
 
 /// An error the CLI itself reports, in both languages.
@@ -140,6 +151,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(cmd) => import::run(&ctx, cmd),
         Command::Demo { seed } => demo::run(&ctx, seed),
         Command::Conflicts => commands::conflicts(&ctx),
+        Command::Login(args) => commands::sync::login(&ctx, args),
+        Command::Sync => commands::sync::sync(&ctx),
+        Command::Status => commands::sync::status(&ctx),
+        Command::Resend { change } => commands::sync::resend(&ctx, &change),
     }
 }
 
@@ -175,6 +190,9 @@ fn report(e: &anyhow::Error) -> ExitCode {
 fn describe(e: &anyhow::Error) -> (String, String, u8) {
     if let Some(f) = e.downcast_ref::<Failure>() {
         return (f.zh.clone(), f.en.clone(), if f.usage { 2 } else { 1 });
+    }
+    if let Some(s) = e.downcast_ref::<tally_sync::SyncError>() {
+        return (s.zh(), s.to_string(), 1);
     }
     let Some(s) = e.downcast_ref::<StoreError>() else {
         return ("操作失败".into(), format!("{e:#}"), 1);

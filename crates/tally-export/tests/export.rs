@@ -16,8 +16,18 @@ fn store() -> Store {
     for (code, name, level, parent) in [
         ("150622", "杭锦旗", Level::Banner, None),
         ("150622100", "锡尼镇", Level::Township, Some("150622")),
-        ("150622100201", "阿斯尔嘎查", Level::Village, Some("150622100")),
-        ("150622100202", "巴音嘎查", Level::Village, Some("150622100")),
+        (
+            "150622100201",
+            "阿斯尔嘎查",
+            Level::Village,
+            Some("150622100"),
+        ),
+        (
+            "150622100202",
+            "巴音嘎查",
+            Level::Village,
+            Some("150622100"),
+        ),
     ] {
         s.add_unit(&OrgUnit {
             code: code.into(),
@@ -37,9 +47,15 @@ fn store() -> Store {
             ..Default::default()
         })
         .unwrap();
-    s.set_renovation(h, RenovationStatus::Completed, Some(day("2026-11-20")), false)
+    s.set_renovation(
+        h,
+        RenovationStatus::Completed,
+        Some(day("2026-11-20")),
+        false,
+    )
+    .unwrap();
+    s.add_visit(h, Some(day("2026-11-25")), "墙体裂缝已加固")
         .unwrap();
-    s.add_visit(h, Some(day("2026-11-25")), "墙体裂缝已加固").unwrap();
     s.add_cleanup("150622100201", PileKind::Manure, 3.5, Some(2), None)
         .unwrap();
     s.add_cleanup("150622100202", PileKind::Hay, 1.25, None, None)
@@ -60,7 +76,10 @@ fn a_report_has_the_ledger_of_the_unit_and_its_villages_and_one_sheet_per_kind()
     let s = store();
     let r = report(&s, "150622100", None).unwrap();
     let names: Vec<_> = r.sheets.iter().map(|s| s.name).collect();
-    assert_eq!(names, ["台账", "农户", "走访", "拆除", "清理", "工程", "指标"]);
+    assert_eq!(
+        names,
+        ["台账", "农户", "走访", "拆除", "清理", "工程", "指标"]
+    );
     assert!(r.title.starts_with("锡尼镇"), "{}", r.title);
     let ledger = sheet(&r, "台账");
     let renovation = ledger
@@ -72,7 +91,10 @@ fn a_report_has_the_ledger_of_the_unit_and_its_villages_and_one_sheet_per_kind()
     assert_eq!(renovation[4], Cell::Number(1.0), "completed");
     assert_eq!(renovation[5], Cell::Number(10.0), "percent");
     assert!(
-        ledger.rows.iter().any(|row| row[0] == Cell::from("巴音嘎查")),
+        ledger
+            .rows
+            .iter()
+            .any(|row| row[0] == Cell::from("巴音嘎查")),
         "each village has its own lines"
     );
     let households = sheet(&r, "农户");
@@ -111,8 +133,14 @@ fn both_layouts_are_written() {
     let files = write_csv(&r, dir.path(), &stem).unwrap();
     assert_eq!(files.len(), 7);
     let cleanup = std::fs::read_to_string(dir.path().join(format!("{stem}_清理.csv"))).unwrap();
-    assert!(cleanup.starts_with("\u{feff}所属村,堆类,吨数,堆数,清理日期\n"), "{cleanup}");
-    assert!(cleanup.contains("阿斯尔嘎查,粪堆,3.5,2,2026-11-27"), "{cleanup}");
+    assert!(
+        cleanup.starts_with("\u{feff}所属村,堆类,吨数,堆数,清理日期\n"),
+        "{cleanup}"
+    );
+    assert!(
+        cleanup.contains("阿斯尔嘎查,粪堆,3.5,2,2026-11-27"),
+        "{cleanup}"
+    );
 }
 
 #[test]

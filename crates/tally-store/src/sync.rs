@@ -164,7 +164,9 @@ impl Store {
         for seq in seqs {
             let (entry, offset) = self.outbox_at(seq)?;
             let local = chrono::DateTime::parse_from_rfc3339(&entry.recorded_at)
-                .map_err(|e| StoreError::Corrupt(format!("recorded_at {}: {e}", entry.recorded_at)))?
+                .map_err(|e| {
+                    StoreError::Corrupt(format!("recorded_at {}: {e}", entry.recorded_at))
+                })?
                 .naive_utc()
                 + chrono::Duration::minutes(i64::from(offset));
             if local.date() == day {

@@ -496,8 +496,15 @@ fn todays_entries_are_counted_by_the_local_day_they_were_recorded_on() {
             .collect::<Vec<_>>()
     };
     let on_27th = tables("2026-11-27");
-    assert_eq!(on_27th[..2], [Table::Visit, Table::Household], "newest first");
-    assert!(!on_27th.contains(&Table::Cleanup), "recorded on the 28th, local time");
+    assert_eq!(
+        on_27th[..2],
+        [Table::Visit, Table::Household],
+        "newest first"
+    );
+    assert!(
+        !on_27th.contains(&Table::Cleanup),
+        "recorded on the 28th, local time"
+    );
     assert_eq!(tables("2026-11-28"), [Table::Cleanup]);
     assert!(tables("2026-11-26").is_empty());
 }

@@ -131,7 +131,7 @@ impl Transport for HttpTransport {
 
 fn describe(e: &reqwest::Error) -> String {
     if e.is_connect() {
-        "cannot reach the server (connection refused or no network)".to_string()
+        "connection refused or no network".to_string()
     } else if e.is_timeout() {
         "the server did not answer in time".to_string()
     } else {

@@ -16,9 +16,8 @@ pub async fn export_write(state: AppS<'_>, input: ExportInput) -> IpcResult<Expo
         let report = tally_export::report(s, &input.unit, input.as_of)?;
         let name = s.unit(&input.unit)?.name;
         let stem = tally_export::file_stem(&report, &name);
-        std::fs::create_dir_all(&dir).map_err(|e| {
-            IpcError::internal(format!("cannot create {}: {e}", dir.display()))
-        })?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| IpcError::internal(format!("cannot create {}: {e}", dir.display())))?;
         let files = match input.format {
             ExportFormat::Xlsx => {
                 let path = dir.join(format!("{stem}.xlsx"));

@@ -45,9 +45,11 @@ fn filter(s: &Store, q: HouseholdQuery) -> IpcResult<HouseholdFilter> {
     let renovation = match q.renovation.as_deref().map(str::trim) {
         None | Some("") => None,
         Some("none") => Some(None),
-        Some(code) => Some(Some(code.parse::<RenovationStatus>().map_err(|e| {
-            IpcError::invalid("renovation", e, "改造状态不对")
-        })?)),
+        Some(code) => {
+            Some(Some(code.parse::<RenovationStatus>().map_err(|e| {
+                IpcError::invalid("renovation", e, "改造状态不对")
+            })?))
+        }
     };
     Ok(HouseholdFilter {
         unit: q.unit.filter(|u| !u.is_empty()),
@@ -128,10 +130,7 @@ pub fn household_detail(s: &Store, id: RowId) -> IpcResult<HouseholdDetail> {
             date: d.date,
             kind: TimelineKind::Demolition,
             title: "拆除".into(),
-            detail: d
-                .area_m2
-                .map(|a| format!("{a} 平方米"))
-                .unwrap_or_default(),
+            detail: d.area_m2.map(|a| format!("{a} 平方米")).unwrap_or_default(),
         });
     }
     // Newest first; on one day renovation steps in their order, after visits.
@@ -154,8 +153,14 @@ pub async fn household_get(state: AppS<'_>, id: RowId) -> IpcResult<HouseholdDet
 
 /// Create a household, or write the fields of an existing one that changed.
 pub fn save_household(s: &mut Store, h: HouseholdInput) -> IpcResult<RowId> {
-    let phone = h.phone.map(|p| p.trim().to_string()).filter(|p| !p.is_empty());
-    let cadre = h.cadre.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+    let phone = h
+        .phone
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty());
+    let cadre = h
+        .cadre
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty());
     let Some(id) = h.id else {
         return Ok(s.add_household(&NewHousehold {
             village: h.unit,
@@ -216,7 +221,13 @@ pub async fn demolition_save(state: AppS<'_>, input: DemolitionInput) -> IpcResu
 #[tauri::command]
 pub async fn cleanup_save(state: AppS<'_>, input: CleanupInput) -> IpcResult<RowId> {
     with_store(&state, move |s| {
-        Ok(s.add_cleanup(&input.unit, input.kind, input.tonnes, input.piles, input.date)?)
+        Ok(s.add_cleanup(
+            &input.unit,
+            input.kind,
+            input.tonnes,
+            input.piles,
+            input.date,
+        )?)
     })
     .await
 }

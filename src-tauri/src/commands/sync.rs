@@ -29,11 +29,17 @@ pub async fn sync_login(
     password: String,
 ) -> IpcResult<LoginResult> {
     let _one_at_a_time = state.sync_lock.lock().await;
-    with_store(&state, move |s| sync_task::login(s, &server, &user, &password)).await
+    with_store(&state, move |s| {
+        sync_task::login(s, &server, &user, &password)
+    })
+    .await
 }
 
 #[tauri::command]
-pub async fn sync_run(state: AppS<'_>, on_progress: Channel<SyncProgress>) -> IpcResult<SyncResult> {
+pub async fn sync_run(
+    state: AppS<'_>,
+    on_progress: Channel<SyncProgress>,
+) -> IpcResult<SyncResult> {
     sync_task::run(&state, false, move |p| {
         let _ = on_progress.send(p);
     })

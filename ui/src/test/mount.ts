@@ -32,7 +32,7 @@ export async function mountView(component: Component, props: Record<string, unkn
     attachTo: document.body,
     global: {
       plugins: [makeI18n("zh-CN"), ElementPlus, router],
-      stubs: { LedgerChart: true, transition: false },
+      stubs: { LedgerChart: true, transition: false, "transition-group": false },
     },
   });
   await flushPromises();

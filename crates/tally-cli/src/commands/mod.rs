@@ -5,6 +5,7 @@ pub mod conflicts;
 pub mod household;
 pub mod ledger;
 pub mod records;
+pub mod sync;
 pub mod unit;
 
 pub use conflicts::conflicts;

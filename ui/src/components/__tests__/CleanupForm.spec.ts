@@ -6,6 +6,9 @@ import { fakeBackend, flushPromises, mountView } from "../../test/mount";
 import { units } from "../../test/fixtures";
 import { loadUnits } from "../../composables/units";
 
+/** Element Plus shows a form item's error after a short debounce. */
+const errorsShown = () => new Promise((r) => setTimeout(r, 200));
+
 describe("CleanupForm", () => {
   it("saves loads one after another and keeps village, kind and date", async () => {
     let n = 0;
@@ -52,6 +55,7 @@ describe("CleanupForm", () => {
     await tonnes.trigger("change");
     await wrapper.find("[data-test=cleanup-save]").trigger("click");
     await flushPromises();
+    await errorsShown();
     const errors = wrapper.findAll(".el-form-item__error").map((e) => e.text());
     expect(errors).toEqual(["吨数：500 超出范围（between 0 and 200）"]);
     expect((tonnes.element as HTMLInputElement).value).toBe("500.00");
@@ -63,6 +67,7 @@ describe("CleanupForm", () => {
     const { wrapper } = await mountView(CleanupForm);
     await wrapper.find("[data-test=cleanup-save]").trigger("click");
     await flushPromises();
+    await errorsShown();
     expect(wrapper.find(".el-form-item__error").text()).toBe("吨数必须填写");
     expect(calls.some((c) => c.cmd === "cleanup_save")).toBe(false);
   });

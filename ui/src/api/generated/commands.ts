@@ -1,0 +1,27 @@
+// Generated from src-tauri/src/commands/names.rs. Do not edit.
+export const COMMANDS = [
+  "status_get",
+  "unit_list",
+  "ledger_get",
+  "household_list",
+  "household_get",
+  "household_save",
+  "visit_save",
+  "renovation_save",
+  "demolition_save",
+  "cleanup_save",
+  "works_list",
+  "works_save",
+  "target_save",
+  "entry_list",
+  "sync_login",
+  "sync_run",
+  "outbox_list",
+  "outbox_resend",
+  "conflict_list",
+  "conflict_resolve",
+  "export_write",
+  "settings_get",
+  "settings_save",
+] as const;
+export type Command = (typeof COMMANDS)[number];
