@@ -303,14 +303,48 @@ def story(d, server, shots, workdir):
     d.screenshot(shots / "settings.png")
 
 
+def tour(d, shots):
+    """No assertions beyond finding things: the main screens on demo data, for the README."""
+    d.go("home")
+    wait_until("the ledger", lambda: d.find("[data-test=ledger-table]"))
+    time.sleep(1.0)
+    d.screenshot(shots / "home.png")
+    d.go("households")
+    wait_until("the household list", lambda: len(d.texts(".hh-head")) > 5)
+    d.screenshot(shots / "households.png")
+    d.click_text(".el-table-v2__row .el-button", "查看")
+    wait_until("a household page", lambda: d.text("[data-test=hh-detail-head]"))
+    d.screenshot(shots / "household.png")
+    d.go("entry")
+    d.type("[data-test=cleanup-tonnes]", "500")
+    d.click("[data-test=cleanup-save]")
+    wait_until("the validation message", lambda: any("吨数" in t for t in d.texts(".el-form-item__error")))
+    d.screenshot(shots / "entry-validation.png")
+    d.go("sync")
+    wait_until("the outbox", lambda: len(d.texts(".entry-state")) > 0)
+    d.screenshot(shots / "sync.png")
+    d.go("conflicts")
+    d.screenshot(shots / "conflicts.png")
+    d.go("export")
+    d.click("[data-test=export-run]")
+    wait_until("the export", lambda: d.texts("[data-test=export-files] code"))
+    d.screenshot(shots / "export.png")
+    d.go("settings")
+    d.screenshot(shots / "settings.png")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--app", required=True)
-    ap.add_argument("--server", required=True)
+    ap.add_argument("--server", help="tally-server binary (the story)")
+    ap.add_argument("--tour", action="store_true",
+                    help="only visit the screens over the data in $TALLY_DATA_DIR and take screenshots")
     ap.add_argument("--shots", default="docs/screenshots")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = ap.parse_args()
-    app, server_bin = str(Path(args.app).resolve()), str(Path(args.server).resolve())
+    if not args.tour and not args.server:
+        ap.error("--server is required (or --tour)")
+    app = str(Path(args.app).resolve())
     shots = Path(args.shots)
     shots.mkdir(parents=True, exist_ok=True)
     for tool in ("Xvfb", "WebKitWebDriver"):
@@ -321,24 +355,29 @@ def main():
     started = time.monotonic()
     procs, driver, server = [], None, None
     try:
-        server = Server(server_bin, workdir)
-        for code, name, level, parent in [
-            ("150622", "杭锦旗", "banner", None),
-            ("150622100", "锡尼镇", "township", "150622"),
-            (VILLAGE, "阿斯尔嘎查", "village", "150622100"),
-        ]:
-            server.admin("unit", "add", "--code", code, "--name", name, "--level", level,
-                         *(["--parent", parent] if parent else []))
-        server.admin("user", "add", "--name", "zhangsan", "--role", "cadre", "--unit", VILLAGE,
-                     "--password-stdin", stdin=PASSWORD.encode())
-        server.start()
+        if not args.tour:
+            server = Server(str(Path(args.server).resolve()), workdir)
+        if server:
+            for code, name, level, parent in [
+                ("150622", "杭锦旗", "banner", None),
+                ("150622100", "锡尼镇", "township", "150622"),
+                (VILLAGE, "阿斯尔嘎查", "village", "150622100"),
+            ]:
+                server.admin("unit", "add", "--code", code, "--name", name, "--level", level,
+                             *(["--parent", parent] if parent else []))
+            server.admin("user", "add", "--name", "zhangsan", "--role", "cadre", "--unit", VILLAGE,
+                         "--password-stdin", stdin=PASSWORD.encode())
+            server.start()
 
         xvfb, display = start_display(workdir)
         procs.append(xvfb)
         wd_port = free_port()
         env = dict(os.environ, DISPLAY=display, TAURI_WEBVIEW_AUTOMATION="true",
-                   TALLY_DATA_DIR=str(workdir / "device"), TALLY_HEALTH_POLL_SECS="2",
-                   HOME=str(workdir / "home"), LANG="C.UTF-8", RUST_LOG="info")
+                   TALLY_HEALTH_POLL_SECS="2", HOME=str(workdir / "home"), LANG="C.UTF-8", RUST_LOG="info")
+        if not args.tour:
+            env["TALLY_DATA_DIR"] = str(workdir / "device")
+        elif "TALLY_DATA_DIR" not in env:
+            sys.exit("e2e: --tour needs TALLY_DATA_DIR (scripts/run-desktop.sh --tour DIR sets it)")
         (workdir / "home" / "Documents").mkdir(parents=True)
         wd = subprocess.Popen(["WebKitWebDriver", f"--port={wd_port}", "--host=127.0.0.1"], env=env,
                               stdout=open(workdir / "webdriver.log", "ab"), stderr=subprocess.STDOUT)
@@ -349,7 +388,10 @@ def main():
         driver = Driver(wd_url, app)
         driver.find("[data-test=nav-home]", timeout=60)
         log(f"app window up in {time.monotonic() - t_launch:.1f}s")
-        story(driver, server, shots, workdir)
+        if args.tour:
+            tour(driver, shots)
+        else:
+            story(driver, server, shots, workdir)
         log(f"PASSED in {time.monotonic() - started:.1f}s")
         print("1 passed, 0 failed")
     except BaseException:

@@ -52,6 +52,12 @@ pub fn pg_url() -> Option<String> {
 /// PostgreSQL snapshots span the cluster: one test at a time on it.
 static PG_LOCK: Mutex<()> = Mutex::new(());
 
+/// Hold this while a test uses the shared PostgreSQL cluster: an open transaction of
+/// one test would hold back the pulls of another.
+pub fn pg_lock() -> MutexGuard<'static, ()> {
+    PG_LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// A server over a fresh database, with its router and a runtime to drive it.
 pub struct Server {
     pub db: Db,
@@ -85,7 +91,7 @@ impl Server {
             }
             Backend::Postgres => {
                 let base = pg_url()?;
-                let guard = PG_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+                let guard = pg_lock();
                 let schema = format!("sim_{}", uuid::Uuid::now_v7().simple());
                 let db = rt
                     .block_on(PgDb::connect_in_schema(&base, &schema))

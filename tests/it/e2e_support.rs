@@ -120,7 +120,7 @@ impl Backend {
     /// A fresh schema in the PostgreSQL of TALLY_TEST_PG_URL; `None` when it is not set
     /// (outside CI: in CI a missing URL fails the test).
     pub fn postgres() -> Option<Backend> {
-        let base = pg_url()?;
+        let base = tally_tests::pg_url()?;
         let schema = format!("e2e_{}", uuid::Uuid::now_v7().simple());
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -132,23 +132,6 @@ impl Backend {
         Some(Backend::Postgres(format!(
             "{base}{sep}options=-csearch_path%3D{schema}"
         )))
-    }
-}
-
-/// The PostgreSQL URL of the tests; in CI (CI=true) a missing URL fails the test.
-fn pg_url() -> Option<String> {
-    match std::env::var("TALLY_TEST_PG_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert_ne!(
-                std::env::var("CI").as_deref(),
-                Ok("true"),
-                "CI=true but TALLY_TEST_PG_URL is not set: the PostgreSQL variant must run \
-                 in CI (use scripts/with-postgres.sh)"
-            );
-            eprintln!("TALLY_TEST_PG_URL is not set: the PostgreSQL variant is not run");
-            None
-        }
     }
 }
 
@@ -190,11 +173,11 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
-    /// Run an admin command (`unit add …`, `user add …`) on the database.
-    pub fn admin(&self, args: &[&str], stdin: Option<&str>) {
-        let mut all = vec!["--db", &self.db];
-        all.extend_from_slice(args);
-        ok(&self.bin, &all, stdin, &self.dir);
+    /// Run an admin command (`unit add …`, `user add …`, split on whitespace).
+    pub fn admin(&self, cmd: &str, stdin: Option<&str>) {
+        let mut args = vec!["--db", &self.db];
+        args.extend(cmd.split_whitespace());
+        ok(&self.bin, &args, stdin, &self.dir);
     }
 
     /// Start `serve` and wait until GET /api/v1/health answers.
@@ -274,7 +257,8 @@ fn health(addr: SocketAddr) -> Option<Value> {
     serde_json::from_str(body).ok()
 }
 
-/// A device: the `tally` binary over its own database file.
+/// A device: the `tally` binary over its own database file. Commands are one string
+/// split on whitespace (no argument of the story has a space).
 pub struct Device {
     bin: PathBuf,
     db: String,
@@ -289,55 +273,58 @@ impl Device {
             db: dir.join(file).display().to_string(),
             dir: dir.to_path_buf(),
         };
-        d.ok(&["init", "--device-name", name]);
+        d.ok(&format!("init --device-name {name}"));
         d
     }
 
-    /// Run `tally --db FILE args…`.
-    pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Out {
-        let mut all = vec!["--db", &self.db];
-        all.extend_from_slice(args);
-        run(&self.bin, &all, stdin, &self.dir)
+    /// Run `tally --db FILE cmd`, with `stdin` if given.
+    pub fn run(&self, cmd: &str, stdin: Option<&str>) -> Out {
+        let mut args = vec!["--db", &self.db];
+        args.extend(cmd.split_whitespace());
+        run(&self.bin, &args, stdin, &self.dir)
     }
 
     /// A command that must succeed; its stdout.
-    pub fn ok(&self, args: &[&str]) -> String {
-        let mut all = vec!["--db", &self.db];
-        all.extend_from_slice(args);
-        ok(&self.bin, &all, None, &self.dir).stdout
+    pub fn ok(&self, cmd: &str) -> String {
+        let out = self.run(cmd, None);
+        assert_eq!(
+            out.code,
+            Some(0),
+            "tally {cmd}:\n{}{}",
+            out.stdout,
+            out.stderr
+        );
+        out.stdout
     }
 
     /// A command that must succeed, with `--json`; its output.
-    pub fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        let text = self.ok(&all);
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    pub fn json(&self, cmd: &str) -> Value {
+        let text = self.ok(&format!("--json {cmd}"));
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("tally {cmd}: not JSON ({e}): {text}"))
     }
 
     /// Enrol with `server` as `user`, the password on stdin.
     pub fn login(&self, server: &str, user: &str, password: &str) {
-        let args = [
-            "--db",
-            &self.db,
-            "login",
-            "--server",
-            server,
-            "--user",
-            user,
-            "--password-stdin",
-        ];
-        ok(&self.bin, &args, Some(password), &self.dir);
+        let cmd = format!("login --server {server} --user {user} --password-stdin");
+        let out = self.run(&cmd, Some(password));
+        assert_eq!(
+            out.code,
+            Some(0),
+            "tally {cmd}:\n{}{}",
+            out.stdout,
+            out.stderr
+        );
     }
 
     /// `tally sync --json`, which must succeed: its report.
     pub fn sync(&self) -> Value {
-        self.json(&["sync"])
+        self.json("sync")
     }
 
     /// The number of changes waiting to be sent.
     pub fn pending(&self) -> u64 {
-        self.json(&["status"])["pending"]
+        self.json("status")["pending"]
             .as_u64()
             .expect("status has pending")
     }

@@ -49,6 +49,13 @@ pub enum ValidationError {
         from: String,
         to: String,
     },
+    #[error("a {level} cannot be under {parent:?}, which is a {parent_level} (unit {unit:?})")]
+    ParentLevel {
+        unit: String,
+        level: &'static str,
+        parent: String,
+        parent_level: &'static str,
+    },
     #[error("the row belongs to {existing:?}, a change cannot move it to {got:?}")]
     UnitMismatch { existing: String, got: String },
     #[error("{0}")]
@@ -75,7 +82,9 @@ impl ValidationError {
             ValidationError::Missing { .. } => "missing_field",
             ValidationError::Value { .. } => "invalid_value",
             ValidationError::UnknownUnit(_) => "unknown_unit",
-            ValidationError::WrongLevel { .. } => "wrong_level",
+            ValidationError::WrongLevel { .. } | ValidationError::ParentLevel { .. } => {
+                "wrong_level"
+            }
             ValidationError::Backwards { .. } => "status_backwards",
             ValidationError::UnitMismatch { .. } => "unit_mismatch",
             ValidationError::Other(_) => "invalid",
@@ -117,6 +126,19 @@ impl ValidationError {
             }
             ValidationError::Backwards { field, from, to } => {
                 format!("{}不能从 {from} 退回到 {to}，需由队长更正", f(field))
+            }
+            ValidationError::ParentLevel {
+                unit,
+                level,
+                parent,
+                parent_level,
+            } => {
+                let zh = |c: &str| c.parse::<crate::Level>().map_or("", |l| l.zh());
+                format!(
+                    "{unit}（{}）不能隶属于 {parent}（{}）",
+                    zh(level),
+                    zh(parent_level)
+                )
             }
             ValidationError::UnitMismatch { existing, got } => {
                 format!("记录属于 {existing}，不能改到 {got}")

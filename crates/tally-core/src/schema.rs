@@ -536,6 +536,41 @@ fn check_epochs(change: &Change, existing: Option<&Row>) -> Result<(), Validatio
     Ok(())
 }
 
+/// A unit's parent is exactly one level up (banner → township → village → hamlet).
+fn check_parent_level(
+    change: &Change,
+    existing: Option<&Row>,
+    ctx: &dyn Context,
+) -> Result<(), ValidationError> {
+    let field = |name: &str| {
+        change
+            .fields
+            .get(name)
+            .map(|e| e.value.clone())
+            .or_else(|| existing.and_then(|r| r.value(name).cloned()))
+    };
+    let level = field("level").and_then(|v| v.as_str().and_then(|s| s.parse::<Level>().ok()));
+    let parent = field("parent").and_then(|v| v.as_str().map(str::to_string));
+    let (Some(level), Some(parent)) = (level, parent) else {
+        return Ok(());
+    };
+    let parent_level = if parent == change.unit {
+        Some(level)
+    } else {
+        ctx.unit_level(&parent)
+    };
+    match parent_level {
+        Some(pl) if pl.child() == Some(level) => Ok(()),
+        Some(pl) => Err(ValidationError::ParentLevel {
+            unit: change.unit.clone(),
+            level: level.code(),
+            parent,
+            parent_level: pl.code(),
+        }),
+        None => Err(ValidationError::UnknownUnit(parent)),
+    }
+}
+
 fn check_unit(
     change: &Change,
     existing: Option<&Row>,
@@ -564,7 +599,7 @@ fn check_unit(
                 });
             }
         }
-        return Ok(());
+        return check_parent_level(change, existing, ctx);
     }
     let level = ctx
         .unit_level(&change.unit)

@@ -188,9 +188,13 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollRespon
     state.db.clear_login_failures(&user_name).await?;
     // A device keeps the id its changes already carry; enrolling again gives it a new
     // token (the old one stops working) and binds it to this user.
-    let device = req.device_id.unwrap_or_else(|| DeviceId(uuid::Uuid::now_v7()));
+    let device = req
+        .device_id
+        .unwrap_or_else(|| DeviceId(uuid::Uuid::now_v7()));
     if device.0.is_nil() || device == state.db.server_device().await? {
-        return Err(ApiError::BadRequest(format!("device_id {device} cannot be enrolled")));
+        return Err(ApiError::BadRequest(format!(
+            "device_id {device} cannot be enrolled"
+        )));
     }
     let token = new_token();
     let stored = state

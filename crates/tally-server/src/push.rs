@@ -246,11 +246,6 @@ fn decide(
     if let Err(e) = validate_change(change, existing, &ctx) {
         return reject(e.code(), e.to_string(), e.zh());
     }
-    if change.table == Table::OrgUnit {
-        if let Err(o) = check_unit_levels(change, existing, tree) {
-            return o;
-        }
-    }
     if change.device != who.device {
         return reject(
             codes::WRONG_DEVICE,
@@ -331,44 +326,4 @@ fn check_scope(
         ));
     }
     Ok(())
-}
-
-/// A unit's parent must be exactly one level up (banner → township → village → hamlet).
-fn check_unit_levels(
-    change: &Change,
-    existing: Option<&Row>,
-    tree: &UnitTree,
-) -> Result<(), Outcome> {
-    let field = |name: &str| {
-        change
-            .fields
-            .get(name)
-            .map(|e| e.value.clone())
-            .or_else(|| existing.and_then(|r| r.value(name).cloned()))
-    };
-    let level = field("level").and_then(|v| v.as_str().and_then(|s| s.parse::<Level>().ok()));
-    let parent = field("parent").and_then(|v| v.as_str().map(str::to_string));
-    let (Some(level), Some(parent)) = (level, parent) else {
-        return Ok(());
-    };
-    if parent == change.unit {
-        return Err(reject(
-            "wrong_level",
-            format!("org unit {:?} cannot be its own parent", change.unit),
-            format!("{} 不能是自己的上级", change.unit),
-        ));
-    }
-    match tree.level(&parent) {
-        Some(pl) if pl.child() == Some(level) => Ok(()),
-        Some(pl) => Err(reject(
-            "wrong_level",
-            format!(
-                "a {} cannot be under {parent:?}, which is a {}",
-                level.code(),
-                pl.code()
-            ),
-            format!("{}不能隶属于{parent}（{}）", level.zh(), pl.zh()),
-        )),
-        None => Ok(()), // validation already reported an unknown parent
-    }
 }

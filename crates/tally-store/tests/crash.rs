@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use tally_core::*;
 use tally_store::*;
 
-const VILLAGE: &str = "150622100201";
+const VILLAGE: &str = "150625100201";
 
 #[test]
 fn crash_writer() {
@@ -57,17 +57,24 @@ fn every_acknowledged_write_survives_a_kill_and_nothing_is_half_written() {
         let mut s = Store::open(&path).unwrap();
         s.init("crash").unwrap();
         s.add_unit(&OrgUnit {
-            code: "150622".into(),
+            code: "150625".into(),
             name: "杭锦旗".into(),
             level: Level::Banner,
             parent: None,
         })
         .unwrap();
         s.add_unit(&OrgUnit {
+            code: "150625100".into(),
+            name: "锡尼镇".into(),
+            level: Level::Township,
+            parent: Some("150625".into()),
+        })
+        .unwrap();
+        s.add_unit(&OrgUnit {
             code: VILLAGE.into(),
             name: "阿斯尔嘎查".into(),
             level: Level::Village,
-            parent: Some("150622".into()),
+            parent: Some("150625100".into()),
         })
         .unwrap();
         s.add_household(&NewHousehold {

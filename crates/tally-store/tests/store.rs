@@ -15,25 +15,25 @@ fn store() -> (Store, FakeTime) {
     let mut s = Store::open_in_memory(Box::new(time.clone())).unwrap();
     s.init("测试机").unwrap();
     let units = [
-        ("150622", "杭锦旗", Level::Banner, None),
-        ("150622100", "锡尼镇", Level::Township, Some("150622")),
+        ("150625", "杭锦旗", Level::Banner, None),
+        ("150625100", "锡尼镇", Level::Township, Some("150625")),
         (
-            "150622100201",
+            "150625100201",
             "阿斯尔嘎查",
             Level::Village,
-            Some("150622100"),
+            Some("150625100"),
         ),
         (
-            "150622100202",
+            "150625100202",
             "巴音嘎查",
             Level::Village,
-            Some("150622100"),
+            Some("150625100"),
         ),
         (
-            "15062210020101",
+            "15062510020101",
             "一社",
             Level::Hamlet,
-            Some("150622100201"),
+            Some("150625100201"),
         ),
     ];
     for (code, name, level, parent) in units {
@@ -66,7 +66,7 @@ fn count_changes(s: &Store) -> usize {
 fn every_edit_writes_its_row_and_its_change() {
     let (mut s, _) = store();
     let before = count_changes(&s);
-    let h = household(&mut s, "150622100201", "张三");
+    let h = household(&mut s, "150625100201", "张三");
     s.add_visit(h, Some(day("2026-11-26")), "房屋裂缝").unwrap();
     assert_eq!(count_changes(&s), before + 2);
     let row = s.row(Table::Household, h).unwrap().unwrap();
@@ -86,17 +86,17 @@ fn every_edit_writes_its_row_and_its_change() {
 #[test]
 fn bad_input_is_refused_and_changes_nothing() {
     let (mut s, _) = store();
-    let h = household(&mut s, "150622100201", "李四");
+    let h = household(&mut s, "150625100201", "李四");
     let before = count_changes(&s);
     let cases: Vec<(&str, StoreError)> = vec![
         (
             "negative tonnes",
-            s.add_cleanup("150622100201", PileKind::Manure, -3.0, None, None)
+            s.add_cleanup("150625100201", PileKind::Manure, -3.0, None, None)
                 .unwrap_err(),
         ),
         (
             "absurd tonnes",
-            s.add_cleanup("150622100201", PileKind::Manure, 5000.0, None, None)
+            s.add_cleanup("150625100201", PileKind::Manure, 5000.0, None, None)
                 .unwrap_err(),
         ),
         (
@@ -106,7 +106,7 @@ fn bad_input_is_refused_and_changes_nothing() {
         ),
         (
             "township",
-            s.add_cleanup("150622100", PileKind::Hay, 1.0, None, None)
+            s.add_cleanup("150625100", PileKind::Hay, 1.0, None, None)
                 .unwrap_err(),
         ),
         (
@@ -116,7 +116,7 @@ fn bad_input_is_refused_and_changes_nothing() {
         (
             "empty head",
             s.add_household(&NewHousehold {
-                village: "150622100201".into(),
+                village: "150625100201".into(),
                 head: " ".into(),
                 ..Default::default()
             })
@@ -133,7 +133,7 @@ fn bad_input_is_refused_and_changes_nothing() {
 #[test]
 fn renovation_moves_forward_and_back_only_by_correction() {
     let (mut s, _) = store();
-    let h = household(&mut s, "150622100201", "王五");
+    let h = household(&mut s, "150625100201", "王五");
     s.set_renovation(
         h,
         RenovationStatus::Completed,
@@ -160,9 +160,9 @@ fn renovation_moves_forward_and_back_only_by_correction() {
 #[test]
 fn search_by_name_pinyin_initials_and_filters() {
     let (mut s, _) = store();
-    let zs = household(&mut s, "150622100201", "张三");
-    let zsf = household(&mut s, "150622100202", "赵淑芬");
-    let _ls = household(&mut s, "15062210020101", "李四");
+    let zs = household(&mut s, "150625100201", "张三");
+    let zsf = household(&mut s, "150625100202", "赵淑芬");
+    let _ls = household(&mut s, "15062510020101", "李四");
     s.edit(
         Edit::new(Table::Household)
             .row(zsf)
@@ -194,7 +194,7 @@ fn search_by_name_pinyin_initials_and_filters() {
     assert_eq!(ids(search("%")), Vec::<String>::new());
     assert_eq!(
         ids(HouseholdFilter {
-            unit: Some("150622100201".into()),
+            unit: Some("150625100201".into()),
             ..Default::default()
         }),
         ["张三", "李四"]
@@ -234,7 +234,7 @@ fn search_by_name_pinyin_initials_and_filters() {
 fn the_sql_facts_give_the_same_ledger_as_the_core_facts() {
     let (mut s, _) = store();
     for (i, name) in ["甲", "乙", "丙", "丁"].iter().enumerate() {
-        let h = household(&mut s, "150622100201", name);
+        let h = household(&mut s, "150625100201", name);
         let status = [
             RenovationStatus::Planned,
             RenovationStatus::Started,
@@ -250,7 +250,7 @@ fn the_sql_facts_give_the_same_ledger_as_the_core_facts() {
         .unwrap();
     }
     s.add_cleanup(
-        "150622100201",
+        "150625100201",
         PileKind::Manure,
         3.5,
         Some(2),
@@ -258,18 +258,18 @@ fn the_sql_facts_give_the_same_ledger_as_the_core_facts() {
     )
     .unwrap();
     s.add_cleanup(
-        "15062210020101",
+        "15062510020101",
         PileKind::Garbage,
         1.25,
         None,
         Some(day("2026-11-01")),
     )
     .unwrap();
-    s.add_demolition("150622100202", None, Some(80.0), Some(day("2026-11-26")))
+    s.add_demolition("150625100202", None, Some(80.0), Some(day("2026-11-26")))
         .unwrap();
     let w = s
         .add_works(
-            "150622100202",
+            "150625100202",
             WorksKind::Water,
             1.0,
             Some(120),
@@ -280,7 +280,7 @@ fn the_sql_facts_give_the_same_ledger_as_the_core_facts() {
     s.set_works_status(w, WorksStatus::Completed, Some(day("2026-11-24")), false)
         .unwrap();
     s.add_works(
-        "150622100201",
+        "150625100201",
         WorksKind::Road,
         2.5,
         None,
@@ -288,10 +288,10 @@ fn the_sql_facts_give_the_same_ledger_as_the_core_facts() {
         Some(day("2026-11-22")),
     )
     .unwrap();
-    s.set_target("150622100", Metric::Renovation, 10.0, day("2026-12-31"))
+    s.set_target("150625100", Metric::Renovation, 10.0, day("2026-12-31"))
         .unwrap();
     s.set_target(
-        "150622100201",
+        "150625100201",
         Metric::CleanupTonnes,
         100.0,
         day("2026-12-07"),
@@ -301,11 +301,11 @@ fn the_sql_facts_give_the_same_ledger_as_the_core_facts() {
     let records = s.records().unwrap();
     let core_facts = ledger::facts(&records);
     for unit in [
-        "150622",
-        "150622100",
-        "150622100201",
-        "150622100202",
-        "15062210020101",
+        "150625",
+        "150625100",
+        "150625100201",
+        "150625100202",
+        "15062510020101",
     ] {
         for as_of in ["2026-11-21", "2026-11-27"] {
             let by_sql = s.ledger(unit, Some(day(as_of))).unwrap();
@@ -320,7 +320,7 @@ fn the_sql_facts_give_the_same_ledger_as_the_core_facts() {
             assert_eq!(by_sql, by_core, "{unit} as of {as_of}");
         }
     }
-    let l = s.ledger("150622", Some(day("2026-11-27"))).unwrap();
+    let l = s.ledger("150625", Some(day("2026-11-27"))).unwrap();
     let row = |m: &str| l.rows.iter().find(|r| r.metric == m).unwrap().clone();
     assert_eq!(
         (
@@ -344,7 +344,7 @@ fn the_sql_facts_give_the_same_ledger_as_the_core_facts() {
 fn pulled_changes_apply_once_and_confirm_our_own() {
     let (mut a, _) = store();
     let (mut b, _) = store();
-    let h = household(&mut a, "150622100201", "张三");
+    let h = household(&mut a, "150625100201", "张三");
     let sent = a.pending(100).unwrap();
     let page: Vec<(i64, Change)> = sent
         .iter()
@@ -375,7 +375,7 @@ fn pulled_changes_apply_once_and_confirm_our_own() {
 fn concurrent_edits_from_two_devices_leave_one_conflict() {
     let (mut a, _) = store();
     let (mut b, _) = store();
-    let h = household(&mut a, "150622100201", "张三");
+    let h = household(&mut a, "150625100201", "张三");
     let page: Vec<(i64, Change)> = a
         .pending(100)
         .unwrap()
@@ -425,7 +425,7 @@ fn changes_made_while_the_clock_ran_ahead_are_restamped_before_sending() {
     let (mut s, time) = store();
     let truth = time.now_ms();
     time.advance(3 * 24 * 3600 * 1000); // the laptop clock is three days ahead
-    let h = household(&mut s, "150622100201", "张三");
+    let h = household(&mut s, "150625100201", "张三");
     s.edit(Edit::new(Table::Household).row(h).set("members", 5))
         .unwrap();
     s.set_clock_offset(-(3 * 24 * 3600 * 1000)).unwrap(); // measured at sync
@@ -455,9 +455,9 @@ fn a_batch_lands_whole_or_not_at_all() {
     let before = count_changes(&s);
     let err = s
         .batch(|s| {
-            household(s, "150622100201", "甲");
-            household(s, "150622100201", "乙");
-            s.add_cleanup("150622100201", PileKind::Hay, -1.0, None, None)
+            household(s, "150625100201", "甲");
+            household(s, "150625100201", "乙");
+            s.add_cleanup("150625100201", PileKind::Hay, -1.0, None, None)
         })
         .unwrap_err();
     assert!(matches!(err, StoreError::Invalid(_)));
@@ -469,8 +469,8 @@ fn a_batch_lands_whole_or_not_at_all() {
     let n = s
         .batch(|s| {
             Ok(vec![
-                household(s, "150622100201", "甲"),
-                household(s, "150622100201", "乙"),
+                household(s, "150625100201", "甲"),
+                household(s, "150625100201", "乙"),
             ])
         })
         .unwrap();
@@ -482,11 +482,11 @@ fn a_batch_lands_whole_or_not_at_all() {
 fn todays_entries_are_counted_by_the_local_day_they_were_recorded_on() {
     let (mut s, time) = store();
     let hour = 3_600_000;
-    let noon = household(&mut s, "150622100201", "张三"); // 12:00 Beijing, 04:00 UTC
+    let noon = household(&mut s, "150625100201", "张三"); // 12:00 Beijing, 04:00 UTC
     time.advance(11 * hour + 30 * 60_000); // 23:30 Beijing, still 27 Nov in UTC too
     s.add_visit(noon, None, "晚上").unwrap();
     time.advance(7 * hour + 30 * 60_000); // 07:00 Beijing on 28 Nov, 23:00 UTC on 27 Nov
-    s.add_cleanup("150622100201", PileKind::Hay, 2.0, None, None)
+    s.add_cleanup("150625100201", PileKind::Hay, 2.0, None, None)
         .unwrap();
     let tables = |d: &str| {
         s.outbox_on(day(d))

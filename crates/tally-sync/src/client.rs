@@ -3,7 +3,9 @@
 //! means the same batch is sent again and the server stores nothing twice.
 
 use crate::protocol::*;
-use crate::transport::{send_with_retry, Backoff, Method, Request, Response, Transport, TransportError};
+use crate::transport::{
+    send_with_retry, Backoff, Method, Request, Response, Transport, TransportError,
+};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::time::Duration;
@@ -27,7 +29,11 @@ pub enum SyncError {
     #[error("this device is not logged in to a server: run `tally login` first")]
     NotLoggedIn,
     #[error("the server refused the request ({status} {code}): {message}")]
-    Refused { status: u16, code: String, message: String },
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
     #[error("the server sent an answer that cannot be read: {0}")]
     BadAnswer(String),
     #[error(transparent)]
@@ -38,8 +44,12 @@ impl SyncError {
     /// The message in Chinese, for the cadre.
     pub fn zh(&self) -> String {
         match self {
-            SyncError::Offline(_) => "连不上服务器（没有网络或服务器未开），录入的内容已保存在本机，稍后再同步".into(),
-            SyncError::Outdated(_) => "客户端版本过旧，请更新 Tally 后再同步（待同步内容不受影响）".into(),
+            SyncError::Offline(_) => {
+                "连不上服务器（没有网络或服务器未开），录入的内容已保存在本机，稍后再同步".into()
+            }
+            SyncError::Outdated(_) => {
+                "客户端版本过旧，请更新 Tally 后再同步（待同步内容不受影响）".into()
+            }
             SyncError::Unauthorized(_) => "本设备的登录已失效，请重新登录".into(),
             SyncError::BadCredentials => "用户名或密码不对".into(),
             SyncError::TooManyAttempts => "密码错误次数过多，请稍后再试".into(),
@@ -61,7 +71,11 @@ pub struct SyncOptions {
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        SyncOptions { push_batch: 500, pull_limit: 1000, backoff: Backoff::default() }
+        SyncOptions {
+            push_batch: 500,
+            pull_limit: 1000,
+            backoff: Backoff::default(),
+        }
     }
 }
 
@@ -103,7 +117,13 @@ pub struct Client<'a> {
 
 impl<'a> Client<'a> {
     pub fn new(transport: &'a mut dyn Transport, options: SyncOptions) -> Client<'a> {
-        Client { transport, options, sleep: Box::new(std::thread::sleep), requests: 0, wire_bytes: 0 }
+        Client {
+            transport,
+            options,
+            sleep: Box::new(std::thread::sleep),
+            requests: 0,
+            wire_bytes: 0,
+        }
     }
 
     /// Replace the sleep between retries (tests and simulations do not wait).
@@ -112,9 +132,25 @@ impl<'a> Client<'a> {
         self
     }
 
-    fn call(&mut self, method: Method, path: String, token: Option<&str>, body: Option<Vec<u8>>) -> Result<Response, SyncError> {
-        let req = Request { method, path, token: token.map(str::to_string), body };
-        let resp = send_with_retry(self.transport, &req, &self.options.backoff, &mut *self.sleep)?;
+    fn call(
+        &mut self,
+        method: Method,
+        path: String,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> Result<Response, SyncError> {
+        let req = Request {
+            method,
+            path,
+            token: token.map(str::to_string),
+            body,
+        };
+        let resp = send_with_retry(
+            self.transport,
+            &req,
+            &self.options.backoff,
+            &mut *self.sleep,
+        )?;
         self.requests += 1;
         self.wire_bytes += resp.wire_bytes;
         if (200..300).contains(&resp.status) {
@@ -123,13 +159,25 @@ impl<'a> Client<'a> {
         let (code, message) = resp
             .error()
             .map(|e| (e.error.code, e.error.message))
-            .unwrap_or_else(|| (String::new(), String::from_utf8_lossy(&resp.body).chars().take(200).collect()));
+            .unwrap_or_else(|| {
+                (
+                    String::new(),
+                    String::from_utf8_lossy(&resp.body)
+                        .chars()
+                        .take(200)
+                        .collect(),
+                )
+            });
         Err(match (resp.status, code.as_str()) {
             (426, _) => SyncError::Outdated(message),
             (429, _) => SyncError::TooManyAttempts,
             (_, codes::BAD_CREDENTIALS) => SyncError::BadCredentials,
             (401, _) | (_, codes::USER_DISABLED) => SyncError::Unauthorized(message),
-            (status, _) => SyncError::Refused { status, code, message },
+            (status, _) => SyncError::Refused {
+                status,
+                code,
+                message,
+            },
         })
     }
 
@@ -142,7 +190,13 @@ impl<'a> Client<'a> {
     }
 
     /// Enrol this device for a user and keep the token.
-    pub fn login(&mut self, store: &mut Store, server: &str, user: &str, password: &str) -> Result<EnrollResponse, SyncError> {
+    pub fn login(
+        &mut self,
+        store: &mut Store,
+        server: &str,
+        user: &str,
+        password: &str,
+    ) -> Result<EnrollResponse, SyncError> {
         let device = store.device()?.clone();
         let req = EnrollRequest {
             user: user.to_string(),
@@ -150,7 +204,12 @@ impl<'a> Client<'a> {
             device_name: device.name.clone(),
             device_id: Some(device.id),
         };
-        let resp = self.call(Method::Post, paths::DEVICES.to_string(), None, Some(Self::body(&req)?))?;
+        let resp = self.call(
+            Method::Post,
+            paths::DEVICES.to_string(),
+            None,
+            Some(Self::body(&req)?),
+        )?;
         let enrolled: EnrollResponse = Self::json(&resp)?;
         if enrolled.device_id != device.id {
             return Err(SyncError::BadAnswer(format!(
@@ -158,7 +217,12 @@ impl<'a> Client<'a> {
                 enrolled.device_id, device.id
             )));
         }
-        store.save_login(server, &enrolled.user, enrolled.role.code(), &enrolled.token)?;
+        store.save_login(
+            server,
+            &enrolled.user,
+            enrolled.role.code(),
+            &enrolled.token,
+        )?;
         Ok(enrolled)
     }
 
@@ -171,14 +235,19 @@ impl<'a> Client<'a> {
         let health: HealthResponse = Self::json(&resp)?;
         let server = resp.server_time_ms.unwrap_or(health.server_time_ms);
         let mid = before / 2 + after / 2;
-        let offset = i64::try_from(server).unwrap_or(i64::MAX) - i64::try_from(mid).unwrap_or(i64::MAX);
+        let offset =
+            i64::try_from(server).unwrap_or(i64::MAX) - i64::try_from(mid).unwrap_or(i64::MAX);
         store.set_clock_offset(offset)?;
         let restamped = store.restamp_ahead(server + MAX_AHEAD_MS / 2)?;
         Ok((offset, restamped))
     }
 
     /// Push everything pending, then pull until up to date.
-    pub fn sync(&mut self, store: &mut Store, progress: &mut dyn FnMut(Progress)) -> Result<SyncReport, SyncError> {
+    pub fn sync(
+        &mut self,
+        store: &mut Store,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<SyncReport, SyncError> {
         let meta = store.sync_meta()?;
         let token = meta.token.clone().ok_or(SyncError::NotLoggedIn)?;
         let mut report = SyncReport::default();
@@ -192,7 +261,13 @@ impl<'a> Client<'a> {
         Ok(report)
     }
 
-    fn push_all(&mut self, store: &mut Store, token: &str, report: &mut SyncReport, progress: &mut dyn FnMut(Progress)) -> Result<(), SyncError> {
+    fn push_all(
+        &mut self,
+        store: &mut Store,
+        token: &str,
+        report: &mut SyncReport,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<(), SyncError> {
         let total = store.pending_count()?;
         let batch = self.options.push_batch.max(1);
         // Bounded: each round settles a whole batch (accepted or rejected), except
@@ -204,23 +279,44 @@ impl<'a> Client<'a> {
                 break;
             }
             let req = PushRequest { changes: pending };
-            let resp = self.call(Method::Post, paths::PUSH.to_string(), Some(token), Some(Self::body(&req)?))?;
+            let resp = self.call(
+                Method::Post,
+                paths::PUSH.to_string(),
+                Some(token),
+                Some(Self::body(&req)?),
+            )?;
             let answer: PushResponse = Self::json(&resp)?;
             let mut receipts = Vec::new();
             let mut clock_ahead = false;
             for r in &answer.results {
                 match r {
                     PushResult::Accepted { change_id, seq } => receipts.push((*change_id, *seq)),
-                    PushResult::Rejected { code, .. } if code == codes::CLOCK_AHEAD && !restamp_tried => clock_ahead = true,
-                    PushResult::Rejected { change_id, code, reason, reason_zh } => {
-                        store.mark_rejected(*change_id, code, &format!("{reason_zh} / {reason}"))?;
+                    PushResult::Rejected { code, .. }
+                        if code == codes::CLOCK_AHEAD && !restamp_tried =>
+                    {
+                        clock_ahead = true
+                    }
+                    PushResult::Rejected {
+                        change_id,
+                        code,
+                        reason,
+                        reason_zh,
+                    } => {
+                        store.mark_rejected(
+                            *change_id,
+                            code,
+                            &format!("{reason_zh} / {reason}"),
+                        )?;
                         report.rejected += 1;
                     }
                 }
             }
-            let answered: Vec<ChangeId> = answer.results.iter().map(PushResult::change_id).collect();
+            let answered: Vec<ChangeId> =
+                answer.results.iter().map(PushResult::change_id).collect();
             if req.changes.iter().any(|c| !answered.contains(&c.id)) {
-                return Err(SyncError::BadAnswer("the push answer left changes out".into()));
+                return Err(SyncError::BadAnswer(
+                    "the push answer left changes out".into(),
+                ));
             }
             report.accepted += receipts.len();
             report.sent += req.changes.len();
@@ -229,22 +325,42 @@ impl<'a> Client<'a> {
                 restamp_tried = true;
                 store.restamp_ahead(answer.server_time_ms + MAX_AHEAD_MS / 2)?;
             }
-            progress(Progress::Pushing { sent: report.sent, total });
+            progress(Progress::Pushing {
+                sent: report.sent,
+                total,
+            });
         }
         Ok(())
     }
 
-    fn pull_all(&mut self, store: &mut Store, token: &str, report: &mut SyncReport, progress: &mut dyn FnMut(Progress)) -> Result<(), SyncError> {
+    fn pull_all(
+        &mut self,
+        store: &mut Store,
+        token: &str,
+        report: &mut SyncReport,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<(), SyncError> {
         // Bounded far above any real backlog (a million pages).
         for _ in 0..1_000_000 {
             let cursor = store.sync_meta()?.cursor;
-            let path = format!("{}?cursor={}&limit={}", paths::PULL, encode(&cursor), self.options.pull_limit);
+            let path = format!(
+                "{}?cursor={}&limit={}",
+                paths::PULL,
+                encode(&cursor),
+                self.options.pull_limit
+            );
             let resp = self.call(Method::Get, path, Some(token), None)?;
             let page: PullResponse = Self::json(&resp)?;
-            let changes: Vec<(i64, tally_core::Change)> = page.changes.into_iter().map(|p| (p.seq, p.change)).collect();
+            let changes: Vec<(i64, tally_core::Change)> = page
+                .changes
+                .into_iter()
+                .map(|p| (p.seq, p.change))
+                .collect();
             let stats = store.apply_remote(&changes, &page.cursor)?;
             report.received += stats.applied;
-            progress(Progress::Pulling { received: report.received });
+            progress(Progress::Pulling {
+                received: report.received,
+            });
             if !page.more {
                 break;
             }

@@ -62,7 +62,9 @@ impl HttpTransport {
     pub fn new(base_url: &str) -> Result<HttpTransport, TransportError> {
         let base = base_url.trim().trim_end_matches('/').to_string();
         if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(TransportError(format!("server address must start with http:// or https://, got {base_url:?}")));
+            return Err(TransportError(format!(
+                "server address must start with http:// or https://, got {base_url:?}"
+            )));
         }
         // No automatic decompression (reqwest's gzip feature is off): responses are
         // decompressed here, so the bytes on the wire can be counted.
@@ -94,8 +96,10 @@ impl Transport for HttpTransport {
         if let Some(body) = &req.body {
             builder = builder.header("content-type", "application/json");
             if body.len() > GZIP_ABOVE {
-                let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-                enc.write_all(body).map_err(|e| TransportError(e.to_string()))?;
+                let mut enc =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                enc.write_all(body)
+                    .map_err(|e| TransportError(e.to_string()))?;
                 let gz = enc.finish().map_err(|e| TransportError(e.to_string()))?;
                 sent = gz.len();
                 builder = builder.header("content-encoding", "gzip").body(gz);
@@ -115,7 +119,10 @@ impl Transport for HttpTransport {
             .headers()
             .get("content-encoding")
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
-        let raw = resp.bytes().map_err(|e| TransportError(describe(&e)))?.to_vec();
+        let raw = resp
+            .bytes()
+            .map_err(|e| TransportError(describe(&e)))?
+            .to_vec();
         let wire_bytes = sent + raw.len();
         let body = if gzipped {
             let mut out = Vec::new();
@@ -125,7 +132,12 @@ impl Transport for HttpTransport {
         } else {
             raw
         };
-        Ok(Response { status, body, server_time_ms, wire_bytes })
+        Ok(Response {
+            status,
+            body,
+            server_time_ms,
+            wire_bytes,
+        })
     }
 }
 
@@ -156,7 +168,11 @@ pub struct Backoff {
 
 impl Default for Backoff {
     fn default() -> Self {
-        Backoff { attempts: 5, first: Duration::from_millis(250), max: Duration::from_secs(8) }
+        Backoff {
+            attempts: 5,
+            first: Duration::from_millis(250),
+            max: Duration::from_secs(8),
+        }
     }
 }
 
@@ -211,31 +227,53 @@ mod tests {
         fn send(&mut self, _: &Request) -> Result<Response, TransportError> {
             let r = self.0[self.1.min(self.0.len() - 1)];
             self.1 += 1;
-            r.map(|status| Response { status, body: vec![], server_time_ms: None, wire_bytes: 0 })
-                .map_err(|e| TransportError(e.into()))
+            r.map(|status| Response {
+                status,
+                body: vec![],
+                server_time_ms: None,
+                wire_bytes: 0,
+            })
+            .map_err(|e| TransportError(e.into()))
         }
     }
 
     fn req() -> Request {
-        Request { method: Method::Get, path: "/x".into(), token: None, body: None }
+        Request {
+            method: Method::Get,
+            path: "/x".into(),
+            token: None,
+            body: None,
+        }
     }
 
     #[test]
     fn retries_transport_errors_and_5xx_then_succeeds() {
         let mut t = Script(vec![Err("reset"), Ok(503), Ok(200)], 0);
         let mut waits = Vec::new();
-        let r = send_with_retry(&mut t, &req(), &Backoff::default(), &mut |d| waits.push(d)).unwrap();
+        let r =
+            send_with_retry(&mut t, &req(), &Backoff::default(), &mut |d| waits.push(d)).unwrap();
         assert_eq!(r.status, 200);
-        assert_eq!(waits, [Duration::from_millis(250), Duration::from_millis(500)]);
+        assert_eq!(
+            waits,
+            [Duration::from_millis(250), Duration::from_millis(500)]
+        );
     }
 
     #[test]
     fn does_not_retry_client_errors_and_gives_up_after_the_last_attempt() {
         let mut t = Script(vec![Ok(403)], 0);
-        assert_eq!(send_with_retry(&mut t, &req(), &Backoff::default(), &mut |_| {}).unwrap().status, 403);
+        assert_eq!(
+            send_with_retry(&mut t, &req(), &Backoff::default(), &mut |_| {})
+                .unwrap()
+                .status,
+            403
+        );
         assert_eq!(t.1, 1);
         let mut t = Script(vec![Err("down")], 0);
-        let b = Backoff { attempts: 3, ..Backoff::default() };
+        let b = Backoff {
+            attempts: 3,
+            ..Backoff::default()
+        };
         assert!(send_with_retry(&mut t, &req(), &b, &mut |_| {}).is_err());
         assert_eq!(t.1, 3);
     }

@@ -134,7 +134,7 @@ pub fn household_detail(s: &Store, id: RowId) -> IpcResult<HouseholdDetail> {
         });
     }
     // Newest first; on one day renovation steps in their order, after visits.
-    timeline.sort_by(|a, b| b.date.cmp(&a.date));
+    timeline.sort_by_key(|item| std::cmp::Reverse(item.date));
     let last_visit = visits.iter().map(|v| v.date).max();
     Ok(HouseholdDetail {
         summary: tally_store::HouseholdSummary {

@@ -28,7 +28,11 @@ pub struct LoginArgs {
 
 fn transport(server: &str) -> Result<HttpTransport> {
     HttpTransport::new(server).map_err(|e| {
-        Failure::usage(format!("服务器地址不对：{server}（应以 http:// 或 https:// 开头）"), e.to_string()).into()
+        Failure::usage(
+            format!("服务器地址不对：{server}（应以 http:// 或 https:// 开头）"),
+            e.to_string(),
+        )
+        .into()
     })
 }
 
@@ -42,14 +46,24 @@ pub fn login(ctx: &Ctx, args: LoginArgs) -> Result<()> {
         return Err(Failure::usage("标准输入中没有密码", "no password on standard input").into());
     }
     let mut t = transport(&args.server)?;
-    let enrolled = Client::new(&mut t, SyncOptions::default()).login(&mut store, &args.server, &args.user, password)?;
+    let enrolled = Client::new(&mut t, SyncOptions::default()).login(
+        &mut store,
+        &args.server,
+        &args.user,
+        password,
+    )?;
     if ctx.json {
         return output::json(&serde_json::json!({
             "user": enrolled.user, "role": enrolled.role, "units": enrolled.units, "device_id": enrolled.device_id,
         }));
     }
     output::lines([
-        format!("已登录 / logged in: {} ({} {})", enrolled.user, enrolled.role.zh(), enrolled.role),
+        format!(
+            "已登录 / logged in: {} ({} {})",
+            enrolled.user,
+            enrolled.role.zh(),
+            enrolled.role
+        ),
         format!("负责单位 / units: {}", enrolled.units.join(", ")),
         "下一步 / next: tally sync".to_string(),
     ])
@@ -60,7 +74,10 @@ pub fn sync(ctx: &Ctx) -> Result<()> {
     let mut store = ctx.open()?;
     let meta = store.sync_meta()?;
     let server = meta.server.ok_or_else(|| {
-        Failure::new("本设备还没有登录服务器：请先运行 tally login", "not logged in: run `tally login` first")
+        Failure::new(
+            "本设备还没有登录服务器：请先运行 tally login",
+            "not logged in: run `tally login` first",
+        )
     })?;
     let mut t = transport(&server)?;
     let show = std::io::stderr().is_terminal() && !ctx.json;
@@ -88,7 +105,10 @@ pub fn sync(ctx: &Ctx) -> Result<()> {
         ),
     ];
     if report.rejected > 0 {
-        lines.push("有被拒绝的记录，原因见 tally status / some changes were rejected: see `tally status`".into());
+        lines.push(
+            "有被拒绝的记录，原因见 tally status / some changes were rejected: see `tally status`"
+                .into(),
+        );
     }
     if report.clock_offset_ms.abs() > CLOCK_WARN_MS {
         lines.push(clock_warning(report.clock_offset_ms));
@@ -153,20 +173,41 @@ pub fn status(ctx: &Ctx) -> Result<()> {
         return output::json(&status);
     }
     let mut lines = vec![
-        format!("服务器 / server: {}", status.server.as_deref().unwrap_or("（未登录 / not logged in）")),
+        format!(
+            "服务器 / server: {}",
+            status
+                .server
+                .as_deref()
+                .unwrap_or("（未登录 / not logged in）")
+        ),
         format!("待同步 / pending: {}", status.pending),
         format!(
             "上次同步 / last sync: {}",
-            status.last_sync.as_deref().map_or("从未 / never".to_string(), |t| output::local_time(t, local_offset()))
+            status
+                .last_sync
+                .as_deref()
+                .map_or("从未 / never".to_string(), |t| output::local_time(
+                    t,
+                    local_offset()
+                ))
         ),
-        format!("时钟偏差 / clock offset: {:+.1} s", status.clock_offset_ms as f64 / 1000.0),
+        format!(
+            "时钟偏差 / clock offset: {:+.1} s",
+            status.clock_offset_ms as f64 / 1000.0
+        ),
     ];
     if status.clock_off {
         lines.push(clock_warning(status.clock_offset_ms));
     }
     lines.push(format!("被拒绝 / rejected: {}", status.rejected.len()));
     for r in &status.rejected {
-        lines.push(format!("  {} {} {}: {}", r.change_id, r.table, r.row, r.reason.as_deref().unwrap_or("")));
+        lines.push(format!(
+            "  {} {} {}: {}",
+            r.change_id,
+            r.table,
+            r.row,
+            r.reason.as_deref().unwrap_or("")
+        ));
     }
     output::lines(lines)
 }
@@ -177,9 +218,12 @@ fn local_offset() -> i32 {
 
 /// `tally resend CHANGE_ID`: queue a rejected change again after its cause was fixed.
 pub fn resend(ctx: &Ctx, change: &str) -> Result<()> {
-    let id: ChangeId = change
-        .parse()
-        .map_err(|_| Failure::usage(format!("不是有效的变更编号：{change}"), format!("not a change id: {change:?}")))?;
+    let id: ChangeId = change.parse().map_err(|_| {
+        Failure::usage(
+            format!("不是有效的变更编号：{change}"),
+            format!("not a change id: {change:?}"),
+        )
+    })?;
     let mut store = ctx.open()?;
     store.resend(id)?;
     output::lines(["已重新排队，下次同步时发送 / queued to be sent at the next sync".to_string()])

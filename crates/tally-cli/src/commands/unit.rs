@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::output::{self, Grid};
-use crate::{parse, Failure};
+use crate::parse;
 use anyhow::Result;
 use clap::Subcommand;
 use tally_core::{Level, OrgUnit};
@@ -41,21 +41,6 @@ pub fn run(ctx: &Ctx, cmd: UnitCmd) -> Result<()> {
             let parent = parent
                 .map(|p| p.trim().to_string())
                 .filter(|p| !p.is_empty());
-            if let Some(p) = &parent {
-                let up = store.unit(p)?;
-                if up.level.child() != Some(level) {
-                    return Err(Failure::new(
-                        format!(
-                            "{}级单位不能放在{} {} 之下",
-                            level.zh(),
-                            up.level.zh(),
-                            up.code
-                        ),
-                        format!("a {level} cannot be under the {} {}", up.level, up.code),
-                    )
-                    .into());
-                }
-            }
             store.add_unit(&OrgUnit {
                 code: code.clone(),
                 name: name.trim().to_string(),

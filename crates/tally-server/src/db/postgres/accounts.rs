@@ -112,21 +112,22 @@ impl PgDb {
 
     pub async fn add_device(&self, d: NewDevice) -> Result<bool, DbError> {
         let c = self.pool.get().await?;
-        let n = c.execute(
-            "INSERT INTO devices (id, user_id, name, token_hash, created_ms)
+        let n = c
+            .execute(
+                "INSERT INTO devices (id, user_id, name, token_hash, created_ms)
              VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, name = excluded.name,
                token_hash = excluded.token_hash, revoked_ms = NULL
              WHERE devices.user_id = excluded.user_id OR devices.revoked_ms IS NOT NULL",
-            &[
-                &d.id.to_string(),
-                &d.user_id,
-                &d.name,
-                &d.token_hash,
-                &to_i64(d.created_ms),
-            ],
-        )
-        .await?;
+                &[
+                    &d.id.to_string(),
+                    &d.user_id,
+                    &d.name,
+                    &d.token_hash,
+                    &to_i64(d.created_ms),
+                ],
+            )
+            .await?;
         Ok(n == 1)
     }
 
