@@ -9,7 +9,7 @@ starts again; the app syncs by itself; every entry then has a receipt number and
 ledger shows the load. Screenshots of the main screens go to --shots.
 
     scripts/desktop-e2e.py --app target/debug/tally-desktop \
-        --server target/debug/tally-server --shots docs/screenshots
+        --server target/debug/tally-server --shots target/e2e-screenshots
 """
 
 import argparse
@@ -230,6 +230,7 @@ def story(d, server, shots, workdir):
     d.go("home")
     wait_until("the ledger", lambda: d.find("[data-test=ledger-table]"))
     before = d.js("const e = document.querySelector('[data-metric=\"cleanup-tonnes\"]'); return e ? e.textContent.trim() : '0';")
+    assert before in ("0", "—"), f"a fresh device has cleared nothing yet, the ledger says {before}"
     d.go("households")
     d.click("[data-test=hh-add]")
     d.type("[data-test=hh-head]", "张三")
@@ -339,7 +340,7 @@ def main():
     ap.add_argument("--server", help="tally-server binary (the story)")
     ap.add_argument("--tour", action="store_true",
                     help="only visit the screens over the data in $TALLY_DATA_DIR and take screenshots")
-    ap.add_argument("--shots", default="docs/screenshots")
+    ap.add_argument("--shots", required=True)
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = ap.parse_args()
     if not args.tour and not args.server:

@@ -102,7 +102,8 @@ pub fn household_of(change: &Change) -> Option<RowId> {
 
 /// One line describing a change.
 pub fn summary(change: &Change, names: &Names) -> String {
-    let is_new = change.fields.values().all(|f| f.base.is_none());
+    // A household is new when its head is set for the first time.
+    let is_new = change.fields.get("head").is_some_and(|f| f.base.is_none());
     let date = field(change, "date")
         .and_then(Value::as_str)
         .map(|d| format!("（{d}）"))

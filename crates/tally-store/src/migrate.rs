@@ -6,10 +6,16 @@ use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
 /// The migrations in order; `PRAGMA user_version` holds how many have run.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_initial",
-    include_str!("../migrations/0001_initial.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_initial",
+        include_str!("../migrations/0001_initial.sql"),
+    ),
+    (
+        "0002_outbox_order",
+        include_str!("../migrations/0002_outbox_order.sql"),
+    ),
+];
 
 /// The schema version this build expects.
 pub fn latest() -> usize {

@@ -6,3 +6,6 @@ pub mod records;
 pub mod sync;
 
 include!("names.rs");
+
+#[cfg(test)]
+mod tests;

@@ -173,15 +173,26 @@ pub fn save_household(s: &mut Store, h: HouseholdInput) -> IpcResult<RowId> {
             cadre,
         })?);
     };
-    let edit = Edit::new(Table::Household)
-        .row(id)
-        .set("head", h.head.trim())
-        .set("members", h.members.unwrap_or(1))
-        .set("phone", phone)
-        .set("categories", h.categories)
-        .set("seepage", h.seepage)
-        .set("rating", h.rating)
-        .set("cadre", cadre);
+    let current = s.row(Table::Household, id)?.ok_or_else(|| not_found(id))?;
+    let wanted = [
+        ("head", serde_json::json!(h.head.trim())),
+        ("members", serde_json::json!(h.members.unwrap_or(1))),
+        ("phone", serde_json::json!(phone)),
+        ("categories", serde_json::json!(h.categories)),
+        ("seepage", serde_json::json!(h.seepage)),
+        ("rating", serde_json::json!(h.rating)),
+        ("cadre", serde_json::json!(cadre)),
+    ];
+    // Only what changed: a field never set and one set to nothing are the same.
+    let mut edit = Edit::new(Table::Household).row(id);
+    for (field, value) in wanted {
+        if current.value(field).unwrap_or(&serde_json::Value::Null) != &value {
+            edit = edit.set(field, value);
+        }
+    }
+    if edit.fields.is_empty() {
+        return Ok(id);
+    }
     match s.edit(edit) {
         Ok(_) | Err(StoreError::NoChange) => Ok(id),
         Err(e) => Err(e.into()),

@@ -10,7 +10,8 @@ use crate::error::DbError;
 use crate::push::Author;
 use crate::scope::{ReadFilter, UnitTree};
 use serde::Serialize;
-use tally_core::{Change, Conflict, DeviceId, Hlc, Row, RowId};
+use chrono::NaiveDate;
+use tally_core::{Change, Conflict, DeviceId, Hlc, Ledger, Records, Row, RowId};
 use tally_sync::protocol::{Pulled, PushResult, Role};
 
 pub use postgres::{PgDb, PgPushTx};
@@ -205,6 +206,24 @@ impl Db {
             Db::Sqlite(d) => d.conflicts(units).await,
             Db::Postgres(d) => d.conflicts(units).await,
         }
+    }
+
+    /// The progress ledger of `root`'s subtree as of a day, from the merged rows, by the
+    /// same core functions the devices use. `None` if the unit is unknown.
+    pub async fn ledger(&self, root: &str, as_of: NaiveDate) -> Result<Option<Ledger>, DbError> {
+        let rows = match self {
+            Db::Sqlite(d) => d.ledger_rows().await?,
+            Db::Postgres(d) => d.ledger_rows().await?,
+        };
+        let records = Records::from_rows(&rows);
+        let facts = tally_core::ledger::facts(&records);
+        Ok(tally_core::ledger::ledger(
+            &records.units,
+            &records.targets,
+            &facts,
+            root,
+            as_of,
+        ))
     }
 
     /// The merged state of one row.

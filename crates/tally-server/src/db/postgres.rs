@@ -270,6 +270,17 @@ impl PgDb {
         row.map(|r| serde_json::from_str(r.get(0)).map_err(DbError::from))
             .transpose()
     }
+
+    /// Every merged row the ledger reads (all but visits).
+    pub async fn ledger_rows(&self) -> Result<Vec<Row>, DbError> {
+        let c = self.pool.get().await?;
+        let rows = c
+            .query("SELECT body FROM rows WHERE tbl <> 'visit'", &[])
+            .await?;
+        rows.iter()
+            .map(|r| serde_json::from_str(r.get(0)).map_err(DbError::from))
+            .collect()
+    }
 }
 
 /// An open push transaction. Dropped without `commit`, its connection is taken out of

@@ -294,6 +294,20 @@ impl SqliteDb {
     pub async fn row(&self, id: RowId) -> Result<Option<Row>, DbError> {
         self.read(move |c| load_row(c, id)).await
     }
+
+    /// Every merged row the ledger reads (all but visits).
+    pub async fn ledger_rows(&self) -> Result<Vec<Row>, DbError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached("SELECT body FROM rows WHERE tbl <> 'visit'")?;
+            let bodies = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            let mut out = Vec::new();
+            for body in bodies {
+                out.push(serde_json::from_str(&body?)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
 }
 
 fn load_tree(c: &Connection) -> Result<UnitTree, DbError> {

@@ -1,0 +1,187 @@
+//! (f) The progress ledger of a banner with H households and R records (visits,
+//! cleanup loads, demolitions, works; plus targets), computed on the device store and
+//! on the server from the same changes. The data is made by real edits on a device
+//! and pushed to the server in batches; only the ledger calls are timed.
+
+use crate::report::Report;
+use crate::server::{village_code, Backend, Server, BANNER};
+use crate::stats::{runs, since};
+use crate::sync::merge;
+use anyhow::{ensure, Result};
+use chrono::{Days, NaiveDate};
+use serde_json::json;
+use std::path::Path;
+use std::time::Instant;
+use tally_core::ids::SeededIds;
+use tally_core::{Change, Level, Metric, OrgUnit, PileKind, RowId, Table, WorksKind};
+use tally_server::db::PushMode;
+use tally_server::push::Author;
+use tally_store::{Edit, Store};
+use tally_sync::protocol::Role;
+
+/// Households per village.
+const PER_VILLAGE: usize = 500;
+
+struct Gen {
+    rng: SeededIds,
+    today: NaiveDate,
+    villages: usize,
+    households: Vec<(RowId, String)>,
+}
+
+impl Gen {
+    fn pick(&mut self, n: usize) -> usize {
+        (self.rng.next_u64() % n.max(1) as u64) as usize
+    }
+
+    fn day(&mut self) -> NaiveDate {
+        let back = self.pick(90) as u64;
+        self.today - Days::new(back + 1)
+    }
+
+    fn household(&mut self, i: usize) -> Edit {
+        let unit = village_code(i % self.villages);
+        let mut e = Edit::new(Table::Household)
+            .unit(&unit)
+            .set("head", format!("户主{i}"))
+            .set("members", 1 + self.pick(6) as u32)
+            .set("rating", ["C", "D"][self.pick(2)]);
+        let (d1, d2) = (self.day(), self.day());
+        let (start, done) = (d1.min(d2), d1.max(d2));
+        e = match self.pick(10) {
+            0..=3 => e,
+            4 => e.set("renovation", "planned"),
+            5 | 6 => e.set("renovation", "started").set("started_on", start),
+            7 | 8 => e
+                .set("renovation", "completed")
+                .set("started_on", start)
+                .set("completed_on", done),
+            _ => e
+                .set("renovation", "accepted")
+                .set("started_on", start)
+                .set("completed_on", done)
+                .set("accepted_on", done),
+        };
+        e
+    }
+
+    fn record(&mut self, j: usize) -> Edit {
+        let k = self.pick(self.households.len());
+        let (hh, unit) = self.households[k].clone();
+        let date = self.day();
+        match self.pick(100) {
+            0..=39 => Edit::new(Table::Visit)
+                .unit(&unit)
+                .set("household", hh)
+                .set("date", date)
+                .set("note", crate::device::note(j)),
+            40..=89 => Edit::new(Table::Cleanup)
+                .unit(&unit)
+                .set("kind", PileKind::ALL[self.pick(5)])
+                .set("tonnes", 0.5 + self.pick(400) as f64 / 20.0)
+                .set("piles", 1 + self.pick(5) as u32)
+                .set("date", date),
+            90..=97 => Edit::new(Table::Demolition)
+                .unit(&unit)
+                .set("household", hh)
+                .set("area_m2", 20.0 + self.pick(200) as f64)
+                .set("date", date),
+            _ => {
+                let kind = [WorksKind::Road, WorksKind::Water][self.pick(2)];
+                Edit::new(Table::Works)
+                    .unit(&unit)
+                    .set("kind", kind)
+                    .set("quantity", 0.5 + self.pick(20) as f64 / 4.0)
+                    .set("people", (kind == WorksKind::Water).then_some(50 + self.pick(500) as u32))
+                    .set("status", ["planned", "started", "completed"][self.pick(3)])
+                    .set("started_on", date)
+            }
+        }
+    }
+}
+
+fn units(store: &mut Store, villages: usize) -> Result<()> {
+    let mut add = |code: String, level, parent: Option<String>| {
+        store.add_unit(&OrgUnit { name: format!("单位{code}"), code, level, parent })
+    };
+    add(BANNER.into(), Level::Banner, None)?;
+    for i in 0..villages {
+        let v = village_code(i);
+        if i % 100 == 0 {
+            add(v[..9].to_string(), Level::Township, Some(BANNER.into()))?;
+        }
+        add(v.clone(), Level::Village, Some(v[..9].to_string()))?;
+    }
+    Ok(())
+}
+
+/// Make the data on the device and push every change to the server as it is made.
+fn build(store: &mut Store, server: &Server, gen: &mut Gen, households: usize, records: usize) -> Result<()> {
+    let device = store.device()?.id;
+    let author = Author { device, user: "bench".into(), role: Role::Admin, units: vec![] };
+    let now = tally_server::WallClock::now_ms(&tally_server::SystemClock);
+    let push = |changes: Vec<Change>| -> Result<()> {
+        for chunk in changes.chunks(1000) {
+            let pushed = server.rt.block_on(server.db.push(chunk.to_vec(), author.clone(), now, PushMode::PerChange))?;
+            let rejected = pushed.results.iter().filter(|r| !matches!(r, tally_sync::PushResult::Accepted { .. })).count();
+            ensure!(rejected == 0, "the server rejected {rejected} changes: {:?}", pushed.results.first());
+        }
+        Ok(())
+    };
+    let total = households + records;
+    for start in (0..total).step_by(10_000) {
+        let end = (start + 10_000).min(total);
+        let changes = store.batch(|s| {
+            (start..end)
+                .map(|i| {
+                    let e = if i < households { gen.household(i) } else { gen.record(i) };
+                    let change = s.edit(e)?;
+                    if i < households {
+                        gen.households.push((change.row, change.unit.clone()));
+                    }
+                    Ok(change)
+                })
+                .collect::<tally_store::Result<Vec<Change>>>()
+        })?;
+        push(changes)?;
+    }
+    let deadline = gen.today + Days::new(120);
+    let mut targets = Vec::new();
+    for i in 0..gen.villages {
+        targets.push(store.set_target(&village_code(i), Metric::Renovation, 300.0, deadline)?);
+    }
+    targets.push(store.set_target(BANNER, Metric::CleanupTonnes, 1e6, deadline)?);
+    targets.push(store.set_target(BANNER, Metric::Demolition, 50_000.0, deadline)?);
+    push(targets)
+}
+
+pub fn bench(report: &mut Report, backend: &Backend, data: &Path, households: usize, records: usize, repeat: usize) -> Result<()> {
+    let villages = households.div_ceil(PER_VILLAGE).max(1);
+    let server = Server::start(backend, villages)?;
+    let dir = tempfile::tempdir_in(data)?;
+    let mut store = Store::open(&dir.path().join("ledger.db"))?;
+    store.init("bench")?;
+    units(&mut store, villages)?;
+    let today = store.today();
+    let mut gen = Gen { rng: SeededIds::new(0, 7), today, villages, households: Vec::new() };
+    let t = Instant::now();
+    build(&mut store, &server, &mut gen, households, records)?;
+    eprintln!("ledger: {households} households and {records} records made in {:.1} s", since(t) / 1000.0);
+    let (mut dev, mut srv) = (Vec::new(), Vec::new());
+    let mut ledgers = None;
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        let on_device = store.ledger(BANNER, Some(today))?;
+        dev.push(since(t));
+        let t = Instant::now();
+        let on_server = server.rt.block_on(server.db.ledger(BANNER, today))?;
+        srv.push(since(t));
+        ledgers = Some((on_device, on_server));
+    }
+    let same = ledgers.as_ref().is_some_and(|(d, s)| Some(d) == s.as_ref());
+    let fields = json!({ "households": households, "records": records, "villages": villages, "runs": dev.len(), "same_ledger": same });
+    let name = format!("ledger-{}", backend.name());
+    report.add(&name, "device", merge(fields.clone(), runs("time", &dev)));
+    report.add(&name, "server", merge(fields, runs("time", &srv)));
+    Ok(())
+}

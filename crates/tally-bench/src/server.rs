@@ -1,0 +1,179 @@
+//! A real server for the benchmarks: the axum router on a `TcpListener` bound to
+//! 127.0.0.1 port 0, over a fresh SQLite file or a fresh PostgreSQL schema, seeded with
+//! a banner's org units and with users whose devices are enrolled directly (a token
+//! made and stored hashed, as enrolment does, without Argon2's deliberate slowness).
+
+use anyhow::{Context, Result};
+use std::sync::Arc;
+use tally_core::DeviceId;
+use tally_server::admin;
+use tally_server::auth::{new_token, token_hash};
+use tally_server::db::{NewDevice, PgDb};
+use tally_server::{router, AppState, Db, SystemClock, WallClock};
+use tally_sync::protocol::Role;
+use tempfile::TempDir;
+use tokio::runtime::Runtime;
+use tokio::sync::oneshot;
+
+pub const BANNER: &str = "150625";
+pub const TOWNSHIP: &str = "150625100";
+/// The village every single-village scenario writes in.
+pub const VILLAGE: &str = "150625100201";
+
+/// The database a server runs on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Backend {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// A running server; stops when dropped.
+pub struct Server {
+    pub rt: Arc<Runtime>,
+    pub db: Db,
+    pub url: String,
+    stop: Option<oneshot::Sender<()>>,
+    _dir: TempDir,
+}
+
+/// The code of village `i` (0-based) of the banner's townships, 100 villages each.
+pub fn village_code(i: usize) -> String {
+    if i == 0 {
+        return VILLAGE.to_string();
+    }
+    format!("{}{:03}", township_code(i / 100), 201 + i % 100)
+}
+
+fn township_code(t: usize) -> String {
+    format!("{BANNER}{:03}", 100 + t)
+}
+
+impl Server {
+    /// Start a server with the banner, its townships and `villages` villages.
+    pub fn start(backend: &Backend, villages: usize) -> Result<Server> {
+        let rt = Arc::new(
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("server")
+                .enable_all()
+                .build()?,
+        );
+        let dir = tempfile::tempdir()?;
+        let db = match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite:{}", dir.path().join("server.db").display());
+                rt.block_on(Db::open(&url))?
+            }
+            Backend::Postgres(url) => {
+                let schema = format!("bench_{}", uuid::Uuid::now_v7().simple());
+                Db::Postgres(
+                    rt.block_on(PgDb::connect_in_schema(url, &schema))
+                        .context("connect to PostgreSQL")?,
+                )
+            }
+        };
+        rt.block_on(seed(&db, villages.max(1)))?;
+        let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let addr = listener.local_addr()?;
+        let app = router(AppState::new(db.clone()));
+        let (stop, stopped) = oneshot::channel::<()>();
+        rt.spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            });
+            if let Err(e) = serve.await {
+                eprintln!("tally-bench: server stopped: {e}");
+            }
+        });
+        Ok(Server {
+            rt,
+            db,
+            url: format!("http://{addr}"),
+            stop: Some(stop),
+            _dir: dir,
+        })
+    }
+
+    /// Create a user and enrol `device` for it; returns the bearer token.
+    pub fn enroll(
+        &self,
+        user: &str,
+        role: Role,
+        units: &[String],
+        device: DeviceId,
+    ) -> Result<String> {
+        let now = SystemClock.now_ms();
+        let db = self.db.clone();
+        let (user, units) = (user.to_string(), units.to_vec());
+        self.rt.block_on(async move {
+            let id = match db.user_by_name(&user).await? {
+                Some(u) => u.id,
+                None => db
+                    .add_user(&user, role, "bench: no password login", &units, now)
+                    .await?
+                    .context("user exists")?,
+            };
+            let token = new_token();
+            let stored = db
+                .add_device(NewDevice {
+                    id: device,
+                    user_id: id,
+                    name: format!("{user} device"),
+                    token_hash: token_hash(&token),
+                    created_ms: now,
+                })
+                .await?;
+            anyhow::ensure!(stored, "device {device} is enrolled for another user");
+            Ok(token)
+        })
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn seed(db: &Db, villages: usize) -> Result<()> {
+    let mut csv = String::from("code,name,level,parent\n");
+    csv.push_str(&format!("{BANNER},杭锦旗,banner,\n"));
+    for t in 0..villages.div_ceil(100) {
+        csv.push_str(&format!(
+            "{},苏木{t},township,{BANNER}\n",
+            township_code(t)
+        ));
+    }
+    for i in 0..villages {
+        let code = village_code(i);
+        csv.push_str(&format!("{code},嘎查{i},village,{}\n", &code[..9]));
+    }
+    admin::import_units(db, &SystemClock, csv.as_bytes())
+        .await
+        .map_err(|e| anyhow::anyhow!("seed org units: {e}"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn village_codes_sit_under_their_township() {
+        assert_eq!(village_code(0), VILLAGE);
+        assert_eq!(village_code(1), "150625100202");
+        assert_eq!(village_code(100), "150625101201");
+        assert_eq!(&village_code(250)[..9], "150625102");
+    }
+}
