@@ -11,7 +11,7 @@ mod time;
 
 pub use edit::{Edit, NewHousehold};
 pub use query::{HistoryEntry, HouseholdFilter, HouseholdSummary};
-pub use sync::{ApplyStats, OutboxEntry, OutboxState, SyncMeta};
+pub use sync::{ApplyStats, OutboxEntry, OutboxState, Remote, SyncMeta};
 pub use time::{FakeTime, SystemTime, TimeSource};
 
 use rusqlite::{Connection, OptionalExtension};

@@ -46,6 +46,14 @@ pub struct ApplyStats {
     pub conflicts: usize,
 }
 
+/// One pulled change: its server seq, the change, and its JSON as received (if kept).
+#[derive(Clone, Copy, Debug)]
+pub struct Remote<'a> {
+    pub seq: i64,
+    pub change: &'a Change,
+    pub body: Option<&'a str>,
+}
+
 /// Sync settings and state kept on the device.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SyncMeta {
@@ -96,6 +104,25 @@ impl Store {
         )?;
         let bodies = stmt.query_map([limit as i64], |r| r.get::<_, String>(0))?;
         bodies.map(|b| parse_change(&b?)).collect()
+    }
+
+    /// The same as [`Store::pending`], as each change's id and stored JSON (what goes on
+    /// the wire), without reading them into `Change`s and writing them out again.
+    pub fn pending_bodies(&self, limit: usize) -> Result<Vec<(ChangeId, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, body FROM change_log WHERE state = 'pending' ORDER BY seq LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        rows.map(|row| {
+            let (id, body) = row?;
+            let id = id
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("change id {id:?}")))?;
+            Ok((id, body))
+        })
+        .collect()
     }
 
     /// How many local changes wait to be sent.
@@ -253,8 +280,22 @@ impl Store {
     }
 
     /// Apply a page of pulled changes and save the cursor, in one transaction.
-    #[tracing::instrument(skip_all, err)]
     pub fn apply_remote(&mut self, changes: &[(i64, Change)], cursor: &str) -> Result<ApplyStats> {
+        let page: Vec<Remote<'_>> = changes
+            .iter()
+            .map(|(seq, change)| Remote {
+                seq: *seq,
+                change,
+                body: None,
+            })
+            .collect();
+        self.apply_page(&page, cursor)
+    }
+
+    /// [`Store::apply_remote`] for changes whose JSON the caller has as received: it is
+    /// stored as it came instead of being written out again.
+    #[tracing::instrument(skip_all, err)]
+    pub fn apply_page(&mut self, changes: &[Remote<'_>], cursor: &str) -> Result<ApplyStats> {
         let mut stats = ApplyStats {
             received: changes.len(),
             ..ApplyStats::default()
@@ -263,7 +304,7 @@ impl Store {
         let offset = self.time.utc_offset_min();
         let mut clock = self.clock;
         let tx = self.conn.savepoint()?;
-        for (seq, change) in changes {
+        for &Remote { seq, change, body } in changes {
             let known: Option<String> = tx
                 .prepare_cached("SELECT origin FROM change_log WHERE id = ?1")?
                 .query_row([change.id.to_string()], |r| r.get(0))
@@ -292,7 +333,10 @@ impl Store {
                 change.table.code(),
                 change.row.to_string(),
                 &change.unit,
-                body(change)?,
+                match body {
+                    Some(b) => b.to_string(),
+                    None => self::body(change)?,
+                },
                 seq,
                 &now,
                 offset,
@@ -359,6 +403,10 @@ impl Store {
     #[tracing::instrument(skip_all, err)]
     pub fn restamp_ahead(&mut self, limit_ms: u64) -> Result<usize> {
         let device = self.device()?.id;
+        // Every stamp this device issued is at most the clock's last one.
+        if self.clock.last.ms <= limit_ms {
+            return Ok(0);
+        }
         let now_ms = self.corrected_ms();
         let tx = self.conn.savepoint()?;
         let pending: Vec<(i64, Change)> = {

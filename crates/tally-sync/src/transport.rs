@@ -97,7 +97,7 @@ impl Transport for HttpTransport {
             builder = builder.header("content-type", "application/json");
             if body.len() > GZIP_ABOVE {
                 let mut enc =
-                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(2));
                 enc.write_all(body)
                     .map_err(|e| TransportError(e.to_string()))?;
                 let gz = enc.finish().map_err(|e| TransportError(e.to_string()))?;

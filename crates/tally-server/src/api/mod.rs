@@ -23,7 +23,7 @@ use serde_json::error::Category;
 use tally_sync::protocol::{
     paths, MAX_BODY_BYTES, PROTOCOL_HEADER, PROTOCOL_VERSION, SERVER_TIME_HEADER,
 };
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::trace::TraceLayer;
 
@@ -41,7 +41,9 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(CompressionLayer::new())
+        // Level 2: on pull pages (JSON of similar changes) nearly the default level's
+        // size at a fraction of its time; level 1 is faster still but ~50 % bigger.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(2)))
         .layer(RequestDecompressionLayer::new())
         .layer(middleware::from_fn_with_state(state.clone(), stamp))
         .layer(TraceLayer::new_for_http())
