@@ -5,6 +5,14 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
+# With a display, the real thing: a local server with the demo, and the desktop app
+# connected to it. TALLY_RUN=cli keeps to the command line.
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ "${TALLY_RUN:-}" != cli ]; then
+  exec bash scripts/run-desktop.sh
+fi
+echo "==> no display (DISPLAY is not set): the demo on the command line instead of the desktop app"
+echo "    (scripts/run-desktop.sh --tour DIR drives the app under Xvfb and saves screenshots)"
+
 bash scripts/setup.sh base
 
 cargo build --release -p tally-cli

@@ -173,6 +173,7 @@ mod tests {
             value: "-3".into(),
             why: Invalid::Range {
                 rule: "between 0 and 200".into(),
+                rule_zh: "0 到 200".into(),
             },
         })
         .into();

@@ -25,10 +25,17 @@ pub fn bench(report: &mut Report, backend: &Backend, data: &Path, n: usize) -> R
     let write_ms = since(t);
     let changes = a.store.pending(n)?;
     let sent = a.sync()?;
-    ensure!(sent.report.accepted == n, "accepted {} of {n}", sent.report.accepted);
+    ensure!(
+        sent.report.accepted == n,
+        "accepted {} of {n}",
+        sent.report.accepted
+    );
     let mut b = Device::new(&server, dir.path(), "cadre-b", &village)?;
     let got = b.sync()?;
-    ensure!(b.store.rows(Table::Visit)?.len() == n, "device B is missing visits");
+    ensure!(
+        b.store.rows(Table::Visit)?.len() == n,
+        "device B is missing visits"
+    );
     let (floor_server, floor_device) = floor::both_ends(dir.path(), &changes)?;
     let floor_ms = floor_server + floor_device;
     let path_ms = sent.push_ms + got.ms;

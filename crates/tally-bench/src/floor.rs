@@ -32,14 +32,16 @@ pub fn single_visits(dir: &Path, n: usize) -> Result<Vec<f64>> {
     for i in 0..n {
         let t = Instant::now();
         let tx = conn.unchecked_transaction()?;
-        tx.prepare_cached("INSERT INTO visit (id, unit, household, date, note) VALUES (?1, ?2, ?3, ?4, ?5)")?
-            .execute((
-                uuid::Uuid::now_v7().to_string(),
-                "150625100201",
-                uuid::Uuid::now_v7().to_string(),
-                "2026-06-01",
-                crate::device::note(i),
-            ))?;
+        tx.prepare_cached(
+            "INSERT INTO visit (id, unit, household, date, note) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute((
+            uuid::Uuid::now_v7().to_string(),
+            "150625100201",
+            uuid::Uuid::now_v7().to_string(),
+            "2026-06-01",
+            crate::device::note(i),
+        ))?;
         tx.commit()?;
         out.push(ms(t.elapsed()));
     }

@@ -92,7 +92,10 @@ impl Gen {
                     .unit(&unit)
                     .set("kind", kind)
                     .set("quantity", 0.5 + self.pick(20) as f64 / 4.0)
-                    .set("people", (kind == WorksKind::Water).then_some(50 + self.pick(500) as u32))
+                    .set(
+                        "people",
+                        (kind == WorksKind::Water).then_some(50 + self.pick(500) as u32),
+                    )
                     .set("status", ["planned", "started", "completed"][self.pick(3)])
                     .set("started_on", date)
             }
@@ -102,7 +105,12 @@ impl Gen {
 
 fn units(store: &mut Store, villages: usize) -> Result<()> {
     let mut add = |code: String, level, parent: Option<String>| {
-        store.add_unit(&OrgUnit { name: format!("单位{code}"), code, level, parent })
+        store.add_unit(&OrgUnit {
+            name: format!("单位{code}"),
+            code,
+            level,
+            parent,
+        })
     };
     add(BANNER.into(), Level::Banner, None)?;
     for i in 0..villages {
@@ -116,15 +124,39 @@ fn units(store: &mut Store, villages: usize) -> Result<()> {
 }
 
 /// Make the data on the device and push every change to the server as it is made.
-fn build(store: &mut Store, server: &Server, gen: &mut Gen, households: usize, records: usize) -> Result<()> {
+fn build(
+    store: &mut Store,
+    server: &Server,
+    gen: &mut Gen,
+    households: usize,
+    records: usize,
+) -> Result<()> {
     let device = store.device()?.id;
-    let author = Author { device, user: "bench".into(), role: Role::Admin, units: vec![] };
+    let author = Author {
+        device,
+        user: "bench".into(),
+        role: Role::Admin,
+        units: vec![],
+    };
     let now = tally_server::WallClock::now_ms(&tally_server::SystemClock);
     let push = |changes: Vec<Change>| -> Result<()> {
         for chunk in changes.chunks(1000) {
-            let pushed = server.rt.block_on(server.db.push(chunk.to_vec(), author.clone(), now, PushMode::PerChange))?;
-            let rejected = pushed.results.iter().filter(|r| !matches!(r, tally_sync::PushResult::Accepted { .. })).count();
-            ensure!(rejected == 0, "the server rejected {rejected} changes: {:?}", pushed.results.first());
+            let pushed = server.rt.block_on(server.db.push(
+                chunk.to_vec(),
+                author.clone(),
+                now,
+                PushMode::PerChange,
+            ))?;
+            let rejected = pushed
+                .results
+                .iter()
+                .filter(|r| !matches!(r, tally_sync::PushResult::Accepted { .. }))
+                .count();
+            ensure!(
+                rejected == 0,
+                "the server rejected {rejected} changes: {:?}",
+                pushed.results.first()
+            );
         }
         Ok(())
     };
@@ -134,7 +166,11 @@ fn build(store: &mut Store, server: &Server, gen: &mut Gen, households: usize, r
         let changes = store.batch(|s| {
             (start..end)
                 .map(|i| {
-                    let e = if i < households { gen.household(i) } else { gen.record(i) };
+                    let e = if i < households {
+                        gen.household(i)
+                    } else {
+                        gen.record(i)
+                    };
                     let change = s.edit(e)?;
                     if i < households {
                         gen.households.push((change.row, change.unit.clone()));
@@ -155,7 +191,14 @@ fn build(store: &mut Store, server: &Server, gen: &mut Gen, households: usize, r
     push(targets)
 }
 
-pub fn bench(report: &mut Report, backend: &Backend, data: &Path, households: usize, records: usize, repeat: usize) -> Result<()> {
+pub fn bench(
+    report: &mut Report,
+    backend: &Backend,
+    data: &Path,
+    households: usize,
+    records: usize,
+    repeat: usize,
+) -> Result<()> {
     let villages = households.div_ceil(PER_VILLAGE).max(1);
     let server = Server::start(backend, villages)?;
     let dir = tempfile::tempdir_in(data)?;
@@ -163,10 +206,18 @@ pub fn bench(report: &mut Report, backend: &Backend, data: &Path, households: us
     store.init("bench")?;
     units(&mut store, villages)?;
     let today = store.today();
-    let mut gen = Gen { rng: SeededIds::new(0, 7), today, villages, households: Vec::new() };
+    let mut gen = Gen {
+        rng: SeededIds::new(0, 7),
+        today,
+        villages,
+        households: Vec::new(),
+    };
     let t = Instant::now();
     build(&mut store, &server, &mut gen, households, records)?;
-    eprintln!("ledger: {households} households and {records} records made in {:.1} s", since(t) / 1000.0);
+    eprintln!(
+        "ledger: {households} households and {records} records made in {:.1} s",
+        since(t) / 1000.0
+    );
     let (mut dev, mut srv) = (Vec::new(), Vec::new());
     let mut ledgers = None;
     for _ in 0..repeat.max(1) {

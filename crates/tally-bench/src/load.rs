@@ -31,9 +31,15 @@ fn changes(device: DeviceId, user: &str, unit: &str, n: usize, now_ms: u64) -> V
         .map(|k| {
             let mut fields = BTreeMap::new();
             let hh = crate::device::household(k);
-            fields.insert("household".to_string(), FieldEdit::new(hh.to_string().into()));
+            fields.insert(
+                "household".to_string(),
+                FieldEdit::new(hh.to_string().into()),
+            );
             fields.insert("date".to_string(), FieldEdit::new(day.clone().into()));
-            fields.insert("note".to_string(), FieldEdit::new(crate::device::note(k).into()));
+            fields.insert(
+                "note".to_string(),
+                FieldEdit::new(crate::device::note(k).into()),
+            );
             Change {
                 id: ChangeId(uuid::Uuid::now_v7()),
                 table: Table::Visit,
@@ -73,7 +79,10 @@ async fn get(http: &reqwest::Client, url: String, token: &str) -> Result<Vec<u8>
         .send()
         .await?;
     let status = resp.status();
-    let gz = resp.headers().get("content-encoding").is_some_and(|v| v == "gzip");
+    let gz = resp
+        .headers()
+        .get("content-encoding")
+        .is_some_and(|v| v == "gzip");
     let body = gunzip_if(gz, &resp.bytes().await?)?;
     anyhow::ensure!(status.is_success(), "GET answered {status}");
     Ok(body)
@@ -94,7 +103,10 @@ async fn sync(http: reqwest::Client, base: Arc<String>, sim: Arc<Sim>) -> Result
         .send()
         .await?;
     let status = resp.status();
-    let gz = resp.headers().get("content-encoding").is_some_and(|v| v == "gzip");
+    let gz = resp
+        .headers()
+        .get("content-encoding")
+        .is_some_and(|v| v == "gzip");
     let body = gunzip_if(gz, &resp.bytes().await?)?;
     anyhow::ensure!(status.is_success(), "push answered {status}");
     let answer: PushResponse = serde_json::from_slice(&body)?;
@@ -125,11 +137,25 @@ pub fn bench(report: &mut Report, backend: &Backend, devices: usize, per: usize)
     for i in 0..devices {
         let device = DeviceId(uuid::Uuid::now_v7());
         let (user, unit) = (format!("load-{i:04}"), village_code(i));
-        let token = server.enroll(&user, tally_sync::protocol::Role::Cadre, &[unit.clone()], device)?;
-        let body = serde_json::to_vec(&PushRequest { changes: changes(device, &user, &unit, per, now_ms) })?;
-        sims.push(Arc::new(Sim { token, push_gz: gzip(&body)?, n: per }));
+        let token = server.enroll(
+            &user,
+            tally_sync::protocol::Role::Cadre,
+            &[unit.clone()],
+            device,
+        )?;
+        let body = serde_json::to_vec(&PushRequest {
+            changes: changes(device, &user, &unit, per, now_ms),
+        })?;
+        sims.push(Arc::new(Sim {
+            token,
+            push_gz: gzip(&body)?,
+            n: per,
+        }));
     }
-    eprintln!("load: {devices} devices enrolled in {:.1} s", since(setup) / 1000.0);
+    eprintln!(
+        "load: {devices} devices enrolled in {:.1} s",
+        since(setup) / 1000.0
+    );
     let clients = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("devices")
@@ -158,7 +184,11 @@ pub fn bench(report: &mut Report, backend: &Backend, devices: usize, per: usize)
     for r in results {
         match r {
             Ok(ms) => ok.push(ms),
-            Err(e) => *errors.entry(format!("{e:#}").chars().take(80).collect()).or_default() += 1,
+            Err(e) => {
+                *errors
+                    .entry(format!("{e:#}").chars().take(80).collect())
+                    .or_default() += 1
+            }
         }
     }
     for (e, n) in &errors {

@@ -144,22 +144,37 @@ fn main() -> Result<()> {
     match cli.scenario {
         Scenario::Record { n } => record::bench(&mut report, &data, n)?,
         Scenario::Sync { n } => each(&mut report, &mut |r, b| sync::bench(r, b, n, runs))?,
-        Scenario::Township { devices, visits, shared } => {
-            let day = township::Day { devices, visits, shared };
+        Scenario::Township {
+            devices,
+            visits,
+            shared,
+        } => {
+            let day = township::Day {
+                devices,
+                visits,
+                shared,
+            };
             each(&mut report, &mut |r, b| township::bench(r, b, day, runs))?
         }
         Scenario::Bulk { n } => each(&mut report, &mut |r, b| bulk::bench(r, b, &data, n))?,
         Scenario::Load { devices, per } => {
             each(&mut report, &mut |r, b| load::bench(r, b, devices, per))?
         }
-        Scenario::Ledger { households, records } => each(&mut report, &mut |r, b| {
+        Scenario::Ledger {
+            households,
+            records,
+        } => each(&mut report, &mut |r, b| {
             ledger::bench(r, b, &data, households, records, runs.max(3))
         })?,
         Scenario::All => {
             record::bench(&mut report, &data, 2000)?;
             each(&mut report, &mut |r, b| {
                 sync::bench(r, b, 10_000, runs)?;
-                let day = township::Day { devices: 5, visits: 10_000, shared: 200 };
+                let day = township::Day {
+                    devices: 5,
+                    visits: 10_000,
+                    shared: 200,
+                };
                 township::bench(r, b, day, runs)?;
                 bulk::bench(r, b, &data, 100_000)?;
                 load::bench(r, b, 1000, 100)?;
@@ -170,7 +185,11 @@ fn main() -> Result<()> {
             record::bench(&mut report, &data, 50)?;
             each(&mut report, &mut |r, b| {
                 sync::bench(r, b, 200, 1)?;
-                let day = township::Day { devices: 3, visits: 300, shared: 20 };
+                let day = township::Day {
+                    devices: 3,
+                    visits: 300,
+                    shared: 20,
+                };
                 township::bench(r, b, day, 1)?;
                 bulk::bench(r, b, &data, 1000)?;
                 load::bench(r, b, 20, 10)?;

@@ -79,7 +79,10 @@ pub fn bench(report: &mut Report, data: &Path, n: usize) -> Result<()> {
         report.add(
             "record",
             &format!("visit-{place}"),
-            merge(latency(&ours), json!({ "p50_ratio_to_floor": ratio(50.0), "p99_ratio_to_floor": ratio(99.0) })),
+            merge(
+                latency(&ours),
+                json!({ "p50_ratio_to_floor": ratio(50.0), "p99_ratio_to_floor": ratio(99.0) }),
+            ),
         );
         report.add("floor", &format!("visit-insert-{place}"), latency(&raw));
     }

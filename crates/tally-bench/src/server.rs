@@ -150,10 +150,7 @@ async fn seed(db: &Db, villages: usize) -> Result<()> {
     let mut csv = String::from("code,name,level,parent\n");
     csv.push_str(&format!("{BANNER},杭锦旗,banner,\n"));
     for t in 0..villages.div_ceil(100) {
-        csv.push_str(&format!(
-            "{},苏木{t},township,{BANNER}\n",
-            township_code(t)
-        ));
+        csv.push_str(&format!("{},苏木{t},township,{BANNER}\n", township_code(t)));
     }
     for i in 0..villages {
         let code = village_code(i);

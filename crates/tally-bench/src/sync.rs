@@ -34,15 +34,25 @@ fn one_run(backend: &Backend, n: usize) -> Result<(Run, f64, f64)> {
         / 100f64.min(n as f64).max(1.0);
     let mut run = Run::new();
     let push = a.sync()?;
-    ensure!(push.report.accepted == n, "push accepted {} of {n}", push.report.accepted);
+    ensure!(
+        push.report.accepted == n,
+        "push accepted {} of {n}",
+        push.report.accepted
+    );
     run.insert("push", (push, json!({})));
     let noop = a.sync()?;
-    ensure!(noop.report.sent == 0 && noop.report.received == 0, "no-op sync moved data");
+    ensure!(
+        noop.report.sent == 0 && noop.report.received == 0,
+        "no-op sync moved data"
+    );
     run.insert("noop", (noop, json!({})));
     let edited = &rows[..100.min(rows.len())];
     edit_visits(&mut a.store, edited, "edited")?;
     let inc = a.sync()?;
-    ensure!(inc.report.accepted == edited.len(), "edits not all accepted");
+    ensure!(
+        inc.report.accepted == edited.len(),
+        "edits not all accepted"
+    );
     run.insert("edit100", (inc, json!({})));
     let mut b = Device::new(&server, dir.path(), "cadre-b", &village)?;
     let pull = b.sync()?;
@@ -62,7 +72,10 @@ fn one_run(backend: &Backend, n: usize) -> Result<(Run, f64, f64)> {
     let mut same = ca == cb;
     let mut winners_a = 0;
     for row in edited {
-        let (ra, rb) = (a.store.row(Table::Visit, *row)?, b.store.row(Table::Visit, *row)?);
+        let (ra, rb) = (
+            a.store.row(Table::Visit, *row)?,
+            b.store.row(Table::Visit, *row)?,
+        );
         same &= ra == rb;
         winners_a += usize::from(ra.as_ref().and_then(|r| r.str("note")) == Some("edited_by_A"));
     }
@@ -80,7 +93,12 @@ pub fn bench(report: &mut Report, backend: &Backend, n: usize, repeat: usize) ->
     let (mut writes, mut avg) = (Vec::new(), 0.0);
     for i in 0..repeat.max(1) {
         let (run, write_ms, avg_bytes) = one_run(backend, n)?;
-        eprintln!("sync run {}: push {:.0} ms, pull {:.0} ms", i + 1, run["push"].0.ms, run["pull"].0.ms);
+        eprintln!(
+            "sync run {}: push {:.0} ms, pull {:.0} ms",
+            i + 1,
+            run["push"].0.ms,
+            run["pull"].0.ms
+        );
         writes.push(write_ms);
         avg = avg_bytes;
         all.push(run);
@@ -89,7 +107,10 @@ pub fn bench(report: &mut Report, backend: &Backend, n: usize, repeat: usize) ->
     report.add(
         &name,
         "local_write",
-        merge(json!({ "n": n, "change_json_bytes": r3(avg) }), runs("time", &writes)),
+        merge(
+            json!({ "n": n, "change_json_bytes": r3(avg) }),
+            runs("time", &writes),
+        ),
     );
     for case in ["push", "noop", "edit100", "pull", "conflict"] {
         let ms: Vec<f64> = all.iter().map(|r| r[case].0.ms).collect();

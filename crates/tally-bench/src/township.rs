@@ -89,7 +89,11 @@ fn one_run(backend: &Backend, day: Day) -> Result<Outcome> {
             requests += run.report.requests;
             wire_bytes += run.report.wire_bytes;
         }
-        rounds.push(Round { ms: since(t), requests, wire_bytes });
+        rounds.push(Round {
+            ms: since(t),
+            requests,
+            wire_bytes,
+        });
     }
     let mut converged = true;
     for table in [Table::Household, Table::Visit, Table::OrgUnit] {
@@ -102,13 +106,19 @@ fn one_run(backend: &Backend, day: Day) -> Result<Outcome> {
     for dev in &devs[1..] {
         converged &= dev.store.conflicts()? == conflicts;
     }
-    let conflicted_rows = conflicts.iter().map(|c| c.row).collect::<BTreeSet<_>>().len();
+    let conflicted_rows = conflicts
+        .iter()
+        .map(|c| c.row)
+        .collect::<BTreeSet<_>>()
+        .len();
     let server_conflicts = server.rt.block_on(server.db.conflicts(None))?.len();
     ensure!(
         devs[0].store.rows(Table::Visit)?.len() == per * day.devices,
         "a device is missing visits after two rounds"
     );
-    let [r1, r2]: [Round; 2] = rounds.try_into().map_err(|_| anyhow::anyhow!("two rounds"))?;
+    let [r1, r2]: [Round; 2] = rounds
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("two rounds"))?;
     Ok(Outcome {
         rounds: [r1, r2],
         conflicts: conflicts.len(),

@@ -8,7 +8,7 @@ pub enum Invalid {
     /// Wrong JSON type: `expected` names the type.
     Type { expected: &'static str },
     /// Outside the allowed range; `rule` says the range in words.
-    Range { rule: String },
+    Range { rule: String, rule_zh: String },
     /// Not one of the allowed codes.
     Code { allowed: String },
     /// A date after the allowed horizon.
@@ -65,7 +65,7 @@ pub enum ValidationError {
 fn describe(why: &Invalid) -> String {
     match why {
         Invalid::Type { expected } => format!("must be {expected}"),
-        Invalid::Range { rule } => format!("must be {rule}"),
+        Invalid::Range { rule, .. } => format!("must be {rule}"),
         Invalid::Code { allowed } => format!("must be one of {allowed}"),
         Invalid::Future { latest } => format!("must not be after {latest}"),
         Invalid::Past => "must not be before 2000-01-01".to_string(),
@@ -112,7 +112,7 @@ impl ValidationError {
             ValidationError::Value { field, value, why } => {
                 let rule = match why {
                     Invalid::Type { .. } => "格式不对".to_string(),
-                    Invalid::Range { rule } => format!("超出范围（{rule}）"),
+                    Invalid::Range { rule_zh, .. } => format!("超出范围（应为{rule_zh}）"),
                     Invalid::Code { allowed } => format!("只能是 {allowed}"),
                     Invalid::Future { latest } => format!("不能晚于 {latest}"),
                     Invalid::Past => "不能早于 2000-01-01".into(),

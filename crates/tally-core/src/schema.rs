@@ -291,6 +291,13 @@ pub trait Context {
 fn bad(field: &str, value: &Value, why: Invalid) -> ValidationError {
     let shown = match value {
         Value::String(s) => format!("{s:?}"),
+        // 500, not 500.0: the number as a person typed it.
+        Value::Number(n)
+            if n.as_f64()
+                .is_some_and(|x| x.fract() == 0.0 && x.abs() < 1e15) =>
+        {
+            format!("{}", n.as_f64().unwrap_or_default() as i64)
+        }
         other => other.to_string(),
     };
     ValidationError::Value {
@@ -362,6 +369,7 @@ pub fn check_value(
                     v,
                     Invalid::Range {
                         rule: "7 to 15 digits".into(),
+                        rule_zh: "7 到 15 位数字".into(),
                     },
                 ));
             }
@@ -375,6 +383,7 @@ pub fn check_value(
                         v,
                         Invalid::Range {
                             rule: format!("a whole number from {min} to {max}"),
+                            rule_zh: format!("{min} 到 {max} 的整数"),
                         },
                     )
                 } else {
@@ -387,6 +396,7 @@ pub fn check_value(
                     v,
                     Invalid::Range {
                         rule: format!("a whole number from {min} to {max}"),
+                        rule_zh: format!("{min} 到 {max} 的整数"),
                     },
                 ));
             }
@@ -400,6 +410,7 @@ pub fn check_value(
                     v,
                     Invalid::Range {
                         rule: format!("more than {min} and at most {max}"),
+                        rule_zh: format!("大于 {min}，最多 {max}"),
                     },
                 ));
             }
@@ -521,15 +532,21 @@ fn check_epochs(change: &Change, existing: Option<&Row>) -> Result<(), Validatio
         });
         let least = if raise && back { most } else { 0 };
         if edit.epoch > most || edit.epoch < least {
-            let rule = if least == most {
-                format!("in correction epoch {most}")
+            let (rule, rule_zh) = if least == most {
+                (
+                    format!("in correction epoch {most}"),
+                    format!("更正代次 {most}"),
+                )
             } else {
-                format!("in correction epoch {least} to {most}")
+                (
+                    format!("in correction epoch {least} to {most}"),
+                    format!("更正代次 {least} 到 {most}"),
+                )
             };
             return Err(ValidationError::Value {
                 field: name.clone(),
                 value: format!("epoch {}", edit.epoch),
-                why: Invalid::Range { rule },
+                why: Invalid::Range { rule, rule_zh },
             });
         }
     }

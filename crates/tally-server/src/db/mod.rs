@@ -9,8 +9,8 @@ pub mod sqlite;
 use crate::error::DbError;
 use crate::push::Author;
 use crate::scope::{ReadFilter, UnitTree};
-use serde::Serialize;
 use chrono::NaiveDate;
+use serde::Serialize;
 use tally_core::{Change, Conflict, DeviceId, Hlc, Ledger, Records, Row, RowId};
 use tally_sync::protocol::{Pulled, PushResult, Role};
 
