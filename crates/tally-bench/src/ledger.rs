@@ -234,5 +234,8 @@ pub fn bench(
     let name = format!("ledger-{}", backend.name());
     report.add(&name, "device", merge(fields.clone(), runs("time", &dev)));
     report.add(&name, "server", merge(fields, runs("time", &srv)));
+    if std::env::var_os("TALLY_BENCH_KEEP").is_some() {
+        eprintln!("ledger: device database kept in {}", dir.keep().display());
+    }
     Ok(())
 }

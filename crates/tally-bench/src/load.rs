@@ -140,7 +140,7 @@ pub fn bench(report: &mut Report, backend: &Backend, devices: usize, per: usize)
         let token = server.enroll(
             &user,
             tally_sync::protocol::Role::Cadre,
-            &[unit.clone()],
+            std::slice::from_ref(&unit),
             device,
         )?;
         let body = serde_json::to_vec(&PushRequest {

@@ -31,6 +31,8 @@ pub enum DbError {
     Migration { name: String, message: String },
     #[error("the pull cursor {0:?} was not issued by this server")]
     BadCursor(String),
+    #[error("the commit of this write failed: {0}")]
+    Commit(String),
 }
 
 /// An answer other than success, with a stable code.

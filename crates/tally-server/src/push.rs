@@ -6,7 +6,8 @@
 use crate::scope::{Scope, UnitInfo, UnitTree};
 use chrono::{DateTime, NaiveDate};
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 use tally_core::schema::{validate_change, Context};
 use tally_core::{merge, Change, ChangeId, DeviceId, Level, OrgUnit, Row, RowId, Table};
 use tally_sync::protocol::{codes, PushResult, Role};
@@ -38,7 +39,8 @@ pub struct Loaded {
     pub known: HashMap<ChangeId, i64>,
     /// Current state of the batch's rows.
     pub rows: HashMap<RowId, Row>,
-    pub tree: UnitTree,
+    /// Shared with the backend's cache; copied only if the batch changes it.
+    pub tree: Arc<UnitTree>,
 }
 
 /// The decision on one change.
@@ -65,6 +67,8 @@ pub struct Plan {
     pub rows: BTreeMap<RowId, Row>,
     /// The org units stored changes created or edited.
     pub units: Vec<UnitInfo>,
+    /// Rows that did not exist before this batch (nothing of theirs to clear).
+    pub fresh: BTreeSet<RowId>,
 }
 
 impl Plan {
@@ -199,11 +203,14 @@ pub fn plan(changes: &[Change], who: &Author, loaded: &mut Loaded, now_ms: u64) 
                         parent: unit.parent,
                         deleted: merged.row.deleted(),
                     };
-                    loaded.tree.insert(info.clone());
+                    Arc::make_mut(&mut loaded.tree).insert(info.clone());
                     plan.units.retain(|u| u.code != info.code);
                     plan.units.push(info);
                     scope = Scope::of(who.role, &who.units, &loaded.tree);
                 }
+            }
+            if existing.is_none() {
+                plan.fresh.insert(change.row);
             }
             plan.rows.insert(change.row, merged.row.clone());
             loaded.rows.insert(change.row, merged.row);

@@ -1,7 +1,7 @@
 //! Local edits: each one validates, merges and writes the row, its projection, its
 //! conflicts and its change in one transaction.
 
-use crate::project::{project, write_row};
+use crate::project::{project, write_row, Written};
 use crate::{time, Result, Store, StoreError};
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension};
@@ -191,8 +191,9 @@ impl Store {
         };
         schema::validate_change(&change, existing.as_ref(), &TxContext { tx: &tx, today })?;
         let merged = merge(existing.as_ref(), &change);
-        write_row(&tx, &merged.row)?;
-        project(&tx, &merged.row)?;
+        let written = Written::of(existing.as_ref());
+        write_row(&tx, &merged.row, written)?;
+        project(&tx, &merged.row, written)?;
         tx.prepare_cached(
             "INSERT INTO change_log (id, tbl, row_id, unit, body, origin, state, recorded_at, utc_offset_min)
              VALUES (?1, ?2, ?3, ?4, ?5, 'local', 'pending', ?6, ?7)",

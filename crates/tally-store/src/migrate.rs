@@ -15,6 +15,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_outbox_order",
         include_str!("../migrations/0002_outbox_order.sql"),
     ),
+    (
+        "0003_ledger_indexes",
+        include_str!("../migrations/0003_ledger_indexes.sql"),
+    ),
 ];
 
 /// The schema version this build expects.

@@ -5,15 +5,39 @@ use crate::{Result, StoreError};
 use rusqlite::{Connection, ToSql};
 use tally_core::*;
 
-pub(crate) fn write_row(conn: &Connection, row: &Row) -> Result<()> {
+/// Whether a row being written had a state in this database before: a new one has no
+/// projection and no conflicts to clear (org units excepted: their projection is keyed
+/// by code, which another row could carry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Written {
+    New,
+    Before,
+}
+
+impl Written {
+    pub(crate) fn of(existing: Option<&Row>) -> Written {
+        match existing {
+            None => Written::New,
+            Some(_) => Written::Before,
+        }
+    }
+
+    fn may_have_old(self, row: &Row) -> bool {
+        self == Written::Before || row.table == Table::OrgUnit
+    }
+}
+
+pub(crate) fn write_row(conn: &Connection, row: &Row, written: Written) -> Result<()> {
     let state =
         serde_json::to_string(&row.fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     conn.prepare_cached(
         "INSERT OR REPLACE INTO row_state (tbl, id, unit, state) VALUES (?1, ?2, ?3, ?4)",
     )?
     .execute((row.table.code(), row.id.to_string(), &row.unit, state))?;
-    conn.prepare_cached("DELETE FROM conflict WHERE tbl = ?1 AND row_id = ?2")?
-        .execute((row.table.code(), row.id.to_string()))?;
+    if written.may_have_old(row) {
+        conn.prepare_cached("DELETE FROM conflict WHERE tbl = ?1 AND row_id = ?2")?
+            .execute((row.table.code(), row.id.to_string()))?;
+    }
     for c in row.conflicts() {
         let body = serde_json::to_string(&c).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         conn.prepare_cached(
@@ -64,7 +88,7 @@ fn date(d: Option<chrono::NaiveDate>) -> Option<String> {
 
 /// Rebuild the typed projection of a row. A row that does not read as its type yet
 /// (only a tombstone arrived) is removed from the projection.
-pub(crate) fn project(conn: &Connection, row: &Row) -> Result<()> {
+pub(crate) fn project(conn: &Connection, row: &Row, written: Written) -> Result<()> {
     let id = row.id.to_string();
     let table = row.table.code();
     let key = if row.table == Table::OrgUnit {
@@ -77,8 +101,10 @@ pub(crate) fn project(conn: &Connection, row: &Row) -> Result<()> {
     } else {
         id.clone()
     };
-    conn.prepare_cached(&format!("DELETE FROM {table} WHERE {key} = ?1"))?
-        .execute([&key_value])?;
+    if written.may_have_old(row) {
+        conn.prepare_cached(&format!("DELETE FROM {table} WHERE {key} = ?1"))?
+            .execute([&key_value])?;
+    }
     let deleted = row.deleted();
     match row.table {
         Table::OrgUnit => {

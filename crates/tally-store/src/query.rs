@@ -318,60 +318,100 @@ impl Store {
     }
 
     /// Ledger facts, aggregated by the database: the same facts `ledger::facts` makes
-    /// from the records, grouped by unit, metric, pile kind, stage and day.
+    /// from the records, grouped by unit, metric, pile kind and days. Each line of the
+    /// query is a "started" fact and, where its stage reaches it, the "completed" one
+    /// of the same amount; each part reads its index (migration 0003) in group order.
     pub fn facts(&self) -> Result<Vec<Fact>> {
         const SQL: &str = "
-          SELECT unit, 'renovation', NULL, 'started', coalesce(started_on, completed_on, accepted_on), count(*)
-            FROM household WHERE deleted = 0 AND renovation IN ('started', 'completed', 'accepted') GROUP BY 1, 5
+          SELECT unit, 'renovation', NULL, coalesce(started_on, completed_on, accepted_on),
+                 coalesce(completed_on, accepted_on), count(*), renovation <> 'started'
+            FROM household WHERE deleted = 0 AND renovation IN ('started', 'completed', 'accepted')
+           GROUP BY unit, renovation, started_on, completed_on, accepted_on
           UNION ALL
-          SELECT unit, 'renovation', NULL, 'completed', coalesce(completed_on, accepted_on), count(*)
-            FROM household WHERE deleted = 0 AND renovation IN ('completed', 'accepted') GROUP BY 1, 5
-          UNION ALL
-          SELECT unit, m.metric, NULL, s.stage,
-                 CASE s.stage WHEN 'started' THEN coalesce(started_on, completed_on) ELSE completed_on END,
-                 sum(CASE m.metric WHEN 'water-people' THEN coalesce(people, 0) ELSE quantity END)
+          SELECT unit, m.metric, NULL, coalesce(started_on, completed_on), completed_on,
+                 sum(CASE m.metric WHEN 'water-people' THEN coalesce(people, 0) ELSE quantity END),
+                 status = 'completed'
             FROM works
             JOIN (SELECT 'road' AS kind, 'road-km' AS metric UNION ALL SELECT 'water', 'water-sites'
                   UNION ALL SELECT 'water', 'water-people') m ON m.kind = works.kind
-            JOIN (SELECT 'started' AS stage UNION ALL SELECT 'completed') s
-              ON s.stage = 'started' AND status IN ('started', 'completed') OR s.stage = 'completed' AND status = 'completed'
-           WHERE deleted = 0 GROUP BY 1, 2, 4, 5
+           WHERE deleted = 0 AND status IN ('started', 'completed') GROUP BY 1, 2, 4, 5, 7
           UNION ALL
-          SELECT unit, 'demolition', NULL, s.stage, date, count(*)
-            FROM demolition JOIN (SELECT 'started' AS stage UNION ALL SELECT 'completed') s
-           WHERE deleted = 0 GROUP BY 1, 4, 5
-          UNION ALL
-          SELECT unit, 'cleanup-tonnes', kind, s.stage, date, sum(tonnes)
-            FROM cleanup JOIN (SELECT 'started' AS stage UNION ALL SELECT 'completed') s
-           WHERE deleted = 0 GROUP BY 1, 3, 4, 5";
+          SELECT unit, 'demolition', NULL, date, date, count(*), 1
+            FROM demolition WHERE deleted = 0 GROUP BY unit, date";
         let mut stmt = self.conn.prepare_cached(SQL)?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, f64>(5)?,
-            ))
-        })?;
+        let mut rows = stmt.query([])?;
         let mut out = Vec::new();
-        for row in rows {
-            let (unit, metric, pile, stage, on, amount) = row?;
+        while let Some(r) = rows.next()? {
+            let unit: String = r.get(0)?;
+            let metric: Metric = r
+                .get::<_, String>(1)?
+                .parse()
+                .map_err(StoreError::Corrupt)?;
+            let pile: Option<PileKind> = parse(r.get(2)?);
+            let started: Option<NaiveDate> = parse(r.get(3)?);
+            let completed: Option<NaiveDate> = parse(r.get(4)?);
+            let amount: f64 = r.get(5)?;
+            let both: bool = r.get(6)?;
+            if both {
+                out.push(Fact {
+                    unit: unit.clone(),
+                    metric,
+                    pile,
+                    stage: Stage::Completed,
+                    on: completed,
+                    amount,
+                });
+            }
             out.push(Fact {
                 unit,
-                metric: metric.parse().map_err(StoreError::Corrupt)?,
-                pile: parse(pile),
-                stage: if stage == "started" {
-                    Stage::Started
-                } else {
-                    Stage::Completed
-                },
-                on: parse(on),
+                metric,
+                pile,
+                stage: Stage::Started,
+                on: started,
                 amount,
             });
         }
+        self.cleanup_facts(&mut out)?;
         Ok(out)
+    }
+
+    /// The cleanup facts: the loads summed per unit, pile kind and day. The rows come
+    /// in that order from their index and are summed here: SQLite's GROUP BY costs
+    /// several times the walk itself, and cleanup loads are most of a banner's records.
+    fn cleanup_facts(&self, out: &mut Vec<Fact>) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT unit, kind, date, tonnes FROM cleanup WHERE deleted = 0
+             ORDER BY unit, kind, date",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut group: Option<(String, String, String, f64)> = None;
+        let mut flush = |g: Option<(String, String, String, f64)>| -> Result<()> {
+            if let Some((unit, kind, date, tonnes)) = g {
+                let pile = Some(kind.parse().map_err(StoreError::Corrupt)?);
+                let on = date.parse().ok();
+                for stage in [Stage::Completed, Stage::Started] {
+                    out.push(Fact {
+                        unit: unit.clone(),
+                        metric: Metric::CleanupTonnes,
+                        pile,
+                        stage,
+                        on,
+                        amount: tonnes,
+                    });
+                }
+            }
+            Ok(())
+        };
+        while let Some(r) = rows.next()? {
+            let text = |i| r.get_ref(i).and_then(|v| Ok(v.as_str()?));
+            let (unit, kind, date) = (text(0)?, text(1)?, text(2)?);
+            let tonnes: f64 = r.get(3)?;
+            match &mut group {
+                Some((u, k, d, sum)) if u == unit && k == kind && d == date => *sum += tonnes,
+                _ => flush(group.replace((unit.into(), kind.into(), date.into(), tonnes)))?,
+            }
+        }
+        flush(group)
     }
 
     /// Targets not deleted.

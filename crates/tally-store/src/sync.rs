@@ -3,7 +3,7 @@
 //! unsent changes made under a clock that ran ahead.
 
 use crate::edit::load_row;
-use crate::project::{project, write_row};
+use crate::project::{project, write_row, Written};
 use crate::{time, Result, Store, StoreError};
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
@@ -241,17 +241,21 @@ impl Store {
             .find(|e| e.change.id == id))
     }
 
-    /// Record the server's receipts.
+    /// Record the server's receipts (one statement for the whole batch).
     pub fn mark_accepted(&mut self, receipts: &[(ChangeId, i64)]) -> Result<()> {
-        let tx = self.conn.savepoint()?;
-        for (id, seq) in receipts {
-            tx.prepare_cached(
-                "UPDATE change_log SET state = 'accepted', receipt = ?2, reject_code = NULL, reject_reason = NULL
-                 WHERE id = ?1 AND origin = 'local'",
+        let list: Vec<(String, i64)> = receipts
+            .iter()
+            .map(|(id, seq)| (id.to_string(), *seq))
+            .collect();
+        let list = serde_json::to_string(&list).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.conn
+            .prepare_cached(
+                "UPDATE change_log SET state = 'accepted', receipt = r.seq, reject_code = NULL,
+                        reject_reason = NULL
+                 FROM (SELECT value ->> 0 AS id, value ->> 1 AS seq FROM json_each(?1)) AS r
+                 WHERE change_log.id = r.id AND origin = 'local'",
             )?
-            .execute((id.to_string(), seq))?;
-        }
-        tx.commit()?;
+            .execute([list])?;
         Ok(())
     }
 
@@ -305,16 +309,21 @@ impl Store {
         let mut clock = self.clock;
         let tx = self.conn.savepoint()?;
         for &Remote { seq, change, body } in changes {
-            let known: Option<String> = tx
-                .prepare_cached("SELECT origin FROM change_log WHERE id = ?1")?
-                .query_row([change.id.to_string()], |r| r.get(0))
+            let known: Option<(String, String, Option<i64>)> = tx
+                .prepare_cached("SELECT origin, state, receipt FROM change_log WHERE id = ?1")?
+                .query_row([change.id.to_string()], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
                 .optional()?;
-            if let Some(origin) = known {
+            if let Some((origin, state, receipt)) = known {
                 if origin == "local" {
-                    tx.prepare_cached(
-                        "UPDATE change_log SET state = 'accepted', receipt = ?2 WHERE id = ?1",
-                    )?
-                    .execute((change.id.to_string(), seq))?;
+                    // Usually the push's answer already recorded this very receipt.
+                    if state != "accepted" || receipt != Some(seq) {
+                        tx.prepare_cached(
+                            "UPDATE change_log SET state = 'accepted', receipt = ?2 WHERE id = ?1",
+                        )?
+                        .execute((change.id.to_string(), seq))?;
+                    }
                     stats.confirmed += 1;
                 }
                 continue;
@@ -322,8 +331,9 @@ impl Store {
             clock.observe(change.hlc);
             let existing = load_row(&tx, change.table, change.row)?;
             let merged = merge(existing.as_ref(), change);
-            write_row(&tx, &merged.row)?;
-            project(&tx, &merged.row)?;
+            let written = Written::of(existing.as_ref());
+            write_row(&tx, &merged.row, written)?;
+            project(&tx, &merged.row, written)?;
             tx.prepare_cached(
                 "INSERT INTO change_log (id, tbl, row_id, unit, body, origin, state, receipt, recorded_at, utc_offset_min)
                  VALUES (?1, ?2, ?3, ?4, ?5, 'remote', 'remote', ?6, ?7, ?8)",
@@ -394,7 +404,9 @@ impl Store {
 
     /// Save the measured offset of the server's clock from this device's.
     pub fn set_clock_offset(&mut self, offset_ms: i64) -> Result<()> {
-        self.set_meta("clock_offset_ms", &offset_ms.to_string())
+        self.set_meta("clock_offset_ms", &offset_ms.to_string())?;
+        self.offset_ms = offset_ms;
+        Ok(())
     }
 
     /// Give unsent changes stamped after `limit_ms` (made while the clock ran ahead)
@@ -469,8 +481,8 @@ impl Store {
         }
         for (table, id) in touched.into_keys() {
             if let Some(row) = rebuild_row(&tx, table, id)? {
-                write_row(&tx, &row)?;
-                project(&tx, &row)?;
+                write_row(&tx, &row, Written::Before)?;
+                project(&tx, &row, Written::Before)?;
             }
         }
         tx.execute(

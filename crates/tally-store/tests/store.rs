@@ -372,6 +372,48 @@ fn pulled_changes_apply_once_and_confirm_our_own() {
 }
 
 #[test]
+fn the_outbox_reads_as_stored_json_and_a_page_keeps_the_json_it_came_in() {
+    let (mut a, _) = store();
+    let (mut b, _) = store();
+    let h = household(&mut a, "150625100201", "张三");
+    let sent = a.pending(100).unwrap();
+    let bodies = a.pending_bodies(100).unwrap();
+    assert_eq!(bodies.len(), sent.len());
+    for ((id, body), change) in bodies.iter().zip(&sent) {
+        assert_eq!(*id, change.id);
+        assert_eq!(&serde_json::from_str::<Change>(body).unwrap(), change);
+    }
+    let pretty: Vec<String> = sent
+        .iter()
+        .map(|c| serde_json::to_string_pretty(c).unwrap())
+        .collect();
+    let page: Vec<Remote<'_>> = sent
+        .iter()
+        .zip(&pretty)
+        .enumerate()
+        .map(|(i, (change, body))| Remote {
+            seq: i as i64 + 1,
+            change,
+            body: Some(body),
+        })
+        .collect();
+    assert_eq!(b.apply_page(&page, "c1").unwrap().applied, sent.len());
+    assert_eq!(b.apply_page(&page, "c1").unwrap().applied, 0);
+    assert_eq!(
+        b.row(Table::Household, h).unwrap(),
+        a.row(Table::Household, h).unwrap()
+    );
+    let history: Vec<Change> = b
+        .history(Table::Household, h)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.change)
+        .collect();
+    let ours: Vec<Change> = sent.into_iter().filter(|c| c.row == h).collect();
+    assert_eq!(history, ours);
+}
+
+#[test]
 fn concurrent_edits_from_two_devices_leave_one_conflict() {
     let (mut a, _) = store();
     let (mut b, _) = store();

@@ -433,6 +433,41 @@ fn encode(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+    use tally_core::{Change, DeviceId, FieldEdit, Hlc, RowId, Table};
+
+    #[test]
+    fn a_push_body_of_stored_changes_is_the_push_request_byte_for_byte() {
+        let change = |n: u128, note: &str| {
+            let mut fields = BTreeMap::new();
+            fields.insert("note".to_string(), FieldEdit::new(note.into()));
+            Change {
+                id: ChangeId(uuid::Uuid::from_u128(n)),
+                table: Table::Visit,
+                row: RowId(uuid::Uuid::from_u128(n + 100)),
+                unit: "150622101001".into(),
+                fields,
+                hlc: Hlc::new(1_700_000_000_000, 1),
+                device: DeviceId(uuid::Uuid::from_u128(9)),
+                author: "巴特尔".into(),
+                correction: false,
+            }
+        };
+        for changes in [
+            vec![],
+            vec![change(1, "入户")],
+            vec![change(1, "a\"b"), change(2, "")],
+        ] {
+            let stored: Vec<(ChangeId, String)> = changes
+                .iter()
+                .map(|c| (c.id, serde_json::to_string(c).unwrap()))
+                .collect();
+            let expected = serde_json::to_vec(&PushRequest { changes }).unwrap();
+            assert_eq!(push_body(&stored), expected);
+        }
+    }
+
     #[test]
     fn cursors_are_percent_encoded() {
         assert_eq!(super::encode("12:34 a/b"), "12%3A34%20a%2Fb");

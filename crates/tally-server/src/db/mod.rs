@@ -11,6 +11,8 @@ use crate::push::Author;
 use crate::scope::{ReadFilter, UnitTree};
 use chrono::NaiveDate;
 use serde::Serialize;
+use serde_json::value::RawValue;
+use std::sync::Arc;
 use tally_core::{Change, Conflict, DeviceId, Hlc, Ledger, Records, Row, RowId};
 use tally_sync::protocol::{Pulled, PushResult, Role};
 
@@ -88,10 +90,35 @@ pub struct Pushed {
     pub all_out_of_scope: bool,
 }
 
+/// A change as stored: its seq and its JSON, passed to the puller as it is (the body
+/// is the server's own serialisation of the change it accepted).
+#[derive(Clone, Debug, Serialize)]
+pub struct StoredChange {
+    pub seq: i64,
+    pub change: Box<RawValue>,
+}
+
+impl StoredChange {
+    pub fn new(seq: i64, body: String) -> Result<StoredChange, DbError> {
+        Ok(StoredChange {
+            seq,
+            change: RawValue::from_string(body)?,
+        })
+    }
+
+    /// The change, read (tests).
+    pub fn parse(&self) -> Result<Pulled, DbError> {
+        Ok(Pulled {
+            seq: self.seq,
+            change: serde_json::from_str(self.change.get())?,
+        })
+    }
+}
+
 /// A page of pulled changes.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct PullPage {
-    pub changes: Vec<Pulled>,
+    pub changes: Vec<StoredChange>,
     pub cursor: String,
     pub more: bool,
 }
@@ -159,7 +186,7 @@ impl Db {
         }
     }
 
-    pub async fn unit_tree(&self) -> Result<UnitTree, DbError> {
+    pub async fn unit_tree(&self) -> Result<Arc<UnitTree>, DbError> {
         match self {
             Db::Sqlite(d) => d.unit_tree().await,
             Db::Postgres(d) => d.unit_tree().await,

@@ -13,23 +13,30 @@
 //! Pushes to the same row are serialised with transaction-scoped advisory locks on the
 //! row ids, taken in sorted order before anything is read.
 
-use super::{next_hlcs, parse_device, to_i64, PullPage, PushMode, Pushed};
+use super::{next_hlcs, parse_device, to_i64, PullPage, PushMode, Pushed, StoredChange};
 use crate::error::DbError;
 use crate::push::{self, Author, Loaded, Outcome};
 use crate::scope::{ReadFilter, UnitInfo, UnitTree};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use std::collections::HashMap;
+use std::sync::Arc;
 use tally_core::{Change, ChangeId, Conflict, DeviceId, Hlc, Row, RowId};
-use tally_sync::protocol::Pulled;
 use tokio_postgres::{Config, GenericClient, NoTls};
 
 mod accounts;
 
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "0001_init",
-    include_str!("../../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "0001_init",
+        include_str!("../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "0002_changes_by_unit",
+        include_str!("../../migrations/postgres/0002_changes_by_unit.sql"),
+    ),
+];
 
 /// Connections per server process.
 const POOL_SIZE: usize = 16;
@@ -189,9 +196,9 @@ impl PgDb {
         Ok(hlcs)
     }
 
-    pub async fn unit_tree(&self) -> Result<UnitTree, DbError> {
+    pub async fn unit_tree(&self) -> Result<Arc<UnitTree>, DbError> {
         let c = self.pool.get().await?;
-        load_tree(&**c).await
+        Ok(Arc::new(load_tree(&**c).await?))
     }
 
     pub async fn pull(
@@ -229,15 +236,12 @@ impl PgDb {
         for row in rows.iter().take(limit as usize) {
             let txid: String = row.get(0);
             let seq: i64 = row.get(1);
-            let body: &str = row.get(2);
+            let body: String = row.get(2);
             let txid: u64 = txid
                 .parse()
                 .map_err(|_| DbError::Corrupt(format!("txid {txid:?}")))?;
             cursor = format_cursor(txid, seq);
-            changes.push(Pulled {
-                seq,
-                change: serde_json::from_str(body)?,
-            });
+            changes.push(StoredChange::new(seq, body)?);
         }
         Ok(PullPage {
             changes,
@@ -449,7 +453,7 @@ async fn load(c: &impl GenericClient, changes: &[Change]) -> Result<Loaded, DbEr
     let ids: Vec<String> = changes.iter().map(|ch| ch.id.to_string()).collect();
     let rows: Vec<String> = changes.iter().map(|ch| ch.row.to_string()).collect();
     let mut loaded = Loaded {
-        tree: load_tree(c).await?,
+        tree: Arc::new(load_tree(c).await?),
         ..Loaded::default()
     };
     for r in c

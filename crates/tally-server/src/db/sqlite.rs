@@ -3,24 +3,32 @@
 //! IMMEDIATE`, also across processes), so seq order is commit order and the pull
 //! cursor is simply the last seq.
 
-use super::{next_hlcs, parse_device, to_i64, PullPage, PushMode, Pushed};
+use super::{next_hlcs, parse_device, to_i64, PushMode, Pushed};
 use crate::error::DbError;
 use crate::push::{self, Author, Loaded, Plan};
-use crate::scope::{ReadFilter, UnitInfo, UnitTree};
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use crate::scope::{UnitInfo, UnitTree};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tally_core::{Change, Conflict, DeviceId, Hlc, Row, RowId};
-use tally_sync::protocol::Pulled;
 
 mod accounts;
+mod group;
+mod pull;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "0001_init",
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "0001_init",
+        include_str!("../../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "0002_changes_by_unit",
+        include_str!("../../migrations/sqlite/0002_changes_by_unit.sql"),
+    ),
+];
 
 /// Idle reader connections kept open.
 const MAX_IDLE_READERS: usize = 4;
@@ -35,6 +43,10 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// Writes waiting to be committed together (see `group`).
+    queue: Mutex<Vec<group::Job>>,
+    /// The org-unit tree as last read, with the `units_version` it was read at.
+    tree: Mutex<Option<(String, Arc<UnitTree>)>>,
 }
 
 fn connect(path: &Path) -> Result<Connection, DbError> {
@@ -45,6 +57,9 @@ fn connect(path: &Path) -> Result<Connection, DbError> {
     // push must survive a power cut (NORMAL could lose the last commits in WAL mode).
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // 32 MiB of page cache per connection (the default is 2): the change log's indexes
+    // outgrow 2 MiB early, and every page not cached is a read from the OS.
+    //CS conn.pragma_update(None, "cache_size", -32_768)?;
     Ok(conn)
 }
 
@@ -98,6 +113,8 @@ impl SqliteDb {
                     path,
                     writer: Mutex::new(writer),
                     readers: Mutex::new(Vec::new()),
+                    queue: Mutex::new(Vec::new()),
+                    tree: Mutex::new(None),
                 }),
             })
         })
@@ -183,8 +200,21 @@ impl SqliteDb {
         .await
     }
 
-    pub async fn unit_tree(&self) -> Result<UnitTree, DbError> {
-        self.read(load_tree).await
+    /// The org-unit tree: read again only when `units_version` moved (every write
+    /// of org units moves it, from this process or another).
+    pub async fn unit_tree(&self) -> Result<Arc<UnitTree>, DbError> {
+        let inner = self.inner.clone();
+        self.read(move |c| {
+            let version = units_version(c)?;
+            if let Some(tree) = inner.cached_tree(&version) {
+                return Ok(tree);
+            }
+            let tree = Arc::new(load_tree(c)?);
+            *inner.tree.lock().unwrap_or_else(PoisonError::into_inner) =
+                Some((version, tree.clone()));
+            Ok(tree)
+        })
+        .await
     }
 
     pub async fn push(
@@ -194,81 +224,27 @@ impl SqliteDb {
         now_ms: u64,
         mode: PushMode,
     ) -> Result<Pushed, DbError> {
-        self.write(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut loaded = load(&tx, &changes)?;
+        let inner = self.inner.clone();
+        group::write(&self.inner, move |tx| {
+            let mut loaded = load(&inner, tx, &changes)?;
             let plan = push::plan(&changes, &who, &mut loaded, now_ms);
             let all_out_of_scope = plan.all_out_of_scope();
             let skip = all_out_of_scope || (mode == PushMode::AllOrNothing && plan.any_rejected());
             if skip || plan.stores_nothing() {
-                tx.rollback()?;
-                return Ok(Pushed {
+                let pushed = Pushed {
                     results: plan.results(&changes, &[]),
                     stored: false,
                     all_out_of_scope,
-                });
+                };
+                return Ok((pushed, group::Keep::No));
             }
-            let seqs = write_plan(&tx, &changes, &plan, now_ms)?;
-            tx.commit()?;
-            Ok(Pushed {
+            let seqs = write_plan(tx, &changes, &plan, now_ms)?;
+            let pushed = Pushed {
                 results: plan.results(&changes, &seqs),
                 stored: true,
                 all_out_of_scope,
-            })
-        })
-        .await
-    }
-
-    pub async fn pull(
-        &self,
-        filter: ReadFilter,
-        cursor: &str,
-        limit: u32,
-    ) -> Result<PullPage, DbError> {
-        let after: i64 = if cursor.is_empty() {
-            0
-        } else {
-            cursor
-                .parse()
-                .ok()
-                .filter(|n| *n >= 0)
-                .ok_or_else(|| DbError::BadCursor(cursor.to_string()))?
-        };
-        let units = filter
-            .units
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()?;
-        let org_units = serde_json::to_string(&filter.org_units)?;
-        self.read(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT seq, body FROM changes
-                 WHERE seq > ?1
-                   AND (?2 IS NULL
-                        OR unit IN (SELECT value FROM json_each(?2))
-                        OR (tbl = 'org_unit' AND unit IN (SELECT value FROM json_each(?3))))
-                 ORDER BY seq LIMIT ?4",
-            )?;
-            let rows = stmt.query_map(
-                params![after, units, org_units, i64::from(limit) + 1],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
-            )?;
-            let mut changes = Vec::new();
-            for row in rows {
-                let (seq, body) = row?;
-                changes.push(Pulled {
-                    seq,
-                    change: serde_json::from_str(&body)?,
-                });
-            }
-            let more = changes.len() > limit as usize;
-            changes.truncate(limit as usize);
-            let cursor = changes.last().map_or(after, |p: &Pulled| p.seq).to_string();
-            Ok(PullPage {
-                changes,
-                cursor,
-                more,
-            })
+            };
+            Ok((pushed, group::Keep::Yes))
         })
         .await
     }
@@ -347,9 +323,35 @@ fn load_row(c: &Connection, id: RowId) -> Result<Option<Row>, DbError> {
         .transpose()
 }
 
-fn load(tx: &Transaction<'_>, changes: &[Change]) -> Result<Loaded, DbError> {
+impl Inner {
+    fn cached_tree(&self, version: &str) -> Option<Arc<UnitTree>> {
+        let cache = self.tree.lock().unwrap_or_else(PoisonError::into_inner);
+        cache
+            .as_ref()
+            .filter(|(v, _)| v == version)
+            .map(|(_, t)| t.clone())
+    }
+}
+
+/// Moves whenever org units are written (absent: never since this was introduced).
+fn units_version(c: &Connection) -> Result<String, DbError> {
+    Ok(
+        c.prepare_cached("SELECT value FROM server_meta WHERE key = 'units_version'")?
+            .query_row([], |r| r.get::<_, String>(0))
+            .optional()?
+            .unwrap_or_default(),
+    )
+}
+
+/// What a push reads first. The tree comes from the cache when it is current; the
+/// writer never fills the cache (its transaction may still roll back).
+fn load(inner: &Inner, tx: &Connection, changes: &[Change]) -> Result<Loaded, DbError> {
+    let tree = match inner.cached_tree(&units_version(tx)?) {
+        Some(tree) => tree,
+        None => Arc::new(load_tree(tx)?),
+    };
     let mut loaded = Loaded {
-        tree: load_tree(tx)?,
+        tree,
         ..Loaded::default()
     };
     let mut seq_of = tx.prepare_cached("SELECT seq FROM changes WHERE id = ?1")?;
@@ -373,7 +375,7 @@ fn load(tx: &Transaction<'_>, changes: &[Change]) -> Result<Loaded, DbError> {
 }
 
 fn write_plan(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     changes: &[Change],
     plan: &Plan,
     now_ms: u64,
@@ -408,15 +410,17 @@ fn write_plan(
     let mut add_conflict = tx.prepare_cached(
         "INSERT INTO conflicts (row_id, unit, field, body) VALUES (?1, ?2, ?3, ?4)",
     )?;
-    for (id, row) in &plan.rows {
-        let id = id.to_string();
+    for (row_id, row) in &plan.rows {
+        let id = row_id.to_string();
         upsert_row.execute(params![
             id,
             row.table.code(),
             row.unit,
             serde_json::to_string(row)?
         ])?;
-        clear.execute([&id])?;
+        if !plan.fresh.contains(row_id) {
+            clear.execute([&id])?;
+        }
         for conflict in row.conflicts() {
             add_conflict.execute(params![
                 id,
@@ -433,6 +437,13 @@ fn write_plan(
     )?;
     for u in &plan.units {
         upsert_unit.execute(params![u.code, u.name, u.level.code(), u.parent, u.deleted])?;
+    }
+    if !plan.units.is_empty() {
+        tx.prepare_cached(
+            "INSERT INTO server_meta (key, value) VALUES ('units_version', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )?
+        .execute([uuid::Uuid::now_v7().to_string()])?;
     }
     Ok(seqs)
 }

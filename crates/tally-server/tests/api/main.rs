@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 mod bad_input;
+mod concurrent;
 mod late_commit;
 mod scope;
 mod support;

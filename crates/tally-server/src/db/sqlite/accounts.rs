@@ -127,12 +127,12 @@ impl SqliteDb {
     }
 
     pub async fn touch_device(&self, id: DeviceId, now_ms: u64) -> Result<(), DbError> {
-        self.write(move |c| {
+        super::group::write(&self.inner, move |c| {
             c.execute(
                 "UPDATE devices SET last_seen_ms = ?1 WHERE id = ?2",
                 params![to_i64(now_ms), id.to_string()],
             )?;
-            Ok(())
+            Ok(((), super::group::Keep::Yes))
         })
         .await
     }
