@@ -90,9 +90,14 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // FULL: a committed entry survives a power cut too (a laptop battery running flat).
         conn.pragma_update(None, "synchronous", "FULL")?;
-        // 16 MiB of page cache (the default is 2): a sync or the ledger walks indexes
-        // bigger than 2 MiB, and every page not cached is a read from the OS.
-        //CS conn.pragma_update(None, "cache_size", -16_384)?;
+        // Copy the WAL back into the database every ~40 MB instead of every 4 MB: a big
+        // pull commits pages of a few MB, and each copy rewrites the same index pages.
+        // (Durability is the WAL's, fsynced at every commit either way.)
+        conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
+        // Read the file through a memory map (up to 1 GiB) instead of a read() copy per
+        // page: the ledger of a banner walks ~100 MB of index, in half the time. Writes
+        // still go through the WAL with its fsync.
+        conn.pragma_update(None, "mmap_size", 1_i64 << 30)?;
         Self::setup(conn, Some(path.to_path_buf()), time)
     }
 

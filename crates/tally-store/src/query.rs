@@ -337,7 +337,10 @@ impl Store {
            WHERE deleted = 0 AND status IN ('started', 'completed') GROUP BY 1, 2, 4, 5, 7
           UNION ALL
           SELECT unit, 'demolition', NULL, date, date, count(*), 1
-            FROM demolition WHERE deleted = 0 GROUP BY unit, date";
+            FROM demolition WHERE deleted = 0 GROUP BY unit, date
+          UNION ALL
+          SELECT unit, 'cleanup-tonnes', kind, date, date, sum(tonnes), 1
+            FROM cleanup WHERE deleted = 0 GROUP BY unit, kind, date";
         let mut stmt = self.conn.prepare_cached(SQL)?;
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
@@ -371,47 +374,7 @@ impl Store {
                 amount,
             });
         }
-        self.cleanup_facts(&mut out)?;
         Ok(out)
-    }
-
-    /// The cleanup facts: the loads summed per unit, pile kind and day. The rows come
-    /// in that order from their index and are summed here: SQLite's GROUP BY costs
-    /// several times the walk itself, and cleanup loads are most of a banner's records.
-    fn cleanup_facts(&self, out: &mut Vec<Fact>) -> Result<()> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT unit, kind, date, tonnes FROM cleanup WHERE deleted = 0
-             ORDER BY unit, kind, date",
-        )?;
-        let mut rows = stmt.query([])?;
-        let mut group: Option<(String, String, String, f64)> = None;
-        let mut flush = |g: Option<(String, String, String, f64)>| -> Result<()> {
-            if let Some((unit, kind, date, tonnes)) = g {
-                let pile = Some(kind.parse().map_err(StoreError::Corrupt)?);
-                let on = date.parse().ok();
-                for stage in [Stage::Completed, Stage::Started] {
-                    out.push(Fact {
-                        unit: unit.clone(),
-                        metric: Metric::CleanupTonnes,
-                        pile,
-                        stage,
-                        on,
-                        amount: tonnes,
-                    });
-                }
-            }
-            Ok(())
-        };
-        while let Some(r) = rows.next()? {
-            let text = |i| r.get_ref(i).and_then(|v| Ok(v.as_str()?));
-            let (unit, kind, date) = (text(0)?, text(1)?, text(2)?);
-            let tonnes: f64 = r.get(3)?;
-            match &mut group {
-                Some((u, k, d, sum)) if u == unit && k == kind && d == date => *sum += tonnes,
-                _ => flush(group.replace((unit.into(), kind.into(), date.into(), tonnes)))?,
-            }
-        }
-        flush(group)
     }
 
     /// Targets not deleted.

@@ -106,21 +106,31 @@ impl Store {
         bodies.map(|b| parse_change(&b?)).collect()
     }
 
-    /// The same as [`Store::pending`], as each change's id and stored JSON (what goes on
-    /// the wire), without reading them into `Change`s and writing them out again.
-    pub fn pending_bodies(&self, limit: usize) -> Result<Vec<(ChangeId, String)>> {
+    /// Local changes not yet accepted, after log position `after_seq` (0: from the
+    /// start), oldest first, at most `limit`: each one's log position, id and stored
+    /// JSON (what goes on the wire), without reading them into `Change`s.
+    pub fn pending_bodies(
+        &self,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, ChangeId, String)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, body FROM change_log WHERE state = 'pending' ORDER BY seq LIMIT ?1",
+            "SELECT seq, id, body FROM change_log WHERE state = 'pending' AND seq > ?1
+             ORDER BY seq LIMIT ?2",
         )?;
-        let rows = stmt.query_map([limit as i64], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        let rows = stmt.query_map((after_seq, limit as i64), |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
         })?;
         rows.map(|row| {
-            let (id, body) = row?;
+            let (seq, id, body) = row?;
             let id = id
                 .parse()
                 .map_err(|_| StoreError::Corrupt(format!("change id {id:?}")))?;
-            Ok((id, body))
+            Ok((seq, id, body))
         })
         .collect()
     }
@@ -243,6 +253,9 @@ impl Store {
 
     /// Record the server's receipts (one statement for the whole batch).
     pub fn mark_accepted(&mut self, receipts: &[(ChangeId, i64)]) -> Result<()> {
+        if receipts.is_empty() {
+            return Ok(());
+        }
         let list: Vec<(String, i64)> = receipts
             .iter()
             .map(|(id, seq)| (id.to_string(), *seq))

@@ -377,12 +377,15 @@ fn the_outbox_reads_as_stored_json_and_a_page_keeps_the_json_it_came_in() {
     let (mut b, _) = store();
     let h = household(&mut a, "150625100201", "张三");
     let sent = a.pending(100).unwrap();
-    let bodies = a.pending_bodies(100).unwrap();
+    let bodies = a.pending_bodies(0, 100).unwrap();
     assert_eq!(bodies.len(), sent.len());
-    for ((id, body), change) in bodies.iter().zip(&sent) {
+    for ((_, id, body), change) in bodies.iter().zip(&sent) {
         assert_eq!(*id, change.id);
         assert_eq!(&serde_json::from_str::<Change>(body).unwrap(), change);
     }
+    let first = bodies[0].0;
+    let rest = a.pending_bodies(first, 100).unwrap();
+    assert_eq!(rest, bodies[1..], "after a log position");
     let pretty: Vec<String> = sent
         .iter()
         .map(|c| serde_json::to_string_pretty(c).unwrap())

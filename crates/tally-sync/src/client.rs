@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 use std::collections::HashSet;
 use std::time::Duration;
 use tally_core::ChangeId;
-use tally_store::{Remote, Store, StoreError};
+use tally_store::{ApplyStats, Remote, Store, StoreError};
 use thiserror::Error;
 
 /// Why a sync stopped. Nothing in the outbox is lost in any of these cases.
@@ -264,6 +264,8 @@ impl<'a> Client<'a> {
         Ok(report)
     }
 
+    /// Push the outbox in batches. While the receipts of one batch are recorded (on a
+    /// second thread), the next batch, read before, is already on its way.
     fn push_all(
         &mut self,
         store: &mut Store,
@@ -273,68 +275,101 @@ impl<'a> Client<'a> {
     ) -> Result<(), SyncError> {
         let total = store.pending_count()?;
         let batch = self.options.push_batch.max(1);
-        // Bounded: each round settles a whole batch (accepted or rejected), except
-        // clock_ahead answers, which are re-stamped and retried once.
-        let mut restamp_tried = false;
-        for _ in 0..(total / batch + 3) {
-            let pending = store.pending_bodies(batch)?;
-            if pending.is_empty() {
-                break;
-            }
-            let resp = self.call(
-                Method::Post,
-                paths::PUSH.to_string(),
-                Some(token),
-                Some(push_body(&pending)),
-            )?;
-            let answer: PushResponse = Self::json(&resp)?;
-            let mut receipts = Vec::new();
-            let mut clock_ahead = false;
-            for r in &answer.results {
-                match r {
-                    PushResult::Accepted { change_id, seq } => receipts.push((*change_id, *seq)),
-                    PushResult::Rejected { code, .. }
-                        if code == codes::CLOCK_AHEAD && !restamp_tried =>
-                    {
-                        clock_ahead = true
-                    }
-                    PushResult::Rejected {
-                        change_id,
-                        code,
-                        reason,
-                        reason_zh,
-                    } => {
-                        store.mark_rejected(
-                            *change_id,
+        std::thread::scope(|scope| {
+            let mut store = store;
+            // Bounded: each round settles a whole batch (accepted or rejected), except
+            // clock_ahead answers, which are re-stamped and retried once.
+            let mut restamp_tried = false;
+            let mut after = 0;
+            let mut receipts: Vec<(ChangeId, i64)> = Vec::new();
+            for _ in 0..(total / batch + 3) {
+                let pending = store.pending_bodies(after, batch)?;
+                if pending.is_empty() {
+                    break;
+                }
+                let body = push_body(pending.iter().map(|(_, _, b)| b.as_str()));
+                let earlier = std::mem::take(&mut receipts);
+                let marking = scope.spawn(move || {
+                    let marked = store.mark_accepted(&earlier);
+                    (store, marked)
+                });
+                let sent = self.call(
+                    Method::Post,
+                    paths::PUSH.to_string(),
+                    Some(token),
+                    Some(body),
+                );
+                let (back, marked) = marking
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                store = back;
+                marked?;
+                if report.sent > 0 {
+                    progress(Progress::Pushing {
+                        sent: report.sent,
+                        total,
+                    });
+                }
+                let answer: PushResponse = Self::json(&sent?)?;
+                let mut clock_ahead = false;
+                for r in &answer.results {
+                    match r {
+                        PushResult::Accepted { change_id, seq } => {
+                            receipts.push((*change_id, *seq))
+                        }
+                        PushResult::Rejected { code, .. }
+                            if code == codes::CLOCK_AHEAD && !restamp_tried =>
+                        {
+                            clock_ahead = true
+                        }
+                        PushResult::Rejected {
+                            change_id,
                             code,
-                            &format!("{reason_zh} / {reason}"),
-                        )?;
-                        report.rejected += 1;
+                            reason,
+                            reason_zh,
+                        } => {
+                            store.mark_rejected(
+                                *change_id,
+                                code,
+                                &format!("{reason_zh} / {reason}"),
+                            )?;
+                            report.rejected += 1;
+                        }
                     }
                 }
+                let answered: HashSet<ChangeId> =
+                    answer.results.iter().map(PushResult::change_id).collect();
+                if pending.iter().any(|(_, id, _)| !answered.contains(id)) {
+                    return Err(SyncError::BadAnswer(
+                        "the push answer left changes out".into(),
+                    ));
+                }
+                report.accepted += receipts.len();
+                report.sent += pending.len();
+                after = pending.last().map_or(after, |(seq, _, _)| *seq);
+                if clock_ahead {
+                    // Receipts first: an accepted change keeps the stamp it was stored with.
+                    store.mark_accepted(&std::mem::take(&mut receipts))?;
+                    restamp_tried = true;
+                    store.restamp_ahead(answer.server_time_ms + MAX_AHEAD_MS / 2)?;
+                    after = 0;
+                }
             }
-            let answered: HashSet<ChangeId> =
-                answer.results.iter().map(PushResult::change_id).collect();
-            if pending.iter().any(|(id, _)| !answered.contains(id)) {
-                return Err(SyncError::BadAnswer(
-                    "the push answer left changes out".into(),
-                ));
-            }
-            report.accepted += receipts.len();
-            report.sent += pending.len();
             store.mark_accepted(&receipts)?;
-            if clock_ahead {
-                restamp_tried = true;
-                store.restamp_ahead(answer.server_time_ms + MAX_AHEAD_MS / 2)?;
+            if report.sent > 0 {
+                progress(Progress::Pushing {
+                    sent: report.sent,
+                    total,
+                });
             }
-            progress(Progress::Pushing {
-                sent: report.sent,
-                total,
-            });
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
+    /// Pull pages until up to date. While one page is applied (on a second thread:
+    /// the store is not touched by anything else meanwhile), the next one is already
+    /// being asked for, with the cursor the page carries, which is also the one the
+    /// apply saves. A failed apply discards the page fetched ahead.
     fn pull_all(
         &mut self,
         store: &mut Store,
@@ -342,41 +377,52 @@ impl<'a> Client<'a> {
         report: &mut SyncReport,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<(), SyncError> {
-        // Bounded far above any real backlog (a million pages).
-        for _ in 0..1_000_000 {
-            let cursor = store.sync_meta()?.cursor;
-            let path = format!(
-                "{}?cursor={}&limit={}",
-                paths::PULL,
-                encode(&cursor),
-                self.options.pull_limit
-            );
-            let resp = self.call(Method::Get, path, Some(token), None)?;
-            let page: RawPullPage<'_> = Self::json(&resp)?;
-            let changes = page
-                .changes
-                .iter()
-                .map(|p| serde_json::from_str(p.change.get()).map(|c| (p.seq, c, p.change.get())))
-                .collect::<Result<Vec<(i64, tally_core::Change, &str)>, _>>()
-                .map_err(|e| SyncError::BadAnswer(e.to_string()))?;
-            let remote: Vec<Remote<'_>> = changes
-                .iter()
-                .map(|(seq, change, body)| Remote {
-                    seq: *seq,
-                    change,
-                    body: Some(body),
-                })
-                .collect();
-            let stats = store.apply_page(&remote, &page.cursor)?;
-            report.received += stats.applied;
-            progress(Progress::Pulling {
-                received: report.received,
-            });
-            if !page.more {
-                break;
+        let mut cursor = store.sync_meta()?.cursor;
+        std::thread::scope(|scope| {
+            let mut idle: Option<&mut Store> = Some(store);
+            let mut applying = None;
+            let mut finish = |handle: std::thread::ScopedJoinHandle<'_, _>| {
+                let (store, applied): (&mut Store, Result<ApplyStats, SyncError>) = handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                let stats = applied?;
+                report.received += stats.applied;
+                progress(Progress::Pulling {
+                    received: report.received,
+                });
+                Ok::<_, SyncError>(store)
+            };
+            // Bounded far above any real backlog (a million pages).
+            for _ in 0..1_000_000 {
+                let path = format!(
+                    "{}?cursor={}&limit={}",
+                    paths::PULL,
+                    encode(&cursor),
+                    self.options.pull_limit
+                );
+                let fetched = self.call(Method::Get, path, Some(token), None);
+                if let Some(handle) = applying.take() {
+                    idle = Some(finish(handle)?);
+                }
+                let resp = fetched?;
+                let head: PageHead = Self::json(&resp)?;
+                let store = idle.take().ok_or_else(|| {
+                    SyncError::BadAnswer("the store is still applying a page".into())
+                })?;
+                applying = Some(scope.spawn(move || {
+                    let applied = apply_page(store, &resp);
+                    (store, applied)
+                }));
+                cursor = head.cursor;
+                if !head.more {
+                    break;
+                }
             }
-        }
-        Ok(())
+            if let Some(handle) = applying.take() {
+                finish(handle)?;
+            }
+            Ok(())
+        })
     }
 
     /// Open conflicts in the server's view (leaders).
@@ -392,7 +438,34 @@ struct RawPullPage<'a> {
     #[serde(borrow)]
     changes: Vec<RawPulled<'a>>,
     cursor: String,
+}
+
+/// Where a [`PullResponse`] leaves off (its changes skipped, not read).
+#[derive(Deserialize)]
+struct PageHead {
+    cursor: String,
     more: bool,
+}
+
+/// Read a pulled page and apply it, keeping each change's JSON as it came.
+fn apply_page(store: &mut Store, resp: &Response) -> Result<ApplyStats, SyncError> {
+    let page: RawPullPage<'_> =
+        serde_json::from_slice(&resp.body).map_err(|e| SyncError::BadAnswer(e.to_string()))?;
+    let changes = page
+        .changes
+        .iter()
+        .map(|p| serde_json::from_str(p.change.get()).map(|c| (p.seq, c, p.change.get())))
+        .collect::<Result<Vec<(i64, tally_core::Change, &str)>, _>>()
+        .map_err(|e| SyncError::BadAnswer(e.to_string()))?;
+    let remote: Vec<Remote<'_>> = changes
+        .iter()
+        .map(|(seq, change, body)| Remote {
+            seq: *seq,
+            change,
+            body: Some(body),
+        })
+        .collect();
+    Ok(store.apply_page(&remote, &page.cursor)?)
 }
 
 #[derive(Deserialize)]
@@ -404,11 +477,10 @@ struct RawPulled<'a> {
 
 /// The JSON of a [`PushRequest`] made of stored change bodies: the same bytes as
 /// serialising the changes, without reading them first.
-fn push_body(changes: &[(ChangeId, String)]) -> Vec<u8> {
-    let len = changes.iter().map(|(_, b)| b.len() + 1).sum::<usize>();
-    let mut out = Vec::with_capacity(len + 16);
+fn push_body<'b>(bodies: impl IntoIterator<Item = &'b str>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 * 1024);
     out.extend_from_slice(b"{\"changes\":[");
-    for (i, (_, body)) in changes.iter().enumerate() {
+    for (i, body) in bodies.into_iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
@@ -459,12 +531,12 @@ mod tests {
             vec![change(1, "入户")],
             vec![change(1, "a\"b"), change(2, "")],
         ] {
-            let stored: Vec<(ChangeId, String)> = changes
+            let stored: Vec<String> = changes
                 .iter()
-                .map(|c| (c.id, serde_json::to_string(c).unwrap()))
+                .map(|c| serde_json::to_string(c).unwrap())
                 .collect();
             let expected = serde_json::to_vec(&PushRequest { changes }).unwrap();
-            assert_eq!(push_body(&stored), expected);
+            assert_eq!(push_body(stored.iter().map(String::as_str)), expected);
         }
     }
 

@@ -82,8 +82,8 @@ fn narrow(
     }
     let mut heads: BinaryHeap<Reverse<(i64, usize)>> = BinaryHeap::new();
     let mut bodies: Vec<Option<String>> = vec![None; streams.len()];
-    for i in 0..streams.len() {
-        next(&mut streams[i], i, &mut heads, &mut bodies)?;
+    for (i, stream) in streams.iter_mut().enumerate() {
+        next(stream, i, &mut heads, &mut bodies)?;
     }
     let mut out: Vec<(i64, String)> = Vec::new();
     while out.len() < want {
