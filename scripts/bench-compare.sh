@@ -127,7 +127,7 @@ wire = [
         round(sum((one("pouchdb-wire-b100", "pull") or {}).get(k, 0) for k in ("req_MB", "res_MB")), 3)),
     ("township round 1: requests", ours("township-sqlite", "day", "round1_requests"), peer("pouchdb-multi", "round1_requests")),
     ("township round 1: MB", ours("township-sqlite", "day", "round1_wire_mb"),
-        (peer("pouchdb-multi", "round1_req_MB") or 0) + (peer("pouchdb-multi", "round1_res_MB") or 0)),
+        round((peer("pouchdb-multi", "round1_req_MB") or 0) + (peer("pouchdb-multi", "round1_res_MB") or 0), 3)),
     ("township: conflicts kept/hidden", ours("township-sqlite", "day", "conflicts_kept"), peer("pouchdb-multi", "hidden_losing_revs")),
 ]
 print(f"\n{'wire (peer at batch 100)':32} {'tally':>10} {'pouchdb':>10}")
