@@ -5,9 +5,12 @@
 
 use crate::model::*;
 use crate::records::Records;
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+
+pub mod sums;
+pub use sums::{facts_of_totals, thousandths, week_start, DayKey, DaySum, DaySums, Totals};
 
 /// Whether a fact counts toward "started" or "completed".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -146,12 +149,13 @@ pub fn facts(records: &Records) -> Vec<Fact> {
     out
 }
 
-/// Sums of one metric over a subtree.
+/// Sums of one metric over a subtree, in thousandths (as the stores keep them, so a
+/// ledger from records and one from stored sums agree to the last digit).
 #[derive(Clone, Copy, Debug, Default)]
 struct Sums {
-    started: f64,
-    completed: f64,
-    last7: f64,
+    started: i64,
+    completed: i64,
+    last7: i64,
 }
 
 /// Target, remaining pace need, and deadline of one unit for one metric.
@@ -160,6 +164,11 @@ struct Goal {
     quantity: f64,
     required_per_day: f64,
     deadline: Option<NaiveDate>,
+}
+
+/// Thousandths back to the unit.
+fn milli(x: i64) -> f64 {
+    x as f64 / 1000.0
 }
 
 fn round(x: f64, places: i32) -> f64 {
@@ -207,7 +216,7 @@ pub fn ledger(
         }
         i += 1;
     }
-    let week_start = as_of.checked_sub_days(Days::new(6)).unwrap_or(as_of);
+    let week = week_start(as_of);
     let mut own: HashMap<(&str, RowKey), Sums> = HashMap::new();
     let in_tree: HashMap<&str, ()> = order.iter().map(|u| (*u, ())).collect();
     for f in facts
@@ -225,12 +234,13 @@ pub fn ledger(
             let s = own
                 .entry((in_tree.get_key_value(f.unit.as_str())?.0, k))
                 .or_default();
+            let amount = thousandths(f.amount);
             match f.stage {
-                Stage::Started => s.started += f.amount,
+                Stage::Started => s.started += amount,
                 Stage::Completed => {
-                    s.completed += f.amount;
-                    if f.on.is_some_and(|d| d >= week_start) {
-                        s.last7 += f.amount;
+                    s.completed += amount;
+                    if f.on.is_some_and(|d| d >= week) {
+                        s.last7 += amount;
                     }
                 }
             }
@@ -271,7 +281,7 @@ pub fn ledger(
             }
             if key.1.is_none() {
                 if let Some(t) = own_targets.get(&(*unit, key.0)) {
-                    let remaining = (t.quantity - s.completed).max(0.0);
+                    let remaining = (t.quantity - milli(s.completed)).max(0.0);
                     g = Some(Goal {
                         quantity: t.quantity,
                         required_per_day: remaining / days_left(t.deadline),
@@ -287,6 +297,7 @@ pub fn ledger(
             }
         }
         let s = total.get(root).copied().unwrap_or_default();
+        let (started, completed) = (milli(s.started), milli(s.completed));
         let g = goal.get(root).copied();
         let target = g.map(|g| g.quantity);
         rows.push(LedgerRow {
@@ -295,14 +306,14 @@ pub fn ledger(
                 Some(p) => format!("{}:{}", key.0.code(), p.code()),
             },
             target: target.map(|t| round(t, 3)),
-            started: round(s.started, 3),
-            completed: round(s.completed, 3),
+            started: round(started, 3),
+            completed: round(completed, 3),
             percent: target
                 .filter(|t| *t > 0.0)
-                .map(|t| round(s.completed / t * 100.0, 2)),
-            remaining: target.map(|t| round(t - s.completed, 3)),
+                .map(|t| round(completed / t * 100.0, 2)),
+            remaining: target.map(|t| round(t - completed, 3)),
             required_per_day: g.map(|g| round(g.required_per_day, 3)),
-            last_7_days_per_day: round(s.last7 / 7.0, 3),
+            last_7_days_per_day: round(milli(s.last7) / 7.0, 3),
             deadline: g.and_then(|g| g.deadline),
         });
     }

@@ -10,7 +10,8 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use tally_core::ledger::{facts, ledger};
+use tally_core::ledger::sums::totals;
+use tally_core::ledger::{facts, facts_of_totals, ledger, DaySums};
 use tally_core::schema::rank;
 use tally_core::*;
 use uuid::Uuid;
@@ -588,5 +589,34 @@ proptest! {
             }
         }
         prop_assert!(ledger(&r.units, &r.targets, &all, "nowhere", as_of).is_none());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// A ledger read from per-day sums (as the stores keep them) is the ledger of the
+    /// records, to the last digit, after other records were added and taken away again.
+    #[test]
+    fn ledger_from_day_sums_is_the_ledger_of_the_records(
+        (r, as_of) in records(),
+        (other, _) in records(),
+    ) {
+        let all = facts(&r);
+        let mut sums = DaySums::default();
+        sums.add_facts(&facts(&other), 1);
+        sums.add_facts(&all, 1);
+        sums.add_facts(&facts(&other), -1);
+        let mut exact = DaySums::default();
+        exact.add_facts(&all, 1);
+        prop_assert_eq!(sums.iter().collect::<Vec<_>>(), exact.iter().collect::<Vec<_>>());
+        let from_sums = facts_of_totals(&totals(&sums, as_of), as_of);
+        for root in &r.units {
+            let root = root.code.as_str();
+            prop_assert_eq!(
+                ledger(&r.units, &r.targets, &from_sums, root, as_of),
+                ledger(&r.units, &r.targets, &all, root, as_of)
+            );
+        }
     }
 }

@@ -193,7 +193,7 @@ impl Store {
         let merged = merge(existing.as_ref(), &change);
         let written = Written::of(existing.as_ref());
         write_row(&tx, &merged.row, written)?;
-        project(&tx, &merged.row, written)?;
+        project(&tx, &merged.row, existing.as_ref())?;
         tx.prepare_cached(
             "INSERT INTO change_log (id, tbl, row_id, unit, body, origin, state, recorded_at, utc_offset_min)
              VALUES (?1, ?2, ?3, ?4, ?5, 'local', 'pending', ?6, ?7)",

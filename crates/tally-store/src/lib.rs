@@ -6,6 +6,7 @@ mod edit;
 pub mod migrate;
 mod project;
 mod query;
+mod sums;
 mod sync;
 mod time;
 
@@ -117,6 +118,7 @@ impl Store {
         if let Some(bak) = migrate::migrate(&mut conn, path.as_deref(), &stamp)? {
             tracing::info!(backup = %bak.display(), "database backed up before migrating");
         }
+        sums::rebuild_if_asked(&mut conn)?;
         let mut store = Store {
             conn,
             time,

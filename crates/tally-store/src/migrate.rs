@@ -19,6 +19,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_ledger_indexes",
         include_str!("../migrations/0003_ledger_indexes.sql"),
     ),
+    (
+        "0004_day_sums",
+        include_str!("../migrations/0004_day_sums.sql"),
+    ),
 ];
 
 /// The schema version this build expects.

@@ -86,9 +86,14 @@ fn date(d: Option<chrono::NaiveDate>) -> Option<String> {
     d.map(|d| d.to_string())
 }
 
-/// Rebuild the typed projection of a row. A row that does not read as its type yet
-/// (only a tombstone arrived) is removed from the projection.
-pub(crate) fn project(conn: &Connection, row: &Row, written: Written) -> Result<()> {
+/// Rebuild the typed projection of a row, whose state was `old` before (`None`: new),
+/// and add the difference of its ledger facts to the per-day sums. A row that does not
+/// read as its type yet (only a tombstone arrived) is removed from the projection.
+pub(crate) fn project(conn: &Connection, row: &Row, old: Option<&Row>) -> Result<()> {
+    let mut sums = tally_core::ledger::DaySums::default();
+    sums.write(old, row);
+    crate::sums::add(conn, &sums)?;
+    let written = Written::of(old);
     let id = row.id.to_string();
     let table = row.table.code();
     let key = if row.table == Table::OrgUnit {

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use rusqlite::types::Value as Sql;
 use rusqlite::Row as SqlRow;
 use serde::Serialize;
-use tally_core::ledger::{self, Fact, Stage};
+use tally_core::ledger::{self, Fact};
 use tally_core::*;
 
 /// Filters of the household list; all optional, combined with AND.
@@ -308,7 +308,7 @@ impl Store {
         Ok(out)
     }
 
-    /// Every record, typed (tests and exports; the ledger uses `facts`).
+    /// Every record, typed (tests and exports; the ledger reads the per-day sums).
     pub fn records(&self) -> Result<Records> {
         let mut rows = Vec::new();
         for t in Table::ALL {
@@ -317,64 +317,18 @@ impl Store {
         Ok(Records::from_rows(&rows))
     }
 
-    /// Ledger facts, aggregated by the database: the same facts `ledger::facts` makes
-    /// from the records, grouped by unit, metric, pile kind and days. Each line of the
-    /// query is a "started" fact and, where its stage reaches it, the "completed" one
-    /// of the same amount; each part reads its index (migration 0003) in group order.
-    pub fn facts(&self) -> Result<Vec<Fact>> {
-        const SQL: &str = "
-          SELECT unit, 'renovation', NULL, coalesce(started_on, completed_on, accepted_on),
-                 coalesce(completed_on, accepted_on), count(*), renovation <> 'started'
-            FROM household WHERE deleted = 0 AND renovation IN ('started', 'completed', 'accepted')
-           GROUP BY unit, renovation, started_on, completed_on, accepted_on
-          UNION ALL
-          SELECT unit, m.metric, NULL, coalesce(started_on, completed_on), completed_on,
-                 sum(CASE m.metric WHEN 'water-people' THEN coalesce(people, 0) ELSE quantity END),
-                 status = 'completed'
-            FROM works
-            JOIN (SELECT 'road' AS kind, 'road-km' AS metric UNION ALL SELECT 'water', 'water-sites'
-                  UNION ALL SELECT 'water', 'water-people') m ON m.kind = works.kind
-           WHERE deleted = 0 AND status IN ('started', 'completed') GROUP BY 1, 2, 4, 5, 7
-          UNION ALL
-          SELECT unit, 'demolition', NULL, date, date, count(*), 1
-            FROM demolition WHERE deleted = 0 GROUP BY unit, date
-          UNION ALL
-          SELECT unit, 'cleanup-tonnes', kind, date, date, sum(tonnes), 1
-            FROM cleanup WHERE deleted = 0 GROUP BY unit, kind, date";
-        let mut stmt = self.conn.prepare_cached(SQL)?;
-        let mut rows = stmt.query([])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let unit: String = r.get(0)?;
-            let metric: Metric = r
-                .get::<_, String>(1)?
-                .parse()
-                .map_err(StoreError::Corrupt)?;
-            let pile: Option<PileKind> = parse(r.get(2)?);
-            let started: Option<NaiveDate> = parse(r.get(3)?);
-            let completed: Option<NaiveDate> = parse(r.get(4)?);
-            let amount: f64 = r.get(5)?;
-            let both: bool = r.get(6)?;
-            if both {
-                out.push(Fact {
-                    unit: unit.clone(),
-                    metric,
-                    pile,
-                    stage: Stage::Completed,
-                    on: completed,
-                    amount,
-                });
-            }
-            out.push(Fact {
-                unit,
-                metric,
-                pile,
-                stage: Stage::Started,
-                on: started,
-                amount,
-            });
-        }
-        Ok(out)
+    /// Ledger facts as of a day, from the per-day sums: facts that give the ledger
+    /// the same figures as `ledger::facts` of every record would.
+    pub fn facts(&self, as_of: NaiveDate) -> Result<Vec<Fact>> {
+        Ok(ledger::facts_of_totals(
+            &crate::sums::totals(&self.conn, as_of)?,
+            as_of,
+        ))
+    }
+
+    /// Whether the stored per-day sums are what the rows make now (a consistency check).
+    pub fn day_sums_consistent(&self) -> Result<bool> {
+        Ok(crate::sums::stored(&self.conn)? == crate::sums::from_rows(&self.conn)?)
     }
 
     /// Targets not deleted.
@@ -391,12 +345,12 @@ impl Store {
     pub fn ledger(&self, unit: &str, as_of: Option<NaiveDate>) -> Result<Ledger> {
         let as_of = as_of.unwrap_or_else(|| self.today());
         let units = self.units()?;
-        ledger::ledger(&units, &self.targets()?, &self.facts()?, unit, as_of).ok_or_else(|| {
-            StoreError::NotFound {
+        ledger::ledger(&units, &self.targets()?, &self.facts(as_of)?, unit, as_of).ok_or_else(
+            || StoreError::NotFound {
                 what: "org unit",
                 id: unit.to_string(),
-            }
-        })
+            },
+        )
     }
 
     /// Open conflicts, optionally within a unit's subtree.

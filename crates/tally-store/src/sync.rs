@@ -346,7 +346,7 @@ impl Store {
             let merged = merge(existing.as_ref(), change);
             let written = Written::of(existing.as_ref());
             write_row(&tx, &merged.row, written)?;
-            project(&tx, &merged.row, written)?;
+            project(&tx, &merged.row, existing.as_ref())?;
             tx.prepare_cached(
                 "INSERT INTO change_log (id, tbl, row_id, unit, body, origin, state, receipt, recorded_at, utc_offset_min)
                  VALUES (?1, ?2, ?3, ?4, ?5, 'remote', 'remote', ?6, ?7, ?8)",
@@ -493,9 +493,10 @@ impl Store {
             touched.insert((change.table, change.row), ());
         }
         for (table, id) in touched.into_keys() {
+            let old = load_row(&tx, table, id)?;
             if let Some(row) = rebuild_row(&tx, table, id)? {
                 write_row(&tx, &row, Written::Before)?;
-                project(&tx, &row, Written::Before)?;
+                project(&tx, &row, old.as_ref())?;
             }
         }
         tx.execute(

@@ -231,7 +231,7 @@ fn search_by_name_pinyin_initials_and_filters() {
 }
 
 #[test]
-fn the_sql_facts_give_the_same_ledger_as_the_core_facts() {
+fn the_ledger_from_day_sums_is_the_core_ledger_of_the_records_after_edits_and_deletions() {
     let (mut s, _) = store();
     for (i, name) in ["甲", "乙", "丙", "丁"].iter().enumerate() {
         let h = household(&mut s, "150625100201", name);
@@ -257,6 +257,34 @@ fn the_sql_facts_give_the_same_ledger_as_the_core_facts() {
         Some(day("2026-11-25")),
     )
     .unwrap();
+    // Corrected (tonnes and day), and one deleted: the sums move with each edit.
+    let moved = s
+        .add_cleanup(
+            "150625100201",
+            PileKind::Hay,
+            7.125,
+            None,
+            Some(day("2026-11-02")),
+        )
+        .unwrap();
+    s.edit(
+        Edit::new(Table::Cleanup)
+            .row(moved)
+            .set("tonnes", 0.375)
+            .set("date", day("2026-11-26")),
+    )
+    .unwrap();
+    let gone = s
+        .add_cleanup(
+            "150625100201",
+            PileKind::Manure,
+            9.0,
+            None,
+            Some(day("2026-11-25")),
+        )
+        .unwrap();
+    s.edit(Edit::new(Table::Cleanup).row(gone).set("deleted", true))
+        .unwrap();
     s.add_cleanup(
         "15062510020101",
         PileKind::Garbage,
@@ -330,14 +358,29 @@ fn the_sql_facts_give_the_same_ledger_as_the_core_facts() {
         ),
         (3.0, 2.0, Some(10.0))
     );
-    assert_eq!(row("cleanup-tonnes").completed, 4.75);
+    assert_eq!(row("cleanup-tonnes").completed, 5.125);
     assert_eq!(row("cleanup-tonnes:manure").completed, 3.5);
+    assert_eq!(row("cleanup-tonnes:hay").completed, 0.375);
     assert_eq!(
         (row("water-sites").completed, row("water-people").completed),
         (1.0, 120.0)
     );
     assert_eq!(row("road-km").completed, 2.5);
     assert_eq!(row("demolition").completed, 1.0);
+    assert!(s.day_sums_consistent().unwrap());
+
+    // Another device that pulls every change keeps the same sums.
+    let (mut b, _) = store();
+    let page: Vec<(i64, Change)> = s
+        .pending(1000)
+        .unwrap()
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| (i as i64 + 1, c))
+        .collect();
+    b.apply_remote(&page, "c1").unwrap();
+    assert!(b.day_sums_consistent().unwrap());
+    assert_eq!(b.ledger("150625", Some(day("2026-11-27"))).unwrap(), l);
 }
 
 #[test]
@@ -552,4 +595,65 @@ fn todays_entries_are_counted_by_the_local_day_they_were_recorded_on() {
     );
     assert_eq!(tables("2026-11-28"), [Table::Cleanup]);
     assert!(tables("2026-11-26").is_empty());
+}
+
+#[test]
+fn a_database_from_before_day_sums_gets_them_from_its_rows_when_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tally.db");
+    let time = FakeTime::on(day("2026-11-27"));
+    let before = {
+        let mut s = Store::open_with(&path, Box::new(time.clone())).unwrap();
+        s.init("旧版本").unwrap();
+        s.add_unit(&OrgUnit {
+            code: "150625".into(),
+            name: "杭锦旗".into(),
+            level: Level::Banner,
+            parent: None,
+        })
+        .unwrap();
+        s.add_unit(&OrgUnit {
+            code: "150625100".into(),
+            name: "锡尼镇".into(),
+            level: Level::Township,
+            parent: Some("150625".into()),
+        })
+        .unwrap();
+        s.add_unit(&OrgUnit {
+            code: "150625100201".into(),
+            name: "阿斯尔嘎查".into(),
+            level: Level::Village,
+            parent: Some("150625100".into()),
+        })
+        .unwrap();
+        s.add_cleanup("150625100201", PileKind::Dirt, 2.5, None, None)
+            .unwrap();
+        s.add_demolition("150625100201", None, None, Some(day("2026-11-20")))
+            .unwrap();
+        s.ledger("150625", None).unwrap()
+    };
+    assert_eq!(
+        before
+            .rows
+            .iter()
+            .find(|r| r.metric == "cleanup-tonnes")
+            .unwrap()
+            .completed,
+        2.5
+    );
+    // Back to schema 3, as a build before the sums left it.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TABLE day_sum; DELETE FROM meta WHERE key = 'day_sums';
+         CREATE INDEX cleanup_facts ON cleanup (unit, kind, date, tonnes) WHERE deleted = 0;
+         CREATE INDEX demolition_facts ON demolition (unit, date) WHERE deleted = 0;
+         CREATE INDEX household_facts ON household (unit, renovation, started_on, completed_on, accepted_on)
+             WHERE deleted = 0 AND renovation IN ('started', 'completed', 'accepted');
+         PRAGMA user_version = 3;",
+    )
+    .unwrap();
+    drop(conn);
+    let s = Store::open_with(&path, Box::new(time)).unwrap();
+    assert!(s.day_sums_consistent().unwrap());
+    assert_eq!(s.ledger("150625", None).unwrap(), before);
 }

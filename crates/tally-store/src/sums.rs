@@ -1,0 +1,126 @@
+//! The per-day sums of the ledger's facts (`tally_core::ledger::sums`): added to in the
+//! transaction of every row written, read by the ledger, rebuilt from the rows when a
+//! migration asks for it.
+
+use crate::edit::load_row;
+use crate::{Result, StoreError};
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension};
+use tally_core::ledger::{week_start, DayKey, DaySum, DaySums, Totals};
+use tally_core::{RowId, Table};
+
+/// Add a write's difference to the stored sums.
+pub(crate) fn add(conn: &Connection, sums: &DaySums) -> Result<()> {
+    if sums.is_empty() {
+        return Ok(());
+    }
+    let mut upsert = conn.prepare_cached(
+        "INSERT INTO day_sum (unit, metric, pile, day, started, completed, facts)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (unit, metric, pile, day) DO UPDATE SET started = started + excluded.started,
+             completed = completed + excluded.completed, facts = facts + excluded.facts",
+    )?;
+    for (k, s) in sums.iter() {
+        upsert.execute((
+            &k.unit,
+            k.metric.code(),
+            k.pile_code(),
+            k.day_code(),
+            s.started,
+            s.completed,
+            s.facts,
+        ))?;
+    }
+    Ok(())
+}
+
+/// The sums of every unit, metric and pile kind up to `as_of`.
+pub(crate) fn totals(conn: &Connection, as_of: NaiveDate) -> Result<Vec<Totals>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT unit, metric, pile, sum(started), sum(completed),
+                sum(CASE WHEN day >= ?2 THEN completed ELSE 0 END)
+           FROM day_sum WHERE day <= ?1 GROUP BY unit, metric, pile",
+    )?;
+    let mut rows = stmt.query((as_of.to_string(), week_start(as_of).to_string()))?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let t = Totals::parse(
+            r.get(0)?,
+            &r.get::<_, String>(1)?,
+            &r.get::<_, String>(2)?,
+            [r.get(3)?, r.get(4)?, r.get(5)?],
+        )
+        .map_err(|e| StoreError::Corrupt(format!("day_sum: {e}")))?;
+        out.push(t);
+    }
+    Ok(out)
+}
+
+/// The sums as they should be: from every row's current state.
+pub(crate) fn from_rows(conn: &Connection) -> Result<DaySums> {
+    let mut sums = DaySums::default();
+    for table in [
+        Table::Household,
+        Table::Works,
+        Table::Demolition,
+        Table::Cleanup,
+    ] {
+        let ids: Vec<String> = conn
+            .prepare_cached("SELECT id FROM row_state WHERE tbl = ?1")?
+            .query_map([table.code()], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for id in ids {
+            let id: RowId = id
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("row id {id}")))?;
+            if let Some(row) = load_row(conn, table, id)? {
+                sums.add_row(&row, 1);
+            }
+        }
+    }
+    Ok(sums)
+}
+
+/// The stored sums, as they are (tests compare them with `from_rows`).
+pub(crate) fn stored(conn: &Connection) -> Result<DaySums> {
+    let mut sums = DaySums::default();
+    let mut stmt = conn
+        .prepare_cached("SELECT unit, metric, pile, day, started, completed, facts FROM day_sum")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let key = DayKey::parse(
+            r.get(0)?,
+            &r.get::<_, String>(1)?,
+            &r.get::<_, String>(2)?,
+            &r.get::<_, String>(3)?,
+        )
+        .map_err(|e| StoreError::Corrupt(format!("day_sum: {e}")))?;
+        let sum = DaySum {
+            started: r.get(4)?,
+            completed: r.get(5)?,
+            facts: r.get(6)?,
+        };
+        sums.insert(key, sum);
+    }
+    Ok(sums)
+}
+
+/// Rebuild the sums if a migration asked for it (in one transaction with clearing the
+/// request, so a crash half-way rebuilds again).
+pub(crate) fn rebuild_if_asked(conn: &mut Connection) -> Result<()> {
+    let asked: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'day_sums'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if asked.as_deref() != Some("rebuild") {
+        return Ok(());
+    }
+    let tx = conn.transaction()?;
+    tx.execute("DELETE FROM day_sum", [])?;
+    add(&tx, &from_rows(&tx)?)?;
+    tx.execute("DELETE FROM meta WHERE key = 'day_sums'", [])?;
+    tx.commit()?;
+    tracing::info!("ledger day sums rebuilt from the rows");
+    Ok(())
+}
