@@ -450,6 +450,7 @@ fn run(backend: Backend, skews: [i64; 4], ops: &[Op], seed: u64) {
             0,
             "device {i}: changes left unsent"
         );
+        assert!(s.day_sums_consistent().unwrap(), "device {i}: day sums");
         let mut rejected = BTreeSet::new();
         for e in s.outbox(None, usize::MAX >> 1).unwrap() {
             match e.state {
@@ -528,6 +529,16 @@ fn run(backend: Backend, skews: [i64; 4], ops: &[Op], seed: u64) {
     assert_eq!(
         row("demolition").completed,
         records.demolitions.len() as f64
+    );
+    // The server's ledger, from the per-day sums its pushes kept, is the replica's.
+    let (db, rt) = (&world.server.db, &world.server.rt);
+    assert!(
+        rt.block_on(db.day_sums_consistent()).unwrap(),
+        "server day sums"
+    );
+    assert_eq!(
+        rt.block_on(db.ledger(BANNER, ledger.as_of)).unwrap(),
+        Some(ledger)
     );
 }
 

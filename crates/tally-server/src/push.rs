@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
+use tally_core::ledger::DaySums;
 use tally_core::schema::{validate_change, Context};
 use tally_core::{merge, Change, ChangeId, DeviceId, Level, OrgUnit, Row, RowId, Table};
 use tally_sync::protocol::{codes, PushResult, Role};
@@ -69,6 +70,8 @@ pub struct Plan {
     pub units: Vec<UnitInfo>,
     /// Rows that did not exist before this batch (nothing of theirs to clear).
     pub fresh: BTreeSet<RowId>,
+    /// What the stored changes add to the ledger's per-day sums.
+    pub sums: DaySums,
 }
 
 impl Plan {
@@ -194,6 +197,7 @@ pub fn plan(changes: &[Change], who: &Author, loaded: &mut Loaded, now_ms: u64) 
         let outcome = decide(change, existing, who, &scope, &loaded.tree, today, now_ms);
         if outcome == Outcome::Store {
             let merged = merge(existing, change);
+            plan.sums.write(existing, &merged.row);
             if change.table == Table::OrgUnit {
                 if let Some(unit) = OrgUnit::from_row(&merged.row) {
                     let info = UnitInfo {

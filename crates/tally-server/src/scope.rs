@@ -4,7 +4,7 @@
 //! org-unit rows of every ancestor, so a device knows its township and banner.
 
 use std::collections::{BTreeSet, HashMap};
-use tally_core::Level;
+use tally_core::{Level, OrgUnit};
 use tally_sync::protocol::Role;
 
 /// Deeper than any real tree (banner → township → village → hamlet); bounds every walk.
@@ -54,6 +54,20 @@ impl UnitTree {
                 .insert(unit.code.clone());
         }
         self.units.insert(unit.code.clone(), unit);
+    }
+
+    /// The units not deleted, as the ledger rolls them up.
+    pub fn live_units(&self) -> Vec<OrgUnit> {
+        self.units
+            .values()
+            .filter(|u| !u.deleted)
+            .map(|u| OrgUnit {
+                code: u.code.clone(),
+                name: u.name.clone(),
+                level: u.level,
+                parent: u.parent.clone(),
+            })
+            .collect()
     }
 
     pub fn get(&self, code: &str) -> Option<&UnitInfo> {

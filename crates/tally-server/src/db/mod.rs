@@ -13,7 +13,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::sync::Arc;
-use tally_core::{Change, Conflict, DeviceId, Hlc, Ledger, Records, Row, RowId};
+use tally_core::ledger::{self, DayKey, DaySum, DaySums, Totals};
+use tally_core::{Change, Conflict, DeviceId, Hlc, Ledger, Row, RowId, Target};
 use tally_sync::protocol::{Pulled, PushResult, Role};
 
 pub use postgres::{PgDb, PgPushTx};
@@ -142,6 +143,52 @@ pub(crate) fn parse_device(s: &str) -> Result<DeviceId, DbError> {
         .map_err(|e| DbError::Corrupt(format!("bad device id {s:?}: {e}")))
 }
 
+/// The tables whose rows make ledger facts (what a rebuild of the sums reads).
+pub(crate) const FACT_TABLES: [&str; 4] = ["household", "works", "demolition", "cleanup"];
+
+/// Per-day sums of merged rows given as their stored JSON.
+pub(crate) fn sums_of_rows(bodies: &[String]) -> Result<DaySums, DbError> {
+    let mut sums = DaySums::default();
+    for body in bodies {
+        sums.add_row(&serde_json::from_str::<Row>(body)?, 1);
+    }
+    Ok(sums)
+}
+
+/// Targets from their rows' stored JSON (deleted ones too: the ledger skips them).
+pub(crate) fn targets_of_rows(bodies: &[String]) -> Result<Vec<Target>, DbError> {
+    let mut out = Vec::with_capacity(bodies.len());
+    for body in bodies {
+        out.extend(Target::from_row(&serde_json::from_str::<Row>(body)?));
+    }
+    Ok(out)
+}
+
+/// One stored per-day sum: unit, metric, pile, day, then started, completed, facts.
+pub(crate) fn day_sum(
+    text: [String; 4],
+    [started, completed, facts]: [i64; 3],
+) -> Result<(DayKey, DaySum), DbError> {
+    let [unit, metric, pile, day] = text;
+    let key = DayKey::parse(unit, &metric, &pile, &day)
+        .map_err(|e| DbError::Corrupt(format!("day_sums: {e}")))?;
+    Ok((
+        key,
+        DaySum {
+            started,
+            completed,
+            facts,
+        },
+    ))
+}
+
+/// One row of summed totals: unit, metric, pile, then started, completed, last 7 days.
+pub(crate) fn totals(text: [String; 3], sums: [i64; 3]) -> Result<Totals, DbError> {
+    let [unit, metric, pile] = text;
+    Totals::parse(unit, &metric, &pile, sums)
+        .map_err(|e| DbError::Corrupt(format!("day_sums: {e}")))
+}
+
 /// The next server HLC timestamps after `last`, at physical time `now_ms`.
 pub(crate) fn next_hlcs(last: Hlc, now_ms: u64, n: usize) -> Vec<Hlc> {
     let mut clock = tally_core::HlcClock::new(last);
@@ -235,22 +282,27 @@ impl Db {
         }
     }
 
-    /// The progress ledger of `root`'s subtree as of a day, from the merged rows, by the
-    /// same core functions the devices use. `None` if the unit is unknown.
+    /// The progress ledger of `root`'s subtree as of a day, from the per-day sums the
+    /// pushes keep, by the same core roll-up the devices use. `None` if the unit is
+    /// unknown.
     pub async fn ledger(&self, root: &str, as_of: NaiveDate) -> Result<Option<Ledger>, DbError> {
-        let rows = match self {
-            Db::Sqlite(d) => d.ledger_rows().await?,
-            Db::Postgres(d) => d.ledger_rows().await?,
+        let units = self.unit_tree().await?.live_units();
+        let (targets, totals) = match self {
+            Db::Sqlite(d) => d.ledger_inputs(as_of).await?,
+            Db::Postgres(d) => d.ledger_inputs(as_of).await?,
         };
-        let records = Records::from_rows(&rows);
-        let facts = tally_core::ledger::facts(&records);
-        Ok(tally_core::ledger::ledger(
-            &records.units,
-            &records.targets,
-            &facts,
-            root,
-            as_of,
-        ))
+        let facts = ledger::facts_of_totals(&totals, as_of);
+        Ok(ledger::ledger(&units, &targets, &facts, root, as_of))
+    }
+
+    /// Whether the stored per-day sums are what the merged rows make now (a
+    /// consistency check for tests and operators).
+    pub async fn day_sums_consistent(&self) -> Result<bool, DbError> {
+        let (stored, bodies) = match self {
+            Db::Sqlite(d) => d.day_sums_and_rows().await?,
+            Db::Postgres(d) => d.day_sums_and_rows().await?,
+        };
+        Ok(stored == sums_of_rows(&bodies)?)
     }
 
     /// The merged state of one row.

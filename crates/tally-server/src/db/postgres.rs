@@ -17,13 +17,16 @@ use super::{next_hlcs, parse_device, to_i64, PullPage, PushMode, Pushed, StoredC
 use crate::error::DbError;
 use crate::push::{self, Author, Loaded, Outcome};
 use crate::scope::{ReadFilter, UnitInfo, UnitTree};
+use chrono::NaiveDate;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use std::collections::HashMap;
 use std::sync::Arc;
-use tally_core::{Change, ChangeId, Conflict, DeviceId, Hlc, Row, RowId};
+use tally_core::ledger::{DaySums, Totals};
+use tally_core::{Change, ChangeId, Conflict, DeviceId, Hlc, Row, RowId, Target};
 use tokio_postgres::{Config, GenericClient, NoTls};
 
 mod accounts;
+mod sums;
 
 const MIGRATIONS: &[(i32, &str, &str)] = &[
     (
@@ -35,6 +38,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         2,
         "0002_changes_by_unit",
         include_str!("../../migrations/postgres/0002_changes_by_unit.sql"),
+    ),
+    (
+        3,
+        "0003_day_sums",
+        include_str!("../../migrations/postgres/0003_day_sums.sql"),
     ),
 ];
 
@@ -136,6 +144,7 @@ impl PgDb {
             )
             .await?;
         }
+        sums::rebuild_if_asked(&*tx).await?;
         tx.execute(
             "INSERT INTO server_meta (key, value) VALUES ('server_device', $1)
              ON CONFLICT (key) DO NOTHING",
@@ -275,15 +284,17 @@ impl PgDb {
             .transpose()
     }
 
-    /// Every merged row the ledger reads (all but visits).
-    pub async fn ledger_rows(&self) -> Result<Vec<Row>, DbError> {
-        let c = self.pool.get().await?;
-        let rows = c
-            .query("SELECT body FROM rows WHERE tbl <> 'visit'", &[])
-            .await?;
-        rows.iter()
-            .map(|r| serde_json::from_str(r.get(0)).map_err(DbError::from))
-            .collect()
+    /// Every target and the per-day sums added up to `as_of`.
+    pub async fn ledger_inputs(
+        &self,
+        as_of: NaiveDate,
+    ) -> Result<(Vec<Target>, Vec<Totals>), DbError> {
+        sums::ledger_inputs(&**self.pool.get().await?, as_of).await
+    }
+
+    /// The stored per-day sums and the merged rows' JSON they come from.
+    pub async fn day_sums_and_rows(&self) -> Result<(DaySums, Vec<String>), DbError> {
+        sums::stored_and_rows(&**self.pool.get().await?).await
     }
 }
 
@@ -372,6 +383,7 @@ impl PgPushTx {
             .collect::<Result<Vec<i64>, DbError>>()?;
         write_rows(&***c, &plan.rows).await?;
         write_units(&***c, &plan.units).await?;
+        sums::add(&***c, &plan.sums).await?;
         Ok(Pushed {
             results: plan.results(changes, &seqs),
             stored: true,

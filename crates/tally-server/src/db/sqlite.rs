@@ -7,15 +7,18 @@ use super::{next_hlcs, parse_device, to_i64, PushMode, Pushed};
 use crate::error::DbError;
 use crate::push::{self, Author, Loaded, Plan};
 use crate::scope::{UnitInfo, UnitTree};
+use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use tally_core::{Change, Conflict, DeviceId, Hlc, Row, RowId};
+use tally_core::ledger::{DaySums, Totals};
+use tally_core::{Change, Conflict, DeviceId, Hlc, Row, RowId, Target};
 
 mod accounts;
 mod group;
 mod pull;
+mod sums;
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -27,6 +30,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "0002_changes_by_unit",
         include_str!("../../migrations/sqlite/0002_changes_by_unit.sql"),
+    ),
+    (
+        3,
+        "0003_day_sums",
+        include_str!("../../migrations/sqlite/0003_day_sums.sql"),
     ),
 ];
 
@@ -90,6 +98,7 @@ fn migrate(conn: &mut Connection, now_ms: u64) -> Result<(), DbError> {
             params![version, name, to_i64(now_ms)],
         )?;
     }
+    sums::rebuild_if_asked(&tx)?;
     tx.execute(
         "INSERT OR IGNORE INTO server_meta (key, value) VALUES ('server_device', ?1)",
         [uuid::Uuid::now_v7().to_string()],
@@ -273,18 +282,17 @@ impl SqliteDb {
         self.read(move |c| load_row(c, id)).await
     }
 
-    /// Every merged row the ledger reads (all but visits).
-    pub async fn ledger_rows(&self) -> Result<Vec<Row>, DbError> {
-        self.read(|c| {
-            let mut stmt = c.prepare_cached("SELECT body FROM rows WHERE tbl <> 'visit'")?;
-            let bodies = stmt.query_map([], |r| r.get::<_, String>(0))?;
-            let mut out = Vec::new();
-            for body in bodies {
-                out.push(serde_json::from_str(&body?)?);
-            }
-            Ok(out)
-        })
-        .await
+    /// Every target and the per-day sums added up to `as_of`.
+    pub async fn ledger_inputs(
+        &self,
+        as_of: NaiveDate,
+    ) -> Result<(Vec<Target>, Vec<Totals>), DbError> {
+        self.read(move |c| sums::ledger_inputs(c, as_of)).await
+    }
+
+    /// The stored per-day sums and the merged rows' JSON they come from.
+    pub async fn day_sums_and_rows(&self) -> Result<(DaySums, Vec<String>), DbError> {
+        self.read(sums::stored_and_rows).await
     }
 }
 
@@ -440,6 +448,7 @@ fn write_plan(
     for u in &plan.units {
         upsert_unit.execute(params![u.code, u.name, u.level.code(), u.parent, u.deleted])?;
     }
+    sums::add(tx, &plan.sums)?;
     if !plan.units.is_empty() {
         tx.prepare_cached(
             "INSERT INTO server_meta (key, value) VALUES ('units_version', ?1)

@@ -6,6 +6,7 @@ mod auth;
 mod bad_input;
 mod concurrent;
 mod late_commit;
+mod ledger;
 mod scope;
 mod support;
 mod sync;

@@ -193,6 +193,25 @@ impl Harness {
     }
 
     /// A second server process over the same database.
+    /// Run SQL straight on the database (to put it in the state an older build left).
+    pub async fn raw_sql(&self, sql: &str) {
+        match self.url.strip_prefix("sqlite:") {
+            Some(path) => rusqlite::Connection::open(path)
+                .unwrap()
+                .execute_batch(sql)
+                .unwrap(),
+            None => {
+                let (client, conn) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+                let task = tokio::spawn(conn);
+                client.batch_execute(sql).await.unwrap();
+                drop(client);
+                task.await.unwrap().unwrap();
+            }
+        }
+    }
+
     pub async fn reopen(&self) -> Db {
         Db::open(&self.url).await.expect("reopen the database")
     }
