@@ -222,12 +222,14 @@ impl PgDb {
         let c = self.pool.get().await?;
         let rows = c
             .query(
-                "SELECT txid::text, seq, body FROM changes
-                 WHERE txid < pg_snapshot_xmin(pg_current_snapshot())
-                   AND (txid, seq) > ($1::text::xid8, $2::bigint)
-                   AND ($3::bool OR unit = ANY($4::text[])
-                        OR (tbl = 'org_unit' AND unit = ANY($5::text[])))
-                 ORDER BY txid, seq
+                // The order is by the xid8 column, not by its text in the output (a
+                // bare ORDER BY name would pick the output column: "1000" < "999").
+                "SELECT c.txid::text AS txid_text, c.seq, c.body FROM changes c
+                 WHERE c.txid < pg_snapshot_xmin(pg_current_snapshot())
+                   AND (c.txid, c.seq) > ($1::text::xid8, $2::bigint)
+                   AND ($3::bool OR c.unit = ANY($4::text[])
+                        OR (c.tbl = 'org_unit' AND c.unit = ANY($5::text[])))
+                 ORDER BY c.txid, c.seq
                  LIMIT $6",
                 &[
                     &after_txid.to_string(),

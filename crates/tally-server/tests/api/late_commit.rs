@@ -121,3 +121,57 @@ async fn postgres_an_abandoned_push_transaction_stores_nothing() {
     assert_eq!(pulled.len(), 1);
     assert_eq!(pulled[0].change.id, change.id);
 }
+
+/// Transaction ids grow past a power of ten (999 → 1000) on any live server: pages must
+/// follow their numeric order, or the cursor jumps ahead of a change and skips it.
+#[tokio::test]
+async fn postgres_pulls_follow_transaction_ids_past_a_power_of_ten() {
+    let Some(h) = Harness::new(Backend::Postgres).await else {
+        return;
+    };
+    let mut cadre = h.device(CADRE).await;
+    let (_, cursor) = h.pull_all(&cadre, "").await;
+    let before = cadre.household(VILLAGE_A1, "进位前");
+    accepted(&h.push(&cadre, &[before.clone()]).await.results());
+    // Use up transaction ids (one per subtransaction that writes) until the next id has
+    // one more digit than the one that stored `before`.
+    h.raw_sql(
+        "CREATE TEMP TABLE burn (x int);
+         DO $$
+         DECLARE
+           now bigint := pg_current_xact_id()::text::bigint;
+           target bigint := power(10, length(now::text))::bigint;
+         BEGIN
+           FOR i IN 1 .. (target - now + 5) LOOP
+             BEGIN
+               INSERT INTO burn VALUES (i);
+               RAISE EXCEPTION 'roll back this subtransaction';
+             EXCEPTION WHEN raise_exception THEN NULL;
+             END;
+           END LOOP;
+         END $$;",
+    )
+    .await;
+    let after = cadre.household(VILLAGE_A1, "进位后");
+    accepted(&h.push(&cadre, &[after.clone()]).await.results());
+
+    // One change per page: each page must move the cursor forward in commit order.
+    let mut cursor = cursor;
+    let mut got = Vec::new();
+    for _ in 0..10 {
+        let page = h.pull(&cadre, &cursor, 1).await;
+        got.extend(page.pulled().into_iter().map(|p| p.change.id));
+        cursor = page.cursor();
+        if !page.more() {
+            break;
+        }
+    }
+    assert!(
+        got.contains(&before.id),
+        "the change before the carry was skipped"
+    );
+    assert!(
+        got.contains(&after.id),
+        "the change after the carry was skipped"
+    );
+}
