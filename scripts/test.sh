@@ -29,6 +29,12 @@ cargo clippy --workspace --exclude tally-desktop --all-targets -- -D warnings
 step "cargo test --workspace --exclude tally-desktop (with PostgreSQL)"
 bash scripts/with-postgres.sh cargo test --workspace --exclude tally-desktop
 
+# Every benchmark scenario at a tiny size on both backends (debug build, seconds): the
+# benchmark code keeps working, and its checks hold (replicas agree, device and server
+# ledgers equal). Figures at full size: BENCHMARKS.md.
+step "benchmarks at a tiny size: tally-bench --backend both smoke"
+bash scripts/with-postgres.sh cargo run -q -p tally-bench -- --backend both smoke
+
 # The desktop app: its system packages, the UI (build, vitest, vue-tsc), the desktop
 # crate's clippy and tests, the IPC type-drift check, and the end-to-end test in a real
 # window under Xvfb (scripts/desktop-e2e.sh).

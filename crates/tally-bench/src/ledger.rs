@@ -230,6 +230,10 @@ pub fn bench(
         ledgers = Some((on_device, on_server));
     }
     let same = ledgers.as_ref().is_some_and(|(d, s)| Some(d) == s.as_ref());
+    ensure!(
+        same,
+        "the device and the server computed different ledgers: {ledgers:?}"
+    );
     let fields = json!({ "households": households, "records": records, "villages": villages, "runs": dev.len(), "same_ledger": same });
     let name = format!("ledger-{}", backend.name());
     report.add(&name, "device", merge(fields.clone(), runs("time", &dev)));

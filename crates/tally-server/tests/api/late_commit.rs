@@ -132,7 +132,11 @@ async fn postgres_pulls_follow_transaction_ids_past_a_power_of_ten() {
     let mut cadre = h.device(CADRE).await;
     let (_, cursor) = h.pull_all(&cadre, "").await;
     let before = cadre.household(VILLAGE_A1, "进位前");
-    accepted(&h.push(&cadre, std::slice::from_ref(&before)).await.results());
+    accepted(
+        &h.push(&cadre, std::slice::from_ref(&before))
+            .await
+            .results(),
+    );
     // Use up transaction ids (one per subtransaction that writes) until the next id has
     // one more digit than the one that stored `before`.
     h.raw_sql(
