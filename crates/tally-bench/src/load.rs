@@ -15,7 +15,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tally_core::{Change, ChangeId, DeviceId, FieldEdit, Hlc, RowId, Table};
 use tally_sync::protocol::{
-    paths, PullResponse, PushRequest, PushResponse, PushResult, PROTOCOL_HEADER, PROTOCOL_VERSION,
+    paths, PullResponse, PushRequest, PushResponse, PushResult, SeqRanges, PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
 };
 
 /// One simulated device: its token and its push body, gzipped as the client sends it.
@@ -110,15 +111,28 @@ async fn sync(http: reqwest::Client, base: Arc<String>, sim: Arc<Sim>) -> Result
     let body = gunzip_if(gz, &resp.bytes().await?)?;
     anyhow::ensure!(status.is_success(), "push answered {status}");
     let answer: PushResponse = serde_json::from_slice(&body)?;
-    let accepted = answer
+    let seqs: Vec<i64> = answer
         .results
         .iter()
-        .filter(|r| matches!(r, PushResult::Accepted { .. }))
-        .count();
-    anyhow::ensure!(accepted == sim.n, "push: {accepted} of {} accepted", sim.n);
+        .filter_map(|r| match r {
+            PushResult::Accepted { seq, .. } => Some(*seq),
+            PushResult::Rejected { .. } => None,
+        })
+        .collect();
+    anyhow::ensure!(
+        seqs.len() == sim.n,
+        "push: {} of {} accepted",
+        seqs.len(),
+        sim.n
+    );
+    // As a device does: its receipts need not come back.
+    let held = SeqRanges::of(&seqs);
     let mut cursor = String::new();
     for _ in 0..1000 {
-        let url = format!("{base}{}?cursor={cursor}&limit=1000", paths::PULL);
+        let url = format!(
+            "{base}{}?cursor={cursor}&limit=1000&skip={held}",
+            paths::PULL
+        );
         let page: PullResponse = serde_json::from_slice(&get(&http, url, &sim.token).await?)?;
         cursor = page.cursor;
         if !page.more {

@@ -255,8 +255,8 @@ impl<'a> Client<'a> {
         let token = meta.token.clone().ok_or(SyncError::NotLoggedIn)?;
         let mut report = SyncReport::default();
         (report.clock_offset_ms, report.restamped) = self.measure_clock(store)?;
-        self.push_all(store, &token, &mut report, progress)?;
-        self.pull_all(store, &token, &mut report, progress)?;
+        let held = self.push_all(store, &token, &mut report, progress)?;
+        self.pull_all(store, &token, &held, &mut report, progress)?;
         report.conflicts = store.conflicts()?.len();
         report.requests = self.requests;
         report.wire_bytes = self.wire_bytes;
@@ -265,14 +265,16 @@ impl<'a> Client<'a> {
     }
 
     /// Push the outbox in batches. While the receipts of one batch are recorded (on a
-    /// second thread), the next batch, read before, is already on its way.
+    /// second thread), the next batch, read before, is already on its way. Returns the
+    /// receipts: changes this device holds, which the pull after need not bring back.
     fn push_all(
         &mut self,
         store: &mut Store,
         token: &str,
         report: &mut SyncReport,
         progress: &mut dyn FnMut(Progress),
-    ) -> Result<(), SyncError> {
+    ) -> Result<SeqRanges, SyncError> {
+        let mut held: Vec<i64> = Vec::new();
         let total = store.pending_count()?;
         let batch = self.options.push_batch.max(1);
         std::thread::scope(|scope| {
@@ -315,7 +317,8 @@ impl<'a> Client<'a> {
                 for r in &answer.results {
                     match r {
                         PushResult::Accepted { change_id, seq } => {
-                            receipts.push((*change_id, *seq))
+                            receipts.push((*change_id, *seq));
+                            held.push(*seq);
                         }
                         PushResult::Rejected { code, .. }
                             if code == codes::CLOCK_AHEAD && !restamp_tried =>
@@ -362,7 +365,7 @@ impl<'a> Client<'a> {
                     total,
                 });
             }
-            Ok(())
+            Ok(SeqRanges::of(&held))
         })
     }
 
@@ -374,6 +377,7 @@ impl<'a> Client<'a> {
         &mut self,
         store: &mut Store,
         token: &str,
+        held: &SeqRanges,
         report: &mut SyncReport,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<(), SyncError> {
@@ -394,12 +398,15 @@ impl<'a> Client<'a> {
             };
             // Bounded far above any real backlog (a million pages).
             for _ in 0..1_000_000 {
-                let path = format!(
+                let mut path = format!(
                     "{}?cursor={}&limit={}",
                     paths::PULL,
                     encode(&cursor),
                     self.options.pull_limit
                 );
+                if !held.is_empty() {
+                    path.push_str(&format!("&skip={held}"));
+                }
                 let fetched = self.call(Method::Get, path, Some(token), None);
                 if let Some(handle) = applying.take() {
                     idle = Some(finish(handle)?);

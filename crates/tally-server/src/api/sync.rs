@@ -4,7 +4,7 @@
 use super::ApiJson;
 use crate::auth::AuthDevice;
 use crate::db::PushMode;
-use crate::db::StoredChange;
+use crate::db::{Held, StoredChange};
 use crate::error::ApiError;
 use crate::scope::Scope;
 use crate::AppState;
@@ -13,8 +13,8 @@ use axum::extract::{Query, State};
 use axum::Json;
 use serde::Serialize;
 use tally_sync::protocol::{
-    PullQuery, PushRequest, PushResponse, PushResult, DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT,
-    MAX_PUSH_CHANGES,
+    PullQuery, PushRequest, PushResponse, PushResult, SeqRanges, DEFAULT_PULL_LIMIT,
+    MAX_PULL_LIMIT, MAX_PUSH_CHANGES,
 };
 
 pub async fn push(
@@ -84,8 +84,11 @@ pub async fn pull(
         })?,
         None => scope.read_filter(),
     };
+    let skip =
+        SeqRanges::parse(q.skip.as_deref().unwrap_or_default()).map_err(ApiError::BadRequest)?;
     let cursor = q.cursor.unwrap_or_default();
-    let page = state.db.pull(filter, &cursor, limit).await?;
+    let held = Held::of(auth.device, skip);
+    let page = state.db.pull(filter, &cursor, limit, held).await?;
     tracing::debug!(device = %auth.device, n = page.changes.len(), more = page.more, "pull");
     Ok(Json(PullAnswer {
         changes: page.changes,

@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 use std::sync::Arc;
 use tally_core::ledger::{self, DayKey, DaySum, DaySums, Totals};
 use tally_core::{Change, Conflict, DeviceId, Hlc, Ledger, Row, RowId, Target};
-use tally_sync::protocol::{Pulled, PushResult, Role};
+use tally_sync::protocol::{Pulled, PushResult, Role, SeqRanges};
 
 pub use postgres::{PgDb, PgPushTx};
 pub use sqlite::SqliteDb;
@@ -113,6 +113,28 @@ impl StoredChange {
             seq: self.seq,
             change: serde_json::from_str(self.change.get())?,
         })
+    }
+}
+
+/// The asking device's own changes it already holds: left out of its pull pages.
+#[derive(Clone, Debug, Default)]
+pub struct Held {
+    /// The device, as stored in `changes.device`.
+    pub device: String,
+    pub seqs: SeqRanges,
+}
+
+impl Held {
+    pub fn of(device: DeviceId, seqs: SeqRanges) -> Held {
+        Held {
+            device: device.to_string(),
+            seqs,
+        }
+    }
+
+    /// Whether the change `seq`, made on `device`, is left out.
+    pub fn skips(&self, device: &str, seq: i64) -> bool {
+        !self.seqs.is_empty() && device == self.device && self.seqs.contains(seq)
     }
 }
 
@@ -260,17 +282,19 @@ impl Db {
         }
     }
 
-    /// Changes after `cursor` ("" = from the start) within `filter`, at most `limit`.
+    /// Changes after `cursor` ("" = from the start) within `filter`: a page of `limit`
+    /// changes less those `held` leaves out (the cursor passes them too).
     #[tracing::instrument(skip_all, err, fields(cursor, limit))]
     pub async fn pull(
         &self,
         filter: ReadFilter,
         cursor: &str,
         limit: u32,
+        held: Held,
     ) -> Result<PullPage, DbError> {
         match self {
-            Db::Sqlite(d) => d.pull(filter, cursor, limit).await,
-            Db::Postgres(d) => d.pull(filter, cursor, limit).await,
+            Db::Sqlite(d) => d.pull(filter, cursor, limit, held).await,
+            Db::Postgres(d) => d.pull(filter, cursor, limit, held).await,
         }
     }
 

@@ -13,7 +13,7 @@
 //! Pushes to the same row are serialised with transaction-scoped advisory locks on the
 //! row ids, taken in sorted order before anything is read.
 
-use super::{next_hlcs, parse_device, to_i64, PullPage, PushMode, Pushed, StoredChange};
+use super::{next_hlcs, parse_device, to_i64, Held, PullPage, PushMode, Pushed, StoredChange};
 use crate::error::DbError;
 use crate::push::{self, Author, Loaded, Outcome};
 use crate::scope::{ReadFilter, UnitInfo, UnitTree};
@@ -215,6 +215,7 @@ impl PgDb {
         filter: ReadFilter,
         cursor: &str,
         limit: u32,
+        held: Held,
     ) -> Result<PullPage, DbError> {
         let (after_txid, after_seq) = parse_cursor(cursor)?;
         let all = filter.units.is_none();
@@ -224,7 +225,7 @@ impl PgDb {
             .query(
                 // The order is by the xid8 column, not by its text in the output (a
                 // bare ORDER BY name would pick the output column: "1000" < "999").
-                "SELECT c.txid::text AS txid_text, c.seq, c.body FROM changes c
+                "SELECT c.txid::text AS txid_text, c.seq, c.body, c.device FROM changes c
                  WHERE c.txid < pg_snapshot_xmin(pg_current_snapshot())
                    AND (c.txid, c.seq) > ($1::text::xid8, $2::bigint)
                    AND ($3::bool OR c.unit = ANY($4::text[])
@@ -252,7 +253,9 @@ impl PgDb {
                 .parse()
                 .map_err(|_| DbError::Corrupt(format!("txid {txid:?}")))?;
             cursor = format_cursor(txid, seq);
-            changes.push(StoredChange::new(seq, body)?);
+            if !held.skips(row.get(3), seq) {
+                changes.push(StoredChange::new(seq, body)?);
+            }
         }
         Ok(PullPage {
             changes,

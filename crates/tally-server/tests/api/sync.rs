@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use tally_core::{FieldEdit, Table};
-use tally_sync::protocol::{PushResult, PROTOCOL_HEADER};
+use tally_sync::protocol::{PushResult, SeqRanges, PROTOCOL_HEADER};
 use tower::ServiceExt;
 
 both_backends!(
@@ -21,6 +21,7 @@ both_backends!(
     oversize_bodies_and_batches_are_refused,
     gzip_both_ways,
     concurrent_edits_become_conflicts_for_leaders,
+    a_pull_leaves_out_the_devices_own_held_changes_and_passes_them,
 );
 
 async fn a_replayed_batch_gets_the_same_receipts_and_stores_nothing_twice(h: Harness) {
@@ -340,4 +341,43 @@ async fn concurrent_edits_become_conflicts_for_leaders(h: Harness) {
     assert_eq!(r.body["conflicts"], json!([]));
     let row = h.db.row(created.row).await.unwrap().unwrap();
     assert_eq!(row.str("head"), Some("王五"));
+}
+
+async fn a_pull_leaves_out_the_devices_own_held_changes_and_passes_them(h: Harness) {
+    let mut a = h.device(CADRE).await;
+    let mut other = h.device(CADRE).await;
+    let (_, start) = h.pull_all(&a, "").await;
+    let mine = [a.household(VILLAGE_A1, "甲"), a.household(VILLAGE_A1, "乙")];
+    let my_seqs = accepted(&h.push(&a, &mine).await.results());
+    let theirs = other.household(VILLAGE_A1, "丙");
+    let their_seq = accepted(
+        &h.push(&other, std::slice::from_ref(&theirs))
+            .await
+            .results(),
+    );
+
+    // Held seqs name the other device's change too: only a's own are left out.
+    let skip = SeqRanges::of(&[my_seqs.clone(), their_seq].concat()).to_string();
+    let r = h
+        .get(
+            &format!("/api/v1/sync/pull?cursor={start}&skip={skip}"),
+            Some(&a.token),
+        )
+        .await;
+    let ids: Vec<_> = r.pulled().iter().map(|p| p.change.id).collect();
+    assert_eq!(ids, vec![theirs.id]);
+    assert!(!r.more());
+    // The cursor passed the left-out changes: nothing comes after it.
+    let (rest, _) = h.pull_all(&a, &r.cursor()).await;
+    assert!(rest.is_empty(), "{rest:?}");
+
+    // Without `skip` (a device restored from an older copy) its own changes come back.
+    let (again, _) = h.pull_all(&a, &start).await;
+    let again: HashSet<_> = again.iter().map(|p| p.change.id).collect();
+    assert!(mine.iter().all(|c| again.contains(&c.id)));
+
+    // A bad `skip` is refused, naming what is wrong.
+    let r = h.get("/api/v1/sync/pull?skip=9-3", Some(&a.token)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.to_string().contains("9-3"), "{}", r.body);
 }

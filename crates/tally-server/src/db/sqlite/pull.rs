@@ -4,7 +4,7 @@
 //! admin) walks the log in seq order and filters.
 
 use super::SqliteDb;
-use crate::db::{PullPage, StoredChange};
+use crate::db::{Held, PullPage, StoredChange};
 use crate::error::DbError;
 use crate::scope::ReadFilter;
 use rusqlite::{params, Connection};
@@ -14,12 +14,30 @@ use std::collections::BinaryHeap;
 /// Up to this many units, the index is read per unit.
 const NARROW: usize = 64;
 
+/// A stored change as a pull reads it.
+struct Stored {
+    seq: i64,
+    device: String,
+    body: String,
+}
+
+impl Stored {
+    fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
+        Ok(Stored {
+            seq: r.get(0)?,
+            device: r.get(1)?,
+            body: r.get(2)?,
+        })
+    }
+}
+
 impl SqliteDb {
     pub async fn pull(
         &self,
         filter: ReadFilter,
         cursor: &str,
         limit: u32,
+        held: Held,
     ) -> Result<PullPage, DbError> {
         let after: i64 = if cursor.is_empty() {
             0
@@ -32,19 +50,19 @@ impl SqliteDb {
         };
         let want = limit as usize + 1;
         self.read(move |c| {
-            let rows = match &filter.units {
+            let mut rows = match &filter.units {
                 Some(units) if units.len() + filter.org_units.len() <= NARROW => {
                     narrow(c, after, units, &filter.org_units, want)?
                 }
                 _ => wide(c, after, &filter, want)?,
             };
+            let more = rows.len() > limit as usize;
+            rows.truncate(limit as usize);
+            let cursor = rows.last().map_or(after, |r| r.seq).to_string();
             let mut changes = Vec::with_capacity(rows.len());
-            for (seq, body) in rows {
-                changes.push(StoredChange::new(seq, body)?);
+            for r in rows.into_iter().filter(|r| !held.skips(&r.device, r.seq)) {
+                changes.push(StoredChange::new(r.seq, r.body)?);
             }
-            let more = changes.len() > limit as usize;
-            changes.truncate(limit as usize);
-            let cursor = changes.last().map_or(after, |p| p.seq).to_string();
             Ok(PullPage {
                 changes,
                 cursor,
@@ -63,9 +81,10 @@ fn narrow(
     units: &[String],
     org_units: &[String],
     want: usize,
-) -> Result<Vec<(i64, String)>, DbError> {
-    const ALL: &str = "SELECT seq, body FROM changes WHERE unit = ?1 AND seq > ?2 ORDER BY seq";
-    const ORG: &str = "SELECT seq, body FROM changes WHERE unit = ?1 AND seq > ?2
+) -> Result<Vec<Stored>, DbError> {
+    const ALL: &str =
+        "SELECT seq, device, body FROM changes WHERE unit = ?1 AND seq > ?2 ORDER BY seq";
+    const ORG: &str = "SELECT seq, device, body FROM changes WHERE unit = ?1 AND seq > ?2
                        AND tbl = 'org_unit' ORDER BY seq";
     let sources: Vec<(&str, &String)> = units
         .iter()
@@ -81,35 +100,38 @@ fn narrow(
         streams.push(stmt.query(params![unit, after])?);
     }
     let mut heads: BinaryHeap<Reverse<(i64, usize)>> = BinaryHeap::new();
-    let mut bodies: Vec<Option<String>> = vec![None; streams.len()];
+    let mut current: Vec<Option<Stored>> = (0..streams.len()).map(|_| None).collect();
     for (i, stream) in streams.iter_mut().enumerate() {
-        next(stream, i, &mut heads, &mut bodies)?;
+        next(stream, i, &mut heads, &mut current)?;
     }
-    let mut out: Vec<(i64, String)> = Vec::new();
+    let mut out: Vec<Stored> = Vec::new();
     while out.len() < want {
         let Some(Reverse((seq, i))) = heads.pop() else {
             break;
         };
-        let body = bodies[i].take().unwrap_or_default();
         // A unit in both lists yields the same change twice.
-        if out.last().is_none_or(|(last, _)| *last != seq) {
-            out.push((seq, body));
+        if let Some(row) = current[i]
+            .take()
+            .filter(|_| out.last().is_none_or(|l| l.seq != seq))
+        {
+            out.push(row);
         }
-        next(&mut streams[i], i, &mut heads, &mut bodies)?;
+        next(&mut streams[i], i, &mut heads, &mut current)?;
     }
     Ok(out)
 }
 
-/// Read stream `i`'s next row into the heap (its seq) and `bodies[i]`.
+/// Read stream `i`'s next row into the heap (its seq) and `current[i]`.
 fn next(
     stream: &mut rusqlite::Rows<'_>,
     i: usize,
     heads: &mut BinaryHeap<Reverse<(i64, usize)>>,
-    bodies: &mut [Option<String>],
+    current: &mut [Option<Stored>],
 ) -> Result<(), DbError> {
     if let Some(r) = stream.next()? {
-        heads.push(Reverse((r.get::<_, i64>(0)?, i)));
-        bodies[i] = Some(r.get::<_, String>(1)?);
+        let row = Stored::read(r)?;
+        heads.push(Reverse((row.seq, i)));
+        current[i] = Some(row);
     }
     Ok(())
 }
@@ -120,7 +142,7 @@ fn wide(
     after: i64,
     filter: &ReadFilter,
     want: usize,
-) -> Result<Vec<(i64, String)>, DbError> {
+) -> Result<Vec<Stored>, DbError> {
     let units = filter
         .units
         .as_ref()
@@ -128,15 +150,13 @@ fn wide(
         .transpose()?;
     let org_units = serde_json::to_string(&filter.org_units)?;
     let mut stmt = c.prepare_cached(
-        "SELECT seq, body FROM changes
+        "SELECT seq, device, body FROM changes
          WHERE seq > ?1
            AND (?2 IS NULL
                 OR unit IN (SELECT value FROM json_each(?2))
                 OR (tbl = 'org_unit' AND unit IN (SELECT value FROM json_each(?3))))
          ORDER BY seq LIMIT ?4",
     )?;
-    let rows = stmt.query_map(params![after, units, org_units, want as i64], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-    })?;
+    let rows = stmt.query_map(params![after, units, org_units, want as i64], Stored::read)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
