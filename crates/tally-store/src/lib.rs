@@ -99,6 +99,11 @@ impl Store {
         // page: the ledger of a banner walks ~100 MB of index, in half the time. Writes
         // still go through the WAL with its fsync.
         conn.pragma_update(None, "mmap_size", 1_i64 << 30)?;
+        // A pulled page (a few MB of rows and index entries) stays in the page cache
+        // (64 MiB instead of 2) until its commit, instead of spilling to the WAL half-way;
+        // the savepoint journal of a page is kept in memory, not in a temp file.
+        conn.pragma_update(None, "cache_size", -65_536)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         Self::setup(conn, Some(path.to_path_buf()), time)
     }
 

@@ -39,7 +39,9 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 ];
 
 /// Idle reader connections kept open.
-const MAX_IDLE_READERS: usize = 4;
+/// Reader connections at most: reads beyond wait for one (asynchronously) instead of
+/// opening a connection (its pragmas, its schema parse) and a blocking thread each.
+const MAX_READERS: usize = 4;
 
 /// A server database in one SQLite file.
 #[derive(Clone)]
@@ -51,6 +53,10 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// One permit per reader connection that may be open.
+    reader_slots: tokio::sync::Semaphore,
+    /// Whether a blocking thread is running the write queue (see `group`).
+    draining: std::sync::atomic::AtomicBool,
     /// Writes waiting to be committed together (see `group`).
     queue: Mutex<Vec<group::Job>>,
     /// The org-unit tree as last read, with the `units_version` it was read at.
@@ -70,6 +76,11 @@ fn connect(path: &Path) -> Result<Connection, DbError> {
     conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
     // Reads through a memory map (up to 1 GiB) instead of a read() copy per page.
     conn.pragma_update(None, "mmap_size", 1_i64 << 30)?;
+    // A group commit (thousands of changes) stays in the page cache (64 MiB instead of
+    // 2) until it commits instead of spilling to the WAL half-way; each push's savepoint
+    // journal is kept in memory, not in a temp file.
+    conn.pragma_update(None, "cache_size", -65_536)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(conn)
 }
 
@@ -124,6 +135,8 @@ impl SqliteDb {
                     path,
                     writer: Mutex::new(writer),
                     readers: Mutex::new(Vec::new()),
+                    reader_slots: tokio::sync::Semaphore::new(MAX_READERS),
+                    draining: std::sync::atomic::AtomicBool::new(false),
                     queue: Mutex::new(Vec::new()),
                     tree: Mutex::new(None),
                 }),
@@ -151,6 +164,12 @@ impl SqliteDb {
         F: FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
     {
         let inner = self.inner.clone();
+        let _slot = self
+            .inner
+            .reader_slots
+            .acquire()
+            .await
+            .map_err(|_| DbError::Corrupt("the reader pool is closed".into()))?;
         tokio::task::spawn_blocking(move || {
             let idle = inner
                 .readers
@@ -162,10 +181,11 @@ impl SqliteDb {
                 None => connect(&inner.path)?,
             };
             let result = f(&conn);
-            let mut readers = inner.readers.lock().unwrap_or_else(PoisonError::into_inner);
-            if readers.len() < MAX_IDLE_READERS {
-                readers.push(conn);
-            }
+            inner
+                .readers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(conn);
             result
         })
         .await?

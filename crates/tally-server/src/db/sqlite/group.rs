@@ -8,6 +8,7 @@
 use super::Inner;
 use crate::error::DbError;
 use rusqlite::{Connection, TransactionBehavior};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
 use tokio::sync::oneshot;
 
@@ -27,6 +28,31 @@ type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
 pub(super) type Job = Box<dyn FnOnce(&Connection) -> (Keep, Finish) + Send>;
 
 impl Inner {
+    /// Run the queue on this (blocking) thread unless another thread already does: one
+    /// thread at a time holds the writer, the others would only wait for it.
+    fn drain_unless_draining(&self) {
+        // Bounded: each round runs the queue empty; a new round happens only if a write
+        // was queued after that and nobody else took it on.
+        while !self.draining.swap(true, Ordering::AcqRel) {
+            // A panic in one group drops its writes (their requests get an error); the
+            // queue goes on.
+            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.drain())).is_err() {
+                tracing::error!(
+                    "a group of writes panicked; its requests were answered with an error"
+                );
+            }
+            self.draining.store(false, Ordering::Release);
+            if self
+                .queue
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_empty()
+            {
+                return;
+            }
+        }
+    }
+
     /// Run every queued write, in groups, until the queue is empty.
     fn drain(&self) {
         let mut conn = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
@@ -94,8 +120,10 @@ where
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .push(job);
-    let leader = inner.clone();
-    tokio::task::spawn_blocking(move || leader.drain()).await?;
+    if !inner.draining.load(Ordering::Acquire) {
+        let leader = inner.clone();
+        tokio::task::spawn_blocking(move || leader.drain_unless_draining());
+    }
     rx.await
         .map_err(|_| DbError::Commit("the write was dropped before it ran".into()))?
 }
