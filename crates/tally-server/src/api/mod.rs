@@ -23,6 +23,7 @@ use serde_json::error::Category;
 use tally_sync::protocol::{
     paths, MAX_BODY_BYTES, PROTOCOL_HEADER, PROTOCOL_VERSION, SERVER_TIME_HEADER,
 };
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::trace::TraceLayer;
@@ -43,7 +44,17 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Level 2: on pull pages (JSON of similar changes) nearly the default level's
         // size at a fraction of its time; level 1 is faster still but ~50 % bigger.
-        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(2)))
+        // Answers under 1 KiB (health, an empty page) go as they are: a gzip stream's
+        // set-up costs more than the bytes it would save.
+        .layer(
+            CompressionLayer::new()
+                .quality(CompressionLevel::Precise(2))
+                .compress_when(
+                    SizeAbove::new(1024)
+                        .and(NotForContentType::GRPC)
+                        .and(NotForContentType::IMAGES),
+                ),
+        )
         .layer(RequestDecompressionLayer::new())
         .layer(middleware::from_fn_with_state(state.clone(), stamp))
         .layer(TraceLayer::new_for_http())
