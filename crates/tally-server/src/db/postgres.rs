@@ -44,6 +44,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "0003_day_sums",
         include_str!("../../migrations/postgres/0003_day_sums.sql"),
     ),
+    (
+        4,
+        "0004_drop_unused_indexes",
+        include_str!("../../migrations/postgres/0004_drop_unused_indexes.sql"),
+    ),
 ];
 
 /// Connections per server process.

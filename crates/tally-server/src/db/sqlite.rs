@@ -36,6 +36,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0003_day_sums",
         include_str!("../../migrations/sqlite/0003_day_sums.sql"),
     ),
+    (
+        4,
+        "0004_drop_unused_indexes",
+        include_str!("../../migrations/sqlite/0004_drop_unused_indexes.sql"),
+    ),
 ];
 
 /// Idle reader connections kept open.
