@@ -397,13 +397,15 @@ impl<'a> Client<'a> {
                 Ok::<_, SyncError>(store)
             };
             // Bounded far above any real backlog (a million pages).
-            for _ in 0..1_000_000 {
-                let mut path = format!(
-                    "{}?cursor={}&limit={}",
-                    paths::PULL,
-                    encode(&cursor),
+            for page in 0..1_000_000 {
+                // The first page is small: nothing is being applied while it comes, so
+                // its size is pure waiting; the pages after come while one is applied.
+                let limit = if page == 0 {
+                    self.options.pull_limit.min(FIRST_PAGE)
+                } else {
                     self.options.pull_limit
-                );
+                };
+                let mut path = format!("{}?cursor={}&limit={limit}", paths::PULL, encode(&cursor),);
                 if !held.is_empty() {
                     path.push_str(&format!("&skip={held}"));
                 }
@@ -438,6 +440,9 @@ impl<'a> Client<'a> {
         Self::json(&resp)
     }
 }
+
+/// The size of the first pull page of a sync.
+const FIRST_PAGE: u32 = 250;
 
 /// A [`PullResponse`] whose changes are kept as the JSON that came, to be stored as it is.
 #[derive(Deserialize)]
