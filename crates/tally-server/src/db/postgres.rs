@@ -225,34 +225,76 @@ impl PgDb {
         let (after_txid, after_seq) = parse_cursor(cursor)?;
         let all = filter.units.is_none();
         let units = filter.units.unwrap_or_default();
-        let c = self.pool.get().await?;
-        let rows = c
-            .query(
-                // The order is by the xid8 column, not by its text in the output (a
-                // bare ORDER BY name would pick the output column: "1000" < "999").
+        let mut conn = self.pool.get().await?;
+        let c = conn.transaction().await?;
+        // Right after a burst of pushes the table's statistics still say a unit has a
+        // few changes, and the planner would collect all of them and sort them for each
+        // page (80 ms a page with 100 000 waiting): pages must come from the index in
+        // its order.
+        c.batch_execute("SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off")
+            .await?;
+        let after_txid_text = after_txid.to_string();
+        let want = i64::from(limit) + 1;
+        // The order is by the xid8 column, not by its text in the output (a bare ORDER
+        // BY name would pick the output column: "1000" < "999").
+        let rows = if all {
+            c.query(
                 "SELECT c.txid::text AS txid_text, c.seq, c.body, c.device FROM changes c
                  WHERE c.txid < pg_snapshot_xmin(pg_current_snapshot())
                    AND (c.txid, c.seq) > ($1::text::xid8, $2::bigint)
-                   AND ($3::bool OR c.unit = ANY($4::text[])
-                        OR (c.tbl = 'org_unit' AND c.unit = ANY($5::text[])))
                  ORDER BY c.txid, c.seq
-                 LIMIT $6",
+                 LIMIT $3",
+                &[&after_txid_text, &after_seq, &want],
+            )
+            .await?
+        } else {
+            // Each unit's changes come in order from the (unit, txid, seq) index, at
+            // most a page from each, and are merged: a page never reads or sorts a
+            // unit's whole backlog (one OR over the units did, at any table size).
+            c.query(
+                "SELECT x.txid_text, x.seq, x.body, x.device FROM (
+                   SELECT c.txid, c.txid::text AS txid_text, c.seq, c.body, c.device
+                     FROM unnest($3::text[]) AS u(unit)
+                     CROSS JOIN LATERAL (
+                       SELECT * FROM changes c
+                        WHERE c.unit = u.unit
+                          AND c.txid < pg_snapshot_xmin(pg_current_snapshot())
+                          AND (c.txid, c.seq) > ($1::text::xid8, $2::bigint)
+                        ORDER BY c.txid, c.seq LIMIT $5) c
+                   UNION ALL
+                   SELECT c.txid, c.txid::text, c.seq, c.body, c.device
+                     FROM unnest($4::text[]) AS u(unit)
+                     CROSS JOIN LATERAL (
+                       SELECT * FROM changes c
+                        WHERE c.unit = u.unit AND c.tbl = 'org_unit'
+                          AND c.txid < pg_snapshot_xmin(pg_current_snapshot())
+                          AND (c.txid, c.seq) > ($1::text::xid8, $2::bigint)
+                        ORDER BY c.txid, c.seq LIMIT $5) c
+                 ) x
+                 ORDER BY x.txid, x.seq
+                 LIMIT $5",
                 &[
-                    &after_txid.to_string(),
+                    &after_txid_text,
                     &after_seq,
-                    &all,
                     &units,
                     &filter.org_units,
-                    &(i64::from(limit) + 1),
+                    &want,
                 ],
             )
-            .await?;
+            .await?
+        };
+        c.commit().await?;
         let more = rows.len() > limit as usize;
         let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
         let mut cursor = format_cursor(after_txid, after_seq);
+        let mut last_seq = None;
         for row in rows.iter().take(limit as usize) {
             let txid: String = row.get(0);
             let seq: i64 = row.get(1);
+            // A unit in both lists yields the same change twice.
+            if last_seq.replace(seq) == Some(seq) {
+                continue;
+            }
             let body: String = row.get(2);
             let txid: u64 = txid
                 .parse()
