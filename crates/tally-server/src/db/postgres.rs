@@ -20,7 +20,7 @@ use crate::scope::{ReadFilter, UnitInfo, UnitTree};
 use chrono::NaiveDate;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 use tally_core::ledger::{DaySums, Totals};
 use tally_core::{Change, ChangeId, Conflict, DeviceId, Hlc, Row, RowId, Target};
 use tokio_postgres::{Config, GenericClient, NoTls};
@@ -56,10 +56,14 @@ const POOL_SIZE: usize = 16;
 /// The advisory lock key that serialises migrations.
 const MIGRATION_LOCK: i64 = 0x7461_6c6c_795f_6d69;
 
+/// The org-unit tree as last read, with the `units_version` it was read at.
+type TreeCache = Arc<std::sync::Mutex<Option<(String, Arc<UnitTree>)>>>;
+
 /// A server database in PostgreSQL.
 #[derive(Clone)]
 pub struct PgDb {
     pool: Pool,
+    tree: TreeCache,
 }
 
 fn now_ms() -> u64 {
@@ -108,7 +112,10 @@ impl PgDb {
             .max_size(POOL_SIZE)
             .build()
             .map_err(|e| DbError::PoolSetup(e.to_string()))?;
-        let db = PgDb { pool };
+        let db = PgDb {
+            pool,
+            tree: TreeCache::default(),
+        };
         db.migrate().await?;
         Ok(db)
     }
@@ -167,6 +174,7 @@ impl PgDb {
         client.batch_execute("BEGIN").await?;
         Ok(PgPushTx {
             client: Some(client),
+            tree: self.tree.clone(),
         })
     }
 
@@ -210,9 +218,18 @@ impl PgDb {
         Ok(hlcs)
     }
 
+    /// The org-unit tree: read again only when `units_version` moved (every write of
+    /// org units, from any server process, moves it in its transaction).
     pub async fn unit_tree(&self) -> Result<Arc<UnitTree>, DbError> {
         let c = self.pool.get().await?;
-        Ok(Arc::new(load_tree(&**c).await?))
+        // The version first: a tree read after it is at least as new as it says.
+        let version = units_version(&**c).await?;
+        if let Some(tree) = cached_tree(&self.tree, &version) {
+            return Ok(tree);
+        }
+        let tree = Arc::new(load_tree(&**c).await?);
+        *self.tree.lock().unwrap_or_else(PoisonError::into_inner) = Some((version, tree.clone()));
+        Ok(tree)
     }
 
     pub async fn pull(
@@ -354,6 +371,7 @@ impl PgDb {
 /// the pool and closed, which rolls the transaction back.
 pub struct PgPushTx {
     client: Option<Object>,
+    tree: TreeCache,
 }
 
 impl PgPushTx {
@@ -381,7 +399,7 @@ impl PgPushTx {
             &[&keys],
         )
         .await?;
-        let mut loaded = load(&***c, changes).await?;
+        let mut loaded = load(&***c, changes, &self.tree).await?;
         let plan = push::plan(changes, who, &mut loaded, now_ms);
         let all_out_of_scope = plan.all_out_of_scope();
         let skip = all_out_of_scope || (mode == PushMode::AllOrNothing && plan.any_rejected());
@@ -513,11 +531,41 @@ async fn load_tree(c: &impl GenericClient) -> Result<UnitTree, DbError> {
     Ok(UnitTree::new(units))
 }
 
-async fn load(c: &impl GenericClient, changes: &[Change]) -> Result<Loaded, DbError> {
+/// Moves whenever org units are written (absent: never since this was introduced).
+async fn units_version(c: &impl GenericClient) -> Result<String, DbError> {
+    Ok(c.query_opt(
+        "SELECT value FROM server_meta WHERE key = 'units_version'",
+        &[],
+    )
+    .await?
+    .map(|r| r.get(0))
+    .unwrap_or_default())
+}
+
+fn cached_tree(cache: &TreeCache, version: &str) -> Option<Arc<UnitTree>> {
+    let cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    cache
+        .as_ref()
+        .filter(|(v, _)| v == version)
+        .map(|(_, t)| t.clone())
+}
+
+/// What a push reads first. The tree comes from the cache when it is current; a push
+/// never fills the cache (its transaction may still roll back).
+async fn load(
+    c: &impl GenericClient,
+    changes: &[Change],
+    cache: &TreeCache,
+) -> Result<Loaded, DbError> {
     let ids: Vec<String> = changes.iter().map(|ch| ch.id.to_string()).collect();
     let rows: Vec<String> = changes.iter().map(|ch| ch.row.to_string()).collect();
+    let version = units_version(c).await?;
+    let tree = match cached_tree(cache, &version) {
+        Some(tree) => tree,
+        None => Arc::new(load_tree(c).await?),
+    };
     let mut loaded = Loaded {
-        tree: Arc::new(load_tree(c).await?),
+        tree,
         ..Loaded::default()
     };
     for r in c
@@ -602,6 +650,12 @@ async fn write_units(c: &impl GenericClient, units: &[UnitInfo]) -> Result<(), D
          ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
                                           parent = excluded.parent, deleted = excluded.deleted",
         &[&codes, &names, &levels, &parents, &deleted],
+    )
+    .await?;
+    c.execute(
+        "INSERT INTO server_meta (key, value) VALUES ('units_version', $1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        &[&uuid::Uuid::now_v7().to_string()],
     )
     .await?;
     Ok(())

@@ -11,6 +11,7 @@ both_backends!(
     org_units_from_the_admin_replicate_through_pull,
     a_bad_import_stores_nothing_and_names_the_line,
     users_need_known_units_and_a_fresh_name,
+    a_unit_added_by_another_server_process_is_known_at_once,
 );
 
 async fn org_units_from_the_admin_replicate_through_pull(h: Harness) {
@@ -134,4 +135,27 @@ async fn users_need_known_units_and_a_fresh_name(h: Harness) {
     let r = h.try_enroll("new", PASSWORD).await;
     assert_eq!(r.body["units"], serde_json::json!([VILLAGE_A1, VILLAGE_A2]));
     assert!(admin::disable_user(&h.db, "ghost").await.is_err());
+}
+
+async fn a_unit_added_by_another_server_process_is_known_at_once(h: Harness) {
+    let code = format!("{VILLAGE_A1}02");
+    // The tree is read (and cached) by this process…
+    assert!(h.db.unit_tree().await.unwrap().get(&code).is_none());
+    // …and another process over the same database adds a unit.
+    let other = h.reopen().await;
+    let unit = NewUnit {
+        code: code.clone(),
+        name: "东营子".into(),
+        level: Level::Hamlet,
+        parent: Some(VILLAGE_A1.into()),
+    };
+    admin::add_unit(&other, &*h.clock, unit).await.unwrap();
+    assert_eq!(
+        h.db.unit_tree().await.unwrap().get(&code).map(|u| u.level),
+        Some(Level::Hamlet)
+    );
+    // A push through this process files a record under it.
+    let mut dev = h.device(CADRE).await;
+    let load = dev.cleanup(&code, serde_json::json!(1.5));
+    accepted(&h.push(&dev, &[load]).await.results());
 }
