@@ -131,10 +131,6 @@ fn machine(report: &mut Report, data: &std::path::Path) {
     );
 }
 
-/// The same allocator as the `tally-server` and `tally` binaries.
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> Result<()> {
     let cli = Cli::parse();
     let data = cli.data.clone().unwrap_or_else(std::env::temp_dir);

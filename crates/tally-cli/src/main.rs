@@ -124,11 +124,6 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
-/// mimalloc: the allocations of JSON, HTTP and SQLite rows cost ~10 % less CPU than
-/// with the system allocator (BENCHMARKS.md).
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse(); // usage errors exit 2 here
     match run(cli) {

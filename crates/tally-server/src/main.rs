@@ -132,11 +132,6 @@ async fn serve(db: Db, listen: SocketAddr) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// mimalloc: the allocations of JSON, HTTP and SQLite rows cost ~10 % less CPU than
-/// with the system allocator (BENCHMARKS.md).
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
