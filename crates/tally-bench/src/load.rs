@@ -79,13 +79,18 @@ async fn get(http: &reqwest::Client, url: String, token: &str) -> Result<Vec<u8>
         .bearer_auth(token)
         .send()
         .await?;
+    body(resp, "GET").await
+}
+
+/// An answer's body, gunzipped; an error unless the status is a success.
+async fn body(resp: reqwest::Response, what: &str) -> Result<Vec<u8>> {
     let status = resp.status();
     let gz = resp
         .headers()
         .get("content-encoding")
         .is_some_and(|v| v == "gzip");
     let body = gunzip_if(gz, &resp.bytes().await?)?;
-    anyhow::ensure!(status.is_success(), "GET answered {status}");
+    anyhow::ensure!(status.is_success(), "{what} answered {status}");
     Ok(body)
 }
 
@@ -103,14 +108,7 @@ async fn sync(http: reqwest::Client, base: Arc<String>, sim: Arc<Sim>) -> Result
         .body(sim.push_gz.clone())
         .send()
         .await?;
-    let status = resp.status();
-    let gz = resp
-        .headers()
-        .get("content-encoding")
-        .is_some_and(|v| v == "gzip");
-    let body = gunzip_if(gz, &resp.bytes().await?)?;
-    anyhow::ensure!(status.is_success(), "push answered {status}");
-    let answer: PushResponse = serde_json::from_slice(&body)?;
+    let answer: PushResponse = serde_json::from_slice(&body(resp, "push").await?)?;
     let seqs: Vec<i64> = answer
         .results
         .iter()

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use tally_core::*;
 use tally_store::*;
 
-const VILLAGE: &str = "150625100201";
+mod support;
+
+use support::VILLAGE;
 
 #[test]
 fn crash_writer() {
@@ -56,27 +58,7 @@ fn every_acknowledged_write_survives_a_kill_and_nothing_is_half_written() {
     let h = {
         let mut s = Store::open(&path).unwrap();
         s.init("crash").unwrap();
-        s.add_unit(&OrgUnit {
-            code: "150625".into(),
-            name: "杭锦旗".into(),
-            level: Level::Banner,
-            parent: None,
-        })
-        .unwrap();
-        s.add_unit(&OrgUnit {
-            code: "150625100".into(),
-            name: "锡尼镇".into(),
-            level: Level::Township,
-            parent: Some("150625".into()),
-        })
-        .unwrap();
-        s.add_unit(&OrgUnit {
-            code: VILLAGE.into(),
-            name: "阿斯尔嘎查".into(),
-            level: Level::Village,
-            parent: Some("150625100".into()),
-        })
-        .unwrap();
+        support::seed_units(&mut s);
         s.add_household(&NewHousehold {
             village: VILLAGE.into(),
             head: "张三".into(),

@@ -1,0 +1,375 @@
+//! Laws of the ledger, checked on random inputs: every unit's ledger equals a naive
+//! recomputation straight from the records, and the ledger read from per-day sums (as
+//! the stores keep them) equals it to the last digit.
+
+use chrono::NaiveDate;
+use proptest::collection::vec as many;
+use proptest::prelude::*;
+use proptest::sample::Index;
+use tally_core::ledger::sums::totals;
+use tally_core::ledger::{facts, facts_of_totals, ledger, DaySums};
+use tally_core::*;
+use uuid::Uuid;
+
+fn day(n: u64) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2024, 5, 20).unwrap() + chrono::Days::new(n)
+}
+
+fn opt_day() -> impl Strategy<Value = Option<NaiveDate>> {
+    prop::option::weighted(0.8, (0..40u64).prop_map(day))
+}
+
+/// Quantities in quarters, so that sums in any order are exact.
+fn quarters(max: u32) -> impl Strategy<Value = f64> {
+    (1..=max).prop_map(|q| f64::from(q) / 4.0)
+}
+
+fn id(n: usize) -> RowId {
+    RowId(Uuid::from_u128(n as u128 + 1))
+}
+
+fn unit_tree() -> impl Strategy<Value = Vec<OrgUnit>> {
+    many(prop::option::weighted(0.9, any::<Index>()), 0..7).prop_map(|parents| {
+        let mut units = vec![OrgUnit {
+            code: "u0".into(),
+            name: "u0".into(),
+            level: Level::Banner,
+            parent: None,
+        }];
+        for (i, p) in parents.into_iter().enumerate() {
+            let parent = p.map(|ix| units[ix.index(units.len())].code.clone());
+            units.push(OrgUnit {
+                code: format!("u{}", i + 1),
+                name: format!("u{}", i + 1),
+                level: Level::Village,
+                parent,
+            });
+        }
+        units
+    })
+}
+
+fn records() -> impl Strategy<Value = (Records, NaiveDate)> {
+    let (unit, gone) = (|| any::<Index>(), prop::bool::weighted);
+    let status = || prop::option::of(0..4usize);
+    let households = (unit(), status(), opt_day(), opt_day(), opt_day(), gone(0.1));
+    let cleanups = (unit(), 0..5usize, quarters(800), 0..40u64, gone(0.1));
+    let people = prop::option::of(0..1000u32);
+    let dates = (opt_day(), opt_day());
+    let works = (
+        unit(),
+        0..5usize,
+        quarters(80),
+        people,
+        0..3usize,
+        dates,
+        gone(0.1),
+    );
+    let targets = (unit(), 0..6usize, 1..100u32, 0..90u64, gone(0.2));
+    (
+        unit_tree(),
+        many(households, 0..14),
+        many(cleanups, 0..10),
+        many((unit(), 0..40u64, gone(0.1)), 0..6),
+        many(works, 0..8),
+        many(targets, 0..10),
+        5..35u64,
+    )
+        .prop_map(|(units, hs, cs, ds, ws, ts, as_of)| {
+            let at = |ix: &Index| units[ix.index(units.len())].code.clone();
+            let mut r = Records::default();
+            for (n, (u, s, started, completed, accepted, deleted)) in hs.iter().enumerate() {
+                r.households.push(Household {
+                    id: id(n),
+                    unit: at(u),
+                    head: format!("户{n}"),
+                    members: 1,
+                    phone: None,
+                    categories: vec![],
+                    seepage: false,
+                    rating: None,
+                    renovation: s.map(|s| RenovationStatus::ALL[s]),
+                    planned_on: None,
+                    started_on: *started,
+                    completed_on: *completed,
+                    accepted_on: *accepted,
+                    cadre: None,
+                    deleted: *deleted,
+                });
+            }
+            for (n, (u, kind, tonnes, d, deleted)) in cs.iter().enumerate() {
+                r.cleanups.push(Cleanup {
+                    id: id(100 + n),
+                    unit: at(u),
+                    kind: PileKind::ALL[*kind],
+                    tonnes: *tonnes,
+                    piles: 1,
+                    date: day(*d),
+                    deleted: *deleted,
+                });
+            }
+            for (n, (u, d, deleted)) in ds.iter().enumerate() {
+                r.demolitions.push(Demolition {
+                    id: id(200 + n),
+                    unit: at(u),
+                    household: None,
+                    area_m2: None,
+                    date: day(*d),
+                    deleted: *deleted,
+                });
+            }
+            for (n, (u, kind, quantity, people, status, (s, c), deleted)) in ws.iter().enumerate() {
+                r.works.push(Works {
+                    id: id(300 + n),
+                    unit: at(u),
+                    kind: WorksKind::ALL[*kind],
+                    quantity: *quantity,
+                    people: *people,
+                    status: WorksStatus::ALL[*status],
+                    started_on: *s,
+                    completed_on: *c,
+                    deleted: *deleted,
+                });
+            }
+            // At most one live target per unit and metric (a deleted one may sit beside it).
+            for (n, (u, metric, quantity, deadline, deleted)) in ts.iter().enumerate() {
+                let t = Target {
+                    id: id(400 + n),
+                    unit: at(u),
+                    metric: Metric::ALL[*metric],
+                    quantity: f64::from(*quantity),
+                    deadline: day(*deadline),
+                    deleted: *deleted,
+                };
+                let taken = |o: &Target| !o.deleted && o.unit == t.unit && o.metric == t.metric;
+                if t.deleted || !r.targets.iter().any(taken) {
+                    r.targets.push(t);
+                }
+            }
+            r.units = units;
+            (r, day(as_of))
+        })
+}
+
+fn round(x: f64, places: i32) -> f64 {
+    let p = 10f64.powi(places);
+    (x * p).round() / p
+}
+
+/// Started, completed, and completed in the 7 days ending on `as_of`, of one metric (of
+/// one pile kind, if given) over the records of the units `inside` accepts.
+fn naive_sums(
+    r: &Records,
+    inside: &dyn Fn(&str) -> bool,
+    metric: Metric,
+    pile: Option<PileKind>,
+    as_of: NaiveDate,
+) -> (f64, f64, f64) {
+    let (mut started, mut completed, mut last7) = (0.0, 0.0, 0.0);
+    let counts = |d: Option<NaiveDate>| d.is_none_or(|d| d <= as_of);
+    let this_week =
+        |d: Option<NaiveDate>| d.is_some_and(|d| d <= as_of && (as_of - d).num_days() < 7);
+    let mut add =
+        |amount: f64, start: Option<Option<NaiveDate>>, done: Option<Option<NaiveDate>>| {
+            if start.is_some_and(counts) {
+                started += amount;
+            }
+            if done.is_some_and(counts) {
+                completed += amount;
+                if done.is_some_and(this_week) {
+                    last7 += amount;
+                }
+            }
+        };
+    match metric {
+        Metric::Renovation => {
+            for h in r
+                .households
+                .iter()
+                .filter(|h| !h.deleted && inside(&h.unit))
+            {
+                let Some(s) = h.renovation else { continue };
+                let start = (s >= RenovationStatus::Started)
+                    .then_some(h.started_on.or(h.completed_on).or(h.accepted_on));
+                let done =
+                    (s >= RenovationStatus::Completed).then_some(h.completed_on.or(h.accepted_on));
+                add(1.0, start, done);
+            }
+        }
+        Metric::RoadKm | Metric::WaterSites | Metric::WaterPeople => {
+            let kind = if metric == Metric::RoadKm {
+                WorksKind::Road
+            } else {
+                WorksKind::Water
+            };
+            for w in r
+                .works
+                .iter()
+                .filter(|w| !w.deleted && w.kind == kind && inside(&w.unit))
+            {
+                let amount = match metric {
+                    Metric::WaterPeople => f64::from(w.people.unwrap_or(0)),
+                    _ => w.quantity,
+                };
+                let start =
+                    (w.status >= WorksStatus::Started).then_some(w.started_on.or(w.completed_on));
+                let done = (w.status >= WorksStatus::Completed).then_some(w.completed_on);
+                add(amount, start, done);
+            }
+        }
+        Metric::Demolition => {
+            for d in r
+                .demolitions
+                .iter()
+                .filter(|d| !d.deleted && inside(&d.unit))
+            {
+                add(1.0, Some(Some(d.date)), Some(Some(d.date)));
+            }
+        }
+        Metric::CleanupTonnes => {
+            for c in r.cleanups.iter().filter(|c| !c.deleted && inside(&c.unit)) {
+                if pile.is_none_or(|p| p == c.kind) {
+                    add(c.tonnes, Some(Some(c.date)), Some(Some(c.date)));
+                }
+            }
+        }
+    }
+    (started, completed, last7)
+}
+
+/// Whether `unit` is `root` or below it.
+fn under(r: &Records, unit: &str, root: &str) -> bool {
+    let mut at = Some(unit.to_string());
+    for _ in 0..=r.units.len() {
+        match at {
+            Some(u) if u == root => return true,
+            Some(u) => {
+                at = r
+                    .units
+                    .iter()
+                    .find(|x| x.code == u)
+                    .and_then(|x| x.parent.clone())
+            }
+            None => return false,
+        }
+    }
+    false
+}
+
+/// The target of a unit: its own, else the sum of its children's; with the pace it needs.
+fn naive_goal(
+    r: &Records,
+    unit: &str,
+    metric: Metric,
+    as_of: NaiveDate,
+) -> Option<(f64, f64, Option<NaiveDate>)> {
+    if let Some(t) = r
+        .targets
+        .iter()
+        .find(|t| !t.deleted && t.unit == unit && t.metric == metric)
+    {
+        let (_, completed, _) = naive_sums(r, &|u| under(r, u, unit), metric, None, as_of);
+        let days = (t.deadline - as_of).num_days().max(1) as f64;
+        return Some((
+            t.quantity,
+            (t.quantity - completed).max(0.0) / days,
+            Some(t.deadline),
+        ));
+    }
+    let mut sum: Option<(f64, f64, Option<NaiveDate>)> = None;
+    for kid in r.units.iter().filter(|u| u.parent.as_deref() == Some(unit)) {
+        if let Some((q, per_day, _)) = naive_goal(r, &kid.code, metric, as_of) {
+            let acc = sum.get_or_insert((0.0, 0.0, None));
+            acc.0 += q;
+            acc.1 += per_day;
+        }
+    }
+    sum
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-6
+}
+
+fn close_opt(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => close(a, b),
+        (a, b) => a.is_none() && b.is_none(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn ledger_is_the_naive_sum_of_the_records((r, as_of) in records()) {
+        let all = facts(&r);
+        for root in &r.units {
+            let root = root.code.as_str();
+            let l = ledger(&r.units, &r.targets, &all, root, as_of).expect("known unit");
+            let mut keys: Vec<(Metric, Option<PileKind>)> = Metric::ALL.iter().map(|m| (*m, None)).collect();
+            keys.extend(PileKind::ALL.iter().map(|p| (Metric::CleanupTonnes, Some(*p))));
+            prop_assert_eq!(l.rows.len(), keys.len());
+            for (row, (metric, pile)) in l.rows.iter().zip(keys) {
+                let name = match pile {
+                    None => metric.code().to_string(),
+                    Some(p) => format!("{metric}:{p}"),
+                };
+                prop_assert_eq!(&row.metric, &name);
+                let (s, c, w) = naive_sums(&r, &|u| under(&r, u, root), metric, pile, as_of);
+                let goal = if pile.is_none() { naive_goal(&r, root, metric, as_of) } else { None };
+                let target = goal.map(|g| g.0);
+                let want = LedgerRow {
+                    metric: name.clone(),
+                    target: target.map(|t| round(t, 3)),
+                    started: round(s, 3),
+                    completed: round(c, 3),
+                    percent: target.filter(|t| *t > 0.0).map(|t| round(c / t * 100.0, 2)),
+                    remaining: target.map(|t| round(t - c, 3)),
+                    required_per_day: goal.map(|g| round(g.1, 3)),
+                    last_7_days_per_day: round(w / 7.0, 3),
+                    deadline: goal.and_then(|g| g.2),
+                };
+                let same = close_opt(row.target, want.target)
+                    && close(row.started, want.started)
+                    && close(row.completed, want.completed)
+                    && close_opt(row.percent, want.percent)
+                    && close_opt(row.remaining, want.remaining)
+                    && close_opt(row.required_per_day, want.required_per_day)
+                    && close(row.last_7_days_per_day, want.last_7_days_per_day)
+                    && row.deadline == want.deadline;
+                prop_assert!(same, "{} as of {}:\n got  {:?}\n want {:?}", root, as_of, row, want);
+            }
+        }
+        prop_assert!(ledger(&r.units, &r.targets, &all, "nowhere", as_of).is_none());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// A ledger read from per-day sums (as the stores keep them) is the ledger of the
+    /// records, to the last digit, after other records were added and taken away again.
+    #[test]
+    fn ledger_from_day_sums_is_the_ledger_of_the_records(
+        (r, as_of) in records(),
+        (other, _) in records(),
+    ) {
+        let all = facts(&r);
+        let mut sums = DaySums::default();
+        sums.add_facts(&facts(&other), 1);
+        sums.add_facts(&all, 1);
+        sums.add_facts(&facts(&other), -1);
+        let mut exact = DaySums::default();
+        exact.add_facts(&all, 1);
+        prop_assert_eq!(sums.iter().collect::<Vec<_>>(), exact.iter().collect::<Vec<_>>());
+        let from_sums = facts_of_totals(&totals(&sums, as_of), as_of);
+        for root in &r.units {
+            let root = root.code.as_str();
+            prop_assert_eq!(
+                ledger(&r.units, &r.targets, &from_sums, root, as_of),
+                ledger(&r.units, &r.targets, &all, root, as_of)
+            );
+        }
+    }
+}
