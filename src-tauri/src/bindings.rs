@@ -46,6 +46,25 @@ fn export_all(dir: &Path) {
         tally_core::Works,
         tally_store::OutboxState,
     );
+    // What each role may do, from core, for the UI's tests and fixtures.
+    let roles: Vec<String> = tally_core::Role::ALL
+        .iter()
+        .map(|r| {
+            let can = serde_json::to_string(&r.capabilities()).unwrap();
+            format!("  {}: {can},", r.code())
+        })
+        .collect();
+    std::fs::write(
+        dir.join("roles.ts"),
+        format!(
+            "// Generated from tally_core::Role::capabilities. Do not edit.\n\
+             import type {{ Capabilities }} from \"./Capabilities\";\n\
+             import type {{ Role }} from \"./Role\";\n\
+             export const CAPABILITIES: Record<Role, Capabilities> = {{\n{}\n}};\n",
+            roles.join("\n")
+        ),
+    )
+    .unwrap();
     let names: Vec<String> = COMMANDS.iter().map(|c| format!("  \"{c}\",")).collect();
     std::fs::write(
         dir.join("commands.ts"),

@@ -233,8 +233,7 @@ pub struct SyncResult {
 #[derive(Clone, Debug, Serialize, TS)]
 pub struct LoginResult {
     pub user: String,
-    /// cadre, leader, inspector or admin.
-    pub role: String,
+    pub role: Role,
     pub units: Vec<String>,
 }
 
@@ -246,7 +245,9 @@ pub struct AppStatus {
     pub author: String,
     pub server: Option<String>,
     pub user: Option<String>,
-    pub role: Option<String>,
+    pub role: Option<Role>,
+    /// What the logged-in role may do (not logged in: a cadre's, nothing privileged).
+    pub can: Capabilities,
     pub last_sync: Option<String>,
     pub pending: u32,
     pub rejected: u32,

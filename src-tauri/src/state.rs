@@ -7,6 +7,7 @@ use crate::error::{IpcError, IpcResult};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use tally_core::Role;
 use tally_store::{OutboxState, Store};
 
 /// Sync state shared by the commands and the background task.
@@ -194,6 +195,7 @@ impl AppState {
             server: meta.server,
             user: meta.user,
             role: meta.role,
+            can: meta.role.unwrap_or(Role::Cadre).capabilities(),
             last_sync: meta.last_sync,
             pending: counts.pending,
             rejected: counts.rejected,

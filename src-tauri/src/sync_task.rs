@@ -7,9 +7,9 @@ use crate::error::{IpcError, IpcResult};
 use crate::state::AppState;
 use std::sync::Arc;
 use std::time::Duration;
+use tally_protocol::paths;
 use tally_store::Store;
 use tally_sync::client::{Client, Progress, SyncOptions};
-use tally_sync::protocol::paths;
 use tally_sync::transport::{HttpTransport, Method, Request, Transport};
 
 fn now_rfc3339() -> String {
@@ -51,7 +51,7 @@ pub fn login(
     )?;
     Ok(LoginResult {
         user: enrolled.user,
-        role: enrolled.role.code().to_string(),
+        role: enrolled.role,
         units: enrolled.units,
     })
 }

@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use tally_core::{
     schema, Change, Metric, PileKind, Rating, RenovationStatus, Row, RowId, Table, Version,
 };
+use tally_protocol::{paths, PullResponse};
 use tally_store::{Edit, FakeTime, NewHousehold, OutboxState, Store, StoreError};
-use tally_sync::protocol::{paths, PullResponse};
 use tally_sync::{Backoff, Client, Method, Request, SyncOptions, Transport};
 use tally_tests::*;
 

@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 use std::path::Path;
 use std::time::Instant;
 use tally_core::{RowId, Table};
+use tally_protocol::Role;
 use tally_store::{Edit, Store};
-use tally_sync::protocol::Role;
 use tally_sync::{Client, HttpTransport, Progress, SyncOptions, SyncReport};
 
 /// An enrolled device with its store.
@@ -46,7 +46,7 @@ impl Device {
         let mut store = Store::open(&dir.join(format!("{name}.db")))?;
         let device = store.init(&name)?;
         let token = server.enroll(user, role, units, device.id)?;
-        store.save_login(&server.url, user, role.code(), &token)?;
+        store.save_login(&server.url, user, role, &token)?;
         Ok(Device {
             store,
             url: server.url.clone(),

@@ -14,10 +14,10 @@ use std::path::Path;
 use std::time::Instant;
 use tally_core::ids::SeededIds;
 use tally_core::{Change, Level, Metric, OrgUnit, PileKind, RowId, Table, WorksKind};
+use tally_protocol::Role;
 use tally_server::db::PushMode;
 use tally_server::push::Author;
 use tally_store::{Edit, Store};
-use tally_sync::protocol::Role;
 
 /// Households per village.
 const PER_VILLAGE: usize = 500;
@@ -150,7 +150,7 @@ fn build(
             let rejected = pushed
                 .results
                 .iter()
-                .filter(|r| !matches!(r, tally_sync::PushResult::Accepted { .. }))
+                .filter(|r| !matches!(r, tally_protocol::PushResult::Accepted { .. }))
                 .count();
             ensure!(
                 rejected == 0,

@@ -14,7 +14,7 @@ use std::io::{Read, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tally_core::{Change, ChangeId, DeviceId, FieldEdit, Hlc, RowId, Table};
-use tally_sync::protocol::{
+use tally_protocol::{
     paths, PullResponse, PushRequest, PushResponse, PushResult, SeqRanges, PROTOCOL_HEADER,
     PROTOCOL_VERSION,
 };
@@ -151,7 +151,7 @@ pub fn bench(report: &mut Report, backend: &Backend, devices: usize, per: usize)
         let (user, unit) = (format!("load-{i:04}"), village_code(i));
         let token = server.enroll(
             &user,
-            tally_sync::protocol::Role::Cadre,
+            tally_protocol::Role::Cadre,
             std::slice::from_ref(&unit),
             device,
         )?;

@@ -6,11 +6,11 @@
 use anyhow::{Context, Result};
 use std::sync::Arc;
 use tally_core::DeviceId;
+use tally_protocol::Role;
 use tally_server::admin;
 use tally_server::auth::{new_token, token_hash};
 use tally_server::db::{NewDevice, PgDb};
 use tally_server::{router, AppState, Db, SystemClock, WallClock};
-use tally_sync::protocol::Role;
 use tempfile::TempDir;
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;

@@ -160,6 +160,96 @@ code_enum!(
     }
 );
 
+code_enum!(
+    /// What a user may do; bound to org units. What each role may do is decided here
+    /// (the capability methods), for the server's scope checks, the desktop and the UI.
+    Role, "role" {
+        Cadre = "cadre" / "驻村干部",
+        Leader = "leader" / "工作队长",
+        Inspector = "inspector" / "督查组",
+        Admin = "admin" / "管理员",
+    }
+);
+
+impl Role {
+    /// Writes records (households, visits, cleanup …) in its units. Inspectors only read.
+    pub fn may_write_records(self) -> bool {
+        !matches!(self, Role::Inspector)
+    }
+
+    /// Sets targets and creates or edits org units (planning) in its units.
+    pub fn may_plan(self) -> bool {
+        matches!(self, Role::Leader | Role::Admin)
+    }
+
+    /// Makes a correction: moves a forward-only status back, outranking what it corrects.
+    pub fn may_correct(self) -> bool {
+        matches!(self, Role::Leader | Role::Admin)
+    }
+
+    /// Reviews the open conflicts of its read scope (leaders, inspectors, admins).
+    pub fn may_review_conflicts(self) -> bool {
+        !matches!(self, Role::Cadre)
+    }
+
+    /// Resolves a conflict: an edit that names the losing value it saw.
+    pub fn may_resolve_conflicts(self) -> bool {
+        matches!(self, Role::Leader | Role::Admin)
+    }
+
+    /// Records inspection findings (督查问题) and re-checks them.
+    pub fn may_write_findings(self) -> bool {
+        matches!(self, Role::Inspector | Role::Leader | Role::Admin)
+    }
+
+    /// Creates a new top-level unit (a banner), which is in nobody's scope yet.
+    pub fn may_create_root_units(self) -> bool {
+        matches!(self, Role::Admin)
+    }
+
+    /// Reads the whole banner of its assigned units, not only their subtrees.
+    pub fn reads_whole_banner(self) -> bool {
+        matches!(self, Role::Inspector)
+    }
+
+    /// Everything this role may do, as data for the desktop and the UI.
+    pub fn capabilities(self) -> Capabilities {
+        Capabilities {
+            write_records: self.may_write_records(),
+            plan: self.may_plan(),
+            correct: self.may_correct(),
+            review_conflicts: self.may_review_conflicts(),
+            resolve_conflicts: self.may_resolve_conflicts(),
+            write_findings: self.may_write_findings(),
+            works_in_villages: self.works_in_villages(),
+        }
+    }
+
+    /// Works in its villages day to day (the home screen opens on a village, not on
+    /// the widest unit).
+    pub fn works_in_villages(self) -> bool {
+        matches!(self, Role::Cadre)
+    }
+
+    /// Works in assigned org units; only an admin is everywhere and needs none.
+    pub fn needs_units(self) -> bool {
+        !matches!(self, Role::Admin)
+    }
+}
+
+/// What a role may do (the [`Role`] methods, as one value the UI reads).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Capabilities {
+    pub write_records: bool,
+    pub plan: bool,
+    pub correct: bool,
+    pub review_conflicts: bool,
+    pub resolve_conflicts: bool,
+    pub write_findings: bool,
+    pub works_in_villages: bool,
+}
+
 impl RenovationStatus {
     /// The position in the forward-only order.
     pub fn rank(self) -> u8 {

@@ -9,7 +9,7 @@ use crate::{auth, WallClock};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use tally_core::{Change, ChangeId, FieldEdit, Level, RowId, Table};
-use tally_sync::protocol::{PushResult, Role};
+use tally_protocol::{PushResult, Role};
 use thiserror::Error;
 
 /// The author name of the server's own changes.
@@ -193,7 +193,9 @@ async fn store_units(
         .iter()
         .zip(&pushed.results)
         .find_map(|((line, u), r)| match r {
-            PushResult::Rejected { code, reason, .. } if code != crate::push::BATCH_REJECTED => {
+            PushResult::Rejected { code, reason, .. }
+                if code != tally_protocol::codes::BATCH_REJECTED =>
+            {
                 Some(AdminError::Line {
                     line: *line,
                     message: format!("org unit {}: {reason}", u.code),
@@ -232,7 +234,7 @@ pub async fn add_user(
             "the password must have at least {MIN_PASSWORD_CHARS} characters"
         )));
     }
-    if units.is_empty() && role != Role::Admin {
+    if units.is_empty() && role.needs_units() {
         return Err(AdminError::Invalid(format!(
             "a {role} needs at least one --unit"
         )));

@@ -17,7 +17,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 use tally_core::DeviceId;
-use tally_sync::protocol::{EnrollRequest, EnrollResponse, Role};
+use tally_protocol::{EnrollRequest, EnrollResponse, Role};
 
 /// Wrong passwords per user name allowed within [`FAILURE_WINDOW_MS`].
 pub const MAX_FAILURES: usize = 5;

@@ -5,7 +5,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use tally_sync::protocol::{codes, ErrorBody, ErrorDetail, MAX_BODY_BYTES, MAX_PUSH_CHANGES};
+use tally_protocol::{codes, ErrorBody, ErrorDetail, MAX_BODY_BYTES, MAX_PUSH_CHANGES};
 use thiserror::Error;
 
 /// A storage failure. Nothing here is the client's fault but `BadCursor`.

@@ -6,9 +6,9 @@ use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Read};
 use std::net::SocketAddr;
 use tally_core::Level;
+use tally_protocol::Role;
 use tally_server::admin::{self, NewUnit};
 use tally_server::{AppState, Db, SystemClock};
-use tally_sync::protocol::Role;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]

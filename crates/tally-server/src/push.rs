@@ -10,18 +10,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use tally_core::ledger::DaySums;
 use tally_core::schema::{validate_change, Context};
+use tally_core::Role;
 use tally_core::{merge, Change, ChangeId, DeviceId, Level, OrgUnit, Row, RowId, Table};
-use tally_sync::protocol::{codes, PushResult, Role};
-
-/// How far ahead of the server's clock a change's HLC may be.
-pub const MAX_CLOCK_AHEAD_MS: u64 = 5 * 60 * 1000;
-
-/// The code of a change that was fine but not stored because its all-or-nothing batch
-/// (an admin import) had a rejection.
-pub const BATCH_REJECTED: &str = "batch_rejected";
-
-/// The code of a change naming an existing row of another table.
-pub const TABLE_MISMATCH: &str = "table_mismatch";
+use tally_protocol::{codes, PushResult, MAX_CLOCK_AHEAD_MS};
 
 /// Who is pushing: the token's device and user.
 #[derive(Clone, Debug)]
@@ -126,7 +117,7 @@ impl Plan {
                 (_, Some(seq)) => PushResult::Accepted { change_id, seq },
                 (_, None) => PushResult::Rejected {
                     change_id,
-                    code: BATCH_REJECTED.into(),
+                    code: codes::BATCH_REJECTED.into(),
                     reason: "not stored: another change of this all-or-nothing batch was \
                              rejected"
                         .into(),
@@ -239,7 +230,7 @@ fn decide(
     }
     if let Some(row) = existing.filter(|r| r.table != change.table) {
         return reject(
-            TABLE_MISMATCH,
+            codes::TABLE_MISMATCH,
             format!(
                 "row {} is a {} row, a change cannot edit it as {}",
                 row.id,
@@ -277,7 +268,7 @@ fn decide(
             "设备时间比服务器快，请校准时间后重新同步",
         );
     }
-    if change.correction && !scope.may_plan() {
+    if change.correction && !scope.role.may_correct() {
         return reject(
             codes::FORBIDDEN,
             "only a leader or an admin may make a correction",
@@ -298,7 +289,7 @@ fn check_scope(
 ) -> Result<(), Outcome> {
     let known = |code: &str| tree.get(code).is_some();
     let writable = |code: &str| !known(code) || scope.can_write(code);
-    if scope.role == Role::Inspector {
+    if !scope.role.may_write_records() {
         return Err(out_of_scope(&change.unit));
     }
     if !writable(&change.unit) {
@@ -322,11 +313,11 @@ fn check_scope(
         }
         // A new root (banner) has no parent to be in anyone's scope: only an admin.
         let is_new = existing.is_none() && !known(&change.unit);
-        if is_new && parent.is_none() && scope.role != Role::Admin {
+        if is_new && parent.is_none() && !scope.role.may_create_root_units() {
             return Err(out_of_scope(&change.unit));
         }
     }
-    if matches!(change.table, Table::Target | Table::OrgUnit) && !scope.may_plan() {
+    if matches!(change.table, Table::Target | Table::OrgUnit) && !scope.role.may_plan() {
         return Err(reject(
             codes::FORBIDDEN,
             format!(

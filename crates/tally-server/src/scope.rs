@@ -4,8 +4,8 @@
 //! org-unit rows of every ancestor, so a device knows its township and banner.
 
 use std::collections::{BTreeSet, HashMap};
+use tally_core::Role;
 use tally_core::{Level, OrgUnit};
-use tally_sync::protocol::Role;
 
 /// Deeper than any real tree (banner → township → village → hamlet); bounds every walk.
 const MAX_DEPTH: usize = 16;
@@ -176,16 +176,21 @@ impl Scope {
         let subtrees = |codes: &mut dyn Iterator<Item = String>| -> BTreeSet<String> {
             codes.flat_map(|c| tree.subtree(&c)).collect()
         };
-        let (write, read) = match role {
-            Role::Admin => (Units::All, Units::All),
-            Role::Cadre | Role::Leader => {
-                let set = subtrees(&mut assigned.iter().cloned());
-                (Units::Some(set.clone()), Units::Some(set))
-            }
-            Role::Inspector => {
-                let set = subtrees(&mut assigned.iter().map(|c| tree.root(c)));
-                (Units::Some(BTreeSet::new()), Units::Some(set))
-            }
+        let (write, read) = if role.needs_units() {
+            let own = subtrees(&mut assigned.iter().cloned());
+            let read = if role.reads_whole_banner() {
+                subtrees(&mut assigned.iter().map(|c| tree.root(c)))
+            } else {
+                own.clone()
+            };
+            let write = if role.may_write_records() {
+                own
+            } else {
+                BTreeSet::new()
+            };
+            (Units::Some(write), Units::Some(read))
+        } else {
+            (Units::All, Units::All)
         };
         let ancestors = match &read {
             Units::All => BTreeSet::new(),
@@ -209,11 +214,6 @@ impl Scope {
 
     pub fn can_read(&self, code: &str) -> bool {
         self.read.contains(code)
-    }
-
-    /// Leaders and admins edit targets and org units.
-    pub fn may_plan(&self) -> bool {
-        matches!(self.role, Role::Leader | Role::Admin)
     }
 
     /// The pull filter of the whole read scope.

@@ -59,7 +59,7 @@ pub struct Remote<'a> {
 pub struct SyncMeta {
     pub server: Option<String>,
     pub user: Option<String>,
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub token: Option<String>,
     pub cursor: String,
     pub last_sync: Option<String>,
@@ -382,7 +382,10 @@ impl Store {
         Ok(SyncMeta {
             server: self.meta("server")?,
             user: self.meta("user")?,
-            role: self.meta("role")?,
+            role: self
+                .meta("role")?
+                .map(|r| r.parse::<Role>().map_err(StoreError::Corrupt))
+                .transpose()?,
             token: self.meta("token")?,
             cursor: self.meta("cursor")?.unwrap_or_default(),
             last_sync: self.meta("last_sync")?,
@@ -391,12 +394,12 @@ impl Store {
     }
 
     /// Save the login: server, user, role and device token.
-    pub fn save_login(&mut self, server: &str, user: &str, role: &str, token: &str) -> Result<()> {
+    pub fn save_login(&mut self, server: &str, user: &str, role: Role, token: &str) -> Result<()> {
         let tx = self.conn.savepoint()?;
         for (k, v) in [
             ("server", server),
             ("user", user),
-            ("role", role),
+            ("role", role.code()),
             ("token", token),
             ("author", user),
         ] {

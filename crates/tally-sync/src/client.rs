@@ -2,15 +2,16 @@
 //! measuring the clock offset on the way. Every step is safe to repeat: a lost answer
 //! means the same batch is sent again and the server stores nothing twice.
 
-use crate::protocol::*;
 use crate::transport::{
     send_with_retry, Backoff, Method, Request, Response, Transport, TransportError,
 };
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::collections::HashSet;
 use std::time::Duration;
 use tally_core::ChangeId;
+use tally_protocol::*;
 use tally_store::{ApplyStats, Remote, Store, StoreError};
 use thiserror::Error;
 
@@ -105,9 +106,6 @@ pub struct SyncReport {
     pub requests: usize,
     pub wire_bytes: usize,
 }
-
-/// Changes may be at most this far ahead of the server's clock (the server's rule).
-pub const MAX_AHEAD_MS: u64 = 5 * 60 * 1000;
 
 /// A device talking to one server.
 pub struct Client<'a> {
@@ -220,12 +218,7 @@ impl<'a> Client<'a> {
                 enrolled.device_id, device.id
             )));
         }
-        store.save_login(
-            server,
-            &enrolled.user,
-            enrolled.role.code(),
-            &enrolled.token,
-        )?;
+        store.save_login(server, &enrolled.user, enrolled.role, &enrolled.token)?;
         Ok(enrolled)
     }
 
@@ -241,7 +234,7 @@ impl<'a> Client<'a> {
         let offset =
             i64::try_from(server).unwrap_or(i64::MAX) - i64::try_from(mid).unwrap_or(i64::MAX);
         store.set_clock_offset(offset)?;
-        let restamped = store.restamp_ahead(server + MAX_AHEAD_MS / 2)?;
+        let restamped = store.restamp_ahead(server + MAX_CLOCK_AHEAD_MS / 2)?;
         Ok((offset, restamped))
     }
 
@@ -354,7 +347,7 @@ impl<'a> Client<'a> {
                     // Receipts first: an accepted change keeps the stamp it was stored with.
                     store.mark_accepted(&std::mem::take(&mut receipts))?;
                     restamp_tried = true;
-                    store.restamp_ahead(answer.server_time_ms + MAX_AHEAD_MS / 2)?;
+                    store.restamp_ahead(answer.server_time_ms + MAX_CLOCK_AHEAD_MS / 2)?;
                     after = 0;
                 }
             }
@@ -414,7 +407,8 @@ impl<'a> Client<'a> {
                     idle = Some(finish(handle)?);
                 }
                 let resp = fetched?;
-                let head: PageHead = Self::json(&resp)?;
+                // Where the page leaves off; its changes are read when it is applied.
+                let head: PullResponse<IgnoredAny> = Self::json(&resp)?;
                 let store = idle.take().ok_or_else(|| {
                     SyncError::BadAnswer("the store is still applying a page".into())
                 })?;
@@ -444,24 +438,9 @@ impl<'a> Client<'a> {
 /// The size of the first pull page of a sync.
 const FIRST_PAGE: u32 = 250;
 
-/// A [`PullResponse`] whose changes are kept as the JSON that came, to be stored as it is.
-#[derive(Deserialize)]
-struct RawPullPage<'a> {
-    #[serde(borrow)]
-    changes: Vec<RawPulled<'a>>,
-    cursor: String,
-}
-
-/// Where a [`PullResponse`] leaves off (its changes skipped, not read).
-#[derive(Deserialize)]
-struct PageHead {
-    cursor: String,
-    more: bool,
-}
-
 /// Read a pulled page and apply it, keeping each change's JSON as it came.
 fn apply_page(store: &mut Store, resp: &Response) -> Result<ApplyStats, SyncError> {
-    let page: RawPullPage<'_> =
+    let page: PullResponse<&RawValue> =
         serde_json::from_slice(&resp.body).map_err(|e| SyncError::BadAnswer(e.to_string()))?;
     let changes = page
         .changes
@@ -478,13 +457,6 @@ fn apply_page(store: &mut Store, resp: &Response) -> Result<ApplyStats, SyncErro
         })
         .collect();
     Ok(store.apply_page(&remote, &page.cursor)?)
-}
-
-#[derive(Deserialize)]
-struct RawPulled<'a> {
-    seq: i64,
-    #[serde(borrow)]
-    change: &'a RawValue,
 }
 
 /// The JSON of a [`PushRequest`] made of stored change bodies: the same bytes as

@@ -1,11 +1,9 @@
-//! Tally's sync between a device and the central server: the wire protocol v1 (serde
-//! types shared by the server and the client), the transport (HTTP with retries), and
-//! the client that pushes the outbox and pulls until up to date.
+//! Tally's sync on the device: the transport (HTTP with retries) and the client that
+//! pushes the outbox and pulls until up to date. The wire types, codes and limits are
+//! `tally-protocol`'s, shared with the server.
 
 pub mod client;
-pub mod protocol;
 pub mod transport;
 
 pub use client::{Client, Progress, SyncError, SyncOptions, SyncReport};
-pub use protocol::*;
 pub use transport::{Backoff, HttpTransport, Method, Request, Response, Transport, TransportError};

@@ -1,9 +1,9 @@
 //! How the sync client reaches the server: a small request/response interface, the
 //! real HTTP one (reqwest with rustls, gzip both ways), and retries with backoff.
 
-use crate::protocol::{ErrorBody, PROTOCOL_HEADER, PROTOCOL_VERSION, SERVER_TIME_HEADER};
 use std::io::Write;
 use std::time::Duration;
+use tally_protocol::{ErrorBody, PROTOCOL_HEADER, PROTOCOL_VERSION, SERVER_TIME_HEADER};
 
 /// An HTTP method the protocol uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

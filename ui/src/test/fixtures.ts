@@ -1,5 +1,6 @@
 // Values shaped like the Rust types (the generated TypeScript types check them).
 import type { AppStatus } from "../api/generated/AppStatus";
+import { CAPABILITIES } from "../api/generated/roles";
 import type { OrgUnit } from "../api/generated/OrgUnit";
 
 export const units: OrgUnit[] = [
@@ -15,6 +16,7 @@ export function appStatus(over: Partial<AppStatus> = {}): AppStatus {
     server: "http://127.0.0.1:8080",
     user: "zhangsan",
     role: "cadre",
+    can: CAPABILITIES.cadre,
     last_sync: null,
     pending: 2,
     rejected: 1,

@@ -7,13 +7,13 @@ use crate::scope::Scope;
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
-use tally_sync::protocol::{ConflictsResponse, Role};
+use tally_protocol::ConflictsResponse;
 
 pub async fn list(
     State(state): State<AppState>,
     auth: AuthDevice,
 ) -> Result<Json<ConflictsResponse>, ApiError> {
-    if auth.role == Role::Cadre {
+    if !auth.role.may_review_conflicts() {
         return Err(ApiError::Forbidden(
             "only leaders, inspectors and admins review conflicts".into(),
         ));

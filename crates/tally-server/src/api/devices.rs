@@ -5,7 +5,7 @@ use crate::error::ApiError;
 use crate::{auth, AppState};
 use axum::extract::State;
 use axum::Json;
-use tally_sync::protocol::{EnrollRequest, EnrollResponse};
+use tally_protocol::{EnrollRequest, EnrollResponse};
 
 pub async fn enroll(
     State(state): State<AppState>,

@@ -4,7 +4,7 @@
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
-use tally_sync::protocol::{HealthResponse, PROTOCOL_VERSION};
+use tally_protocol::{HealthResponse, PROTOCOL_VERSION};
 
 pub async fn health(State(state): State<AppState>) -> Json<HealthResponse> {
     Json(HealthResponse {

@@ -20,7 +20,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::de::DeserializeOwned;
 use serde_json::error::Category;
-use tally_sync::protocol::{
+use tally_protocol::{
     paths, MAX_BODY_BYTES, PROTOCOL_HEADER, PROTOCOL_VERSION, SERVER_TIME_HEADER,
 };
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
@@ -154,7 +154,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tally_sync::protocol::{codes, PushRequest};
+    use tally_protocol::{codes, PushRequest};
 
     #[test]
     fn json_errors_get_stable_codes_and_name_the_field() {

@@ -3,17 +3,17 @@
 
 use super::ApiJson;
 use crate::auth::AuthDevice;
+use crate::db::Held;
 use crate::db::PushMode;
-use crate::db::{Held, StoredChange};
 use crate::error::ApiError;
 use crate::scope::Scope;
 use crate::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::Json;
-use serde::Serialize;
-use tally_sync::protocol::{
-    PullQuery, PushRequest, PushResponse, PushResult, SeqRanges, DEFAULT_PULL_LIMIT,
+use serde_json::value::RawValue;
+use tally_protocol::{
+    PullQuery, PullResponse, PushRequest, PushResponse, PushResult, SeqRanges, DEFAULT_PULL_LIMIT,
     MAX_PULL_LIMIT, MAX_PUSH_CHANGES,
 };
 
@@ -57,20 +57,11 @@ pub async fn push(
     }))
 }
 
-/// A [`PullResponse`] whose changes are the stored JSON: the same bytes on the wire.
-#[derive(Serialize)]
-pub struct PullAnswer {
-    pub changes: Vec<StoredChange>,
-    pub cursor: String,
-    pub more: bool,
-    pub server_time_ms: u64,
-}
-
 pub async fn pull(
     State(state): State<AppState>,
     auth: AuthDevice,
     query: Result<Query<PullQuery>, QueryRejection>,
-) -> Result<Json<PullAnswer>, ApiError> {
+) -> Result<Json<PullResponse<Box<RawValue>>>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let limit = q
         .limit
@@ -90,52 +81,10 @@ pub async fn pull(
     let held = Held::of(auth.device, skip);
     let page = state.db.pull(filter, &cursor, limit, held).await?;
     tracing::debug!(device = %auth.device, n = page.changes.len(), more = page.more, "pull");
-    Ok(Json(PullAnswer {
+    Ok(Json(PullResponse {
         changes: page.changes,
         cursor: page.cursor,
         more: page.more,
         server_time_ms: state.now_ms(),
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::BTreeMap;
-    use tally_core::{Change, ChangeId, DeviceId, FieldEdit, Hlc, RowId, Table};
-    use tally_sync::protocol::{PullResponse, Pulled};
-
-    #[test]
-    fn a_pull_answer_is_the_protocol_pull_response_byte_for_byte() {
-        let mut fields = BTreeMap::new();
-        fields.insert("note".to_string(), FieldEdit::new("入户 \"ok\"".into()));
-        let change = Change {
-            id: ChangeId(uuid::Uuid::from_u128(1)),
-            table: Table::Visit,
-            row: RowId(uuid::Uuid::from_u128(2)),
-            unit: "150622101001".into(),
-            fields,
-            hlc: Hlc::new(1_700_000_000_000, 3),
-            device: DeviceId(uuid::Uuid::from_u128(4)),
-            author: "巴特尔".into(),
-            correction: false,
-        };
-        let body = serde_json::to_string(&change).unwrap();
-        let ours = PullAnswer {
-            changes: vec![StoredChange::new(17, body).unwrap()],
-            cursor: "17".into(),
-            more: true,
-            server_time_ms: 9,
-        };
-        let theirs = PullResponse {
-            changes: vec![Pulled { seq: 17, change }],
-            cursor: "17".into(),
-            more: true,
-            server_time_ms: 9,
-        };
-        assert_eq!(
-            serde_json::to_string(&ours).unwrap(),
-            serde_json::to_string(&theirs).unwrap()
-        );
-    }
 }

@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 use std::sync::Arc;
 use tally_core::ledger::{self, DayKey, DaySum, DaySums, Totals};
 use tally_core::{Change, Conflict, DeviceId, Hlc, Ledger, Row, RowId, Target};
-use tally_sync::protocol::{Pulled, PushResult, Role, SeqRanges};
+use tally_protocol::{Pulled, PushResult, Role, SeqRanges};
 
 pub use postgres::{PgDb, PgPushTx};
 pub use sqlite::SqliteDb;
@@ -93,27 +93,14 @@ pub struct Pushed {
 
 /// A change as stored: its seq and its JSON, passed to the puller as it is (the body
 /// is the server's own serialisation of the change it accepted).
-#[derive(Clone, Debug, Serialize)]
-pub struct StoredChange {
-    pub seq: i64,
-    pub change: Box<RawValue>,
-}
+pub type StoredChange = Pulled<Box<RawValue>>;
 
-impl StoredChange {
-    pub fn new(seq: i64, body: String) -> Result<StoredChange, DbError> {
-        Ok(StoredChange {
-            seq,
-            change: RawValue::from_string(body)?,
-        })
-    }
-
-    /// The change, read (tests).
-    pub fn parse(&self) -> Result<Pulled, DbError> {
-        Ok(Pulled {
-            seq: self.seq,
-            change: serde_json::from_str(self.change.get())?,
-        })
-    }
+/// A stored change from its seq and body.
+pub fn stored_change(seq: i64, body: String) -> Result<StoredChange, DbError> {
+    Ok(Pulled {
+        seq,
+        change: RawValue::from_string(body)?,
+    })
 }
 
 /// The asking device's own changes it already holds: left out of its pull pages.

@@ -4,8 +4,8 @@
 use crate::both_backends;
 use crate::support::*;
 use tally_core::{Level, RowId, Table};
+use tally_protocol::Role;
 use tally_server::admin::{self, AdminError, NewUnit};
-use tally_sync::protocol::Role;
 
 both_backends!(
     org_units_from_the_admin_replicate_through_pull,

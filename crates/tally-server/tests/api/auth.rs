@@ -5,8 +5,8 @@ use crate::support::*;
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use serde_json::json;
+use tally_protocol::PROTOCOL_HEADER;
 use tally_server::admin;
-use tally_sync::protocol::PROTOCOL_HEADER;
 
 both_backends!(
     health_is_open_and_stamped,

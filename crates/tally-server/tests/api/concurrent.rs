@@ -9,7 +9,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::json;
 use std::collections::BTreeSet;
 use tally_core::{Change, Table};
-use tally_sync::protocol::Pulled;
+use tally_protocol::Pulled;
 
 both_backends!(
     pushes_arriving_together_each_get_their_own_receipts,

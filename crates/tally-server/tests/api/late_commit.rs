@@ -5,9 +5,9 @@
 use crate::support::*;
 use axum::http::Method;
 use serde_json::json;
+use tally_protocol::Role;
 use tally_server::db::{Db, PushMode};
 use tally_server::push::Author;
-use tally_sync::protocol::Role;
 
 fn author(dev: &Dev) -> Author {
     Author {

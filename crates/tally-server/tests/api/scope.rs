@@ -14,7 +14,7 @@ both_backends!(
     roles_limit_what_is_written,
 );
 
-fn org_units(pulled: &[tally_sync::protocol::Pulled]) -> HashSet<String> {
+fn org_units(pulled: &[tally_protocol::Pulled]) -> HashSet<String> {
     pulled
         .iter()
         .filter(|p| p.change.table == Table::OrgUnit)
@@ -47,7 +47,7 @@ async fn a_first_pull_brings_what_is_in_scope(h: Harness) {
             .results(),
     );
 
-    let rows = |pulled: &[tally_sync::protocol::Pulled]| -> HashSet<RowId> {
+    let rows = |pulled: &[tally_protocol::Pulled]| -> HashSet<RowId> {
         pulled
             .iter()
             .filter(|p| p.change.table != Table::OrgUnit)

@@ -10,12 +10,12 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tally_core::{Change, ChangeId, DeviceId, FieldEdit, HlcClock, RowId, Table};
+use tally_protocol::{
+    EnrollResponse, Pulled, PushResult, Role, PROTOCOL_HEADER, SERVER_TIME_HEADER,
+};
 use tally_server::admin;
 use tally_server::db::PgDb;
 use tally_server::{router, AppState, Db, ManualClock};
-use tally_sync::protocol::{
-    EnrollResponse, Pulled, PushResult, Role, PROTOCOL_HEADER, SERVER_TIME_HEADER,
-};
 use tempfile::TempDir;
 use tower::ServiceExt;
 

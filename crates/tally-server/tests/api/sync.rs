@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use tally_core::{FieldEdit, Table};
-use tally_sync::protocol::{PushResult, SeqRanges, PROTOCOL_HEADER};
+use tally_protocol::{PushResult, SeqRanges, PROTOCOL_HEADER};
 use tower::ServiceExt;
 
 both_backends!(

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import ConflictsView from "../ConflictsView.vue";
 import { fakeBackend, flushPromises, mountView } from "../../test/mount";
 import { appStatus } from "../../test/fixtures";
+import { CAPABILITIES } from "../../api/generated/roles";
 import type { ConflictView } from "../../api/generated/ConflictView";
 import { refreshStatus } from "../../composables/status";
 
@@ -30,7 +31,7 @@ const conflict: ConflictView = {
 
 describe("ConflictsView", () => {
   it("keeps the other value as an edit that saw it", async () => {
-    const calls = fakeBackend({ status_get: appStatus({ role: "leader" }), conflict_list: [conflict], conflict_resolve: null });
+    const calls = fakeBackend({ status_get: appStatus({ role: "leader", can: CAPABILITIES.leader }), conflict_list: [conflict], conflict_resolve: null });
     await refreshStatus();
     const { wrapper } = await mountView(ConflictsView);
     expect(wrapper.find("[data-test=winner]").text()).toBe("王五");
@@ -43,7 +44,7 @@ describe("ConflictsView", () => {
   });
 
   it("lets a cadre look but not decide", async () => {
-    fakeBackend({ status_get: appStatus({ role: "cadre" }), conflict_list: [conflict] });
+    fakeBackend({ status_get: appStatus({ role: "cadre", can: CAPABILITIES.cadre }), conflict_list: [conflict] });
     await refreshStatus();
     const { wrapper } = await mountView(ConflictsView);
     expect(wrapper.text()).toContain("冲突由工作队长裁定");

@@ -6,7 +6,7 @@ use crate::db::{
 };
 use crate::error::DbError;
 use tally_core::DeviceId;
-use tally_sync::protocol::Role;
+use tally_protocol::Role;
 use tokio_postgres::GenericClient;
 
 impl PgDb {

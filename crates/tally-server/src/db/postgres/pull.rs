@@ -3,7 +3,7 @@
 //! the cursor is a transaction id and a seq).
 
 use super::PgDb;
-use crate::db::{Held, PullPage, StoredChange};
+use crate::db::{stored_change, Held, PullPage};
 use crate::error::DbError;
 use crate::scope::ReadFilter;
 
@@ -94,7 +94,7 @@ impl PgDb {
                 .map_err(|_| DbError::Corrupt(format!("txid {txid:?}")))?;
             cursor = format_cursor(txid, seq);
             if !held.skips(row.get(3), seq) {
-                changes.push(StoredChange::new(seq, body)?);
+                changes.push(stored_change(seq, body)?);
             }
         }
         Ok(PullPage {

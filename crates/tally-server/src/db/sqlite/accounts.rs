@@ -7,7 +7,7 @@ use crate::db::{
 use crate::error::DbError;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tally_core::DeviceId;
-use tally_sync::protocol::Role;
+use tally_protocol::Role;
 
 impl SqliteDb {
     pub async fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, DbError> {

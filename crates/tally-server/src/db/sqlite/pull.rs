@@ -4,7 +4,7 @@
 //! admin) walks the log in seq order and filters.
 
 use super::SqliteDb;
-use crate::db::{Held, PullPage, StoredChange};
+use crate::db::{stored_change, Held, PullPage};
 use crate::error::DbError;
 use crate::scope::ReadFilter;
 use rusqlite::{params, Connection};
@@ -61,7 +61,7 @@ impl SqliteDb {
             let cursor = rows.last().map_or(after, |r| r.seq).to_string();
             let mut changes = Vec::with_capacity(rows.len());
             for r in rows.into_iter().filter(|r| !held.skips(&r.device, r.seq)) {
-                changes.push(StoredChange::new(r.seq, r.body)?);
+                changes.push(stored_change(r.seq, r.body)?);
             }
             Ok(PullPage {
                 changes,

@@ -15,9 +15,10 @@
 //! error answer has an [`ErrorBody`].
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 use tally_core::{Change, ChangeId, Conflict, DeviceId};
+
+/// The role of an account: declared in core with what each role may do.
+pub use tally_core::Role;
 
 /// The protocol version this crate speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -37,6 +38,11 @@ pub const MAX_PULL_LIMIT: u32 = 5000;
 
 /// At most this many seq ranges in a pull's `skip`.
 pub const MAX_SKIP_RANGES: usize = 64;
+
+/// How far ahead of the server's clock a pushed change's HLC may be: further ahead is
+/// rejected with [`codes::CLOCK_AHEAD`], and the device re-stamps what it has not sent
+/// yet to half this ahead of the server's time.
+pub const MAX_CLOCK_AHEAD_MS: u64 = 5 * 60 * 1000;
 
 mod seq_ranges;
 pub use seq_ranges::SeqRanges;
@@ -70,8 +76,14 @@ pub mod codes {
     pub const FORBIDDEN: &str = "forbidden";
     /// Per change: `change.device` is not the pushing device.
     pub const WRONG_DEVICE: &str = "wrong_device";
-    /// Per change: the change's clock is more than 5 minutes ahead of the server's.
+    /// Per change: the change's clock is more than [`super::MAX_CLOCK_AHEAD_MS`] ahead
+    /// of the server's.
     pub const CLOCK_AHEAD: &str = "clock_ahead";
+    /// Per change: fine, but not stored because its all-or-nothing batch (an admin
+    /// import) had a rejection.
+    pub const BATCH_REJECTED: &str = "batch_rejected";
+    /// Per change: the change names an existing row of another table.
+    pub const TABLE_MISMATCH: &str = "table_mismatch";
     /// 400: the body is not JSON.
     pub const BAD_JSON: &str = "bad_json";
     /// 400/422: JSON of the wrong shape, or a bad query parameter.
@@ -90,64 +102,6 @@ pub mod codes {
     pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
     /// 500: the server failed; the detail is in its log.
     pub const INTERNAL: &str = "internal";
-}
-
-/// What a user may do; bound to org units.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    /// 驻村干部: writes in the assigned villages.
-    Cadre,
-    /// 工作队长: writes in the assigned townships, edits targets, reviews conflicts.
-    Leader,
-    /// 督查组: reads the whole banner, writes nothing.
-    Inspector,
-    /// Runs the server: everything.
-    Admin,
-}
-
-impl Role {
-    pub const ALL: &'static [Role] = &[Role::Cadre, Role::Leader, Role::Inspector, Role::Admin];
-
-    /// The code on the wire, in the CLI and in the database.
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::Cadre => "cadre",
-            Role::Leader => "leader",
-            Role::Inspector => "inspector",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// The Chinese label.
-    pub fn zh(self) -> &'static str {
-        match self {
-            Role::Cadre => "驻村干部",
-            Role::Leader => "工作队长",
-            Role::Inspector => "督查组",
-            Role::Admin => "管理员",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let t = s.trim();
-        Role::ALL
-            .iter()
-            .copied()
-            .find(|r| t.eq_ignore_ascii_case(r.code()) || t == r.zh())
-            .ok_or_else(|| {
-                format!("role must be one of cadre, leader, inspector, admin, got {s:?}")
-            })
-    }
 }
 
 /// `POST /api/v1/devices`: enrol this device for a user.
@@ -232,17 +186,21 @@ pub struct PullQuery {
     pub skip: Option<String>,
 }
 
-/// One change as the server stored it.
+/// One change as the server stored it. `C` is how the change is held: read
+/// ([`Change`], the default), or as the JSON the server stored, passed on untouched
+/// (`Box<RawValue>` when the server writes a page, `&RawValue` when the device reads
+/// one to store each change as it came): the same bytes on the wire either way.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Pulled {
+pub struct Pulled<C = Change> {
     pub seq: i64,
-    pub change: Change,
+    pub change: C,
 }
 
-/// A page of changes after the cursor, in the server's commit order.
+/// A page of changes after the cursor, in the server's commit order (`C` as in
+/// [`Pulled`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PullResponse {
-    pub changes: Vec<Pulled>,
+pub struct PullResponse<C = Change> {
+    pub changes: Vec<Pulled<C>>,
     /// Where the next pull starts; store it with the applied changes.
     pub cursor: String,
     /// Whether another page is available right now.
@@ -283,6 +241,7 @@ mod tests {
     use super::*;
     use serde::de::DeserializeOwned;
     use std::collections::BTreeMap;
+    use std::fmt;
     use tally_core::{FieldEdit, Hlc, Loser, RowId, Table, Version};
     use uuid::Uuid;
 
@@ -336,7 +295,7 @@ mod tests {
     );
 
     #[test]
-    fn role_codes_are_kebab_case_and_parse_back() {
+    fn roles_are_their_codes_on_the_wire() {
         check(&Role::Inspector, r#""inspector""#);
         for role in Role::ALL {
             assert_eq!(role.code().parse::<Role>().unwrap(), *role);
@@ -455,6 +414,39 @@ mod tests {
                 r#"{{"changes":[{{"seq":17,"change":{CHANGE_JSON}}}],"cursor":"17","more":false,"server_time_ms":9}}"#
             ),
         );
+    }
+
+    #[test]
+    fn a_page_of_stored_json_is_the_page_of_changes_byte_for_byte() {
+        let mut c = change();
+        c.fields
+            .insert("note".into(), FieldEdit::new("入户 \"ok\"".into()));
+        let raw =
+            serde_json::value::RawValue::from_string(serde_json::to_string(&c).unwrap()).unwrap();
+        fn page<C>(changes: Vec<Pulled<C>>) -> PullResponse<C> {
+            PullResponse {
+                changes,
+                cursor: "17".into(),
+                more: true,
+                server_time_ms: 9,
+            }
+        }
+        let stored = serde_json::to_string(&page(vec![Pulled {
+            seq: 17,
+            change: raw,
+        }]))
+        .unwrap();
+        let read = serde_json::to_string(&page(vec![Pulled {
+            seq: 17,
+            change: c.clone(),
+        }]))
+        .unwrap();
+        assert_eq!(stored, read);
+        // and a device reads it back borrowing each change's JSON as it came
+        let back: PullResponse<&serde_json::value::RawValue> =
+            serde_json::from_str(&stored).unwrap();
+        let again: Change = serde_json::from_str(back.changes[0].change.get()).unwrap();
+        assert_eq!(again, c);
     }
 
     #[test]
