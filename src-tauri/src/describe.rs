@@ -177,6 +177,7 @@ pub fn entry_view(entry: OutboxEntry, names: &Names) -> EntryView {
         receipt: entry.receipt,
         reject_code: entry.reject_code,
         reject_reason: entry.reject_reason,
+        reject_reason_zh: entry.reject_reason_zh,
         recorded_at: entry.recorded_at,
     }
 }

@@ -173,8 +173,10 @@ pub struct EntryView {
     /// The server's sequence number: the receipt.
     #[ts(type = "number | null")]
     pub receipt: Option<i64>,
+    /// Why the server refused it: its code and its reason in English and in Chinese.
     pub reject_code: Option<String>,
     pub reject_reason: Option<String>,
+    pub reject_reason_zh: Option<String>,
     /// When it was recorded, RFC 3339 UTC.
     pub recorded_at: String,
 }

@@ -2,6 +2,7 @@
 //! can react to the kind and show the Chinese text beside the field at fault.
 
 use serde::Serialize;
+use tally_core::Explain;
 use tally_export::ExportError;
 use tally_store::StoreError;
 use tally_sync::SyncError;
@@ -24,11 +25,28 @@ pub enum ErrorKind {
     Internal,
 }
 
+impl ErrorKind {
+    /// The code of an error made at this edge, which names only its kind.
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::Invalid => "invalid",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Offline => "offline",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::Outdated => "outdated",
+            ErrorKind::Internal => "internal",
+        }
+    }
+}
+
 /// An error as the UI receives it.
 #[derive(Clone, Debug, PartialEq, Serialize, TS, thiserror::Error)]
 #[error("{message}")]
 pub struct IpcError {
     pub kind: ErrorKind,
+    /// The stable code of the error (`tally_core::Explain::code`), e.g. `missing_field`.
+    pub code: String,
     /// English, lowercase, with the value that was wrong.
     pub message: String,
     /// Chinese, for the cadre.
@@ -43,6 +61,7 @@ impl IpcError {
     pub fn new(kind: ErrorKind, message: impl Into<String>, message_zh: impl Into<String>) -> Self {
         IpcError {
             kind,
+            code: kind.code().to_string(),
             message: message.into(),
             message_zh: message_zh.into(),
             field: None,
@@ -67,65 +86,29 @@ impl IpcError {
     }
 }
 
-impl From<StoreError> for IpcError {
-    fn from(e: StoreError) -> Self {
-        let message = e.to_string();
-        match e {
-            StoreError::Invalid(v) => IpcError {
-                kind: ErrorKind::Invalid,
-                message,
-                message_zh: v.zh(),
-                field: v.field().map(str::to_string),
-            },
-            StoreError::NotFound { what, id } => IpcError::new(
-                ErrorKind::NotFound,
-                message,
-                format!("找不到{}：{id}", what_zh(what)),
-            ),
-            StoreError::NoChange => IpcError::new(
-                ErrorKind::Invalid,
-                message,
-                "没有修改：这些内容已经保存过了",
-            ),
-            StoreError::TooNew { .. } => IpcError::new(
-                ErrorKind::Outdated,
-                message,
-                "数据库来自更新版本的 Tally，请先更新本程序",
-            ),
-            StoreError::NotInitialized => {
-                IpcError::new(ErrorKind::Internal, message, "本机还没有设置设备名称")
-            }
-            StoreError::Io { .. } => IpcError::new(
-                ErrorKind::Internal,
-                message.clone(),
-                format!("无法创建数据文件夹：{message}"),
-            ),
-            _ => IpcError::new(
-                ErrorKind::Internal,
-                message.clone(),
-                format!("本机数据库出错：{message}"),
-            ),
+impl IpcError {
+    /// Any library error, with its code, both messages and its field.
+    pub fn explained(kind: ErrorKind, e: &dyn Explain) -> Self {
+        IpcError {
+            kind,
+            code: e.code().to_string(),
+            message: e.en(),
+            message_zh: e.zh(),
+            field: e.field().map(str::to_string),
         }
     }
 }
 
-fn what_zh(what: &str) -> &str {
-    match what {
-        "household" => "农户",
-        "org unit" => "组织单位",
-        "works" => "工程",
-        "rejected change" => "被拒绝的记录",
-        "visit" => "走访记录",
-        _ => what,
+impl From<StoreError> for IpcError {
+    fn from(e: StoreError) -> Self {
+        IpcError::explained(store_kind(&e), &e)
     }
 }
 
 impl From<SyncError> for IpcError {
     fn from(e: SyncError) -> Self {
-        let zh = e.zh();
-        let message = e.to_string();
-        let kind = match e {
-            SyncError::Store(inner) => return inner.into(),
+        let kind = match &e {
+            SyncError::Store(inner) => return IpcError::explained(store_kind(inner), &e),
             SyncError::Offline(_) => ErrorKind::Offline,
             SyncError::Outdated(_) => ErrorKind::Outdated,
             SyncError::Unauthorized(_)
@@ -139,23 +122,27 @@ impl From<SyncError> for IpcError {
             }
             SyncError::Refused { .. } | SyncError::BadAnswer(_) => ErrorKind::Internal,
         };
-        IpcError::new(kind, message, zh)
+        IpcError::explained(kind, &e)
     }
 }
 
 impl From<ExportError> for IpcError {
     fn from(e: ExportError) -> Self {
-        match e {
-            ExportError::Store(s) => s.into(),
-            ExportError::Write { .. } => {
-                let message = e.to_string();
-                IpcError::new(
-                    ErrorKind::Internal,
-                    message.clone(),
-                    format!("导出文件写入失败：{message}"),
-                )
-            }
-        }
+        let kind = match &e {
+            ExportError::Store(s) => store_kind(s),
+            ExportError::Write { .. } => ErrorKind::Internal,
+        };
+        IpcError::explained(kind, &e)
+    }
+}
+
+/// The kind of a store error: what the UI can do about it.
+fn store_kind(e: &StoreError) -> ErrorKind {
+    match e {
+        StoreError::Invalid(_) | StoreError::NoChange => ErrorKind::Invalid,
+        StoreError::NotFound { .. } => ErrorKind::NotFound,
+        StoreError::TooNew { .. } => ErrorKind::Outdated,
+        _ => ErrorKind::Internal,
     }
 }
 
@@ -210,6 +197,28 @@ mod tests {
         assert_eq!(
             serde_json::to_value(e).unwrap()["kind"],
             serde_json::json!("outdated")
+        );
+    }
+
+    #[test]
+    fn a_refusal_keeps_the_servers_code_and_both_of_its_messages() {
+        let e: IpcError = SyncError::Refused {
+            status: 403,
+            code: "out_of_scope".into(),
+            message: "org unit \"V9\" is outside your assignment".into(),
+            message_zh: "V9 不在您负责的范围内".into(),
+        }
+        .into();
+        assert_eq!(e.code, "refused");
+        assert!(e.message.contains("outside your assignment"), "{e:?}");
+        assert_eq!(e.message_zh, "服务器拒绝了请求：V9 不在您负责的范围内");
+        let e: IpcError = StoreError::Invalid(ValidationError::Missing {
+            field: "head".into(),
+        })
+        .into();
+        assert_eq!(
+            (e.code.as_str(), e.field.as_deref()),
+            ("missing_field", Some("head"))
         );
     }
 }

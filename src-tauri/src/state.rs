@@ -131,6 +131,11 @@ impl AppState {
         lock(&self.store)
     }
 
+    /// The store as a sync shares it with the commands: locked one step at a time.
+    pub fn shared_store(&self) -> &Mutex<Store> {
+        &self.store
+    }
+
     pub fn sync_status(&self) -> MutexGuard<'_, SyncStatus> {
         lock(&self.sync)
     }
@@ -160,13 +165,10 @@ impl AppState {
         *lock(&self.counts) = counts;
     }
 
-    /// The status; when a sync holds the store, the counts are the last ones read.
+    /// The status. A sync holds the store for one step at a time, so this waits at most
+    /// for one step (one page applied), never for a whole sync.
     pub fn status(&self) -> IpcResult<AppStatus> {
-        let guard = if self.syncing() {
-            self.store.try_lock().ok()
-        } else {
-            Some(lock(&self.store))
-        };
+        let guard = Some(lock(&self.store));
         let (device, meta, today, db_path) = match &guard {
             Some(store) => {
                 self.refresh_counts(store);

@@ -73,19 +73,21 @@ pub async fn run(
     on_progress(SyncProgress::Checking);
     let st = Arc::clone(state);
     let outcome = tauri::async_runtime::spawn_blocking(move || {
-        let mut store = st.store();
-        let server = store
+        let server = st
+            .store()
             .sync_meta()?
             .server
             .ok_or_else(|| IpcError::from(tally_sync::client::SyncError::NotLoggedIn))?;
         let mut transport = HttpTransport::new(&server).map_err(IpcError::internal)?;
         let mut client = Client::new(&mut transport, SyncOptions::default());
-        let report = client.sync(&mut store, &mut |p| {
+        // The store is locked one step at a time: entries saved meanwhile wait for at
+        // most one step, and are sent by the next sync.
+        let report = client.sync_shared(st.shared_store(), &mut |p| {
             let dto = progress_dto(p);
             st.sync_status().progress = Some(dto);
             on_progress(dto);
         });
-        st.refresh_counts(&store);
+        st.refresh_counts(&st.store());
         Ok::<_, IpcError>(report?)
     })
     .await
@@ -153,7 +155,7 @@ pub async fn watch(state: Arc<AppState>) {
     loop {
         let st = Arc::clone(&state);
         let server_and_pending = tauri::async_runtime::spawn_blocking(move || {
-            // Skip the check while a sync holds the store: it is talking to the server.
+            // Skip the check while a sync runs: it is talking to the server.
             let store = if st.syncing() { None } else { Some(st.store()) };
             store.and_then(|s| {
                 let meta = s.sync_meta().ok()?;

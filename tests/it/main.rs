@@ -2,4 +2,5 @@
 
 mod e2e;
 mod e2e_support;
+mod shared_store;
 mod sim;

@@ -469,6 +469,13 @@ fn run(backend: Backend, skews: [i64; 4], ops: &[Op], seed: u64) {
                         e.reject_reason.as_deref().is_some_and(|r| !r.is_empty()),
                         "device {i}: a rejection without a reason"
                     );
+                    // Kept as the server sent it: the code and each language apart.
+                    assert!(
+                        e.reject_code.as_deref().is_some_and(|c| !c.is_empty())
+                            && e.reject_reason_zh.as_deref().is_some_and(|r| !r.is_ascii())
+                            && e.reject_reason != e.reject_reason_zh,
+                        "device {i}: a rejection not kept as code + both reasons: {e:?}"
+                    );
                     assert!(
                         !by_id.contains_key(&e.change.id),
                         "device {i}: a rejected change was stored"

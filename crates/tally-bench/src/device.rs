@@ -53,6 +53,11 @@ impl Device {
         })
     }
 
+    /// The store and the server's address, for a sync that shares the store.
+    pub fn into_parts(self) -> (Store, String) {
+        (self.store, self.url)
+    }
+
     /// Push everything pending and pull until up to date, over a fresh connection.
     pub fn sync(&mut self) -> Result<SyncRun> {
         let mut transport = HttpTransport::new(&self.url)?;

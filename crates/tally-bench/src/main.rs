@@ -10,6 +10,7 @@ mod ledger;
 mod load;
 mod record;
 mod report;
+mod save;
 mod server;
 mod stats;
 mod sync;
@@ -70,6 +71,11 @@ enum Scenario {
     },
     /// (d) N changes device → server → second device, against the raw SQLite floor.
     Bulk {
+        #[arg(long, default_value_t = 100_000)]
+        n: usize,
+    },
+    /// Saving entries (one every 20 ms) while a device pulls N changes.
+    Save {
         #[arg(long, default_value_t = 100_000)]
         n: usize,
     },
@@ -157,6 +163,7 @@ fn main() -> Result<()> {
             each(&mut report, &mut |r, b| township::bench(r, b, day, runs))?
         }
         Scenario::Bulk { n } => each(&mut report, &mut |r, b| bulk::bench(r, b, &data, n))?,
+        Scenario::Save { n } => each(&mut report, &mut |r, b| save::bench(r, b, &data, n))?,
         Scenario::Load { devices, per } => {
             each(&mut report, &mut |r, b| load::bench(r, b, devices, per))?
         }
@@ -177,6 +184,7 @@ fn main() -> Result<()> {
                 };
                 township::bench(r, b, day, runs)?;
                 bulk::bench(r, b, &data, 100_000)?;
+                save::bench(r, b, &data, 100_000)?;
                 load::bench(r, b, 1000, 100)?;
                 ledger::bench(r, b, &data, 100_000, 1_000_000, runs.max(3))
             })?
@@ -192,6 +200,7 @@ fn main() -> Result<()> {
                 };
                 township::bench(r, b, day, 1)?;
                 bulk::bench(r, b, &data, 1000)?;
+                save::bench(r, b, &data, 1000)?;
                 load::bench(r, b, 20, 10)?;
                 ledger::bench(r, b, &data, 1000, 5000, 1)
             })?

@@ -14,7 +14,7 @@ use commands::{household, ledger, records, unit, Ctx};
 use std::fmt;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tally_core::Table;
+use tally_core::Explain;
 use tally_store::StoreError;
 
 /// 驻村台账 Tally — record household visits, renovations, demolitions, cleanup and works
@@ -186,36 +186,18 @@ fn report(e: &anyhow::Error) -> ExitCode {
     ExitCode::from(code)
 }
 
-/// The Chinese and English reason and the exit code of an error.
+/// The Chinese and English reason and the exit code of an error: the CLI's own usage
+/// failures, else the texts every library error carries (`tally_core::Explain`).
 fn describe(e: &anyhow::Error) -> (String, String, u8) {
     if let Some(f) = e.downcast_ref::<Failure>() {
         return (f.zh.clone(), f.en.clone(), if f.usage { 2 } else { 1 });
     }
-    if let Some(s) = e.downcast_ref::<tally_sync::SyncError>() {
-        return (s.zh(), s.to_string(), 1);
+    let explained: Option<&dyn Explain> = e
+        .downcast_ref::<tally_sync::SyncError>()
+        .map(|s| s as &dyn Explain)
+        .or_else(|| e.downcast_ref::<StoreError>().map(|s| s as &dyn Explain));
+    match explained {
+        Some(x) => (x.zh(), x.en(), 1),
+        None => ("操作失败".into(), format!("{e:#}"), 1),
     }
-    let Some(s) = e.downcast_ref::<StoreError>() else {
-        return ("操作失败".into(), format!("{e:#}"), 1);
-    };
-    let zh = match s {
-        StoreError::Invalid(v) => v.zh(),
-        StoreError::NotFound { what, id } => {
-            let what = what
-                .replace(' ', "_")
-                .parse::<Table>()
-                .map_or(*what, |t| t.zh());
-            format!("找不到{what} {id}")
-        }
-        StoreError::NotInitialized => {
-            "本设备尚未初始化，请先运行 tally init --device-name 名称".into()
-        }
-        StoreError::AlreadyInitialized(name) => format!("本设备已初始化，设备名 {name}"),
-        StoreError::NoChange => "没有变化：这些值已经保存".into(),
-        StoreError::TooNew { .. } => "数据库由更新版本的 Tally 写入，请更新 Tally".into(),
-        StoreError::Migration { .. } => "数据库升级失败".into(),
-        StoreError::Corrupt(_) => "保存的数据已损坏".into(),
-        StoreError::Sqlite(_) => "数据库出错".into(),
-        StoreError::Io { path, .. } => format!("无法创建数据目录 {}", path.display()),
-    };
-    (zh, s.to_string(), 1)
 }

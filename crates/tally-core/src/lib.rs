@@ -11,6 +11,7 @@ pub mod merge;
 pub mod model;
 pub mod records;
 pub mod schema;
+pub mod text;
 
 pub use change::{Change, FieldEdit, FieldState, Loser, Row, Version};
 pub use error::{Invalid, ValidationError};
@@ -20,3 +21,4 @@ pub use ledger::{Fact, Ledger, LedgerRow};
 pub use merge::{merge, Conflict, Merged};
 pub use model::*;
 pub use records::Records;
+pub use text::Explain;

@@ -21,6 +21,22 @@ pub enum ExportError {
     Write { path: String, message: String },
 }
 
+impl tally_core::Explain for ExportError {
+    fn code(&self) -> &'static str {
+        match self {
+            ExportError::Store(e) => e.code(),
+            ExportError::Write { .. } => "export_write",
+        }
+    }
+
+    fn zh(&self) -> String {
+        match self {
+            ExportError::Store(e) => e.zh(),
+            ExportError::Write { path, .. } => format!("导出文件写入失败：{path}"),
+        }
+    }
+}
+
 /// One cell of a table.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cell {

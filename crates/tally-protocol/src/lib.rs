@@ -44,7 +44,9 @@ pub const MAX_SKIP_RANGES: usize = 64;
 /// yet to half this ahead of the server's time.
 pub const MAX_CLOCK_AHEAD_MS: u64 = 5 * 60 * 1000;
 
+mod rejection;
 mod seq_ranges;
+pub use rejection::Rejection;
 pub use seq_ranges::SeqRanges;
 
 /// The paths of protocol v1.

@@ -10,9 +10,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use tally_core::ledger::DaySums;
 use tally_core::schema::{validate_change, Context};
+use tally_core::Explain;
 use tally_core::Role;
 use tally_core::{merge, Change, ChangeId, DeviceId, Level, OrgUnit, Row, RowId, Table};
-use tally_protocol::{codes, PushResult, MAX_CLOCK_AHEAD_MS};
+use tally_protocol::{codes, PushResult, Rejection, MAX_CLOCK_AHEAD_MS};
 
 /// Who is pushing: the token's device and user.
 #[derive(Clone, Debug)]
@@ -115,14 +116,7 @@ impl Plan {
                     reason_zh: reason_zh.clone(),
                 },
                 (_, Some(seq)) => PushResult::Accepted { change_id, seq },
-                (_, None) => PushResult::Rejected {
-                    change_id,
-                    code: codes::BATCH_REJECTED.into(),
-                    reason: "not stored: another change of this all-or-nothing batch was \
-                             rejected"
-                        .into(),
-                    reason_zh: "同批中有其他记录被拒绝，本条未保存".into(),
-                },
+                (_, None) => Rejection::BatchRejected.result(change_id),
             });
         }
         out
@@ -153,20 +147,16 @@ fn today(now_ms: u64) -> NaiveDate {
         .unwrap_or_default()
 }
 
-fn reject(code: &str, reason: impl Into<String>, reason_zh: impl Into<String>) -> Outcome {
+fn reject(why: Rejection) -> Outcome {
     Outcome::Reject {
-        code: code.to_string(),
-        reason: reason.into(),
-        reason_zh: reason_zh.into(),
+        code: why.code().to_string(),
+        reason: why.en(),
+        reason_zh: why.zh(),
     }
 }
 
 fn out_of_scope(unit: &str) -> Outcome {
-    reject(
-        codes::OUT_OF_SCOPE,
-        format!("org unit {unit:?} is outside your assignment"),
-        format!("{unit} 不在您负责的范围内"),
-    )
+    reject(Rejection::OutOfScope { unit: unit.into() })
 }
 
 /// Decide on every change of a batch, in order; later changes see earlier ones merged.
@@ -229,51 +219,29 @@ fn decide(
         return o;
     }
     if let Some(row) = existing.filter(|r| r.table != change.table) {
-        return reject(
-            codes::TABLE_MISMATCH,
-            format!(
-                "row {} is a {} row, a change cannot edit it as {}",
-                row.id,
-                row.table.code(),
-                change.table.code()
-            ),
-            format!(
-                "记录类别不符：这是{}，不能作为{}修改",
-                row.table.zh(),
-                change.table.zh()
-            ),
-        );
+        return reject(Rejection::TableMismatch {
+            row: row.id,
+            is: row.table,
+            edited_as: change.table,
+        });
     }
     let ctx = ServerContext { today, tree };
     if let Err(e) = validate_change(change, existing, &ctx) {
-        return reject(e.code(), e.to_string(), e.zh());
+        return reject(Rejection::Invalid(e));
     }
     if change.device != who.device {
-        return reject(
-            codes::WRONG_DEVICE,
-            format!(
-                "the change was made on device {}, not on this device {}",
-                change.device, who.device
-            ),
-            "这条记录不是在本设备上登记的，不能由本设备提交",
-        );
+        return reject(Rejection::WrongDevice {
+            made_on: change.device,
+            pushing: who.device,
+        });
     }
     if change.hlc.ms > now_ms.saturating_add(MAX_CLOCK_AHEAD_MS) {
-        return reject(
-            codes::CLOCK_AHEAD,
-            format!(
-                "the device clock is {} s ahead of the server's",
-                (change.hlc.ms - now_ms) / 1000
-            ),
-            "设备时间比服务器快，请校准时间后重新同步",
-        );
+        return reject(Rejection::ClockAhead {
+            ahead_s: (change.hlc.ms - now_ms) / 1000,
+        });
     }
     if change.correction && !scope.role.may_correct() {
-        return reject(
-            codes::FORBIDDEN,
-            "only a leader or an admin may make a correction",
-            "只有队长或管理员可以更正",
-        );
+        return reject(Rejection::CorrectionForbidden);
     }
     Outcome::Store
 }
@@ -318,14 +286,9 @@ fn check_scope(
         }
     }
     if matches!(change.table, Table::Target | Table::OrgUnit) && !scope.role.may_plan() {
-        return Err(reject(
-            codes::FORBIDDEN,
-            format!(
-                "only a leader or an admin may edit {} rows",
-                change.table.code()
-            ),
-            format!("只有队长或管理员可以修改{}", change.table.zh()),
-        ));
+        return Err(reject(Rejection::PlanningForbidden {
+            table: change.table,
+        }));
     }
     Ok(())
 }

@@ -17,7 +17,7 @@ pub use time::{FakeTime, SystemTime, TimeSource};
 
 use rusqlite::{Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
-use tally_core::{DeviceId, HlcClock, ValidationError};
+use tally_core::{DeviceId, Explain, HlcClock, ValidationError};
 use thiserror::Error;
 
 /// What went wrong in the store, named for what the caller can do about it.
@@ -49,6 +49,57 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+}
+
+impl Explain for StoreError {
+    fn code(&self) -> &'static str {
+        match self {
+            StoreError::Invalid(v) => v.code(),
+            StoreError::NotFound { .. } => "not_found",
+            StoreError::NotInitialized => "not_initialized",
+            StoreError::AlreadyInitialized(_) => "already_initialized",
+            StoreError::NoChange => "no_change",
+            StoreError::TooNew { .. } => "database_too_new",
+            StoreError::Migration { .. } => "migration_failed",
+            StoreError::Corrupt(_) => "corrupt",
+            StoreError::Sqlite(_) => "database",
+            StoreError::Io { .. } => "data_folder",
+        }
+    }
+
+    fn zh(&self) -> String {
+        match self {
+            StoreError::Invalid(v) => v.zh(),
+            StoreError::NotFound { what, id } => format!("找不到{}：{id}", what_zh(what)),
+            StoreError::NotInitialized => {
+                "本设备尚未初始化，请先运行 tally init --device-name 名称".into()
+            }
+            StoreError::AlreadyInitialized(name) => format!("本设备已初始化，设备名 {name}"),
+            StoreError::NoChange => "没有修改：这些内容已经保存过了".into(),
+            StoreError::TooNew { .. } => "数据库由更新版本的 Tally 写入，请先更新本程序".into(),
+            StoreError::Migration { .. } => "数据库升级失败（升级前的备份仍在数据文件旁）".into(),
+            StoreError::Corrupt(_) => "保存的数据已损坏".into(),
+            StoreError::Sqlite(e) => format!("本机数据库出错：{e}"),
+            StoreError::Io { path, .. } => format!("无法创建数据文件夹 {}", path.display()),
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        match self {
+            StoreError::Invalid(v) => v.field(),
+            _ => None,
+        }
+    }
+}
+
+/// The Chinese name of what [`StoreError::NotFound`] did not find.
+fn what_zh(what: &str) -> &str {
+    match what {
+        "org unit" => "组织单位",
+        "rejected change" => "被拒绝的记录",
+        "change" => "记录",
+        other => other.parse::<tally_core::Table>().map_or(other, |t| t.zh()),
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -23,6 +23,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_day_sums",
         include_str!("../migrations/0004_day_sums.sql"),
     ),
+    (
+        "0005_rejection_reasons",
+        include_str!("../migrations/0005_rejection_reasons.sql"),
+    ),
 ];
 
 /// The schema version this build expects.
@@ -133,6 +137,56 @@ mod tests {
             .query_row("SELECT x FROM keepsake", [], |r| r.get(0))
             .unwrap();
         assert_eq!(x, "录入的数据");
+    }
+
+    #[test]
+    fn rejections_stored_as_one_sentence_are_split_into_both_languages() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for (i, (_, sql)) in MIGRATIONS.iter().enumerate().take(4) {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", i + 1).unwrap();
+        }
+        let row = |id: &str, reason: Option<&str>| {
+            (
+                id.to_string(),
+                reason.map(str::to_string),
+                "2026-11-27T00:00:00Z",
+            )
+        };
+        for (id, reason, at) in [
+            row(
+                "a",
+                Some("不在您负责的范围内 / org unit \"V9\" is outside your assignment"),
+            ),
+            row("b", Some("only one language")),
+            row("c", None),
+        ] {
+            conn.execute(
+                "INSERT INTO change_log (id, tbl, row_id, unit, body, origin, state, reject_code,
+                                         reject_reason, recorded_at, utc_offset_min)
+                 VALUES (?1, 'visit', 'r', 'V9', '{}', 'local', 'rejected', 'x', ?2, ?3, 480)",
+                (id, reason, at),
+            )
+            .unwrap();
+        }
+        migrate(&mut conn, None, "t").unwrap();
+        let read = |id: &str| -> (Option<String>, Option<String>) {
+            conn.query_row(
+                "SELECT reject_reason, reject_reason_zh FROM change_log WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            read("a"),
+            (
+                Some("org unit \"V9\" is outside your assignment".into()),
+                Some("不在您负责的范围内".into())
+            )
+        );
+        assert_eq!(read("b"), (Some("only one language".into()), None));
+        assert_eq!(read("c"), (None, None));
     }
 
     #[test]

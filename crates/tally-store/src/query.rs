@@ -45,7 +45,9 @@ pub struct HistoryEntry {
     /// pending / accepted / rejected / remote
     pub state: String,
     pub receipt: Option<i64>,
+    /// The server's reason for a rejection, in English and in Chinese.
     pub reject_reason: Option<String>,
+    pub reject_reason_zh: Option<String>,
     pub recorded_at: String,
     pub utc_offset_min: i32,
 }
@@ -227,7 +229,8 @@ impl Store {
     /// Every change of one row, oldest first.
     pub fn history(&self, table: Table, id: RowId) -> Result<Vec<HistoryEntry>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT body, state, receipt, reject_reason, recorded_at, utc_offset_min FROM change_log
+            "SELECT body, state, receipt, reject_reason, reject_reason_zh, recorded_at, utc_offset_min
+             FROM change_log
              WHERE tbl = ?1 AND row_id = ?2 ORDER BY seq",
         )?;
         let rows = stmt.query_map((table.code(), id.to_string()), |r| {
@@ -238,11 +241,20 @@ impl Store {
                 r.get(3)?,
                 r.get(4)?,
                 r.get(5)?,
+                r.get(6)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (body, state, receipt, reject_reason, recorded_at, utc_offset_min) = row?;
+            let (
+                body,
+                state,
+                receipt,
+                reject_reason,
+                reject_reason_zh,
+                recorded_at,
+                utc_offset_min,
+            ) = row?;
             let change = serde_json::from_str(&body)
                 .map_err(|e| StoreError::Corrupt(format!("change: {e}")))?;
             out.push(HistoryEntry {
@@ -250,6 +262,7 @@ impl Store {
                 state,
                 receipt,
                 reject_reason,
+                reject_reason_zh,
                 recorded_at,
                 utc_offset_min,
             });

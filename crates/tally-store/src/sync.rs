@@ -29,9 +29,55 @@ pub struct OutboxEntry {
     pub change: Change,
     pub state: OutboxState,
     pub receipt: Option<i64>,
+    /// Why the server refused it: the server's code and its reason in English and in
+    /// Chinese, kept as they came.
     pub reject_code: Option<String>,
     pub reject_reason: Option<String>,
+    pub reject_reason_zh: Option<String>,
     pub recorded_at: String,
+}
+
+/// The columns an [`OutboxEntry`] is read from, in [`outbox_entry`]'s order.
+const OUTBOX_COLUMNS: &str =
+    "body, state, receipt, reject_code, reject_reason, reject_reason_zh, recorded_at";
+
+/// An outbox entry from a row of [`OUTBOX_COLUMNS`] (and anything after them).
+fn outbox_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, OutboxEntryParts)> {
+    Ok((
+        r.get(0)?,
+        OutboxEntryParts {
+            state: r.get(1)?,
+            receipt: r.get(2)?,
+            reject_code: r.get(3)?,
+            reject_reason: r.get(4)?,
+            reject_reason_zh: r.get(5)?,
+            recorded_at: r.get(6)?,
+        },
+    ))
+}
+
+/// An outbox row before its change body is read.
+struct OutboxEntryParts {
+    state: String,
+    receipt: Option<i64>,
+    reject_code: Option<String>,
+    reject_reason: Option<String>,
+    reject_reason_zh: Option<String>,
+    recorded_at: String,
+}
+
+impl OutboxEntryParts {
+    fn with(self, body: &str) -> Result<OutboxEntry> {
+        Ok(OutboxEntry {
+            change: parse_change(body)?,
+            state: outbox_state(&self.state),
+            receipt: self.receipt,
+            reject_code: self.reject_code,
+            reject_reason: self.reject_reason,
+            reject_reason_zh: self.reject_reason_zh,
+            recorded_at: self.recorded_at,
+        })
+    }
 }
 
 /// What applying a page of pulled changes did.
@@ -154,31 +200,15 @@ impl Store {
             Some(OutboxState::Rejected) => "AND state = 'rejected'",
         };
         let sql = format!(
-            "SELECT body, state, receipt, reject_code, reject_reason, recorded_at FROM change_log
+            "SELECT {OUTBOX_COLUMNS} FROM change_log
              WHERE origin = 'local' {filter} ORDER BY seq DESC LIMIT ?1"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map([limit as i64], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })?;
+        let rows = stmt.query_map([limit as i64], outbox_entry)?;
         let mut out = Vec::new();
         for row in rows {
-            let (b, state, receipt, reject_code, reject_reason, recorded_at) = row?;
-            out.push(OutboxEntry {
-                change: parse_change(&b)?,
-                state: outbox_state(&state),
-                receipt,
-                reject_code,
-                reject_reason,
-                recorded_at,
-            });
+            let (body, parts) = row?;
+            out.push(parts.with(&body)?);
         }
         Ok(out)
     }
@@ -214,33 +244,12 @@ impl Store {
     }
 
     fn outbox_at(&self, seq: i64) -> Result<(OutboxEntry, i32)> {
-        let row = self.conn.prepare_cached(
-            "SELECT body, state, receipt, reject_code, reject_reason, recorded_at, utc_offset_min
-             FROM change_log WHERE seq = ?1",
-        )?
-        .query_row([seq], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get::<_, i32>(6)?,
-            ))
-        })?;
-        let (b, state, receipt, reject_code, reject_reason, recorded_at, offset) = row;
-        Ok((
-            OutboxEntry {
-                change: parse_change(&b)?,
-                state: outbox_state(&state),
-                receipt,
-                reject_code,
-                reject_reason,
-                recorded_at,
-            },
-            offset,
-        ))
+        let sql = format!("SELECT {OUTBOX_COLUMNS}, utc_offset_min FROM change_log WHERE seq = ?1");
+        let ((body, parts), offset) = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([seq], |r| Ok((outbox_entry(r)?, r.get::<_, i32>(7)?)))?;
+        Ok((parts.with(&body)?, offset))
     }
 
     /// The sync state of one local change.
@@ -264,7 +273,7 @@ impl Store {
         self.conn
             .prepare_cached(
                 "UPDATE change_log SET state = 'accepted', receipt = r.seq, reject_code = NULL,
-                        reject_reason = NULL
+                        reject_reason = NULL, reject_reason_zh = NULL
                  FROM (SELECT value ->> 0 AS id, value ->> 1 AS seq FROM json_each(?1)) AS r
                  WHERE change_log.id = r.id AND origin = 'local'",
             )?
@@ -272,11 +281,20 @@ impl Store {
         Ok(())
     }
 
-    /// Record a rejection; the change stays visible until corrected or sent again.
-    pub fn mark_rejected(&mut self, id: ChangeId, code: &str, reason: &str) -> Result<()> {
+    /// Record a rejection as the server gave it (its code, its English and its Chinese
+    /// reason); the change stays visible until corrected or sent again.
+    pub fn mark_rejected(
+        &mut self,
+        id: ChangeId,
+        code: &str,
+        reason: &str,
+        reason_zh: &str,
+    ) -> Result<()> {
         self.conn.execute(
-            "UPDATE change_log SET state = 'rejected', reject_code = ?2, reject_reason = ?3 WHERE id = ?1 AND origin = 'local'",
-            (id.to_string(), code, reason),
+            "UPDATE change_log SET state = 'rejected', reject_code = ?2, reject_reason = ?3,
+                    reject_reason_zh = ?4
+             WHERE id = ?1 AND origin = 'local'",
+            (id.to_string(), code, reason, reason_zh),
         )?;
         Ok(())
     }

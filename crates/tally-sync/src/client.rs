@@ -2,15 +2,16 @@
 //! measuring the clock offset on the way. Every step is safe to repeat: a lost answer
 //! means the same batch is sent again and the server stores nothing twice.
 
+use crate::plan::{self, BadAnswer, PushPlan};
 use crate::transport::{
     send_with_retry, Backoff, Method, Request, Response, Transport, TransportError,
 };
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use std::collections::HashSet;
+use std::sync::Mutex;
 use std::time::Duration;
-use tally_core::ChangeId;
+use tally_core::{ChangeId, Explain};
 use tally_protocol::*;
 use tally_store::{ApplyStats, Remote, Store, StoreError};
 use thiserror::Error;
@@ -34,7 +35,9 @@ pub enum SyncError {
     Refused {
         status: u16,
         code: String,
+        /// The server's reason, in English and in Chinese, as it sent them.
         message: String,
+        message_zh: String,
     },
     #[error("the server sent an answer that cannot be read: {0}")]
     BadAnswer(String),
@@ -42,9 +45,22 @@ pub enum SyncError {
     Store(#[from] StoreError),
 }
 
-impl SyncError {
-    /// The message in Chinese, for the cadre.
-    pub fn zh(&self) -> String {
+impl Explain for SyncError {
+    fn code(&self) -> &'static str {
+        match self {
+            SyncError::Offline(_) => "offline",
+            SyncError::Outdated(_) => codes::CLIENT_OUTDATED,
+            SyncError::Unauthorized(_) => codes::UNAUTHORIZED,
+            SyncError::BadCredentials => codes::BAD_CREDENTIALS,
+            SyncError::TooManyAttempts => codes::TOO_MANY_ATTEMPTS,
+            SyncError::NotLoggedIn => "not_logged_in",
+            SyncError::Refused { .. } => "refused",
+            SyncError::BadAnswer(_) => "bad_answer",
+            SyncError::Store(e) => e.code(),
+        }
+    }
+
+    fn zh(&self) -> String {
         match self {
             SyncError::Offline(_) => {
                 "连不上服务器（没有网络或服务器未开），录入的内容已保存在本机，稍后再同步".into()
@@ -56,10 +72,43 @@ impl SyncError {
             SyncError::BadCredentials => "用户名或密码不对".into(),
             SyncError::TooManyAttempts => "密码错误次数过多，请稍后再试".into(),
             SyncError::NotLoggedIn => "本设备还没有登录服务器".into(),
-            SyncError::Refused { message, .. } => format!("服务器拒绝了请求：{message}"),
+            SyncError::Refused { message_zh, .. } => format!("服务器拒绝了请求：{message_zh}"),
             SyncError::BadAnswer(_) => "服务器的回复无法识别".into(),
-            SyncError::Store(e) => format!("本机数据库出错：{e}"),
+            SyncError::Store(e) => e.zh(),
         }
+    }
+
+    fn field(&self) -> Option<&str> {
+        match self {
+            SyncError::Store(e) => e.field(),
+            _ => None,
+        }
+    }
+}
+
+/// How the sync client reaches the device store: for one step at a time (read a batch,
+/// record receipts, apply a page), so that whoever else uses the store — the desktop
+/// app saving an entry — waits at most one step, never a whole sync.
+pub trait StoreAccess: Sync {
+    fn step<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R;
+}
+
+/// A store shared with the app.
+impl StoreAccess for Mutex<Store> {
+    fn step<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
+        // A panic while holding the lock leaves consistent data (SQLite rolls back).
+        f(&mut self
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+}
+
+/// A store the caller lends to one sync (the CLI, tests).
+impl StoreAccess for Mutex<&mut Store> {
+    fn step<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
+        f(&mut self
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 }
 
@@ -157,17 +206,15 @@ impl<'a> Client<'a> {
         if (200..300).contains(&resp.status) {
             return Ok(resp);
         }
-        let (code, message) = resp
+        let (code, message, message_zh) = resp
             .error()
-            .map(|e| (e.error.code, e.error.message))
+            .map(|e| (e.error.code, e.error.message, e.error.message_zh))
             .unwrap_or_else(|| {
-                (
-                    String::new(),
-                    String::from_utf8_lossy(&resp.body)
-                        .chars()
-                        .take(200)
-                        .collect(),
-                )
+                let text: String = String::from_utf8_lossy(&resp.body)
+                    .chars()
+                    .take(200)
+                    .collect();
+                (String::new(), text.clone(), text)
             });
         Err(match (resp.status, code.as_str()) {
             (426, _) => SyncError::Outdated(message),
@@ -178,6 +225,7 @@ impl<'a> Client<'a> {
                 status,
                 code,
                 message,
+                message_zh,
             },
         })
     }
@@ -224,17 +272,19 @@ impl<'a> Client<'a> {
 
     /// Measure the server's clock against ours, save the offset, and re-stamp unsent
     /// changes made while our clock ran ahead. Returns (offset, re-stamped count).
-    fn measure_clock(&mut self, store: &mut Store) -> Result<(i64, usize), SyncError> {
-        let before = store.device_ms();
+    fn measure_clock(&mut self, store: &impl StoreAccess) -> Result<(i64, usize), SyncError> {
+        let before = store.step(|s| s.device_ms());
         let resp = self.call(Method::Get, paths::HEALTH.to_string(), None, None)?;
-        let after = store.device_ms();
+        let after = store.step(|s| s.device_ms());
         let health: HealthResponse = Self::json(&resp)?;
         let server = resp.server_time_ms.unwrap_or(health.server_time_ms);
         let mid = before / 2 + after / 2;
         let offset =
             i64::try_from(server).unwrap_or(i64::MAX) - i64::try_from(mid).unwrap_or(i64::MAX);
-        store.set_clock_offset(offset)?;
-        let restamped = store.restamp_ahead(server + MAX_CLOCK_AHEAD_MS / 2)?;
+        let restamped = store.step(|s| {
+            s.set_clock_offset(offset)?;
+            s.restamp_ahead(plan::restamp_limit(server))
+        })?;
         Ok((offset, restamped))
     }
 
@@ -244,61 +294,63 @@ impl<'a> Client<'a> {
         store: &mut Store,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<SyncReport, SyncError> {
-        let meta = store.sync_meta()?;
+        self.sync_shared(&Mutex::new(store), progress)
+    }
+
+    /// [`Client::sync`] over a store others use meanwhile: it is held for one step at a
+    /// time (reading a batch, recording receipts, applying one page), never while a
+    /// request is on the wire, so that the app saves entries while a long sync runs.
+    pub fn sync_shared(
+        &mut self,
+        store: &impl StoreAccess,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<SyncReport, SyncError> {
+        let meta = store.step(|s| s.sync_meta())?;
         let token = meta.token.clone().ok_or(SyncError::NotLoggedIn)?;
         let mut report = SyncReport::default();
         (report.clock_offset_ms, report.restamped) = self.measure_clock(store)?;
         let held = self.push_all(store, &token, &mut report, progress)?;
         self.pull_all(store, &token, &held, &mut report, progress)?;
-        report.conflicts = store.conflicts()?.len();
+        report.conflicts = store.step(|s| s.conflicts())?.len();
         report.requests = self.requests;
         report.wire_bytes = self.wire_bytes;
-        store.note_synced()?;
+        store.step(|s| s.note_synced())?;
         Ok(report)
     }
 
-    /// Push the outbox in batches. While the receipts of one batch are recorded (on a
-    /// second thread), the next batch, read before, is already on its way. Returns the
-    /// receipts: changes this device holds, which the pull after need not bring back.
+    /// Push the outbox in batches, as [`PushPlan`] decides. While the receipts of one
+    /// batch are recorded (on a second thread), the next batch, read before, is already
+    /// on its way. Returns the receipts: changes this device holds, which the pull
+    /// after need not bring back.
     fn push_all(
         &mut self,
-        store: &mut Store,
+        store: &impl StoreAccess,
         token: &str,
         report: &mut SyncReport,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<SeqRanges, SyncError> {
         let mut held: Vec<i64> = Vec::new();
-        let total = store.pending_count()?;
-        let batch = self.options.push_batch.max(1);
+        let total = store.step(|s| s.pending_count())?;
+        let mut plan = PushPlan::new(total, self.options.push_batch);
         std::thread::scope(|scope| {
-            let mut store = store;
-            // Bounded: each round settles a whole batch (accepted or rejected), except
-            // clock_ahead answers, which are re-stamped and retried once.
-            let mut restamp_tried = false;
-            let mut after = 0;
             let mut receipts: Vec<(ChangeId, i64)> = Vec::new();
-            for _ in 0..(total / batch + 3) {
-                let pending = store.pending_bodies(after, batch)?;
+            while let Some(next) = plan.next_batch() {
+                let pending = store.step(|s| s.pending_bodies(next.after, next.limit))?;
                 if pending.is_empty() {
                     break;
                 }
                 let body = push_body(pending.iter().map(|(_, _, b)| b.as_str()));
                 let earlier = std::mem::take(&mut receipts);
-                let marking = scope.spawn(move || {
-                    let marked = store.mark_accepted(&earlier);
-                    (store, marked)
-                });
+                let marking = scope.spawn(move || store.step(|s| s.mark_accepted(&earlier)));
                 let sent = self.call(
                     Method::Post,
                     paths::PUSH.to_string(),
                     Some(token),
                     Some(body),
                 );
-                let (back, marked) = marking
+                marking
                     .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                store = back;
-                marked?;
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
                 if report.sent > 0 {
                     progress(Progress::Pushing {
                         sent: report.sent,
@@ -306,52 +358,36 @@ impl<'a> Client<'a> {
                     });
                 }
                 let answer: PushResponse = Self::json(&sent?)?;
-                let mut clock_ahead = false;
-                for r in &answer.results {
-                    match r {
-                        PushResult::Accepted { change_id, seq } => {
-                            receipts.push((*change_id, *seq));
-                            held.push(*seq);
-                        }
-                        PushResult::Rejected { code, .. }
-                            if code == codes::CLOCK_AHEAD && !restamp_tried =>
-                        {
-                            clock_ahead = true
-                        }
-                        PushResult::Rejected {
-                            change_id,
-                            code,
-                            reason,
-                            reason_zh,
-                        } => {
-                            store.mark_rejected(
-                                *change_id,
-                                code,
-                                &format!("{reason_zh} / {reason}"),
-                            )?;
-                            report.rejected += 1;
-                        }
-                    }
+                let ids: Vec<(i64, ChangeId)> =
+                    pending.iter().map(|(seq, id, _)| (*seq, *id)).collect();
+                let answered = plan.answered(&ids, &answer).map_err(|e| match e {
+                    BadAnswer::LeftOut(ids) => SyncError::BadAnswer(format!(
+                        "the push answer left {} changes out",
+                        ids.len()
+                    )),
+                })?;
+                if !answered.refusals.is_empty() {
+                    store.step(|s| {
+                        answered.refusals.iter().try_for_each(|r| {
+                            s.mark_rejected(r.change, &r.code, &r.reason, &r.reason_zh)
+                        })
+                    })?;
                 }
-                let answered: HashSet<ChangeId> =
-                    answer.results.iter().map(PushResult::change_id).collect();
-                if pending.iter().any(|(_, id, _)| !answered.contains(id)) {
-                    return Err(SyncError::BadAnswer(
-                        "the push answer left changes out".into(),
-                    ));
-                }
-                report.accepted += receipts.len();
+                report.rejected += answered.refusals.len();
+                report.accepted += answered.receipts.len();
                 report.sent += pending.len();
-                after = pending.last().map_or(after, |(seq, _, _)| *seq);
-                if clock_ahead {
+                held.extend(answered.receipts.iter().map(|(_, seq)| *seq));
+                receipts = answered.receipts;
+                if let Some(limit) = answered.restamp_to {
                     // Receipts first: an accepted change keeps the stamp it was stored with.
-                    store.mark_accepted(&std::mem::take(&mut receipts))?;
-                    restamp_tried = true;
-                    store.restamp_ahead(answer.server_time_ms + MAX_CLOCK_AHEAD_MS / 2)?;
-                    after = 0;
+                    let now = std::mem::take(&mut receipts);
+                    store.step(|s| {
+                        s.mark_accepted(&now)?;
+                        s.restamp_ahead(limit)
+                    })?;
                 }
             }
-            store.mark_accepted(&receipts)?;
+            store.step(|s| s.mark_accepted(&receipts))?;
             if report.sent > 0 {
                 progress(Progress::Pushing {
                     sent: report.sent,
@@ -362,60 +398,45 @@ impl<'a> Client<'a> {
         })
     }
 
-    /// Pull pages until up to date. While one page is applied (on a second thread:
-    /// the store is not touched by anything else meanwhile), the next one is already
-    /// being asked for, with the cursor the page carries, which is also the one the
-    /// apply saves. A failed apply discards the page fetched ahead.
+    /// Pull pages until up to date. While one page is applied (on a second thread), the
+    /// next one is already being asked for, with the cursor the page carries, which is
+    /// also the one the apply saves. A failed apply discards the page fetched ahead.
     fn pull_all(
         &mut self,
-        store: &mut Store,
+        store: &impl StoreAccess,
         token: &str,
         held: &SeqRanges,
         report: &mut SyncReport,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<(), SyncError> {
-        let mut cursor = store.sync_meta()?.cursor;
+        let mut cursor = store.step(|s| s.sync_meta())?.cursor;
         std::thread::scope(|scope| {
-            let mut idle: Option<&mut Store> = Some(store);
-            let mut applying = None;
+            let mut applying: Option<std::thread::ScopedJoinHandle<'_, _>> = None;
             let mut finish = |handle: std::thread::ScopedJoinHandle<'_, _>| {
-                let (store, applied): (&mut Store, Result<ApplyStats, SyncError>) = handle
+                let applied: Result<ApplyStats, SyncError> = handle
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                let stats = applied?;
-                report.received += stats.applied;
+                report.received += applied?.applied;
                 progress(Progress::Pulling {
                     received: report.received,
                 });
-                Ok::<_, SyncError>(store)
+                Ok::<_, SyncError>(())
             };
             // Bounded far above any real backlog (a million pages).
             for page in 0..1_000_000 {
-                // The first page is small: nothing is being applied while it comes, so
-                // its size is pure waiting; the pages after come while one is applied.
-                let limit = if page == 0 {
-                    self.options.pull_limit.min(FIRST_PAGE)
-                } else {
-                    self.options.pull_limit
-                };
+                let limit = plan::pull_limit(page, self.options.pull_limit);
                 let mut path = format!("{}?cursor={}&limit={limit}", paths::PULL, encode(&cursor),);
                 if !held.is_empty() {
                     path.push_str(&format!("&skip={held}"));
                 }
                 let fetched = self.call(Method::Get, path, Some(token), None);
                 if let Some(handle) = applying.take() {
-                    idle = Some(finish(handle)?);
+                    finish(handle)?;
                 }
                 let resp = fetched?;
                 // Where the page leaves off; its changes are read when it is applied.
                 let head: PullResponse<IgnoredAny> = Self::json(&resp)?;
-                let store = idle.take().ok_or_else(|| {
-                    SyncError::BadAnswer("the store is still applying a page".into())
-                })?;
-                applying = Some(scope.spawn(move || {
-                    let applied = apply_page(store, &resp);
-                    (store, applied)
-                }));
+                applying = Some(scope.spawn(move || store.step(|s| apply_page(s, &resp))));
                 cursor = head.cursor;
                 if !head.more {
                     break;
@@ -434,9 +455,6 @@ impl<'a> Client<'a> {
         Self::json(&resp)
     }
 }
-
-/// The size of the first pull page of a sync.
-const FIRST_PAGE: u32 = 250;
 
 /// Read a pulled page and apply it, keeping each change's JSON as it came.
 fn apply_page(store: &mut Store, resp: &Response) -> Result<ApplyStats, SyncError> {

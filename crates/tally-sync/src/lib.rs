@@ -3,7 +3,8 @@
 //! `tally-protocol`'s, shared with the server.
 
 pub mod client;
+pub mod plan;
 pub mod transport;
 
-pub use client::{Client, Progress, SyncError, SyncOptions, SyncReport};
+pub use client::{Client, Progress, StoreAccess, SyncError, SyncOptions, SyncReport};
 pub use transport::{Backoff, HttpTransport, Method, Request, Response, Transport, TransportError};

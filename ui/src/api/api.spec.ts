@@ -38,11 +38,12 @@ describe("the IPC boundary", () => {
   });
 
   it("turns anything thrown into an IpcError", () => {
-    const e = { kind: "invalid", message: "m", message_zh: "中", field: "tonnes" };
+    const e = { kind: "invalid", code: "invalid_value", message: "m", message_zh: "中", field: "tonnes" };
     expect(isIpcError(e)).toBe(true);
     expect(toIpcError(e)).toBe(e);
     expect(toIpcError("command x not found")).toEqual({
       kind: "internal",
+      code: "internal",
       message: "command x not found",
       message_zh: "command x not found",
     });

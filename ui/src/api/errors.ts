@@ -17,7 +17,7 @@ export function isIpcError(e: unknown): e is IpcError {
 export function toIpcError(e: unknown): IpcError {
   if (isIpcError(e)) return e;
   const message = e instanceof Error ? e.message : String(e);
-  return { kind: "internal", message, message_zh: message };
+  return { kind: "internal", code: "internal", message, message_zh: message };
 }
 
 /** The message in the UI's language. */

@@ -290,7 +290,11 @@ fn sync_state(e: &HistoryEntry) -> String {
     match e.state.as_str() {
         "pending" => "待同步".to_string(),
         "accepted" => format!("已同步 #{}", e.receipt.unwrap_or_default()),
-        "rejected" => format!("被拒绝: {}", e.reject_reason.clone().unwrap_or_default()),
+        "rejected" => format!(
+            "被拒绝 / rejected: {} / {}",
+            e.reject_reason_zh.as_deref().unwrap_or_default(),
+            e.reject_reason.as_deref().unwrap_or_default()
+        ),
         "remote" => "来自同步".to_string(),
         other => other.to_string(),
     }

@@ -132,6 +132,7 @@ struct Rejected {
     row: String,
     code: Option<String>,
     reason: Option<String>,
+    reason_zh: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -158,6 +159,7 @@ pub fn status(ctx: &Ctx) -> Result<()> {
             row: e.change.row.to_string(),
             code: e.reject_code,
             reason: e.reject_reason,
+            reason_zh: e.reject_reason_zh,
         })
         .collect();
     let status = Status {
@@ -202,10 +204,11 @@ pub fn status(ctx: &Ctx) -> Result<()> {
     lines.push(format!("被拒绝 / rejected: {}", status.rejected.len()));
     for r in &status.rejected {
         lines.push(format!(
-            "  {} {} {}: {}",
+            "  {} {} {}: {} / {}",
             r.change_id,
             r.table,
             r.row,
+            r.reason_zh.as_deref().unwrap_or(""),
             r.reason.as_deref().unwrap_or("")
         ));
     }

@@ -19,7 +19,11 @@ summary: string, state: OutboxState,
 /**
  * The server's sequence number: the receipt.
  */
-receipt: number | null, reject_code: string | null, reject_reason: string | null, 
+receipt: number | null, 
+/**
+ * Why the server refused it: its code and its reason in English and in Chinese.
+ */
+reject_code: string | null, reject_reason: string | null, reject_reason_zh: string | null, 
 /**
  * When it was recorded, RFC 3339 UTC.
  */

@@ -6,6 +6,10 @@ import type { ErrorKind } from "./ErrorKind";
  */
 export type IpcError = { kind: ErrorKind, 
 /**
+ * The stable code of the error (`tally_core::Explain::code`), e.g. `missing_field`.
+ */
+code: string, 
+/**
  * English, lowercase, with the value that was wrong.
  */
 message: string, 

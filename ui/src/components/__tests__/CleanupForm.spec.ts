@@ -42,6 +42,7 @@ describe("CleanupForm", () => {
       cleanup_save: () => {
         throw {
           kind: "invalid",
+          code: "invalid_value",
           message: "tonnes must be between 0 and 200, got 500",
           message_zh: "吨数：500 超出范围（between 0 and 200）",
           field: "tonnes",

@@ -19,6 +19,7 @@ const entry = (over: Partial<EntryView>): EntryView => ({
   receipt: null,
   reject_code: null,
   reject_reason: null,
+  reject_reason_zh: null,
   recorded_at: "2026-11-27T04:00:00.000Z",
   ...over,
 });
@@ -26,7 +27,7 @@ const entry = (over: Partial<EntryView>): EntryView => ({
 const outbox = [
   entry({ change_id: "c-1" }),
   entry({ change_id: "c-2", table: "visit", summary: "走访 张三（2026-11-27）", state: "accepted", receipt: 42 }),
-  entry({ change_id: "c-3", state: "rejected", reject_code: "out_of_scope", reject_reason: "不在您负责的范围内 / out of scope" }),
+  entry({ change_id: "c-3", state: "rejected", reject_code: "out_of_scope", reject_reason: "out of scope", reject_reason_zh: "不在您负责的范围内" }),
 ];
 
 describe("SyncView", () => {
@@ -72,7 +73,7 @@ describe("SyncView", () => {
       outbox_list: [],
       unit_list: units,
       sync_run: () => {
-        throw { kind: "offline", message: "cannot reach the server", message_zh: "连不上服务器，录入的内容已保存在本机" };
+        throw { kind: "offline", code: "offline", message: "cannot reach the server", message_zh: "连不上服务器，录入的内容已保存在本机" };
       },
     });
     await refreshStatus();
