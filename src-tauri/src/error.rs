@@ -136,6 +136,54 @@ impl From<ExportError> for IpcError {
     }
 }
 
+/// What the desktop app itself refuses (its own settings and log-in form).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AppError {
+    #[error("language must be zh-CN or en, got {0:?}")]
+    Language(String),
+    #[error("a sync is running; change the data folder after it")]
+    SyncRunning,
+    /// The server address does not read as an http(s) URL.
+    #[error("{0}")]
+    ServerUrl(String),
+}
+
+impl Explain for AppError {
+    fn code(&self) -> &'static str {
+        match self {
+            AppError::Language(_) => "bad_language",
+            AppError::SyncRunning => "sync_running",
+            AppError::ServerUrl(_) => "bad_server_url",
+        }
+    }
+
+    fn zh(&self) -> String {
+        match self {
+            AppError::Language(_) => "语言只能是中文或英文".into(),
+            AppError::SyncRunning => "正在同步，请同步结束后再更换数据文件夹".into(),
+            AppError::ServerUrl(_) => "服务器地址应以 http:// 或 https:// 开头".into(),
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        match self {
+            AppError::Language(_) => Some("language"),
+            AppError::SyncRunning => None,
+            AppError::ServerUrl(_) => Some("server"),
+        }
+    }
+}
+
+impl From<AppError> for IpcError {
+    fn from(e: AppError) -> Self {
+        let kind = match e {
+            AppError::SyncRunning => ErrorKind::Conflict,
+            AppError::Language(_) | AppError::ServerUrl(_) => ErrorKind::Invalid,
+        };
+        IpcError::explained(kind, &e)
+    }
+}
+
 /// The kind of a store error: what the UI can do about it.
 fn store_kind(e: &StoreError) -> ErrorKind {
     match e {

@@ -3,7 +3,7 @@
 //! through `with_store` on a blocking thread, never on the window's thread.
 
 use crate::dto::{AppStatus, Settings, SettingsView, SyncProgress, SyncResult};
-use crate::error::{IpcError, IpcResult};
+use crate::error::{AppError, IpcError, IpcResult};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -235,21 +235,13 @@ impl AppState {
     /// Save the settings; a new data folder opens (creating if needed) its database now.
     pub fn save_settings(&self, new: Settings) -> IpcResult<SettingsView> {
         if !matches!(new.language.as_str(), "zh-CN" | "en") {
-            return Err(IpcError::invalid(
-                "language",
-                format!("language must be zh-CN or en, got {:?}", new.language),
-                "语言只能是中文或英文",
-            ));
+            return Err(AppError::Language(new.language).into());
         }
         let old_dir = data_dir(&self.paths, &self.settings());
         let new_dir = data_dir(&self.paths, &new);
         if new_dir != old_dir {
             if self.syncing() {
-                return Err(IpcError::new(
-                    crate::error::ErrorKind::Conflict,
-                    "a sync is running; change the data folder after it",
-                    "正在同步，请同步结束后再更换数据文件夹",
-                ));
+                return Err(AppError::SyncRunning.into());
             }
             let store = open_store(&new_dir)?;
             self.refresh_counts(&store);

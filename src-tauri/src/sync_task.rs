@@ -3,7 +3,7 @@
 //! syncs by itself when the server becomes reachable with entries waiting.
 
 use crate::dto::{LoginResult, SyncProgress, SyncResult};
-use crate::error::{IpcError, IpcResult};
+use crate::error::{AppError, IpcError, IpcResult};
 use crate::state::AppState;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,13 +36,8 @@ pub fn login(
     password: &str,
 ) -> IpcResult<LoginResult> {
     let server = server.trim().trim_end_matches('/');
-    let mut transport = HttpTransport::new(server).map_err(|e| {
-        IpcError::invalid(
-            "server",
-            e.to_string(),
-            "服务器地址应以 http:// 或 https:// 开头",
-        )
-    })?;
+    let mut transport = HttpTransport::new(server)
+        .map_err(|e| IpcError::from(AppError::ServerUrl(e.to_string())))?;
     let enrolled = Client::new(&mut transport, SyncOptions::default()).login(
         store,
         server,

@@ -20,10 +20,15 @@ fn device(server: &Server, dir: &std::path::Path, user: &str) -> Store {
     Client::new(&mut server.transport(), SyncOptions::default())
         .login(&mut store, "http://test", user, PASSWORD)
         .unwrap();
-    Client::new(&mut server.transport(), SyncOptions::default())
-        .sync(&mut store, &mut |_| {})
-        .unwrap(); // the org units
+    sync(server, &mut store); // the org units
     store
+}
+
+/// A plain sync that must succeed.
+fn sync(server: &Server, store: &mut Store) {
+    Client::new(&mut server.transport(), SyncOptions::default())
+        .sync(store, &mut |_| {})
+        .unwrap();
 }
 
 /// Passes requests on; before each pull request, saves a visit through the shared store
@@ -80,9 +85,7 @@ fn an_entry_saved_while_a_pull_runs_is_kept_and_sent_by_the_next_sync() {
             .add_visit(household, None, &format!("入户 {i}"))
             .unwrap();
     }
-    Client::new(&mut server.transport(), SyncOptions::default())
-        .sync(&mut other, &mut |_| {})
-        .unwrap();
+    sync(&server, &mut other);
 
     // This device pulls it in pages of 7 while its cadre keeps recording.
     let mine = Mutex::new(device(&server, dir.path(), "cadre-a"));
@@ -113,9 +116,7 @@ fn an_entry_saved_while_a_pull_runs_is_kept_and_sent_by_the_next_sync() {
             .add_visit(household, None, &format!("入户 {i}"))
             .unwrap();
     }
-    Client::new(&mut server.transport(), SyncOptions::default())
-        .sync(&mut other, &mut |_| {})
-        .unwrap();
+    sync(&server, &mut other);
     let report = Client::new(&mut net, options)
         .sync_shared(&mine, &mut |_| {})
         .unwrap();
@@ -140,16 +141,12 @@ fn an_entry_saved_while_a_pull_runs_is_kept_and_sent_by_the_next_sync() {
             "visit {id} saved during a pull is kept"
         );
     }
-    Client::new(&mut server.transport(), SyncOptions::default())
-        .sync(&mut store, &mut |_| {})
-        .unwrap();
+    sync(&server, &mut store);
     assert_eq!(
         store.outbox(Some(OutboxState::Pending), 1000).unwrap(),
         vec![]
     );
-    Client::new(&mut server.transport(), SyncOptions::default())
-        .sync(&mut other, &mut |_| {})
-        .unwrap();
+    sync(&server, &mut other);
     let theirs: Vec<RowId> = other
         .visits(household)
         .unwrap()

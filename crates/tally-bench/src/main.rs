@@ -1,5 +1,5 @@
 //! `tally-bench`: Tally's performance, measured over real HTTP on 127.0.0.1 and real
-//! files (DESIGN §8). Each scenario prints one JSON line per figure as it is measured,
+//! files (the budgets of BENCHMARKS.md). Each scenario prints one JSON line per figure as it is measured,
 //! then a readable table. `tally-bench smoke` runs every scenario at a tiny size in
 //! seconds (for CI); BENCHMARKS.md has the full-size figures and how to read them.
 
@@ -23,7 +23,10 @@ use server::Backend;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "tally-bench", about = "Tally's benchmarks (DESIGN §8)")]
+#[command(
+    name = "tally-bench",
+    about = "Tally's benchmarks (the budgets of BENCHMARKS.md)"
+)]
 struct Cli {
     /// The PostgreSQL server for `--backend postgres|both` (a fresh schema per run).
     #[arg(long, global = true, env = "TALLY_TEST_PG_URL")]
