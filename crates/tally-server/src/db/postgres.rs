@@ -13,16 +13,20 @@
 //! Pushes to the same row are serialised with transaction-scoped advisory locks on the
 //! row ids, taken in sorted order before anything is read.
 
-use super::{next_hlcs, parse_device, to_i64, PushMode, Pushed};
+use super::{
+    next_hlcs, parse_device, to_i64, DeviceAuth, DeviceRow, Held, NewDevice, PullPage, PushMode,
+    Pushed, ServerDb, UserRecord,
+};
 use crate::error::DbError;
 use crate::push::{self, Author, Loaded, Outcome};
-use crate::scope::{UnitInfo, UnitTree};
+use crate::scope::{ReadFilter, UnitInfo, UnitTree};
 use chrono::NaiveDate;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError};
 use tally_core::ledger::{DaySums, Totals};
 use tally_core::{Change, ChangeId, Conflict, DeviceId, Hlc, Row, RowId, Target};
+use tally_protocol::Role;
 use tokio_postgres::{Config, GenericClient, NoTls};
 
 mod accounts;
@@ -178,8 +182,15 @@ impl PgDb {
             tree: self.tree.clone(),
         })
     }
+}
 
-    pub async fn server_device(&self) -> Result<DeviceId, DbError> {
+#[async_trait::async_trait]
+impl ServerDb for PgDb {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn server_device(&self) -> Result<DeviceId, DbError> {
         let c = self.pool.get().await?;
         let row = c
             .query_one(
@@ -190,7 +201,7 @@ impl PgDb {
         parse_device(row.get(0))
     }
 
-    pub async fn tick_server_hlc(&self, now_ms: u64, n: usize) -> Result<Vec<Hlc>, DbError> {
+    async fn tick_server_hlc(&self, now_ms: u64, n: usize) -> Result<Vec<Hlc>, DbError> {
         let mut c = self.pool.get().await?;
         let tx = c.transaction().await?;
         tx.execute(
@@ -219,9 +230,7 @@ impl PgDb {
         Ok(hlcs)
     }
 
-    /// The org-unit tree: read again only when `units_version` moved (every write of
-    /// org units, from any server process, moves it in its transaction).
-    pub async fn unit_tree(&self) -> Result<Arc<UnitTree>, DbError> {
+    async fn unit_tree(&self) -> Result<Arc<UnitTree>, DbError> {
         let c = self.pool.get().await?;
         // The version first: a tree read after it is at least as new as it says.
         let version = units_version(&**c).await?;
@@ -233,7 +242,7 @@ impl PgDb {
         Ok(tree)
     }
 
-    pub async fn conflicts(&self, units: Option<Vec<String>>) -> Result<Vec<Conflict>, DbError> {
+    async fn conflicts(&self, units: Option<Vec<String>>) -> Result<Vec<Conflict>, DbError> {
         let all = units.is_none();
         let units = units.unwrap_or_default();
         let c = self.pool.get().await?;
@@ -249,7 +258,7 @@ impl PgDb {
             .collect()
     }
 
-    pub async fn row(&self, id: RowId) -> Result<Option<Row>, DbError> {
+    async fn row(&self, id: RowId) -> Result<Option<Row>, DbError> {
         let c = self.pool.get().await?;
         let row = c
             .query_opt("SELECT body FROM rows WHERE id = $1", &[&id.to_string()])
@@ -258,17 +267,93 @@ impl PgDb {
             .transpose()
     }
 
-    /// Every target and the per-day sums added up to `as_of`.
-    pub async fn ledger_inputs(
-        &self,
-        as_of: NaiveDate,
-    ) -> Result<(Vec<Target>, Vec<Totals>), DbError> {
+    async fn ledger_inputs(&self, as_of: NaiveDate) -> Result<(Vec<Target>, Vec<Totals>), DbError> {
         sums::ledger_inputs(&**self.pool.get().await?, as_of).await
     }
 
-    /// The stored per-day sums and the merged rows' JSON they come from.
-    pub async fn day_sums_and_rows(&self) -> Result<(DaySums, Vec<String>), DbError> {
+    async fn day_sums_and_rows(&self) -> Result<(DaySums, Vec<String>), DbError> {
         sums::stored_and_rows(&**self.pool.get().await?).await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(n = changes.len(), device = %who.device))]
+    async fn push(
+        &self,
+        changes: Vec<Change>,
+        who: Author,
+        now_ms: u64,
+        mode: PushMode,
+    ) -> Result<Pushed, DbError> {
+        let mut tx = self.begin_push().await?;
+        let pushed = tx.apply(&changes, &who, now_ms, mode).await?;
+        tx.commit().await?;
+        Ok(pushed)
+    }
+
+    #[tracing::instrument(skip_all, err, fields(cursor, limit))]
+    async fn pull(
+        &self,
+        filter: ReadFilter,
+        cursor: &str,
+        limit: u32,
+        held: Held,
+    ) -> Result<PullPage, DbError> {
+        pull::pull(self, filter, cursor, limit, held).await
+    }
+
+    async fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, DbError> {
+        accounts::user_by_name(self, name).await
+    }
+
+    async fn add_user(
+        &self,
+        name: &str,
+        role: Role,
+        password_hash: &str,
+        units: &[String],
+        now_ms: u64,
+    ) -> Result<Option<i64>, DbError> {
+        accounts::add_user(self, name, role, password_hash, units, now_ms).await
+    }
+
+    async fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<bool, DbError> {
+        accounts::set_user_disabled(self, name, disabled).await
+    }
+
+    async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>, DbError> {
+        accounts::device_by_token(self, token_hash).await
+    }
+
+    async fn touch_device(&self, id: DeviceId, now_ms: u64) -> Result<(), DbError> {
+        accounts::touch_device(self, id, now_ms).await
+    }
+
+    async fn add_device(&self, device: NewDevice) -> Result<bool, DbError> {
+        accounts::add_device(self, device).await
+    }
+
+    async fn list_devices(&self) -> Result<Vec<DeviceRow>, DbError> {
+        accounts::list_devices(self).await
+    }
+
+    async fn revoke_device(&self, id: DeviceId, now_ms: u64) -> Result<bool, DbError> {
+        accounts::revoke_device(self, id, now_ms).await
+    }
+
+    async fn login_failures(&self, user: &str, since_ms: u64) -> Result<Vec<u64>, DbError> {
+        accounts::login_failures(self, user, since_ms).await
+    }
+
+    async fn record_login_failure(
+        &self,
+        user: &str,
+        at_ms: u64,
+        forget_before_ms: u64,
+    ) -> Result<(), DbError> {
+        accounts::record_login_failure(self, user, at_ms, forget_before_ms).await
+    }
+
+    async fn clear_login_failures(&self, user: &str) -> Result<(), DbError> {
+        accounts::clear_login_failures(self, user).await
     }
 }
 

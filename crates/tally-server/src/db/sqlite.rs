@@ -3,10 +3,13 @@
 //! IMMEDIATE`, also across processes), so seq order is commit order and the pull
 //! cursor is simply the last seq.
 
-use super::{next_hlcs, parse_device, to_i64, PushMode, Pushed};
+use super::{
+    next_hlcs, parse_device, to_i64, DeviceAuth, DeviceRow, Held, NewDevice, PullPage, PushMode,
+    Pushed, ServerDb, UserRecord,
+};
 use crate::error::DbError;
 use crate::push::{self, Author, Loaded, Plan};
-use crate::scope::{UnitInfo, UnitTree};
+use crate::scope::{ReadFilter, UnitInfo, UnitTree};
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
@@ -14,6 +17,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tally_core::ledger::{DaySums, Totals};
 use tally_core::{Change, Conflict, DeviceId, Hlc, Row, RowId, Target};
+use tally_protocol::Role;
 
 mod accounts;
 mod group;
@@ -195,8 +199,15 @@ impl SqliteDb {
         })
         .await?
     }
+}
 
-    pub async fn server_device(&self) -> Result<DeviceId, DbError> {
+#[async_trait::async_trait]
+impl ServerDb for SqliteDb {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn server_device(&self) -> Result<DeviceId, DbError> {
         self.read(|c| {
             let s: String = c.query_row(
                 "SELECT value FROM server_meta WHERE key = 'server_device'",
@@ -208,7 +219,7 @@ impl SqliteDb {
         .await
     }
 
-    pub async fn tick_server_hlc(&self, now_ms: u64, n: usize) -> Result<Vec<Hlc>, DbError> {
+    async fn tick_server_hlc(&self, now_ms: u64, n: usize) -> Result<Vec<Hlc>, DbError> {
         self.write(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let last: Option<String> = tx
@@ -236,9 +247,7 @@ impl SqliteDb {
         .await
     }
 
-    /// The org-unit tree: read again only when `units_version` moved (every write
-    /// of org units moves it, from this process or another).
-    pub async fn unit_tree(&self) -> Result<Arc<UnitTree>, DbError> {
+    async fn unit_tree(&self) -> Result<Arc<UnitTree>, DbError> {
         let inner = self.inner.clone();
         self.read(move |c| {
             let version = units_version(c)?;
@@ -253,7 +262,8 @@ impl SqliteDb {
         .await
     }
 
-    pub async fn push(
+    #[tracing::instrument(skip_all, err, fields(n = changes.len(), device = %who.device))]
+    async fn push(
         &self,
         changes: Vec<Change>,
         who: Author,
@@ -285,7 +295,7 @@ impl SqliteDb {
         .await
     }
 
-    pub async fn conflicts(&self, units: Option<Vec<String>>) -> Result<Vec<Conflict>, DbError> {
+    async fn conflicts(&self, units: Option<Vec<String>>) -> Result<Vec<Conflict>, DbError> {
         let units = units.as_ref().map(serde_json::to_string).transpose()?;
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
@@ -303,21 +313,83 @@ impl SqliteDb {
         .await
     }
 
-    pub async fn row(&self, id: RowId) -> Result<Option<Row>, DbError> {
+    async fn row(&self, id: RowId) -> Result<Option<Row>, DbError> {
         self.read(move |c| load_row(c, id)).await
     }
 
-    /// Every target and the per-day sums added up to `as_of`.
-    pub async fn ledger_inputs(
-        &self,
-        as_of: NaiveDate,
-    ) -> Result<(Vec<Target>, Vec<Totals>), DbError> {
+    async fn ledger_inputs(&self, as_of: NaiveDate) -> Result<(Vec<Target>, Vec<Totals>), DbError> {
         self.read(move |c| sums::ledger_inputs(c, as_of)).await
     }
 
-    /// The stored per-day sums and the merged rows' JSON they come from.
-    pub async fn day_sums_and_rows(&self) -> Result<(DaySums, Vec<String>), DbError> {
+    async fn day_sums_and_rows(&self) -> Result<(DaySums, Vec<String>), DbError> {
         self.read(sums::stored_and_rows).await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(cursor, limit))]
+    async fn pull(
+        &self,
+        filter: ReadFilter,
+        cursor: &str,
+        limit: u32,
+        held: Held,
+    ) -> Result<PullPage, DbError> {
+        pull::pull(self, filter, cursor, limit, held).await
+    }
+
+    async fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, DbError> {
+        accounts::user_by_name(self, name).await
+    }
+
+    async fn add_user(
+        &self,
+        name: &str,
+        role: Role,
+        password_hash: &str,
+        units: &[String],
+        now_ms: u64,
+    ) -> Result<Option<i64>, DbError> {
+        accounts::add_user(self, name, role, password_hash, units, now_ms).await
+    }
+
+    async fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<bool, DbError> {
+        accounts::set_user_disabled(self, name, disabled).await
+    }
+
+    async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>, DbError> {
+        accounts::device_by_token(self, token_hash).await
+    }
+
+    async fn touch_device(&self, id: DeviceId, now_ms: u64) -> Result<(), DbError> {
+        accounts::touch_device(self, id, now_ms).await
+    }
+
+    async fn add_device(&self, device: NewDevice) -> Result<bool, DbError> {
+        accounts::add_device(self, device).await
+    }
+
+    async fn list_devices(&self) -> Result<Vec<DeviceRow>, DbError> {
+        accounts::list_devices(self).await
+    }
+
+    async fn revoke_device(&self, id: DeviceId, now_ms: u64) -> Result<bool, DbError> {
+        accounts::revoke_device(self, id, now_ms).await
+    }
+
+    async fn login_failures(&self, user: &str, since_ms: u64) -> Result<Vec<u64>, DbError> {
+        accounts::login_failures(self, user, since_ms).await
+    }
+
+    async fn record_login_failure(
+        &self,
+        user: &str,
+        at_ms: u64,
+        forget_before_ms: u64,
+    ) -> Result<(), DbError> {
+        accounts::record_login_failure(self, user, at_ms, forget_before_ms).await
+    }
+
+    async fn clear_login_failures(&self, user: &str) -> Result<(), DbError> {
+        accounts::clear_login_failures(self, user).await
     }
 }
 
