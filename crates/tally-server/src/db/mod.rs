@@ -228,6 +228,51 @@ impl Db {
     }
 }
 
+/// Users, devices and their tokens, failed logins: once per backend.
+#[async_trait::async_trait]
+pub trait Accounts: Send + Sync + 'static {
+    async fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, DbError>;
+
+    /// Create a user; `None` if the name is taken.
+    async fn add_user(
+        &self,
+        name: &str,
+        role: Role,
+        password_hash: &str,
+        units: &[String],
+        now_ms: u64,
+    ) -> Result<Option<i64>, DbError>;
+
+    /// Disable (or enable) a user; false if there is no such user.
+    async fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<bool, DbError>;
+
+    async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>, DbError>;
+
+    async fn touch_device(&self, id: DeviceId, now_ms: u64) -> Result<(), DbError>;
+
+    /// Enrol a device, or give an enrolled one a new token. `false`: the id belongs to
+    /// another user's active device and nothing was changed.
+    async fn add_device(&self, device: NewDevice) -> Result<bool, DbError>;
+
+    async fn list_devices(&self) -> Result<Vec<DeviceRow>, DbError>;
+
+    /// Revoke a device's token; false if there is no such device.
+    async fn revoke_device(&self, id: DeviceId, now_ms: u64) -> Result<bool, DbError>;
+
+    /// When the recent failed logins of a user name happened (at or after `since_ms`).
+    async fn login_failures(&self, user: &str, since_ms: u64) -> Result<Vec<u64>, DbError>;
+
+    /// Note a failed login, forgetting this name's failures before `forget_before_ms`.
+    async fn record_login_failure(
+        &self,
+        user: &str,
+        at_ms: u64,
+        forget_before_ms: u64,
+    ) -> Result<(), DbError>;
+
+    async fn clear_login_failures(&self, user: &str) -> Result<(), DbError>;
+}
+
 impl Deref for Db {
     type Target = dyn ServerDb;
 
@@ -237,9 +282,10 @@ impl Deref for Db {
 }
 
 /// What the server stores, once per backend. Every method is one transaction (or one
-/// read); a push is decided by `crate::push::plan` inside its transaction.
+/// read); a push is decided by `crate::push::plan` inside its transaction. Accounts
+/// are a trait of their own ([`Accounts`]), implemented next to their queries.
 #[async_trait::async_trait]
-pub trait ServerDb: Send + Sync + 'static {
+pub trait ServerDb: Accounts {
     /// The backend's name, for logs.
     fn backend(&self) -> &'static str;
 
@@ -283,47 +329,6 @@ pub trait ServerDb: Send + Sync + 'static {
 
     /// The stored per-day sums and the merged rows' JSON they come from.
     async fn day_sums_and_rows(&self) -> Result<(DaySums, Vec<String>), DbError>;
-
-    async fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, DbError>;
-
-    /// Create a user; `None` if the name is taken.
-    async fn add_user(
-        &self,
-        name: &str,
-        role: Role,
-        password_hash: &str,
-        units: &[String],
-        now_ms: u64,
-    ) -> Result<Option<i64>, DbError>;
-
-    /// Disable (or enable) a user; false if there is no such user.
-    async fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<bool, DbError>;
-
-    async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>, DbError>;
-
-    async fn touch_device(&self, id: DeviceId, now_ms: u64) -> Result<(), DbError>;
-
-    /// Enrol a device, or give an enrolled one a new token. `false`: the id belongs to
-    /// another user's active device and nothing was changed.
-    async fn add_device(&self, device: NewDevice) -> Result<bool, DbError>;
-
-    async fn list_devices(&self) -> Result<Vec<DeviceRow>, DbError>;
-
-    /// Revoke a device's token; false if there is no such device.
-    async fn revoke_device(&self, id: DeviceId, now_ms: u64) -> Result<bool, DbError>;
-
-    /// When the recent failed logins of a user name happened (at or after `since_ms`).
-    async fn login_failures(&self, user: &str, since_ms: u64) -> Result<Vec<u64>, DbError>;
-
-    /// Note a failed login, forgetting this name's failures before `forget_before_ms`.
-    async fn record_login_failure(
-        &self,
-        user: &str,
-        at_ms: u64,
-        forget_before_ms: u64,
-    ) -> Result<(), DbError>;
-
-    async fn clear_login_failures(&self, user: &str) -> Result<(), DbError>;
 
     /// The progress ledger of `root`'s subtree as of a day, from the per-day sums the
     /// pushes keep, by the same core roll-up the devices use. `None` if the unit is

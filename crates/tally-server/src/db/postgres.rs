@@ -13,10 +13,7 @@
 //! Pushes to the same row are serialised with transaction-scoped advisory locks on the
 //! row ids, taken in sorted order before anything is read.
 
-use super::{
-    next_hlcs, parse_device, to_i64, DeviceAuth, DeviceRow, Held, NewDevice, PullPage, PushMode,
-    Pushed, ServerDb, UserRecord,
-};
+use super::{next_hlcs, parse_device, to_i64, Held, PullPage, PushMode, Pushed, ServerDb};
 use crate::error::DbError;
 use crate::push::{self, Author, Loaded, Outcome};
 use crate::scope::{ReadFilter, UnitInfo, UnitTree};
@@ -26,7 +23,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, PoisonError};
 use tally_core::ledger::{DaySums, Totals};
 use tally_core::{Change, ChangeId, Conflict, DeviceId, Hlc, Row, RowId, Target};
-use tally_protocol::Role;
 use tokio_postgres::{Config, GenericClient, NoTls};
 
 mod accounts;
@@ -298,62 +294,6 @@ impl ServerDb for PgDb {
         held: Held,
     ) -> Result<PullPage, DbError> {
         pull::pull(self, filter, cursor, limit, held).await
-    }
-
-    async fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, DbError> {
-        accounts::user_by_name(self, name).await
-    }
-
-    async fn add_user(
-        &self,
-        name: &str,
-        role: Role,
-        password_hash: &str,
-        units: &[String],
-        now_ms: u64,
-    ) -> Result<Option<i64>, DbError> {
-        accounts::add_user(self, name, role, password_hash, units, now_ms).await
-    }
-
-    async fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<bool, DbError> {
-        accounts::set_user_disabled(self, name, disabled).await
-    }
-
-    async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>, DbError> {
-        accounts::device_by_token(self, token_hash).await
-    }
-
-    async fn touch_device(&self, id: DeviceId, now_ms: u64) -> Result<(), DbError> {
-        accounts::touch_device(self, id, now_ms).await
-    }
-
-    async fn add_device(&self, device: NewDevice) -> Result<bool, DbError> {
-        accounts::add_device(self, device).await
-    }
-
-    async fn list_devices(&self) -> Result<Vec<DeviceRow>, DbError> {
-        accounts::list_devices(self).await
-    }
-
-    async fn revoke_device(&self, id: DeviceId, now_ms: u64) -> Result<bool, DbError> {
-        accounts::revoke_device(self, id, now_ms).await
-    }
-
-    async fn login_failures(&self, user: &str, since_ms: u64) -> Result<Vec<u64>, DbError> {
-        accounts::login_failures(self, user, since_ms).await
-    }
-
-    async fn record_login_failure(
-        &self,
-        user: &str,
-        at_ms: u64,
-        forget_before_ms: u64,
-    ) -> Result<(), DbError> {
-        accounts::record_login_failure(self, user, at_ms, forget_before_ms).await
-    }
-
-    async fn clear_login_failures(&self, user: &str) -> Result<(), DbError> {
-        accounts::clear_login_failures(self, user).await
     }
 }
 

@@ -3,10 +3,7 @@
 //! IMMEDIATE`, also across processes), so seq order is commit order and the pull
 //! cursor is simply the last seq.
 
-use super::{
-    next_hlcs, parse_device, to_i64, DeviceAuth, DeviceRow, Held, NewDevice, PullPage, PushMode,
-    Pushed, ServerDb, UserRecord,
-};
+use super::{next_hlcs, parse_device, to_i64, Held, PullPage, PushMode, Pushed, ServerDb};
 use crate::error::DbError;
 use crate::push::{self, Author, Loaded, Plan};
 use crate::scope::{ReadFilter, UnitInfo, UnitTree};
@@ -17,7 +14,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tally_core::ledger::{DaySums, Totals};
 use tally_core::{Change, Conflict, DeviceId, Hlc, Row, RowId, Target};
-use tally_protocol::Role;
 
 mod accounts;
 mod group;
@@ -334,62 +330,6 @@ impl ServerDb for SqliteDb {
         held: Held,
     ) -> Result<PullPage, DbError> {
         pull::pull(self, filter, cursor, limit, held).await
-    }
-
-    async fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, DbError> {
-        accounts::user_by_name(self, name).await
-    }
-
-    async fn add_user(
-        &self,
-        name: &str,
-        role: Role,
-        password_hash: &str,
-        units: &[String],
-        now_ms: u64,
-    ) -> Result<Option<i64>, DbError> {
-        accounts::add_user(self, name, role, password_hash, units, now_ms).await
-    }
-
-    async fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<bool, DbError> {
-        accounts::set_user_disabled(self, name, disabled).await
-    }
-
-    async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>, DbError> {
-        accounts::device_by_token(self, token_hash).await
-    }
-
-    async fn touch_device(&self, id: DeviceId, now_ms: u64) -> Result<(), DbError> {
-        accounts::touch_device(self, id, now_ms).await
-    }
-
-    async fn add_device(&self, device: NewDevice) -> Result<bool, DbError> {
-        accounts::add_device(self, device).await
-    }
-
-    async fn list_devices(&self) -> Result<Vec<DeviceRow>, DbError> {
-        accounts::list_devices(self).await
-    }
-
-    async fn revoke_device(&self, id: DeviceId, now_ms: u64) -> Result<bool, DbError> {
-        accounts::revoke_device(self, id, now_ms).await
-    }
-
-    async fn login_failures(&self, user: &str, since_ms: u64) -> Result<Vec<u64>, DbError> {
-        accounts::login_failures(self, user, since_ms).await
-    }
-
-    async fn record_login_failure(
-        &self,
-        user: &str,
-        at_ms: u64,
-        forget_before_ms: u64,
-    ) -> Result<(), DbError> {
-        accounts::record_login_failure(self, user, at_ms, forget_before_ms).await
-    }
-
-    async fn clear_login_failures(&self, user: &str) -> Result<(), DbError> {
-        accounts::clear_login_failures(self, user).await
     }
 }
 

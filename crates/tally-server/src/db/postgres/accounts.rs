@@ -2,227 +2,220 @@
 
 use super::PgDb;
 use crate::db::{
-    parse_device, parse_role, to_i64, to_u64, DeviceAuth, DeviceRow, NewDevice, UserRecord,
+    parse_device, parse_role, to_i64, to_u64, Accounts, DeviceAuth, DeviceRow, NewDevice,
+    UserRecord,
 };
 use crate::error::DbError;
 use tally_core::DeviceId;
 use tally_protocol::Role;
 use tokio_postgres::GenericClient;
 
-pub(super) async fn user_by_name(db: &PgDb, name: &str) -> Result<Option<UserRecord>, DbError> {
-    let c = db.pool.get().await?;
-    let Some(row) = c
-        .query_opt(
-            "SELECT id, name, role, password_hash, disabled FROM users WHERE name = $1",
-            &[&name],
-        )
-        .await?
-    else {
-        return Ok(None);
-    };
-    let id: i64 = row.get(0);
-    Ok(Some(UserRecord {
-        id,
-        name: row.get(1),
-        role: parse_role(row.get(2))?,
-        password_hash: row.get(3),
-        disabled: row.get(4),
-        units: user_units(&**c, id).await?,
-    }))
-}
+#[async_trait::async_trait]
+impl Accounts for PgDb {
+    async fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, DbError> {
+        let c = self.pool.get().await?;
+        let Some(row) = c
+            .query_opt(
+                "SELECT id, name, role, password_hash, disabled FROM users WHERE name = $1",
+                &[&name],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let id: i64 = row.get(0);
+        Ok(Some(UserRecord {
+            id,
+            name: row.get(1),
+            role: parse_role(row.get(2))?,
+            password_hash: row.get(3),
+            disabled: row.get(4),
+            units: user_units(&**c, id).await?,
+        }))
+    }
 
-pub(super) async fn add_user(
-    db: &PgDb,
-    name: &str,
-    role: Role,
-    password_hash: &str,
-    units: &[String],
-    now_ms: u64,
-) -> Result<Option<i64>, DbError> {
-    let mut c = db.pool.get().await?;
-    let tx = c.transaction().await?;
-    let Some(row) = tx
-        .query_opt(
-            "INSERT INTO users (name, role, password_hash, created_ms) VALUES ($1, $2, $3, $4)
+    async fn add_user(
+        &self,
+        name: &str,
+        role: Role,
+        password_hash: &str,
+        units: &[String],
+        now_ms: u64,
+    ) -> Result<Option<i64>, DbError> {
+        let mut c = self.pool.get().await?;
+        let tx = c.transaction().await?;
+        let Some(row) = tx
+            .query_opt(
+                "INSERT INTO users (name, role, password_hash, created_ms) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (name) DO NOTHING RETURNING id",
-            &[&name, &role.code(), &password_hash, &to_i64(now_ms)],
-        )
-        .await?
-    else {
-        return Ok(None);
-    };
-    let id: i64 = row.get(0);
-    tx.execute(
-        "INSERT INTO user_units (user_id, unit) SELECT $1, u FROM unnest($2::text[]) AS u
+                &[&name, &role.code(), &password_hash, &to_i64(now_ms)],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let id: i64 = row.get(0);
+        tx.execute(
+            "INSERT INTO user_units (user_id, unit) SELECT $1, u FROM unnest($2::text[]) AS u
              ON CONFLICT DO NOTHING",
-        &[&id, &units],
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Some(id))
-}
-
-pub(super) async fn set_user_disabled(
-    db: &PgDb,
-    name: &str,
-    disabled: bool,
-) -> Result<bool, DbError> {
-    let c = db.pool.get().await?;
-    let n = c
-        .execute(
-            "UPDATE users SET disabled = $1 WHERE name = $2",
-            &[&disabled, &name],
+            &[&id, &units],
         )
         .await?;
-    Ok(n > 0)
-}
+        tx.commit().await?;
+        Ok(Some(id))
+    }
 
-pub(super) async fn device_by_token(
-    db: &PgDb,
-    token_hash: &str,
-) -> Result<Option<DeviceAuth>, DbError> {
-    let c = db.pool.get().await?;
-    let Some(row) = c
-        .query_opt(
-            "SELECT d.id, u.id, u.name, u.role, d.revoked_ms IS NOT NULL, u.disabled,
+    async fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<bool, DbError> {
+        let c = self.pool.get().await?;
+        let n = c
+            .execute(
+                "UPDATE users SET disabled = $1 WHERE name = $2",
+                &[&disabled, &name],
+            )
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>, DbError> {
+        let c = self.pool.get().await?;
+        let Some(row) = c
+            .query_opt(
+                "SELECT d.id, u.id, u.name, u.role, d.revoked_ms IS NOT NULL, u.disabled,
                         d.last_seen_ms
                  FROM devices d JOIN users u ON u.id = d.user_id
                  WHERE d.token_hash = $1",
-            &[&token_hash],
+                &[&token_hash],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let user_id: i64 = row.get(1);
+        Ok(Some(DeviceAuth {
+            device: parse_device(row.get(0))?,
+            user: row.get(2),
+            role: parse_role(row.get(3))?,
+            units: user_units(&**c, user_id).await?,
+            revoked: row.get(4),
+            disabled: row.get(5),
+            last_seen_ms: row.get::<_, Option<i64>>(6).map(to_u64),
+        }))
+    }
+
+    async fn touch_device(&self, id: DeviceId, now_ms: u64) -> Result<(), DbError> {
+        let c = self.pool.get().await?;
+        c.execute(
+            "UPDATE devices SET last_seen_ms = $1 WHERE id = $2",
+            &[&to_i64(now_ms), &id.to_string()],
         )
-        .await?
-    else {
-        return Ok(None);
-    };
-    let user_id: i64 = row.get(1);
-    Ok(Some(DeviceAuth {
-        device: parse_device(row.get(0))?,
-        user: row.get(2),
-        role: parse_role(row.get(3))?,
-        units: user_units(&**c, user_id).await?,
-        revoked: row.get(4),
-        disabled: row.get(5),
-        last_seen_ms: row.get::<_, Option<i64>>(6).map(to_u64),
-    }))
-}
+        .await?;
+        Ok(())
+    }
 
-pub(super) async fn touch_device(db: &PgDb, id: DeviceId, now_ms: u64) -> Result<(), DbError> {
-    let c = db.pool.get().await?;
-    c.execute(
-        "UPDATE devices SET last_seen_ms = $1 WHERE id = $2",
-        &[&to_i64(now_ms), &id.to_string()],
-    )
-    .await?;
-    Ok(())
-}
-
-pub(super) async fn add_device(db: &PgDb, d: NewDevice) -> Result<bool, DbError> {
-    let c = db.pool.get().await?;
-    let n = c
-        .execute(
-            "INSERT INTO devices (id, user_id, name, token_hash, created_ms)
+    async fn add_device(&self, d: NewDevice) -> Result<bool, DbError> {
+        let c = self.pool.get().await?;
+        let n = c
+            .execute(
+                "INSERT INTO devices (id, user_id, name, token_hash, created_ms)
              VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, name = excluded.name,
                token_hash = excluded.token_hash, revoked_ms = NULL
              WHERE devices.user_id = excluded.user_id OR devices.revoked_ms IS NOT NULL",
-            &[
-                &d.id.to_string(),
-                &d.user_id,
-                &d.name,
-                &d.token_hash,
-                &to_i64(d.created_ms),
-            ],
-        )
-        .await?;
-    Ok(n == 1)
-}
+                &[
+                    &d.id.to_string(),
+                    &d.user_id,
+                    &d.name,
+                    &d.token_hash,
+                    &to_i64(d.created_ms),
+                ],
+            )
+            .await?;
+        Ok(n == 1)
+    }
 
-pub(super) async fn list_devices(db: &PgDb) -> Result<Vec<DeviceRow>, DbError> {
-    let c = db.pool.get().await?;
-    let rows = c
-        .query(
-            "SELECT d.id, u.name, d.name, d.created_ms, d.last_seen_ms,
+    async fn list_devices(&self) -> Result<Vec<DeviceRow>, DbError> {
+        let c = self.pool.get().await?;
+        let rows = c
+            .query(
+                "SELECT d.id, u.name, d.name, d.created_ms, d.last_seen_ms,
                         d.revoked_ms IS NOT NULL
                  FROM devices d JOIN users u ON u.id = d.user_id
                  ORDER BY d.created_ms, d.id",
-            &[],
-        )
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(DeviceRow {
-                id: parse_device(r.get(0))?,
-                user: r.get(1),
-                name: r.get(2),
-                created_ms: to_u64(r.get(3)),
-                last_seen_ms: r.get::<_, Option<i64>>(4).map(to_u64),
-                revoked: r.get(5),
+                &[],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DeviceRow {
+                    id: parse_device(r.get(0))?,
+                    user: r.get(1),
+                    name: r.get(2),
+                    created_ms: to_u64(r.get(3)),
+                    last_seen_ms: r.get::<_, Option<i64>>(4).map(to_u64),
+                    revoked: r.get(5),
+                })
             })
-        })
-        .collect()
-}
+            .collect()
+    }
 
-pub(super) async fn revoke_device(db: &PgDb, id: DeviceId, now_ms: u64) -> Result<bool, DbError> {
-    let c = db.pool.get().await?;
-    let id = id.to_string();
-    c.execute(
-        "UPDATE devices SET revoked_ms = $1 WHERE id = $2 AND revoked_ms IS NULL",
-        &[&to_i64(now_ms), &id],
-    )
-    .await?;
-    let exists: bool = c
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM devices WHERE id = $1)",
-            &[&id],
+    async fn revoke_device(&self, id: DeviceId, now_ms: u64) -> Result<bool, DbError> {
+        let c = self.pool.get().await?;
+        let id = id.to_string();
+        c.execute(
+            "UPDATE devices SET revoked_ms = $1 WHERE id = $2 AND revoked_ms IS NULL",
+            &[&to_i64(now_ms), &id],
         )
-        .await?
-        .get(0);
-    Ok(exists)
-}
+        .await?;
+        let exists: bool = c
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM devices WHERE id = $1)",
+                &[&id],
+            )
+            .await?
+            .get(0);
+        Ok(exists)
+    }
 
-pub(super) async fn login_failures(
-    db: &PgDb,
-    user: &str,
-    since_ms: u64,
-) -> Result<Vec<u64>, DbError> {
-    let c = db.pool.get().await?;
-    let rows = c
-        .query(
-            "SELECT at_ms FROM login_failures WHERE user_name = $1 AND at_ms >= $2
+    async fn login_failures(&self, user: &str, since_ms: u64) -> Result<Vec<u64>, DbError> {
+        let c = self.pool.get().await?;
+        let rows = c
+            .query(
+                "SELECT at_ms FROM login_failures WHERE user_name = $1 AND at_ms >= $2
                  ORDER BY at_ms",
-            &[&user, &to_i64(since_ms)],
+                &[&user, &to_i64(since_ms)],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| to_u64(r.get(0))).collect())
+    }
+
+    async fn record_login_failure(
+        &self,
+        user: &str,
+        at_ms: u64,
+        forget_before_ms: u64,
+    ) -> Result<(), DbError> {
+        let mut c = self.pool.get().await?;
+        let tx = c.transaction().await?;
+        tx.execute(
+            "DELETE FROM login_failures WHERE user_name = $1 AND at_ms < $2",
+            &[&user, &to_i64(forget_before_ms)],
         )
         .await?;
-    Ok(rows.iter().map(|r| to_u64(r.get(0))).collect())
-}
-
-pub(super) async fn record_login_failure(
-    db: &PgDb,
-    user: &str,
-    at_ms: u64,
-    forget_before_ms: u64,
-) -> Result<(), DbError> {
-    let mut c = db.pool.get().await?;
-    let tx = c.transaction().await?;
-    tx.execute(
-        "DELETE FROM login_failures WHERE user_name = $1 AND at_ms < $2",
-        &[&user, &to_i64(forget_before_ms)],
-    )
-    .await?;
-    tx.execute(
-        "INSERT INTO login_failures (user_name, at_ms) VALUES ($1, $2)",
-        &[&user, &to_i64(at_ms)],
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-pub(super) async fn clear_login_failures(db: &PgDb, user: &str) -> Result<(), DbError> {
-    let c = db.pool.get().await?;
-    c.execute("DELETE FROM login_failures WHERE user_name = $1", &[&user])
+        tx.execute(
+            "INSERT INTO login_failures (user_name, at_ms) VALUES ($1, $2)",
+            &[&user, &to_i64(at_ms)],
+        )
         .await?;
-    Ok(())
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn clear_login_failures(&self, user: &str) -> Result<(), DbError> {
+        let c = self.pool.get().await?;
+        c.execute("DELETE FROM login_failures WHERE user_name = $1", &[&user])
+            .await?;
+        Ok(())
+    }
 }
 
 async fn user_units(c: &impl GenericClient, user_id: i64) -> Result<Vec<String>, DbError> {

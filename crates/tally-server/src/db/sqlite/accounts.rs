@@ -2,270 +2,259 @@
 
 use super::SqliteDb;
 use crate::db::{
-    parse_device, parse_role, to_i64, to_u64, DeviceAuth, DeviceRow, NewDevice, UserRecord,
+    parse_device, parse_role, to_i64, to_u64, Accounts, DeviceAuth, DeviceRow, NewDevice,
+    UserRecord,
 };
 use crate::error::DbError;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tally_core::DeviceId;
 use tally_protocol::Role;
 
-pub(super) async fn user_by_name(db: &SqliteDb, name: &str) -> Result<Option<UserRecord>, DbError> {
-    let name = name.to_string();
-    db.read(move |c| {
-        let user = c
-            .query_row(
-                "SELECT id, name, role, password_hash, disabled FROM users WHERE name = ?1",
-                [&name],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, bool>(4)?,
-                    ))
-                },
-            )
-            .optional()?;
-        let Some((id, name, role, password_hash, disabled)) = user else {
-            return Ok(None);
-        };
-        Ok(Some(UserRecord {
-            id,
-            name,
-            role: parse_role(&role)?,
-            password_hash,
-            disabled,
-            units: user_units(c, id)?,
-        }))
-    })
-    .await
-}
+#[async_trait::async_trait]
+impl Accounts for SqliteDb {
+    async fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, DbError> {
+        let name = name.to_string();
+        self.read(move |c| {
+            let user = c
+                .query_row(
+                    "SELECT id, name, role, password_hash, disabled FROM users WHERE name = ?1",
+                    [&name],
+                    |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                            r.get::<_, bool>(4)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            let Some((id, name, role, password_hash, disabled)) = user else {
+                return Ok(None);
+            };
+            Ok(Some(UserRecord {
+                id,
+                name,
+                role: parse_role(&role)?,
+                password_hash,
+                disabled,
+                units: user_units(c, id)?,
+            }))
+        })
+        .await
+    }
 
-pub(super) async fn add_user(
-    db: &SqliteDb,
-    name: &str,
-    role: Role,
-    password_hash: &str,
-    units: &[String],
-    now_ms: u64,
-) -> Result<Option<i64>, DbError> {
-    let (name, hash, units) = (name.to_string(), password_hash.to_string(), units.to_vec());
-    db.write(move |c| {
-        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let inserted = tx.execute(
-            "INSERT INTO users (name, role, password_hash, created_ms) VALUES (?1, ?2, ?3, ?4)
+    async fn add_user(
+        &self,
+        name: &str,
+        role: Role,
+        password_hash: &str,
+        units: &[String],
+        now_ms: u64,
+    ) -> Result<Option<i64>, DbError> {
+        let (name, hash, units) = (name.to_string(), password_hash.to_string(), units.to_vec());
+        self.write(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let inserted = tx.execute(
+                "INSERT INTO users (name, role, password_hash, created_ms) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (name) DO NOTHING",
-            params![name, role.code(), hash, to_i64(now_ms)],
-        )?;
-        if inserted == 0 {
-            return Ok(None);
-        }
-        let id = tx.last_insert_rowid();
-        for unit in &units {
-            tx.execute(
-                "INSERT OR IGNORE INTO user_units (user_id, unit) VALUES (?1, ?2)",
-                params![id, unit],
+                params![name, role.code(), hash, to_i64(now_ms)],
             )?;
-        }
-        tx.commit()?;
-        Ok(Some(id))
-    })
-    .await
-}
+            if inserted == 0 {
+                return Ok(None);
+            }
+            let id = tx.last_insert_rowid();
+            for unit in &units {
+                tx.execute(
+                    "INSERT OR IGNORE INTO user_units (user_id, unit) VALUES (?1, ?2)",
+                    params![id, unit],
+                )?;
+            }
+            tx.commit()?;
+            Ok(Some(id))
+        })
+        .await
+    }
 
-pub(super) async fn set_user_disabled(
-    db: &SqliteDb,
-    name: &str,
-    disabled: bool,
-) -> Result<bool, DbError> {
-    let name = name.to_string();
-    db.write(move |c| {
-        let n = c.execute(
-            "UPDATE users SET disabled = ?1 WHERE name = ?2",
-            params![disabled, name],
-        )?;
-        Ok(n > 0)
-    })
-    .await
-}
+    async fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<bool, DbError> {
+        let name = name.to_string();
+        self.write(move |c| {
+            let n = c.execute(
+                "UPDATE users SET disabled = ?1 WHERE name = ?2",
+                params![disabled, name],
+            )?;
+            Ok(n > 0)
+        })
+        .await
+    }
 
-pub(super) async fn device_by_token(
-    db: &SqliteDb,
-    token_hash: &str,
-) -> Result<Option<DeviceAuth>, DbError> {
-    let token_hash = token_hash.to_string();
-    db.read(move |c| {
-        let found = c
-            .query_row(
-                "SELECT d.id, u.id, u.name, u.role, d.revoked_ms IS NOT NULL, u.disabled,
+    async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>, DbError> {
+        let token_hash = token_hash.to_string();
+        self.read(move |c| {
+            let found = c
+                .query_row(
+                    "SELECT d.id, u.id, u.name, u.role, d.revoked_ms IS NOT NULL, u.disabled,
                             d.last_seen_ms
                      FROM devices d JOIN users u ON u.id = d.user_id
                      WHERE d.token_hash = ?1",
-                [&token_hash],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, bool>(4)?,
-                        r.get::<_, bool>(5)?,
-                        r.get::<_, Option<i64>>(6)?,
-                    ))
-                },
-            )
-            .optional()?;
-        let Some((device, user_id, user, role, revoked, disabled, seen)) = found else {
-            return Ok(None);
-        };
-        Ok(Some(DeviceAuth {
-            device: parse_device(&device)?,
-            user,
-            role: parse_role(&role)?,
-            units: user_units(c, user_id)?,
-            revoked,
-            disabled,
-            last_seen_ms: seen.map(to_u64),
-        }))
-    })
-    .await
-}
+                    [&token_hash],
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, i64>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                            r.get::<_, bool>(4)?,
+                            r.get::<_, bool>(5)?,
+                            r.get::<_, Option<i64>>(6)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            let Some((device, user_id, user, role, revoked, disabled, seen)) = found else {
+                return Ok(None);
+            };
+            Ok(Some(DeviceAuth {
+                device: parse_device(&device)?,
+                user,
+                role: parse_role(&role)?,
+                units: user_units(c, user_id)?,
+                revoked,
+                disabled,
+                last_seen_ms: seen.map(to_u64),
+            }))
+        })
+        .await
+    }
 
-pub(super) async fn touch_device(db: &SqliteDb, id: DeviceId, now_ms: u64) -> Result<(), DbError> {
-    super::group::write(&db.inner, move |c| {
-        c.execute(
-            "UPDATE devices SET last_seen_ms = ?1 WHERE id = ?2",
-            params![to_i64(now_ms), id.to_string()],
-        )?;
-        Ok(((), super::group::Keep::Yes))
-    })
-    .await
-}
+    async fn touch_device(&self, id: DeviceId, now_ms: u64) -> Result<(), DbError> {
+        super::group::write(&self.inner, move |c| {
+            c.execute(
+                "UPDATE devices SET last_seen_ms = ?1 WHERE id = ?2",
+                params![to_i64(now_ms), id.to_string()],
+            )?;
+            Ok(((), super::group::Keep::Yes))
+        })
+        .await
+    }
 
-pub(super) async fn add_device(db: &SqliteDb, d: NewDevice) -> Result<bool, DbError> {
-    db.write(move |c| {
-        let n = c.execute(
-            "INSERT INTO devices (id, user_id, name, token_hash, created_ms)
+    async fn add_device(&self, d: NewDevice) -> Result<bool, DbError> {
+        self.write(move |c| {
+            let n = c.execute(
+                "INSERT INTO devices (id, user_id, name, token_hash, created_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, name = excluded.name,
                    token_hash = excluded.token_hash, revoked_ms = NULL
                  WHERE devices.user_id = excluded.user_id OR devices.revoked_ms IS NOT NULL",
-            params![
-                d.id.to_string(),
-                d.user_id,
-                d.name,
-                d.token_hash,
-                to_i64(d.created_ms)
-            ],
-        )?;
-        Ok(n == 1)
-    })
-    .await
-}
+                params![
+                    d.id.to_string(),
+                    d.user_id,
+                    d.name,
+                    d.token_hash,
+                    to_i64(d.created_ms)
+                ],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
 
-pub(super) async fn list_devices(db: &SqliteDb) -> Result<Vec<DeviceRow>, DbError> {
-    db.read(|c| {
-        let mut stmt = c.prepare(
-            "SELECT d.id, u.name, d.name, d.created_ms, d.last_seen_ms,
+    async fn list_devices(&self) -> Result<Vec<DeviceRow>, DbError> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT d.id, u.name, d.name, d.created_ms, d.last_seen_ms,
                         d.revoked_ms IS NOT NULL
                  FROM devices d JOIN users u ON u.id = d.user_id
                  ORDER BY d.created_ms, d.id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, Option<i64>>(4)?,
-                r.get::<_, bool>(5)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, user, name, created, seen, revoked) = row?;
-            out.push(DeviceRow {
-                id: parse_device(&id)?,
-                user,
-                name,
-                created_ms: to_u64(created),
-                last_seen_ms: seen.map(to_u64),
-                revoked,
-            });
-        }
-        Ok(out)
-    })
-    .await
-}
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
+                    r.get::<_, bool>(5)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, user, name, created, seen, revoked) = row?;
+                out.push(DeviceRow {
+                    id: parse_device(&id)?,
+                    user,
+                    name,
+                    created_ms: to_u64(created),
+                    last_seen_ms: seen.map(to_u64),
+                    revoked,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
 
-pub(super) async fn revoke_device(
-    db: &SqliteDb,
-    id: DeviceId,
-    now_ms: u64,
-) -> Result<bool, DbError> {
-    db.write(move |c| {
-        c.execute(
-            "UPDATE devices SET revoked_ms = ?1 WHERE id = ?2 AND revoked_ms IS NULL",
-            params![to_i64(now_ms), id.to_string()],
-        )?;
-        let exists: bool = c.query_row(
-            "SELECT EXISTS (SELECT 1 FROM devices WHERE id = ?1)",
-            [id.to_string()],
-            |r| r.get(0),
-        )?;
-        Ok(exists)
-    })
-    .await
-}
+    async fn revoke_device(&self, id: DeviceId, now_ms: u64) -> Result<bool, DbError> {
+        self.write(move |c| {
+            c.execute(
+                "UPDATE devices SET revoked_ms = ?1 WHERE id = ?2 AND revoked_ms IS NULL",
+                params![to_i64(now_ms), id.to_string()],
+            )?;
+            let exists: bool = c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM devices WHERE id = ?1)",
+                [id.to_string()],
+                |r| r.get(0),
+            )?;
+            Ok(exists)
+        })
+        .await
+    }
 
-pub(super) async fn login_failures(
-    db: &SqliteDb,
-    user: &str,
-    since_ms: u64,
-) -> Result<Vec<u64>, DbError> {
-    let user = user.to_string();
-    db.read(move |c| {
-        let mut stmt = c.prepare_cached(
-            "SELECT at_ms FROM login_failures WHERE user_name = ?1 AND at_ms >= ?2
+    async fn login_failures(&self, user: &str, since_ms: u64) -> Result<Vec<u64>, DbError> {
+        let user = user.to_string();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT at_ms FROM login_failures WHERE user_name = ?1 AND at_ms >= ?2
                  ORDER BY at_ms",
-        )?;
-        let rows = stmt.query_map(params![user, to_i64(since_ms)], |r| r.get::<_, i64>(0))?;
-        rows.map(|r| r.map(to_u64).map_err(DbError::from)).collect()
-    })
-    .await
-}
+            )?;
+            let rows = stmt.query_map(params![user, to_i64(since_ms)], |r| r.get::<_, i64>(0))?;
+            rows.map(|r| r.map(to_u64).map_err(DbError::from)).collect()
+        })
+        .await
+    }
 
-pub(super) async fn record_login_failure(
-    db: &SqliteDb,
-    user: &str,
-    at_ms: u64,
-    forget_before_ms: u64,
-) -> Result<(), DbError> {
-    let user = user.to_string();
-    db.write(move |c| {
-        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "DELETE FROM login_failures WHERE user_name = ?1 AND at_ms < ?2",
-            params![user, to_i64(forget_before_ms)],
-        )?;
-        tx.execute(
-            "INSERT INTO login_failures (user_name, at_ms) VALUES (?1, ?2)",
-            params![user, to_i64(at_ms)],
-        )?;
-        tx.commit()?;
-        Ok(())
-    })
-    .await
-}
+    async fn record_login_failure(
+        &self,
+        user: &str,
+        at_ms: u64,
+        forget_before_ms: u64,
+    ) -> Result<(), DbError> {
+        let user = user.to_string();
+        self.write(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "DELETE FROM login_failures WHERE user_name = ?1 AND at_ms < ?2",
+                params![user, to_i64(forget_before_ms)],
+            )?;
+            tx.execute(
+                "INSERT INTO login_failures (user_name, at_ms) VALUES (?1, ?2)",
+                params![user, to_i64(at_ms)],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
 
-pub(super) async fn clear_login_failures(db: &SqliteDb, user: &str) -> Result<(), DbError> {
-    let user = user.to_string();
-    db.write(move |c| {
-        c.execute("DELETE FROM login_failures WHERE user_name = ?1", [user])?;
-        Ok(())
-    })
-    .await
+    async fn clear_login_failures(&self, user: &str) -> Result<(), DbError> {
+        let user = user.to_string();
+        self.write(move |c| {
+            c.execute("DELETE FROM login_failures WHERE user_name = ?1", [user])?;
+            Ok(())
+        })
+        .await
+    }
 }
 
 fn user_units(c: &Connection, user_id: i64) -> Result<Vec<String>, DbError> {
