@@ -6,6 +6,7 @@
 //! - [`server`]: a fresh server database on either backend ([`server::TestDb`]).
 //! - [`banner`]: the test banner (杭锦旗 › 锡尼镇 › two villages › a hamlet) and its
 //!   users, seeded into a device store's or a server's database.
+//! - [`change`]: a change made by hand (fields from a JSON object).
 //! - [`window`]: edits around the ledger's 7-day window for the per-day sums' property
 //!   tests (device store and both server backends).
 //!
@@ -16,7 +17,8 @@
 //! - with `CI=true` the test fails: CI must run them (`scripts/test.sh` runs the
 //!   workspace under `scripts/with-postgres.sh`, which always sets the URL);
 //! - with `TALLY_SKIP_PG=1` (an explicit choice) the variant prints
-//!   `SKIPPED (TALLY_SKIP_PG=1): <test> needs PostgreSQL` and returns without testing;
+//!   `SKIPPED (TALLY_SKIP_PG=1): <test> (<what needed PostgreSQL>)` and returns without
+//!   testing;
 //! - otherwise the test fails, saying to run it under `scripts/with-postgres.sh` or to
 //!   opt out with `TALLY_SKIP_PG=1`.
 //!
@@ -26,6 +28,7 @@
 //! `cargo test` that has no database, which is exactly when someone should notice.)
 
 pub mod banner;
+pub mod change;
 pub mod pg;
 pub mod server;
 pub mod window;

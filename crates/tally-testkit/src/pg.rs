@@ -9,8 +9,14 @@ pub const URL_VAR: &str = "TALLY_TEST_PG_URL";
 pub const SKIP_VAR: &str = "TALLY_SKIP_PG";
 
 /// The URL of the tests' PostgreSQL; `None` only when skipping was asked for (see the
-/// crate doc), after printing a SKIPPED line naming `test`. Panics otherwise.
-pub fn pg_url(test: &str) -> Option<String> {
+/// crate doc), after printing a SKIPPED line naming the test (its thread, as the test
+/// harness names it) and `what` needs PostgreSQL. Panics otherwise.
+pub fn pg_url(what: &str) -> Option<String> {
+    let current = std::thread::current();
+    let test = match current.name() {
+        Some(name) if name != "main" => format!("{name} ({what})"),
+        _ => what.to_string(),
+    };
     if let Ok(url) = std::env::var(URL_VAR) {
         if !url.is_empty() {
             return Some(url);
@@ -28,7 +34,7 @@ pub fn pg_url(test: &str) -> Option<String> {
         "{URL_VAR} is not set: run `scripts/with-postgres.sh cargo test …`, \
          or set {SKIP_VAR}=1 to skip the PostgreSQL variants ({test})"
     );
-    eprintln!("SKIPPED ({SKIP_VAR}=1): {test} needs PostgreSQL");
+    eprintln!("SKIPPED ({SKIP_VAR}=1): {test}");
     None
 }
 

@@ -27,8 +27,8 @@ pub struct TestDb {
 
 impl TestDb {
     /// A fresh database on `backend`; `None` when PostgreSQL is skipped on purpose (see
-    /// the crate doc). `test` names the test in the SKIPPED line.
-    pub async fn open(backend: Backend, test: &str) -> Option<TestDb> {
+    /// the crate doc). `what` says in the SKIPPED line what needed PostgreSQL.
+    pub async fn open(backend: Backend, what: &str) -> Option<TestDb> {
         let dir = tempfile::tempdir().expect("a temp dir");
         let (db, url, pg, lock) = match backend {
             Backend::Sqlite => {
@@ -37,7 +37,7 @@ impl TestDb {
                 (db, url, None, None)
             }
             Backend::Postgres => {
-                let base = pg::pg_url(test)?;
+                let base = pg::pg_url(what)?;
                 let lock = pg::lock().await;
                 let schema = pg::fresh_schema(&base, "t").await;
                 let db = Db::new(schema.db.clone());

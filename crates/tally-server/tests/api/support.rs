@@ -7,9 +7,8 @@ use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::sync::Arc;
-use tally_core::{Change, ChangeId, DeviceId, FieldEdit, HlcClock, RowId, Table};
+use tally_core::{Change, DeviceId, HlcClock, RowId, Table};
 use tally_protocol::{
     EnrollResponse, Pulled, PushResult, Role, PROTOCOL_HEADER, SERVER_TIME_HEADER,
 };
@@ -269,23 +268,12 @@ pub struct Dev {
 impl Dev {
     /// A change of `row` with `fields` (a JSON object of values, no bases).
     pub fn change(&mut self, table: Table, row: RowId, unit: &str, fields: Value) -> Change {
-        let fields: BTreeMap<String, FieldEdit> = fields
-            .as_object()
-            .expect("fields object")
-            .iter()
-            .map(|(k, v)| (k.clone(), FieldEdit::new(v.clone())))
-            .collect();
-        Change {
-            id: ChangeId(uuid::Uuid::now_v7()),
-            table,
-            row,
-            unit: unit.to_string(),
-            fields,
-            hlc: self.clock.tick(self.physical_ms),
-            device: self.id,
-            author: self.user.clone(),
-            correction: false,
-        }
+        let by = (
+            self.clock.tick(self.physical_ms),
+            self.id,
+            self.user.as_str(),
+        );
+        tally_testkit::change::change(table, row, unit, fields, by)
     }
 
     pub fn household(&mut self, unit: &str, head: &str) -> Change {

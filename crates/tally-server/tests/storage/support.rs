@@ -1,8 +1,7 @@
 //! What the storage tests share: a seeded database, authors and changes.
 
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
-use tally_core::{Change, ChangeId, DeviceId, FieldEdit, HlcClock, RowId, Table};
+use tally_core::{Change, ChangeId, DeviceId, HlcClock, RowId, Table};
 use tally_protocol::{PushResult, Role};
 use tally_server::db::{Held, PullPage, PushMode, Pushed};
 use tally_server::push::Author;
@@ -59,23 +58,12 @@ impl Writer {
 
     /// A change of `row` setting `fields` (no bases).
     pub fn change(&mut self, table: Table, row: RowId, unit: &str, fields: Value) -> Change {
-        let fields: BTreeMap<String, FieldEdit> = fields
-            .as_object()
-            .expect("fields object")
-            .iter()
-            .map(|(k, v)| (k.clone(), FieldEdit::new(v.clone())))
-            .collect();
-        Change {
-            id: ChangeId(uuid::Uuid::now_v7()),
-            table,
-            row,
-            unit: unit.to_string(),
-            fields,
-            hlc: self.clock.tick(NOW),
-            device: self.who.device,
-            author: self.who.user.clone(),
-            correction: false,
-        }
+        let by = (
+            self.clock.tick(NOW),
+            self.who.device,
+            self.who.user.as_str(),
+        );
+        tally_testkit::change::change(table, row, unit, fields, by)
     }
 
     pub fn household(&mut self, unit: &str, head: &str) -> Change {
