@@ -1,4 +1,5 @@
-//! The server's storage: one trait, [`ServerDb`], implemented once per backend —
+//! The server's storage: one trait, [`ServerDb`] (accounts in its supertrait
+//! [`Accounts`]), implemented once per backend —
 //! [`SqliteDb`] (the default, one office PC) and [`PgDb`] (several server processes) —
 //! so handlers never know which. Push decisions are made by `crate::push::plan` inside
 //! each backend's transaction, so both backends accept and reject exactly the same
