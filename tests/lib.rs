@@ -7,56 +7,20 @@ use axum::body::Body;
 use http_body_util::BodyExt;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use std::sync::{Arc, Mutex, MutexGuard};
-use tally_core::Level;
-use tally_protocol::{Role, PROTOCOL_HEADER, SERVER_TIME_HEADER};
-use tally_server::admin::{self, NewUnit};
-use tally_server::db::PgDb;
+use std::sync::Arc;
+use tally_protocol::{PROTOCOL_HEADER, SERVER_TIME_HEADER};
 use tally_server::{router, AppState, Db, ManualClock};
 use tally_sync::{Method, Request, Response, Transport, TransportError};
+use tally_testkit::pg;
 use tempfile::TempDir;
 use tower::ServiceExt;
 
+pub use tally_testkit::banner::{BANNER, PASSWORD, TOWNSHIP, VILLAGE_A, VILLAGE_B};
+pub use tally_testkit::pg::lock_blocking as pg_lock;
+pub use tally_testkit::Backend;
+
 /// 2026-06-01T04:00:00Z (noon in Beijing): where simulated time starts.
 pub const T0: u64 = 1_780_286_400_000;
-pub const PASSWORD: &str = "correct-horse-battery";
-pub const BANNER: &str = "150625";
-pub const TOWNSHIP: &str = "150625100";
-pub const VILLAGE_A: &str = "150625100201";
-pub const VILLAGE_B: &str = "150625100202";
-
-/// Which database the server runs on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// The PostgreSQL URL of the tests. In CI (CI=true) a missing URL fails the test: the
-/// PostgreSQL variants must run there.
-pub fn pg_url() -> Option<String> {
-    match std::env::var("TALLY_TEST_PG_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert_ne!(
-                std::env::var("CI").as_deref(),
-                Ok("true"),
-                "CI=true but TALLY_TEST_PG_URL is not set: run the tests through scripts/with-postgres.sh"
-            );
-            eprintln!("TALLY_TEST_PG_URL is not set: the PostgreSQL variant is not run here");
-            None
-        }
-    }
-}
-
-/// PostgreSQL snapshots span the cluster: one test at a time on it.
-static PG_LOCK: Mutex<()> = Mutex::new(());
-
-/// Hold this while a test uses the shared PostgreSQL cluster: an open transaction of
-/// one test would hold back the pulls of another.
-pub fn pg_lock() -> MutexGuard<'static, ()> {
-    PG_LOCK.lock().unwrap_or_else(|p| p.into_inner())
-}
 
 /// A server over a fresh database, with its router and a runtime to drive it.
 pub struct Server {
@@ -64,13 +28,13 @@ pub struct Server {
     pub clock: Arc<ManualClock>,
     pub rt: Arc<tokio::runtime::Runtime>,
     _dir: TempDir,
-    _pg: Option<MutexGuard<'static, ()>>,
+    _pg: Option<pg::PgGuard>,
 }
 
 impl Server {
-    /// A fresh server seeded with banner → township → two villages and the users
-    /// `cadre-a`, `cadre-a2` (village A), `cadre-b` (village B), `leader` (township)
-    /// and `admin`. `None` if the backend is PostgreSQL and no URL is given (outside CI).
+    /// A fresh server seeded with the test banner and its users
+    /// (`tally_testkit::banner`). `None` if the backend is PostgreSQL and it is skipped
+    /// on purpose (see `tally_testkit`).
     pub fn start(backend: Backend) -> Option<Server> {
         let rt = Arc::new(
             tokio::runtime::Builder::new_multi_thread()
@@ -90,13 +54,10 @@ impl Server {
                 )
             }
             Backend::Postgres => {
-                let base = pg_url()?;
-                let guard = pg_lock();
-                let schema = format!("sim_{}", uuid::Uuid::now_v7().simple());
-                let db = rt
-                    .block_on(PgDb::connect_in_schema(&base, &schema))
-                    .expect("connect to TALLY_TEST_PG_URL");
-                (Db::Postgres(db), Some(guard))
+                let base = pg::pg_url("a simulated server on PostgreSQL")?;
+                let guard = pg::lock_blocking();
+                let schema = rt.block_on(pg::fresh_schema(&base, "sim"));
+                (Db::new(schema.db), Some(guard))
             }
         };
         let server = Server {
@@ -106,42 +67,11 @@ impl Server {
             _dir: dir,
             _pg: guard,
         };
-        server.seed();
+        server.rt.block_on(tally_testkit::banner::seed_server(
+            &server.db,
+            &*server.clock,
+        ));
         Some(server)
-    }
-
-    fn seed(&self) {
-        let units = [
-            (BANNER, "杭锦旗", Level::Banner, None),
-            (TOWNSHIP, "锡尼镇", Level::Township, Some(BANNER)),
-            (VILLAGE_A, "阿斯尔嘎查", Level::Village, Some(TOWNSHIP)),
-            (VILLAGE_B, "巴音嘎查", Level::Village, Some(TOWNSHIP)),
-        ];
-        self.rt.block_on(async {
-            for (code, name, level, parent) in units {
-                let unit = NewUnit {
-                    code: code.into(),
-                    name: name.into(),
-                    level,
-                    parent: parent.map(Into::into),
-                };
-                admin::add_unit(&self.db, &*self.clock, unit)
-                    .await
-                    .expect("seed an org unit");
-            }
-            for (name, role, unit) in [
-                ("cadre-a", Role::Cadre, Some(VILLAGE_A)),
-                ("cadre-a2", Role::Cadre, Some(VILLAGE_A)),
-                ("cadre-b", Role::Cadre, Some(VILLAGE_B)),
-                ("leader", Role::Leader, Some(TOWNSHIP)),
-                ("admin", Role::Admin, None),
-            ] {
-                let units: Vec<String> = unit.map(|u| vec![u.to_string()]).unwrap_or_default();
-                admin::add_user(&self.db, &*self.clock, name, role, &units, PASSWORD)
-                    .await
-                    .expect("seed a user");
-            }
-        });
     }
 
     /// A transport straight into this server's router.

@@ -1,5 +1,5 @@
 //! The whole product over the real binaries: `tally-server` on a loopback port (SQLite,
-//! and PostgreSQL when TALLY_TEST_PG_URL is set), three `tally` devices. Two cadres of
+//! and PostgreSQL: see `tally_testkit` for when it runs), three `tally` devices. Two cadres of
 //! one village work while the server is down, one edits a field the other edits too;
 //! a failed sync loses nothing; after the server comes back both replicas converge
 //! to the same ledger, the conflict keeps both values, and the leader sees it.
@@ -7,10 +7,8 @@
 use crate::e2e_support::{Backend, Device, Server};
 use serde_json::{json, Value};
 use std::time::Instant;
+use tally_testkit::banner::{BANNER, TOWNSHIP, VILLAGE_A as VILLAGE};
 
-const BANNER: &str = "150625";
-const TOWNSHIP: &str = "150625100";
-const VILLAGE: &str = "150625100201";
 const PASSWORD: &str = "secret-pass-1";
 /// The day the ledgers are computed for; every record is dated a few days before it.
 const AS_OF: &str = "2025-06-05";

@@ -117,21 +117,16 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// A fresh schema in the PostgreSQL of TALLY_TEST_PG_URL; `None` when it is not set
-    /// (outside CI: in CI a missing URL fails the test).
+    /// A fresh schema in the PostgreSQL of TALLY_TEST_PG_URL; `None` when PostgreSQL is
+    /// skipped on purpose (see `tally_testkit`).
     pub fn postgres() -> Option<Backend> {
-        let base = tally_tests::pg_url()?;
-        let schema = format!("e2e_{}", uuid::Uuid::now_v7().simple());
+        let base = tally_testkit::pg::pg_url("the end-to-end story on PostgreSQL")?;
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
-        rt.block_on(tally_server::db::PgDb::connect_in_schema(&base, &schema))
-            .expect("create a schema in TALLY_TEST_PG_URL");
-        let sep = if base.contains('?') { '&' } else { '?' };
-        Some(Backend::Postgres(format!(
-            "{base}{sep}options=-csearch_path%3D{schema}"
-        )))
+        let schema = rt.block_on(tally_testkit::pg::fresh_schema(&base, "e2e"));
+        Some(Backend::Postgres(schema.url))
     }
 }
 

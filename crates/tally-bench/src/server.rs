@@ -75,7 +75,7 @@ impl Server {
             }
             Backend::Postgres(url) => {
                 let schema = format!("bench_{}", uuid::Uuid::now_v7().simple());
-                Db::Postgres(
+                Db::new(
                     rt.block_on(PgDb::connect_in_schema(url, &schema))
                         .context("connect to PostgreSQL")?,
                 )

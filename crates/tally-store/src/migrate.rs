@@ -27,6 +27,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_rejection_reasons",
         include_str!("../migrations/0005_rejection_reasons.sql"),
     ),
+    (
+        "0006_day_sums_name",
+        include_str!("../migrations/0006_day_sums_name.sql"),
+    ),
 ];
 
 /// The schema version this build expects.
@@ -98,6 +102,36 @@ mod tests {
             )
             .unwrap();
         assert!(tables >= 10, "{tables} tables");
+    }
+
+    #[test]
+    fn the_day_sums_keep_their_rows_under_their_new_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tally.db");
+        let mut conn = Connection::open(&path).unwrap();
+        for (_, sql) in &MIGRATIONS[..4] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(
+            "PRAGMA user_version = 4;
+             INSERT INTO day_sum VALUES ('150625100201', 'cleanup-tonnes', 'manure',
+                                         '2026-11-27', 0, 2500, 1);",
+        )
+        .unwrap();
+        let backup = migrate(&mut conn, Some(&path), "s1").unwrap();
+        assert_eq!(backup, Some(backup_path(&path, 4, latest(), "s1")));
+        let completed: i64 = conn
+            .query_row("SELECT completed FROM day_sums", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(completed, 2500);
+        let old: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'day_sum'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(old, 0, "no table under the old name");
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub(crate) fn add(conn: &Connection, sums: &DaySums) -> Result<()> {
         return Ok(());
     }
     let mut upsert = conn.prepare_cached(
-        "INSERT INTO day_sum (unit, metric, pile, day, started, completed, facts)
+        "INSERT INTO day_sums (unit, metric, pile, day, started, completed, facts)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (unit, metric, pile, day) DO UPDATE SET started = started + excluded.started,
              completed = completed + excluded.completed, facts = facts + excluded.facts",
@@ -39,7 +39,7 @@ pub(crate) fn totals(conn: &Connection, as_of: NaiveDate) -> Result<Vec<Totals>>
     let mut stmt = conn.prepare_cached(
         "SELECT unit, metric, pile, sum(started), sum(completed),
                 sum(CASE WHEN day >= ?2 THEN completed ELSE 0 END)
-           FROM day_sum WHERE day <= ?1 GROUP BY unit, metric, pile",
+           FROM day_sums WHERE day <= ?1 GROUP BY unit, metric, pile",
     )?;
     let mut rows = stmt.query((as_of.to_string(), week_start(as_of).to_string()))?;
     let mut out = Vec::new();
@@ -50,7 +50,7 @@ pub(crate) fn totals(conn: &Connection, as_of: NaiveDate) -> Result<Vec<Totals>>
             &r.get::<_, String>(2)?,
             [r.get(3)?, r.get(4)?, r.get(5)?],
         )
-        .map_err(|e| StoreError::Corrupt(format!("day_sum: {e}")))?;
+        .map_err(|e| StoreError::Corrupt(format!("day_sums: {e}")))?;
         out.push(t);
     }
     Ok(out)
@@ -84,8 +84,9 @@ pub(crate) fn from_rows(conn: &Connection) -> Result<DaySums> {
 /// The stored sums, as they are (tests compare them with `from_rows`).
 pub(crate) fn stored(conn: &Connection) -> Result<DaySums> {
     let mut sums = DaySums::default();
-    let mut stmt = conn
-        .prepare_cached("SELECT unit, metric, pile, day, started, completed, facts FROM day_sum")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT unit, metric, pile, day, started, completed, facts FROM day_sums",
+    )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let key = DayKey::parse(
@@ -94,7 +95,7 @@ pub(crate) fn stored(conn: &Connection) -> Result<DaySums> {
             &r.get::<_, String>(2)?,
             &r.get::<_, String>(3)?,
         )
-        .map_err(|e| StoreError::Corrupt(format!("day_sum: {e}")))?;
+        .map_err(|e| StoreError::Corrupt(format!("day_sums: {e}")))?;
         let sum = DaySum {
             started: r.get(4)?,
             completed: r.get(5)?,
@@ -117,7 +118,7 @@ pub(crate) fn rebuild_if_asked(conn: &mut Connection) -> Result<()> {
         return Ok(());
     }
     let tx = conn.transaction()?;
-    tx.execute("DELETE FROM day_sum", [])?;
+    tx.execute("DELETE FROM day_sums", [])?;
     add(&tx, &from_rows(&tx)?)?;
     tx.execute("DELETE FROM meta WHERE key = 'day_sums'", [])?;
     tx.commit()?;

@@ -1,7 +1,14 @@
-//! The server's storage: one API over SQLite (the default, one office PC) and
-//! PostgreSQL (several server processes); handlers never know which. Push decisions are
-//! made by `crate::push::plan` inside each backend's transaction, so both backends
-//! accept and reject exactly the same changes.
+//! The server's storage: one trait, [`ServerDb`] (accounts in its supertrait
+//! [`Accounts`]), implemented once per backend —
+//! [`SqliteDb`] (the default, one office PC) and [`PgDb`] (several server processes) —
+//! so handlers never know which. Push decisions are made by `crate::push::plan` inside
+//! each backend's transaction, so both backends accept and reject exactly the same
+//! changes; `tests/storage` runs one conformance suite against both.
+//!
+//! Handlers, admin commands and tests hold a [`Db`]: a cheap, cloneable handle over an
+//! `Arc<dyn ServerDb>` that derefs to the trait. It keeps one concrete type in
+//! `AppState` and in every caller, and gives `Db::open(url)` a home (the URL picks the
+//! backend); everything else is the trait's.
 
 pub mod postgres;
 pub mod sqlite;
@@ -12,6 +19,7 @@ use crate::scope::{ReadFilter, UnitTree};
 use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::value::RawValue;
+use std::ops::Deref;
 use std::sync::Arc;
 use tally_core::ledger::{self, DayKey, DaySum, DaySums, Totals};
 use tally_core::{Change, Conflict, DeviceId, Hlc, Ledger, Row, RowId, Target};
@@ -20,12 +28,9 @@ use tally_protocol::{Pulled, PushResult, Role, SeqRanges};
 pub use postgres::{PgDb, PgPushTx};
 pub use sqlite::SqliteDb;
 
-/// The server's database.
+/// The server's database: a handle over one backend (see the module doc).
 #[derive(Clone)]
-pub enum Db {
-    Sqlite(SqliteDb),
-    Postgres(PgDb),
-}
+pub struct Db(Arc<dyn ServerDb>);
 
 /// A user account.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -205,218 +210,141 @@ pub(crate) fn next_hlcs(last: Hlc, now_ms: u64, n: usize) -> Vec<Hlc> {
 }
 
 impl Db {
+    /// A handle over `backend`.
+    pub fn new(backend: impl ServerDb) -> Db {
+        Db(Arc::new(backend))
+    }
+
     /// Open (creating if needed) and migrate the database named by `url`:
     /// `sqlite:PATH` or `postgres://…` / `postgresql://…`.
     pub async fn open(url: &str) -> Result<Db, DbError> {
         if let Some(path) = url.strip_prefix("sqlite:") {
             let path = path.strip_prefix("//").unwrap_or(path).to_string();
-            Ok(Db::Sqlite(SqliteDb::open(path).await?))
+            Ok(Db::new(SqliteDb::open(path).await?))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Db::Postgres(PgDb::connect(url).await?))
+            Ok(Db::new(PgDb::connect(url).await?))
         } else {
             Err(DbError::Url(url.to_string()))
         }
     }
+}
 
-    /// The backend's name, for logs.
-    pub fn backend(&self) -> &'static str {
-        match self {
-            Db::Sqlite(_) => "sqlite",
-            Db::Postgres(_) => "postgres",
-        }
-    }
-
-    /// The device id the server authors its own changes (org units) with.
-    pub async fn server_device(&self) -> Result<DeviceId, DbError> {
-        match self {
-            Db::Sqlite(d) => d.server_device().await,
-            Db::Postgres(d) => d.server_device().await,
-        }
-    }
-
-    /// `n` fresh server HLC timestamps (monotonic across processes).
-    pub async fn tick_server_hlc(&self, now_ms: u64, n: usize) -> Result<Vec<Hlc>, DbError> {
-        match self {
-            Db::Sqlite(d) => d.tick_server_hlc(now_ms, n).await,
-            Db::Postgres(d) => d.tick_server_hlc(now_ms, n).await,
-        }
-    }
-
-    pub async fn unit_tree(&self) -> Result<Arc<UnitTree>, DbError> {
-        match self {
-            Db::Sqlite(d) => d.unit_tree().await,
-            Db::Postgres(d) => d.unit_tree().await,
-        }
-    }
-
-    /// Validate, store and merge a batch in one transaction.
-    #[tracing::instrument(skip_all, err, fields(n = changes.len(), device = %who.device))]
-    pub async fn push(
-        &self,
-        changes: Vec<Change>,
-        who: Author,
-        now_ms: u64,
-        mode: PushMode,
-    ) -> Result<Pushed, DbError> {
-        match self {
-            Db::Sqlite(d) => d.push(changes, who, now_ms, mode).await,
-            Db::Postgres(d) => {
-                let mut tx = d.begin_push().await?;
-                let pushed = tx.apply(&changes, &who, now_ms, mode).await?;
-                tx.commit().await?;
-                Ok(pushed)
-            }
-        }
-    }
-
-    /// Changes after `cursor` ("" = from the start) within `filter`: a page of `limit`
-    /// changes less those `held` leaves out (the cursor passes them too).
-    #[tracing::instrument(skip_all, err, fields(cursor, limit))]
-    pub async fn pull(
-        &self,
-        filter: ReadFilter,
-        cursor: &str,
-        limit: u32,
-        held: Held,
-    ) -> Result<PullPage, DbError> {
-        match self {
-            Db::Sqlite(d) => d.pull(filter, cursor, limit, held).await,
-            Db::Postgres(d) => d.pull(filter, cursor, limit, held).await,
-        }
-    }
-
-    /// Open conflicts of these units (`None`: all).
-    pub async fn conflicts(&self, units: Option<Vec<String>>) -> Result<Vec<Conflict>, DbError> {
-        match self {
-            Db::Sqlite(d) => d.conflicts(units).await,
-            Db::Postgres(d) => d.conflicts(units).await,
-        }
-    }
-
-    /// The progress ledger of `root`'s subtree as of a day, from the per-day sums the
-    /// pushes keep, by the same core roll-up the devices use. `None` if the unit is
-    /// unknown.
-    pub async fn ledger(&self, root: &str, as_of: NaiveDate) -> Result<Option<Ledger>, DbError> {
-        let units = self.unit_tree().await?.live_units();
-        let (targets, totals) = match self {
-            Db::Sqlite(d) => d.ledger_inputs(as_of).await?,
-            Db::Postgres(d) => d.ledger_inputs(as_of).await?,
-        };
-        let facts = ledger::facts_of_totals(&totals, as_of);
-        Ok(ledger::ledger(&units, &targets, &facts, root, as_of))
-    }
-
-    /// Whether the stored per-day sums are what the merged rows make now (a
-    /// consistency check for tests and operators).
-    pub async fn day_sums_consistent(&self) -> Result<bool, DbError> {
-        let (stored, bodies) = match self {
-            Db::Sqlite(d) => d.day_sums_and_rows().await?,
-            Db::Postgres(d) => d.day_sums_and_rows().await?,
-        };
-        Ok(stored == sums_of_rows(&bodies)?)
-    }
-
-    /// The merged state of one row.
-    pub async fn row(&self, id: RowId) -> Result<Option<Row>, DbError> {
-        match self {
-            Db::Sqlite(d) => d.row(id).await,
-            Db::Postgres(d) => d.row(id).await,
-        }
-    }
-
-    pub async fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, DbError> {
-        match self {
-            Db::Sqlite(d) => d.user_by_name(name).await,
-            Db::Postgres(d) => d.user_by_name(name).await,
-        }
-    }
+/// Users, devices and their tokens, failed logins: once per backend.
+#[async_trait::async_trait]
+pub trait Accounts: Send + Sync + 'static {
+    async fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, DbError>;
 
     /// Create a user; `None` if the name is taken.
-    pub async fn add_user(
+    async fn add_user(
         &self,
         name: &str,
         role: Role,
         password_hash: &str,
         units: &[String],
         now_ms: u64,
-    ) -> Result<Option<i64>, DbError> {
-        match self {
-            Db::Sqlite(d) => d.add_user(name, role, password_hash, units, now_ms).await,
-            Db::Postgres(d) => d.add_user(name, role, password_hash, units, now_ms).await,
-        }
-    }
+    ) -> Result<Option<i64>, DbError>;
 
     /// Disable (or enable) a user; false if there is no such user.
-    pub async fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<bool, DbError> {
-        match self {
-            Db::Sqlite(d) => d.set_user_disabled(name, disabled).await,
-            Db::Postgres(d) => d.set_user_disabled(name, disabled).await,
-        }
-    }
+    async fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<bool, DbError>;
 
-    pub async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>, DbError> {
-        match self {
-            Db::Sqlite(d) => d.device_by_token(token_hash).await,
-            Db::Postgres(d) => d.device_by_token(token_hash).await,
-        }
-    }
+    async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>, DbError>;
 
-    pub async fn touch_device(&self, id: DeviceId, now_ms: u64) -> Result<(), DbError> {
-        match self {
-            Db::Sqlite(d) => d.touch_device(id, now_ms).await,
-            Db::Postgres(d) => d.touch_device(id, now_ms).await,
-        }
-    }
+    async fn touch_device(&self, id: DeviceId, now_ms: u64) -> Result<(), DbError>;
 
     /// Enrol a device, or give an enrolled one a new token. `false`: the id belongs to
     /// another user's active device and nothing was changed.
-    pub async fn add_device(&self, device: NewDevice) -> Result<bool, DbError> {
-        match self {
-            Db::Sqlite(d) => d.add_device(device).await,
-            Db::Postgres(d) => d.add_device(device).await,
-        }
-    }
+    async fn add_device(&self, device: NewDevice) -> Result<bool, DbError>;
 
-    pub async fn list_devices(&self) -> Result<Vec<DeviceRow>, DbError> {
-        match self {
-            Db::Sqlite(d) => d.list_devices().await,
-            Db::Postgres(d) => d.list_devices().await,
-        }
-    }
+    async fn list_devices(&self) -> Result<Vec<DeviceRow>, DbError>;
 
     /// Revoke a device's token; false if there is no such device.
-    pub async fn revoke_device(&self, id: DeviceId, now_ms: u64) -> Result<bool, DbError> {
-        match self {
-            Db::Sqlite(d) => d.revoke_device(id, now_ms).await,
-            Db::Postgres(d) => d.revoke_device(id, now_ms).await,
-        }
-    }
+    async fn revoke_device(&self, id: DeviceId, now_ms: u64) -> Result<bool, DbError>;
 
     /// When the recent failed logins of a user name happened (at or after `since_ms`).
-    pub async fn login_failures(&self, user: &str, since_ms: u64) -> Result<Vec<u64>, DbError> {
-        match self {
-            Db::Sqlite(d) => d.login_failures(user, since_ms).await,
-            Db::Postgres(d) => d.login_failures(user, since_ms).await,
-        }
-    }
+    async fn login_failures(&self, user: &str, since_ms: u64) -> Result<Vec<u64>, DbError>;
 
     /// Note a failed login, forgetting this name's failures before `forget_before_ms`.
-    pub async fn record_login_failure(
+    async fn record_login_failure(
         &self,
         user: &str,
         at_ms: u64,
         forget_before_ms: u64,
-    ) -> Result<(), DbError> {
-        match self {
-            Db::Sqlite(d) => d.record_login_failure(user, at_ms, forget_before_ms).await,
-            Db::Postgres(d) => d.record_login_failure(user, at_ms, forget_before_ms).await,
-        }
+    ) -> Result<(), DbError>;
+
+    async fn clear_login_failures(&self, user: &str) -> Result<(), DbError>;
+}
+
+impl Deref for Db {
+    type Target = dyn ServerDb;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.0
+    }
+}
+
+/// What the server stores, once per backend. Every method is one transaction (or one
+/// read); a push is decided by `crate::push::plan` inside its transaction. Accounts
+/// are a trait of their own ([`Accounts`]), implemented next to their queries.
+#[async_trait::async_trait]
+pub trait ServerDb: Accounts {
+    /// The backend's name, for logs.
+    fn backend(&self) -> &'static str;
+
+    /// The device id the server authors its own changes (org units) with.
+    async fn server_device(&self) -> Result<DeviceId, DbError>;
+
+    /// `n` fresh server HLC timestamps (monotonic across processes).
+    async fn tick_server_hlc(&self, now_ms: u64, n: usize) -> Result<Vec<Hlc>, DbError>;
+
+    /// The org-unit tree, read again only when `units_version` moved (every write of
+    /// org units, from this process or another, moves it in its transaction).
+    async fn unit_tree(&self) -> Result<Arc<UnitTree>, DbError>;
+
+    /// Validate, store and merge a batch in one transaction.
+    async fn push(
+        &self,
+        changes: Vec<Change>,
+        who: Author,
+        now_ms: u64,
+        mode: PushMode,
+    ) -> Result<Pushed, DbError>;
+
+    /// Changes after `cursor` ("" = from the start) within `filter`, in commit order: a
+    /// page of `limit` changes less those `held` leaves out (the cursor passes them too).
+    async fn pull(
+        &self,
+        filter: ReadFilter,
+        cursor: &str,
+        limit: u32,
+        held: Held,
+    ) -> Result<PullPage, DbError>;
+
+    /// Open conflicts of these units (`None`: all).
+    async fn conflicts(&self, units: Option<Vec<String>>) -> Result<Vec<Conflict>, DbError>;
+
+    /// The merged state of one row.
+    async fn row(&self, id: RowId) -> Result<Option<Row>, DbError>;
+
+    /// Every target and the per-day sums added up to `as_of`.
+    async fn ledger_inputs(&self, as_of: NaiveDate) -> Result<(Vec<Target>, Vec<Totals>), DbError>;
+
+    /// The stored per-day sums and the merged rows' JSON they come from.
+    async fn day_sums_and_rows(&self) -> Result<(DaySums, Vec<String>), DbError>;
+
+    /// The progress ledger of `root`'s subtree as of a day, from the per-day sums the
+    /// pushes keep, by the same core roll-up the devices use. `None` if the unit is
+    /// unknown.
+    async fn ledger(&self, root: &str, as_of: NaiveDate) -> Result<Option<Ledger>, DbError> {
+        let units = self.unit_tree().await?.live_units();
+        let (targets, totals) = self.ledger_inputs(as_of).await?;
+        let facts = ledger::facts_of_totals(&totals, as_of);
+        Ok(ledger::ledger(&units, &targets, &facts, root, as_of))
     }
 
-    pub async fn clear_login_failures(&self, user: &str) -> Result<(), DbError> {
-        match self {
-            Db::Sqlite(d) => d.clear_login_failures(user).await,
-            Db::Postgres(d) => d.clear_login_failures(user).await,
-        }
+    /// Whether the stored per-day sums are what the merged rows make now (a
+    /// consistency check for tests and operators).
+    async fn day_sums_consistent(&self) -> Result<bool, DbError> {
+        let (stored, bodies) = self.day_sums_and_rows().await?;
+        Ok(stored == sums_of_rows(&bodies)?)
     }
 }

@@ -13,10 +13,10 @@
 //! Pushes to the same row are serialised with transaction-scoped advisory locks on the
 //! row ids, taken in sorted order before anything is read.
 
-use super::{next_hlcs, parse_device, to_i64, PushMode, Pushed};
+use super::{next_hlcs, parse_device, to_i64, Held, PullPage, PushMode, Pushed, ServerDb};
 use crate::error::DbError;
 use crate::push::{self, Author, Loaded, Outcome};
-use crate::scope::{UnitInfo, UnitTree};
+use crate::scope::{ReadFilter, UnitInfo, UnitTree};
 use chrono::NaiveDate;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use std::collections::HashMap;
@@ -178,8 +178,15 @@ impl PgDb {
             tree: self.tree.clone(),
         })
     }
+}
 
-    pub async fn server_device(&self) -> Result<DeviceId, DbError> {
+#[async_trait::async_trait]
+impl ServerDb for PgDb {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn server_device(&self) -> Result<DeviceId, DbError> {
         let c = self.pool.get().await?;
         let row = c
             .query_one(
@@ -190,7 +197,7 @@ impl PgDb {
         parse_device(row.get(0))
     }
 
-    pub async fn tick_server_hlc(&self, now_ms: u64, n: usize) -> Result<Vec<Hlc>, DbError> {
+    async fn tick_server_hlc(&self, now_ms: u64, n: usize) -> Result<Vec<Hlc>, DbError> {
         let mut c = self.pool.get().await?;
         let tx = c.transaction().await?;
         tx.execute(
@@ -219,9 +226,7 @@ impl PgDb {
         Ok(hlcs)
     }
 
-    /// The org-unit tree: read again only when `units_version` moved (every write of
-    /// org units, from any server process, moves it in its transaction).
-    pub async fn unit_tree(&self) -> Result<Arc<UnitTree>, DbError> {
+    async fn unit_tree(&self) -> Result<Arc<UnitTree>, DbError> {
         let c = self.pool.get().await?;
         // The version first: a tree read after it is at least as new as it says.
         let version = units_version(&**c).await?;
@@ -233,7 +238,7 @@ impl PgDb {
         Ok(tree)
     }
 
-    pub async fn conflicts(&self, units: Option<Vec<String>>) -> Result<Vec<Conflict>, DbError> {
+    async fn conflicts(&self, units: Option<Vec<String>>) -> Result<Vec<Conflict>, DbError> {
         let all = units.is_none();
         let units = units.unwrap_or_default();
         let c = self.pool.get().await?;
@@ -249,7 +254,7 @@ impl PgDb {
             .collect()
     }
 
-    pub async fn row(&self, id: RowId) -> Result<Option<Row>, DbError> {
+    async fn row(&self, id: RowId) -> Result<Option<Row>, DbError> {
         let c = self.pool.get().await?;
         let row = c
             .query_opt("SELECT body FROM rows WHERE id = $1", &[&id.to_string()])
@@ -258,17 +263,37 @@ impl PgDb {
             .transpose()
     }
 
-    /// Every target and the per-day sums added up to `as_of`.
-    pub async fn ledger_inputs(
-        &self,
-        as_of: NaiveDate,
-    ) -> Result<(Vec<Target>, Vec<Totals>), DbError> {
+    async fn ledger_inputs(&self, as_of: NaiveDate) -> Result<(Vec<Target>, Vec<Totals>), DbError> {
         sums::ledger_inputs(&**self.pool.get().await?, as_of).await
     }
 
-    /// The stored per-day sums and the merged rows' JSON they come from.
-    pub async fn day_sums_and_rows(&self) -> Result<(DaySums, Vec<String>), DbError> {
+    async fn day_sums_and_rows(&self) -> Result<(DaySums, Vec<String>), DbError> {
         sums::stored_and_rows(&**self.pool.get().await?).await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(n = changes.len(), device = %who.device))]
+    async fn push(
+        &self,
+        changes: Vec<Change>,
+        who: Author,
+        now_ms: u64,
+        mode: PushMode,
+    ) -> Result<Pushed, DbError> {
+        let mut tx = self.begin_push().await?;
+        let pushed = tx.apply(&changes, &who, now_ms, mode).await?;
+        tx.commit().await?;
+        Ok(pushed)
+    }
+
+    #[tracing::instrument(skip_all, err, fields(cursor, limit))]
+    async fn pull(
+        &self,
+        filter: ReadFilter,
+        cursor: &str,
+        limit: u32,
+        held: Held,
+    ) -> Result<PullPage, DbError> {
+        pull::pull(self, filter, cursor, limit, held).await
     }
 }
 

@@ -3,10 +3,10 @@
 //! IMMEDIATE`, also across processes), so seq order is commit order and the pull
 //! cursor is simply the last seq.
 
-use super::{next_hlcs, parse_device, to_i64, PushMode, Pushed};
+use super::{next_hlcs, parse_device, to_i64, Held, PullPage, PushMode, Pushed, ServerDb};
 use crate::error::DbError;
 use crate::push::{self, Author, Loaded, Plan};
-use crate::scope::{UnitInfo, UnitTree};
+use crate::scope::{ReadFilter, UnitInfo, UnitTree};
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
@@ -195,8 +195,15 @@ impl SqliteDb {
         })
         .await?
     }
+}
 
-    pub async fn server_device(&self) -> Result<DeviceId, DbError> {
+#[async_trait::async_trait]
+impl ServerDb for SqliteDb {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn server_device(&self) -> Result<DeviceId, DbError> {
         self.read(|c| {
             let s: String = c.query_row(
                 "SELECT value FROM server_meta WHERE key = 'server_device'",
@@ -208,7 +215,7 @@ impl SqliteDb {
         .await
     }
 
-    pub async fn tick_server_hlc(&self, now_ms: u64, n: usize) -> Result<Vec<Hlc>, DbError> {
+    async fn tick_server_hlc(&self, now_ms: u64, n: usize) -> Result<Vec<Hlc>, DbError> {
         self.write(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let last: Option<String> = tx
@@ -236,9 +243,7 @@ impl SqliteDb {
         .await
     }
 
-    /// The org-unit tree: read again only when `units_version` moved (every write
-    /// of org units moves it, from this process or another).
-    pub async fn unit_tree(&self) -> Result<Arc<UnitTree>, DbError> {
+    async fn unit_tree(&self) -> Result<Arc<UnitTree>, DbError> {
         let inner = self.inner.clone();
         self.read(move |c| {
             let version = units_version(c)?;
@@ -253,7 +258,8 @@ impl SqliteDb {
         .await
     }
 
-    pub async fn push(
+    #[tracing::instrument(skip_all, err, fields(n = changes.len(), device = %who.device))]
+    async fn push(
         &self,
         changes: Vec<Change>,
         who: Author,
@@ -285,7 +291,7 @@ impl SqliteDb {
         .await
     }
 
-    pub async fn conflicts(&self, units: Option<Vec<String>>) -> Result<Vec<Conflict>, DbError> {
+    async fn conflicts(&self, units: Option<Vec<String>>) -> Result<Vec<Conflict>, DbError> {
         let units = units.as_ref().map(serde_json::to_string).transpose()?;
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
@@ -303,21 +309,27 @@ impl SqliteDb {
         .await
     }
 
-    pub async fn row(&self, id: RowId) -> Result<Option<Row>, DbError> {
+    async fn row(&self, id: RowId) -> Result<Option<Row>, DbError> {
         self.read(move |c| load_row(c, id)).await
     }
 
-    /// Every target and the per-day sums added up to `as_of`.
-    pub async fn ledger_inputs(
-        &self,
-        as_of: NaiveDate,
-    ) -> Result<(Vec<Target>, Vec<Totals>), DbError> {
+    async fn ledger_inputs(&self, as_of: NaiveDate) -> Result<(Vec<Target>, Vec<Totals>), DbError> {
         self.read(move |c| sums::ledger_inputs(c, as_of)).await
     }
 
-    /// The stored per-day sums and the merged rows' JSON they come from.
-    pub async fn day_sums_and_rows(&self) -> Result<(DaySums, Vec<String>), DbError> {
+    async fn day_sums_and_rows(&self) -> Result<(DaySums, Vec<String>), DbError> {
         self.read(sums::stored_and_rows).await
+    }
+
+    #[tracing::instrument(skip_all, err, fields(cursor, limit))]
+    async fn pull(
+        &self,
+        filter: ReadFilter,
+        cursor: &str,
+        limit: u32,
+        held: Held,
+    ) -> Result<PullPage, DbError> {
+        pull::pull(self, filter, cursor, limit, held).await
     }
 }
 

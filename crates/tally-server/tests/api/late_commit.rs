@@ -6,7 +6,7 @@ use crate::support::*;
 use axum::http::Method;
 use serde_json::json;
 use tally_protocol::Role;
-use tally_server::db::{Db, PushMode};
+use tally_server::db::PushMode;
 use tally_server::push::Author;
 
 fn author(dev: &Dev) -> Author {
@@ -23,7 +23,7 @@ async fn postgres_a_late_commit_is_not_skipped() {
     let Some(h) = Harness::new(Backend::Postgres).await else {
         return;
     };
-    let Db::Postgres(pg) = h.db.clone() else {
+    let Some(pg) = h.pg.clone() else {
         panic!("not postgres")
     };
     let mut cadre = h.device(CADRE).await;
@@ -90,7 +90,7 @@ async fn postgres_an_abandoned_push_transaction_stores_nothing() {
     let Some(h) = Harness::new(Backend::Postgres).await else {
         return;
     };
-    let Db::Postgres(pg) = h.db.clone() else {
+    let Some(pg) = h.pg.clone() else {
         panic!("not postgres")
     };
     let mut cadre = h.device(CADRE).await;

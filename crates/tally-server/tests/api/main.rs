@@ -1,5 +1,5 @@
 //! HTTP tests of tally-server: the router called directly (`oneshot`), each test on a
-//! temp SQLite file and, when TALLY_TEST_PG_URL is set, on a fresh PostgreSQL schema.
+//! temp SQLite file and on a fresh PostgreSQL schema (see `tally_testkit` for when it runs).
 
 mod admin;
 mod auth;

@@ -7,16 +7,15 @@ use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::sync::Arc;
-use tally_core::{Change, ChangeId, DeviceId, FieldEdit, HlcClock, RowId, Table};
+use tally_core::{Change, DeviceId, HlcClock, RowId, Table};
 use tally_protocol::{
     EnrollResponse, Pulled, PushResult, Role, PROTOCOL_HEADER, SERVER_TIME_HEADER,
 };
 use tally_server::admin;
 use tally_server::db::PgDb;
 use tally_server::{router, AppState, Db, ManualClock};
-use tempfile::TempDir;
+use tally_testkit::TestDb;
 use tower::ServiceExt;
 
 /// 2025-06-01T00:00:00Z, the server clock at the start of every test.
@@ -47,40 +46,15 @@ const UNITS_CSV: &str = "code,name,level,parent
 150621101001,榆林子村,village,150621101
 ";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// PostgreSQL tests share one cluster, whose snapshot horizon spans every database:
-/// an open push transaction of one test would hold back the pulls of another. Run them
-/// one at a time.
-static PG_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// The PostgreSQL URL of the tests; in CI a missing URL fails the test.
-pub fn pg_url() -> Option<String> {
-    match std::env::var("TALLY_TEST_PG_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert_ne!(
-                std::env::var("CI").as_deref(),
-                Ok("true"),
-                "CI=true but TALLY_TEST_PG_URL is not set: the PostgreSQL tests must run in CI \
-                 (use scripts/with-postgres.sh)"
-            );
-            eprintln!("TALLY_TEST_PG_URL is not set: PostgreSQL variant not run");
-            None
-        }
-    }
-}
+pub use tally_testkit::Backend;
 
 pub struct Harness {
     pub db: Db,
+    /// The PostgreSQL backend itself, on PostgreSQL.
+    pub pg: Option<PgDb>,
     pub clock: Arc<ManualClock>,
     url: String,
-    _dir: TempDir,
-    _pg: Option<tokio::sync::MutexGuard<'static, ()>>,
+    _db: TestDb,
 }
 
 /// An answer: status, headers and the JSON body (`Value::Null` if empty or not JSON).
@@ -144,33 +118,16 @@ pub fn request(
 }
 
 impl Harness {
-    /// A seeded server on `backend`; `None` if PostgreSQL is not available here.
+    /// A seeded server on `backend`; `None` if PostgreSQL is skipped on purpose (see
+    /// `tally_testkit`).
     pub async fn new(backend: Backend) -> Option<Harness> {
-        let dir = tempfile::tempdir().unwrap();
-        let (url, db, guard) = match backend {
-            Backend::Sqlite => {
-                let url = format!("sqlite:{}", dir.path().join("server.db").display());
-                let db = Db::open(&url).await.expect("open sqlite");
-                (url, db, None)
-            }
-            Backend::Postgres => {
-                let base = pg_url()?;
-                let guard = PG_LOCK.lock().await;
-                let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
-                let db = PgDb::connect_in_schema(&base, &schema)
-                    .await
-                    .expect("connect to TALLY_TEST_PG_URL");
-                let sep = if base.contains('?') { '&' } else { '?' };
-                let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
-                (url, Db::Postgres(db), Some(guard))
-            }
-        };
+        let t = TestDb::open(backend, "an API test on PostgreSQL").await?;
         let h = Harness {
-            db,
+            db: t.db.clone(),
+            pg: t.pg.clone(),
             clock: Arc::new(ManualClock::at(T0)),
-            url,
-            _dir: dir,
-            _pg: guard,
+            url: t.url.clone(),
+            _db: t,
         };
         let n = admin::import_units(&h.db, &*h.clock, UNITS_CSV.as_bytes())
             .await
@@ -311,23 +268,12 @@ pub struct Dev {
 impl Dev {
     /// A change of `row` with `fields` (a JSON object of values, no bases).
     pub fn change(&mut self, table: Table, row: RowId, unit: &str, fields: Value) -> Change {
-        let fields: BTreeMap<String, FieldEdit> = fields
-            .as_object()
-            .expect("fields object")
-            .iter()
-            .map(|(k, v)| (k.clone(), FieldEdit::new(v.clone())))
-            .collect();
-        Change {
-            id: ChangeId(uuid::Uuid::now_v7()),
-            table,
-            row,
-            unit: unit.to_string(),
-            fields,
-            hlc: self.clock.tick(self.physical_ms),
-            device: self.id,
-            author: self.user.clone(),
-            correction: false,
-        }
+        let by = (
+            self.clock.tick(self.physical_ms),
+            self.id,
+            self.user.as_str(),
+        );
+        tally_testkit::change::change(table, row, unit, fields, by)
     }
 
     pub fn household(&mut self, unit: &str, head: &str) -> Change {
@@ -370,7 +316,8 @@ pub fn outcome(r: &PushResult) -> String {
     }
 }
 
-/// Runs an async test body on SQLite and on PostgreSQL (when available).
+/// Runs an async test body on SQLite and on PostgreSQL (unless skipped on purpose: see
+/// `tally_testkit`).
 #[macro_export]
 macro_rules! both_backends {
     ($($name:ident),* $(,)?) => {

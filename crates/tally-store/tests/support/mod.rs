@@ -6,34 +6,18 @@ use chrono::NaiveDate;
 use tally_core::*;
 use tally_store::*;
 
-pub const VILLAGE: &str = "150625100201";
+#[allow(unused_imports)] // not every test binary names it
+pub use tally_testkit::banner::VILLAGE_A as VILLAGE;
 
 pub fn day(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
-/// Banner 150625 › township 150625100 › villages …201 (with hamlet …20101) and …202.
+/// The test banner's units (`tally_testkit::banner`): banner 150625 › township
+/// 150625100 › villages …201 (with hamlet …20101) and …202.
 pub fn seed_units(s: &mut Store) {
-    let units = [
-        ("150625", "杭锦旗", Level::Banner, None),
-        ("150625100", "锡尼镇", Level::Township, Some("150625")),
-        (VILLAGE, "阿斯尔嘎查", Level::Village, Some("150625100")),
-        (
-            "150625100202",
-            "巴音嘎查",
-            Level::Village,
-            Some("150625100"),
-        ),
-        ("15062510020101", "一社", Level::Hamlet, Some(VILLAGE)),
-    ];
-    for (code, name, level, parent) in units {
-        s.add_unit(&OrgUnit {
-            code: code.into(),
-            name: name.into(),
-            level,
-            parent: parent.map(Into::into),
-        })
-        .unwrap();
+    for unit in tally_testkit::banner::device_units() {
+        s.add_unit(&unit).unwrap();
     }
 }
 

@@ -2,15 +2,17 @@
 
 use super::PgDb;
 use crate::db::{
-    parse_device, parse_role, to_i64, to_u64, DeviceAuth, DeviceRow, NewDevice, UserRecord,
+    parse_device, parse_role, to_i64, to_u64, Accounts, DeviceAuth, DeviceRow, NewDevice,
+    UserRecord,
 };
 use crate::error::DbError;
 use tally_core::DeviceId;
 use tally_protocol::Role;
 use tokio_postgres::GenericClient;
 
-impl PgDb {
-    pub async fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, DbError> {
+#[async_trait::async_trait]
+impl Accounts for PgDb {
+    async fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, DbError> {
         let c = self.pool.get().await?;
         let Some(row) = c
             .query_opt(
@@ -32,7 +34,7 @@ impl PgDb {
         }))
     }
 
-    pub async fn add_user(
+    async fn add_user(
         &self,
         name: &str,
         role: Role,
@@ -63,7 +65,7 @@ impl PgDb {
         Ok(Some(id))
     }
 
-    pub async fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<bool, DbError> {
+    async fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<bool, DbError> {
         let c = self.pool.get().await?;
         let n = c
             .execute(
@@ -74,7 +76,7 @@ impl PgDb {
         Ok(n > 0)
     }
 
-    pub async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>, DbError> {
+    async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>, DbError> {
         let c = self.pool.get().await?;
         let Some(row) = c
             .query_opt(
@@ -100,7 +102,7 @@ impl PgDb {
         }))
     }
 
-    pub async fn touch_device(&self, id: DeviceId, now_ms: u64) -> Result<(), DbError> {
+    async fn touch_device(&self, id: DeviceId, now_ms: u64) -> Result<(), DbError> {
         let c = self.pool.get().await?;
         c.execute(
             "UPDATE devices SET last_seen_ms = $1 WHERE id = $2",
@@ -110,7 +112,7 @@ impl PgDb {
         Ok(())
     }
 
-    pub async fn add_device(&self, d: NewDevice) -> Result<bool, DbError> {
+    async fn add_device(&self, d: NewDevice) -> Result<bool, DbError> {
         let c = self.pool.get().await?;
         let n = c
             .execute(
@@ -131,7 +133,7 @@ impl PgDb {
         Ok(n == 1)
     }
 
-    pub async fn list_devices(&self) -> Result<Vec<DeviceRow>, DbError> {
+    async fn list_devices(&self) -> Result<Vec<DeviceRow>, DbError> {
         let c = self.pool.get().await?;
         let rows = c
             .query(
@@ -156,7 +158,7 @@ impl PgDb {
             .collect()
     }
 
-    pub async fn revoke_device(&self, id: DeviceId, now_ms: u64) -> Result<bool, DbError> {
+    async fn revoke_device(&self, id: DeviceId, now_ms: u64) -> Result<bool, DbError> {
         let c = self.pool.get().await?;
         let id = id.to_string();
         c.execute(
@@ -174,7 +176,7 @@ impl PgDb {
         Ok(exists)
     }
 
-    pub async fn login_failures(&self, user: &str, since_ms: u64) -> Result<Vec<u64>, DbError> {
+    async fn login_failures(&self, user: &str, since_ms: u64) -> Result<Vec<u64>, DbError> {
         let c = self.pool.get().await?;
         let rows = c
             .query(
@@ -186,7 +188,7 @@ impl PgDb {
         Ok(rows.iter().map(|r| to_u64(r.get(0))).collect())
     }
 
-    pub async fn record_login_failure(
+    async fn record_login_failure(
         &self,
         user: &str,
         at_ms: u64,
@@ -208,7 +210,7 @@ impl PgDb {
         Ok(())
     }
 
-    pub async fn clear_login_failures(&self, user: &str) -> Result<(), DbError> {
+    async fn clear_login_failures(&self, user: &str) -> Result<(), DbError> {
         let c = self.pool.get().await?;
         c.execute("DELETE FROM login_failures WHERE user_name = $1", &[&user])
             .await?;

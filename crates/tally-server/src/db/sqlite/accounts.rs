@@ -2,15 +2,17 @@
 
 use super::SqliteDb;
 use crate::db::{
-    parse_device, parse_role, to_i64, to_u64, DeviceAuth, DeviceRow, NewDevice, UserRecord,
+    parse_device, parse_role, to_i64, to_u64, Accounts, DeviceAuth, DeviceRow, NewDevice,
+    UserRecord,
 };
 use crate::error::DbError;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tally_core::DeviceId;
 use tally_protocol::Role;
 
-impl SqliteDb {
-    pub async fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, DbError> {
+#[async_trait::async_trait]
+impl Accounts for SqliteDb {
+    async fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, DbError> {
         let name = name.to_string();
         self.read(move |c| {
             let user = c
@@ -43,7 +45,7 @@ impl SqliteDb {
         .await
     }
 
-    pub async fn add_user(
+    async fn add_user(
         &self,
         name: &str,
         role: Role,
@@ -75,7 +77,7 @@ impl SqliteDb {
         .await
     }
 
-    pub async fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<bool, DbError> {
+    async fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<bool, DbError> {
         let name = name.to_string();
         self.write(move |c| {
             let n = c.execute(
@@ -87,7 +89,7 @@ impl SqliteDb {
         .await
     }
 
-    pub async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>, DbError> {
+    async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>, DbError> {
         let token_hash = token_hash.to_string();
         self.read(move |c| {
             let found = c
@@ -126,7 +128,7 @@ impl SqliteDb {
         .await
     }
 
-    pub async fn touch_device(&self, id: DeviceId, now_ms: u64) -> Result<(), DbError> {
+    async fn touch_device(&self, id: DeviceId, now_ms: u64) -> Result<(), DbError> {
         super::group::write(&self.inner, move |c| {
             c.execute(
                 "UPDATE devices SET last_seen_ms = ?1 WHERE id = ?2",
@@ -137,7 +139,7 @@ impl SqliteDb {
         .await
     }
 
-    pub async fn add_device(&self, d: NewDevice) -> Result<bool, DbError> {
+    async fn add_device(&self, d: NewDevice) -> Result<bool, DbError> {
         self.write(move |c| {
             let n = c.execute(
                 "INSERT INTO devices (id, user_id, name, token_hash, created_ms)
@@ -158,7 +160,7 @@ impl SqliteDb {
         .await
     }
 
-    pub async fn list_devices(&self) -> Result<Vec<DeviceRow>, DbError> {
+    async fn list_devices(&self) -> Result<Vec<DeviceRow>, DbError> {
         self.read(|c| {
             let mut stmt = c.prepare(
                 "SELECT d.id, u.name, d.name, d.created_ms, d.last_seen_ms,
@@ -193,7 +195,7 @@ impl SqliteDb {
         .await
     }
 
-    pub async fn revoke_device(&self, id: DeviceId, now_ms: u64) -> Result<bool, DbError> {
+    async fn revoke_device(&self, id: DeviceId, now_ms: u64) -> Result<bool, DbError> {
         self.write(move |c| {
             c.execute(
                 "UPDATE devices SET revoked_ms = ?1 WHERE id = ?2 AND revoked_ms IS NULL",
@@ -209,7 +211,7 @@ impl SqliteDb {
         .await
     }
 
-    pub async fn login_failures(&self, user: &str, since_ms: u64) -> Result<Vec<u64>, DbError> {
+    async fn login_failures(&self, user: &str, since_ms: u64) -> Result<Vec<u64>, DbError> {
         let user = user.to_string();
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
@@ -222,7 +224,7 @@ impl SqliteDb {
         .await
     }
 
-    pub async fn record_login_failure(
+    async fn record_login_failure(
         &self,
         user: &str,
         at_ms: u64,
@@ -245,7 +247,7 @@ impl SqliteDb {
         .await
     }
 
-    pub async fn clear_login_failures(&self, user: &str) -> Result<(), DbError> {
+    async fn clear_login_failures(&self, user: &str) -> Result<(), DbError> {
         let user = user.to_string();
         self.write(move |c| {
             c.execute("DELETE FROM login_failures WHERE user_name = ?1", [user])?;

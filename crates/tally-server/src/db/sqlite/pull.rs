@@ -31,46 +31,44 @@ impl Stored {
     }
 }
 
-impl SqliteDb {
-    pub async fn pull(
-        &self,
-        filter: ReadFilter,
-        cursor: &str,
-        limit: u32,
-        held: Held,
-    ) -> Result<PullPage, DbError> {
-        let after: i64 = if cursor.is_empty() {
-            0
-        } else {
-            cursor
-                .parse()
-                .ok()
-                .filter(|n| *n >= 0)
-                .ok_or_else(|| DbError::BadCursor(cursor.to_string()))?
-        };
-        let want = limit as usize + 1;
-        self.read(move |c| {
-            let mut rows = match &filter.units {
-                Some(units) if units.len() + filter.org_units.len() <= NARROW => {
-                    narrow(c, after, units, &filter.org_units, want)?
-                }
-                _ => wide(c, after, &filter, want)?,
-            };
-            let more = rows.len() > limit as usize;
-            rows.truncate(limit as usize);
-            let cursor = rows.last().map_or(after, |r| r.seq).to_string();
-            let mut changes = Vec::with_capacity(rows.len());
-            for r in rows.into_iter().filter(|r| !held.skips(&r.device, r.seq)) {
-                changes.push(stored_change(r.seq, r.body)?);
+pub(super) async fn pull(
+    db: &SqliteDb,
+    filter: ReadFilter,
+    cursor: &str,
+    limit: u32,
+    held: Held,
+) -> Result<PullPage, DbError> {
+    let after: i64 = if cursor.is_empty() {
+        0
+    } else {
+        cursor
+            .parse()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| DbError::BadCursor(cursor.to_string()))?
+    };
+    let want = limit as usize + 1;
+    db.read(move |c| {
+        let mut rows = match &filter.units {
+            Some(units) if units.len() + filter.org_units.len() <= NARROW => {
+                narrow(c, after, units, &filter.org_units, want)?
             }
-            Ok(PullPage {
-                changes,
-                cursor,
-                more,
-            })
+            _ => wide(c, after, &filter, want)?,
+        };
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let cursor = rows.last().map_or(after, |r| r.seq).to_string();
+        let mut changes = Vec::with_capacity(rows.len());
+        for r in rows.into_iter().filter(|r| !held.skips(&r.device, r.seq)) {
+            changes.push(stored_change(r.seq, r.body)?);
+        }
+        Ok(PullPage {
+            changes,
+            cursor,
+            more,
         })
-        .await
-    }
+    })
+    .await
 }
 
 /// Each unit's changes after `after` in seq order (the `(unit, seq)` index), merged
