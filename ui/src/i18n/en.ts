@@ -1,4 +1,5 @@
-// English (second language). Same keys as zh-CN.ts.
+// English (second language). Same keys as zh-CN.ts; code, table and field labels from core.
+import { LABELS } from "../api/generated/labels";
 import type zh from "./zh-CN";
 
 const en: typeof zh = {
@@ -9,18 +10,12 @@ const en: typeof zh = {
   households: { title: "Households", search: "Head's name or pinyin initials (e.g. zs)", add: "Add household", head: "Head", members: "Members", phone: "Phone", categories: "Categories", seepage: "Seepage zone", rating: "House rating", renovation: "Renovation", lastVisit: "Last visit", cadre: "Cadre", notVisited: "Not visited in days", noCadre: "No cadre", count: "{n} households ({ms} ms)", noRenovation: "None recorded", timeline: "Visits, renovation and demolition", anyCategory: "Any category", anyRating: "Any rating", anyStatus: "Any status", days: "days", edit: "Edit household", visit: "Record visit", setRenovation: "Renovation", demolish: "Record demolition", back: "Back to the list" },
   entry: { title: "Record", visit: "Visit", renovation: "Renovation", demolition: "Demolition", cleanup: "Cleanup", works: "Works", household: "Household", householdPick: "Type a name or pinyin initials", note: "Notes", status: "Status", correction: "Leader's correction (may move back)", area: "Area (m²)", pileKind: "Pile kind", tonnes: "Tonnes", piles: "Piles", saveNext: "Save and record the next load", loadsToday: "{n} loads this session, {t} t in all", worksItem: "Works item", newWorks: "New works item", worksKind: "Kind", quantity: "Quantity", people: "People served", savedLocal: "Saved on this device; it syncs when the server is reachable" },
   sync: { title: "Sync", login: "Log in (enrol this device)", server: "Server address", user: "User", password: "Password", loginBtn: "Log in", loggedIn: "Logged in as {user} ({role}) at {server}", notLoggedIn: "This device is not logged in to a server", syncNow: "Sync now", pending: "Pending", rejected: "Rejected", lastSync: "Last sync", never: "never", progressChecking: "Contacting the server…", progressPushing: "Sending {sent}/{total}", progressPulling: "Receiving, {received} so far", done: "Synced: {accepted} sent, {rejected} rejected, {received} received", auto: "Syncs by itself when the server is reachable (checked every 30 s)", outbox: "Entries made on this device", state: { pending: "Pending", accepted: "Synced", rejected: "Rejected" }, receipt: "Receipt {n}", reason: "Reason", resend: "Send again", correct: "Correct", recordedAt: "Recorded", summary: "Entry", resent: "Queued: it goes with the next sync", roles: { cadre: "Cadre", leader: "Team leader", inspector: "Inspector", admin: "Admin" } },
-  conflicts: { title: "Conflicts", none: "No conflicts to resolve", current: "Current value", other: "Other value", by: "{who} at {when}", keep: "Keep this", custom: "or type the resolution", resolve: "Resolve", onlyLeaders: "Team leaders resolve conflicts; this account can only look", resolved: "Resolved; it syncs with the next sync" },
+  conflicts: { household: "Household {head}", title: "Conflicts", none: "No conflicts to resolve", current: "Current value", other: "Other value", by: "{who} at {when}", keep: "Keep this", custom: "or type the resolution", resolve: "Resolve", onlyLeaders: "Team leaders resolve conflicts; this account can only look", resolved: "Resolved; it syncs with the next sync" },
   export: { title: "Export", unit: "Unit", format: "Format", xlsx: "Excel (XLSX): the ledger and one sheet per record kind", csv: "CSV: one file per table", run: "Export", folder: "Saved to", done: "Exported {n} files" },
   settings: { title: "Settings", language: "Language", dataDir: "Data folder", dataDirFixed: "Set by TALLY_DATA_DIR; it cannot be changed here", dataDirHint: "Empty: the default (shared with the tally CLI)", exportDir: "Export folder", device: "This device", deviceName: "Device name", deviceId: "Device id", database: "Database file", clock: "Clock", clockOk: "This clock is {s} s from the server's: fine", clockOff: "This clock is {min} minutes off the server's: please set the computer's time (nothing is lost, but times may be wrong)", clockUnknown: "Not synced yet: the clock cannot be checked", saved: "Settings saved" },
-  codes: {
-    category: { "five-guarantee": "Five-guarantee", subsistence: "Subsistence allowance", "disabled-poor": "Disabled poor" },
-    rating: { A: "A", B: "B", C: "C", D: "D" },
-    renovation: { planned: "Planned", started: "Started", completed: "Completed", accepted: "Accepted" },
-    pile: { firewood: "Firewood", hay: "Hay", manure: "Manure", dirt: "Dirt", garbage: "Garbage" },
-    worksKind: { road: "Street hardening", water: "Safe water", "culture-room": "Culture room", clinic: "Clinic", shop: "Shop" },
-    worksStatus: { planned: "Planned", started: "Started", completed: "Completed" },
-    metric: { renovation: "Renovation (households)", "road-km": "Streets (km)", "water-sites": "Safe water (sites)", "water-people": "Safe water (people)", demolition: "Demolition (households)", "cleanup-tonnes": "Cleanup (t)" },
-    level: { banner: "Banner", township: "Township", village: "Village", hamlet: "Hamlet" },
-  },
+  summary: { newHousehold: "New household {head}", householdEdit: "Household {head}: {fields}", fieldValue: "{field} → {value}", fieldSep: ", ", visit: "Visit to {household}{date}", note: ": {note}", on: " ({date})", cleanup: "Cleanup {pile} {tonnes} t, {piles} piles{date}", demolition: "Demolition {household}{area}{date}", area: " {area} m²", areaAlone: "{area} m²", works: "Works {kind} {quantity} {status}", target: "Target {metric} {quantity}, due {deadline}", orgUnit: "Org unit {name}", unknownHousehold: "(unknown household)" },
+  timeline: { visit: "Visit", renovation: "Renovation: {status}", demolition: "Demolition" },
+  values: { empty: "(empty)", none: "(none)", yes: "yes", no: "no", sep: ", " },
+  codes: LABELS.en,
 };
 export default en;

@@ -6,8 +6,7 @@ import { appStatus, units } from "../../test/fixtures";
 import type { LedgerLine } from "../../api/generated/LedgerLine";
 
 const line = (over: Partial<LedgerLine>): LedgerLine => ({
-  metric: "renovation",
-  label: "危房改造(户)",
+  key: { metric: "renovation", pile: null },
   target: 100,
   started: 60,
   completed: 40,
@@ -32,7 +31,7 @@ describe("HomeView", () => {
         as_of: "2026-11-27",
         rows: [
           line({}),
-          line({ metric: "cleanup-tonnes", label: "清理(吨)", target: null, percent: null, required_per_day: null, behind_pace: false, completed: 12.5 }),
+          line({ key: { metric: "cleanup-tonnes", pile: null }, target: null, percent: null, required_per_day: null, behind_pace: false, completed: 12.5 }),
         ],
       },
     });
