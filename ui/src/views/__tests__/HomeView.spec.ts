@@ -52,3 +52,45 @@ describe("HomeView", () => {
     expect(wrapper.find("[data-test=pace-warning]").exists()).toBe(false);
   });
 });
+
+describe("HomeView in English", () => {
+  it("labels ledger rows from their keys and words today's entries: no Chinese but names", async () => {
+    fakeBackend({
+      unit_list: units,
+      status_get: appStatus({ device_name: "desk-1" }),
+      entry_list: [
+        {
+          change_id: "c-1",
+          table: "cleanup",
+          row: "r-1",
+          unit: "150622100201",
+          unit_name: "阿斯尔嘎查",
+          household: null,
+          summary: { kind: "cleanup", pile: "manure", tonnes: 3.5, piles: 2, date: "2026-11-27" },
+          state: "pending",
+          receipt: null,
+          reject_code: null,
+          reject_reason: null,
+          recorded_at: "2026-11-27T04:00:00.000Z",
+        },
+      ],
+      ledger_get: {
+        unit: "150622100",
+        unit_name: "锡尼镇",
+        as_of: "2026-11-27",
+        rows: [
+          line({}),
+          line({ key: { metric: "cleanup-tonnes", pile: "firewood" }, target: null, percent: null, required_per_day: null, behind_pace: false }),
+        ],
+      },
+    });
+    const { wrapper } = await mountView(HomeView, {}, "en");
+    const table = wrapper.find("[data-test=ledger-table]").text();
+    expect(table).toContain("Renovation (households)");
+    expect(table).toContain("Cleanup (t)·Firewood");
+    expect(wrapper.text()).toContain("Cleanup Manure 3.5 t, 2 piles (2026-11-27)");
+    const names = ["锡尼镇", "阿斯尔嘎查"];
+    const shown = names.reduce((s, n) => s.split(n).join(""), wrapper.text());
+    expect(shown).not.toMatch(/[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]/);
+  });
+});
