@@ -219,6 +219,21 @@ fn the_whole_contract_walk() {
         "works set {road} --status completed --date 2025-06-08"
     ));
     works("--kind water --quantity 1 --people 120 --status completed --date 2025-06-07");
+    // Moving a works item on is one change: a bad figure leaves the status too.
+    let bad = db.fails(
+        1,
+        &format!("works set {road} --status completed --quantity 0 --date 2025-06-08"),
+    );
+    assert!(bad.contains("quantity"), "{bad}");
+    let listed = db.json(&format!("works list --village {VILLAGE}"));
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    let road_now = listed.iter().find(|w| w["id"] == json!(road)).unwrap();
+    assert_eq!(
+        (&road_now["status"], &road_now["quantity"]),
+        (&json!("completed"), &json!(2.5))
+    );
+    assert!(db.ok("works list").contains("街巷硬化"));
     db.ok(&format!(
         "target set --unit {TOWNSHIP} --metric renovation --quantity 10 --deadline 2025-07-10"
     ));
