@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import HomeView from "../HomeView.vue";
 import { fakeBackend, mountView } from "../../test/mount";
-import { appStatus, units } from "../../test/fixtures";
+import { appStatus, entryView, units } from "../../test/fixtures";
 import type { LedgerLine } from "../../api/generated/LedgerLine";
 
 const line = (over: Partial<LedgerLine>): LedgerLine => ({
@@ -19,21 +19,18 @@ const line = (over: Partial<LedgerLine>): LedgerLine => ({
   ...over,
 });
 
+const ledger = (rows: LedgerLine[]) => ({ unit: "150622100", unit_name: "锡尼镇", as_of: "2026-11-27", rows });
+
 describe("HomeView", () => {
   it("warns about items behind the pace their deadline needs", async () => {
     fakeBackend({
       unit_list: units,
       status_get: appStatus(),
       entry_list: [],
-      ledger_get: {
-        unit: "150622100",
-        unit_name: "锡尼镇",
-        as_of: "2026-11-27",
-        rows: [
-          line({}),
-          line({ key: { metric: "cleanup-tonnes", pile: null }, target: null, percent: null, required_per_day: null, behind_pace: false, completed: 12.5 }),
-        ],
-      },
+      ledger_get: ledger([
+        line({}),
+        line({ key: { metric: "cleanup-tonnes", pile: null }, target: null, percent: null, required_per_day: null, behind_pace: false, completed: 12.5 }),
+      ]),
     });
     const { wrapper } = await mountView(HomeView);
     expect(wrapper.find("[data-test=pace-warning]").text()).toContain("1 项进度落后于截止日期要求");
@@ -46,7 +43,7 @@ describe("HomeView", () => {
       unit_list: units,
       status_get: appStatus(),
       entry_list: [],
-      ledger_get: { unit: "150622100", unit_name: "锡尼镇", as_of: "2026-11-27", rows: [line({ behind_pace: false })] },
+      ledger_get: ledger([line({ behind_pace: false })]),
     });
     const { wrapper } = await mountView(HomeView);
     expect(wrapper.find("[data-test=pace-warning]").exists()).toBe(false);
@@ -58,31 +55,11 @@ describe("HomeView in English", () => {
     fakeBackend({
       unit_list: units,
       status_get: appStatus({ device_name: "desk-1" }),
-      entry_list: [
-        {
-          change_id: "c-1",
-          table: "cleanup",
-          row: "r-1",
-          unit: "150622100201",
-          unit_name: "阿斯尔嘎查",
-          household: null,
-          summary: { kind: "cleanup", pile: "manure", tonnes: 3.5, piles: 2, date: "2026-11-27" },
-          state: "pending",
-          receipt: null,
-          reject_code: null,
-          reject_reason: null,
-          recorded_at: "2026-11-27T04:00:00.000Z",
-        },
-      ],
-      ledger_get: {
-        unit: "150622100",
-        unit_name: "锡尼镇",
-        as_of: "2026-11-27",
-        rows: [
-          line({}),
-          line({ key: { metric: "cleanup-tonnes", pile: "firewood" }, target: null, percent: null, required_per_day: null, behind_pace: false }),
-        ],
-      },
+      entry_list: [entryView()],
+      ledger_get: ledger([
+        line({}),
+        line({ key: { metric: "cleanup-tonnes", pile: "firewood" }, target: null, percent: null, required_per_day: null, behind_pace: false }),
+      ]),
     });
     const { wrapper } = await mountView(HomeView, {}, "en");
     const table = wrapper.find("[data-test=ledger-table]").text();

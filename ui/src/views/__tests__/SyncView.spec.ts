@@ -3,26 +3,10 @@
 import { describe, expect, it } from "vitest";
 import SyncView from "../SyncView.vue";
 import { fakeBackend, flushPromises, mountView } from "../../test/mount";
-import { appStatus, units } from "../../test/fixtures";
-import type { EntryView } from "../../api/generated/EntryView";
+import { appStatus, entryView, units } from "../../test/fixtures";
 import { refreshStatus } from "../../composables/status";
 
-const entry = (over: Partial<EntryView>): EntryView => ({
-  change_id: "c-1",
-  table: "cleanup",
-  row: "r-1",
-  unit: "150622100201",
-  unit_name: "阿斯尔嘎查",
-  household: null,
-  summary: { kind: "cleanup", pile: "manure", tonnes: 3.5, piles: 2, date: "2026-11-27" },
-  state: "pending",
-  receipt: null,
-  reject_code: null,
-  reject_reason: null,
-  reject_reason_zh: null,
-  recorded_at: "2026-11-27T04:00:00.000Z",
-  ...over,
-});
+const entry = entryView;
 
 const outbox = [
   entry({ change_id: "c-1" }),
