@@ -25,7 +25,7 @@ fn export_all(dir: &Path) {
         SettingsView,
         HouseholdQuery,
         HouseholdPage,
-        HouseholdDetail,
+        tally_store::HouseholdDetail,
         HouseholdInput,
         VisitInput,
         RenovationInput,
@@ -35,7 +35,7 @@ fn export_all(dir: &Path) {
         TargetInput,
         EntryView,
         ConflictView,
-        ConflictResolution,
+        tally_store::Resolution,
         SyncProgress,
         SyncResult,
         LoginResult,
@@ -65,6 +65,7 @@ fn export_all(dir: &Path) {
         ),
     )
     .unwrap();
+    std::fs::write(dir.join("labels.ts"), labels_ts()).unwrap();
     let names: Vec<String> = COMMANDS.iter().map(|c| format!("  \"{c}\",")).collect();
     std::fs::write(
         dir.join("commands.ts"),
@@ -76,6 +77,58 @@ fn export_all(dir: &Path) {
         ),
     )
     .unwrap();
+}
+
+/// The labels of every code, table and field in both languages, from core: the UI's
+/// vue-i18n messages `codes.*` are these, so a label is written once (in core).
+fn labels_ts() -> String {
+    use tally_core::labels::{Lang, FIELDS};
+    use tally_core::*;
+    fn group<T: Copy>(
+        name: &str,
+        all: &[T],
+        code: fn(T) -> &'static str,
+        label: impl Fn(T) -> &'static str,
+    ) -> String {
+        let items: Vec<String> = all
+            .iter()
+            .map(|c| format!("{:?}: {:?}", code(*c), label(*c)))
+            .collect();
+        format!("    {name}: {{ {} }},\n", items.join(", "))
+    }
+    let mut out = String::from(
+        "// Generated from tally_core (the codes in model.rs, the fields in labels.rs). Do not edit.\n\
+         export type CodeLabels = Record<string, Record<string, string>>;\n\
+         export const LABELS: Record<\"zh-CN\" | \"en\", CodeLabels> = {\n",
+    );
+    for lang in Lang::ALL.iter().copied() {
+        out.push_str(&format!("  {:?}: {{\n", lang.tag()));
+        macro_rules! groups {
+            ($($name:literal: $t:ty),+ $(,)?) => {
+                $(out.push_str(&group($name, <$t>::ALL, <$t>::code, |c| c.label(lang)));)+
+            };
+        }
+        groups!(
+            "category": Category,
+            "rating": Rating,
+            "renovation": RenovationStatus,
+            "pile": PileKind,
+            "worksKind": WorksKind,
+            "worksStatus": WorksStatus,
+            "metric": Metric,
+            "level": Level,
+            "table": Table,
+            "role": Role,
+        );
+        let fields: Vec<String> = FIELDS
+            .iter()
+            .map(|(name, ..)| format!("{name:?}: {:?}", tally_core::labels::field(name, lang)))
+            .collect();
+        out.push_str(&format!("    field: {{ {} }},\n", fields.join(", ")));
+        out.push_str("  },\n");
+    }
+    out.push_str("};\n");
+    out
 }
 
 /// Every file under `dir`, by relative path.

@@ -4,9 +4,8 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use tally_core::*;
-use tally_store::{HouseholdSummary, OutboxState};
+use tally_store::{HouseholdChanges, HouseholdSummary, NewHousehold, OutboxState};
 use ts_rs::TS;
 
 use crate::error::IpcError;
@@ -44,33 +43,6 @@ pub struct HouseholdPage {
     pub elapsed_ms: f64,
 }
 
-/// A household's page: the household, and its visits, renovation steps and demolitions
-/// as one timeline, newest first.
-#[derive(Clone, Debug, Serialize, TS)]
-pub struct HouseholdDetail {
-    pub summary: HouseholdSummary,
-    pub timeline: Vec<TimelineItem>,
-}
-
-/// What a timeline item records.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "kebab-case")]
-pub enum TimelineKind {
-    Visit,
-    Renovation,
-    Demolition,
-}
-
-/// One dated event of a household.
-#[derive(Clone, Debug, Serialize, TS)]
-pub struct TimelineItem {
-    pub date: NaiveDate,
-    pub kind: TimelineKind,
-    /// Chinese title, e.g. `走访` or `危房改造：已开工`.
-    pub title: String,
-    pub detail: String,
-}
-
 /// A new household (no `id`) or changes to one.
 #[derive(Clone, Debug, Deserialize, TS)]
 pub struct HouseholdInput {
@@ -90,6 +62,35 @@ pub struct HouseholdInput {
     pub rating: Option<Rating>,
     #[ts(optional)]
     pub cadre: Option<String>,
+}
+
+impl HouseholdInput {
+    /// The form as a new household (blank text is no value: the store decides).
+    pub fn into_new(self) -> NewHousehold {
+        NewHousehold {
+            village: self.unit,
+            head: self.head,
+            members: self.members,
+            phone: self.phone,
+            categories: self.categories,
+            seepage: self.seepage,
+            rating: self.rating,
+            cadre: self.cadre,
+        }
+    }
+
+    /// The form as changes to a stored household: every field it shows.
+    pub fn changes(&self) -> HouseholdChanges {
+        HouseholdChanges {
+            head: Some(self.head.clone()),
+            members: Some(self.members.unwrap_or(1)),
+            phone: Some(self.phone.clone().unwrap_or_default()),
+            categories: Some(self.categories.clone()),
+            seepage: Some(self.seepage),
+            rating: Some(self.rating),
+            cadre: Some(self.cadre.clone().unwrap_or_default()),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, TS)]
@@ -167,8 +168,8 @@ pub struct EntryView {
     pub unit_name: String,
     /// The household the entry is about, if any (for "open / correct").
     pub household: Option<RowId>,
-    /// One line in Chinese, e.g. `清理 粪堆 3.5 吨，2 堆（2026-11-27）`.
-    pub summary: String,
+    /// What it records, as codes and values the UI words in its language.
+    pub summary: EntrySummary,
     pub state: OutboxState,
     /// The server's sequence number: the receipt.
     #[ts(type = "number | null")]
@@ -181,29 +182,17 @@ pub struct EntryView {
     pub recorded_at: String,
 }
 
-/// An open conflict with what a leader needs to decide it.
+/// An open conflict with what a leader needs to decide it (the UI words the table,
+/// the field and the values from their codes).
 #[derive(Clone, Debug, Serialize, TS)]
 pub struct ConflictView {
     pub conflict: Conflict,
-    /// e.g. `农户 张三`.
-    pub record: String,
+    /// The household's head, when the row is a household.
+    pub household: Option<String>,
     pub unit_name: String,
-    pub field_zh: String,
-    pub winner_display: String,
-    pub loser_display: String,
     /// When each was written (RFC 3339 UTC, from the HLC).
     pub winner_time: String,
     pub loser_time: String,
-}
-
-/// A leader's decision: the value to keep, having seen the conflicting versions.
-#[derive(Clone, Debug, Deserialize, TS)]
-pub struct ConflictResolution {
-    pub table: Table,
-    pub row: RowId,
-    pub field: String,
-    pub value: Value,
-    pub saw: Vec<Version>,
 }
 
 /// Where a running sync is.
@@ -320,14 +309,12 @@ pub struct ExportResult {
     pub files: Vec<String>,
 }
 
-/// One line of the ledger with its Chinese label and the pace warning.
+/// One line of the ledger with the pace warning (the UI labels it from its key).
 #[derive(Clone, Debug, Serialize, TS)]
 pub struct LedgerLine {
     #[serde(flatten)]
     #[ts(flatten)]
     pub row: LedgerRow,
-    /// e.g. `清理(吨)·柴堆`.
-    pub label: String,
     /// Completing less per day than the deadline needs (`LedgerRow::behind_pace`).
     pub behind_pace: bool,
 }

@@ -187,7 +187,7 @@ impl From<AppError> for IpcError {
 /// The kind of a store error: what the UI can do about it.
 fn store_kind(e: &StoreError) -> ErrorKind {
     match e {
-        StoreError::Invalid(_) | StoreError::NoChange => ErrorKind::Invalid,
+        StoreError::Invalid(_) => ErrorKind::Invalid,
         StoreError::NotFound { .. } => ErrorKind::NotFound,
         StoreError::TooNew { .. } => ErrorKind::Outdated,
         _ => ErrorKind::Internal,

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tally_core::Role;
-use tally_store::{OutboxState, Store};
+use tally_store::{Counts, Store};
 
 /// Sync state shared by the commands and the background task.
 #[derive(Clone, Debug, Default)]
@@ -17,14 +17,6 @@ pub struct SyncStatus {
     pub progress: Option<SyncProgress>,
     pub last_result: Option<SyncResult>,
     pub last_error: Option<IpcError>,
-}
-
-/// Counts read from the store, kept for when a sync holds it.
-#[derive(Clone, Debug, Default)]
-struct Counts {
-    pending: u32,
-    rejected: u32,
-    conflicts: u32,
 }
 
 /// Where things live on disk.
@@ -75,6 +67,7 @@ pub struct AppState {
     settings: Mutex<Settings>,
     paths: Paths,
     sync: Mutex<SyncStatus>,
+    /// Read from the store, kept for when a sync holds it.
     counts: Mutex<Counts>,
     syncing: AtomicBool,
     /// Serialises syncs: the button waits for an automatic sync to finish.
@@ -154,15 +147,10 @@ impl AppState {
 
     /// Re-read the counts the header shows (after an edit or a sync).
     pub fn refresh_counts(&self, store: &Store) {
-        let rejected = store
-            .outbox(Some(OutboxState::Rejected), 100_000)
-            .map_or(0, |v| v.len());
-        let counts = Counts {
-            pending: store.pending_count().unwrap_or(0) as u32,
-            rejected: rejected as u32,
-            conflicts: store.conflicts().map_or(0, |c| c.len()) as u32,
-        };
-        *lock(&self.counts) = counts;
+        // Kept as they were if the database cannot be read now.
+        if let Ok(counts) = store.counts() {
+            *lock(&self.counts) = counts;
+        }
     }
 
     /// The status. A sync holds the store for one step at a time, so this waits at most
@@ -183,7 +171,7 @@ impl AppState {
             None => (None, None, chrono::Local::now().date_naive(), None),
         };
         drop(guard);
-        let counts = lock(&self.counts).clone();
+        let counts = *lock(&self.counts);
         let sync = self.sync_status().clone();
         let meta = meta.unwrap_or_default();
         let offset = meta.clock_offset_ms;

@@ -34,14 +34,19 @@ fn pick(v: &Value, keys: &str) -> Value {
         .into()
 }
 
-/// The ledger row of `metric`.
+/// The row of a whole metric in the CLI's ledger JSON.
 fn row<'a>(ledger: &'a Value, metric: &str) -> &'a Value {
+    pile_row(ledger, metric, None)
+}
+
+/// The row of a metric and pile kind (`None`: the whole metric).
+fn pile_row<'a>(ledger: &'a Value, metric: &str, pile: Option<&str>) -> &'a Value {
     ledger["rows"]
         .as_array()
         .expect("ledger rows")
         .iter()
-        .find(|r| r["metric"] == metric)
-        .unwrap_or_else(|| panic!("no row {metric} in {ledger}"))
+        .find(|r| r["metric"] == metric && r["pile"] == serde_json::json!(pile))
+        .unwrap_or_else(|| panic!("no row {metric} {pile:?} in {ledger}"))
 }
 
 /// Add a household to the village; its id.
@@ -202,7 +207,7 @@ fn story(backend: Backend) {
         ("dirt", 4.0),
         ("firewood", 0.0),
     ] {
-        let r = row(&ledger_a, &format!("cleanup-tonnes:{pile}"));
+        let r = pile_row(&ledger_a, "cleanup-tonnes", Some(pile));
         assert_eq!(r["completed"], json!(tonnes), "{r}");
     }
     let households = a.json(&format!("household list --village {VILLAGE}"));

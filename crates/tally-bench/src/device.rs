@@ -87,7 +87,9 @@ pub fn visit_day() -> NaiveDate {
 /// A household id of the `n`-th of 5 000 households (the records only refer to them,
 /// as the PouchDB peer's visits do).
 pub fn household(n: usize) -> RowId {
-    RowId::derived("household", &format!("bench-{}", n % 5000))
+    RowId(uuid::Uuid::from_u128(
+        0xbe9c_0000_0000_7000_8000_0000_0000_0000 + (n % 5000) as u128,
+    ))
 }
 
 /// The note of visit `i`: makes a visit record about 300 bytes, like the peer's.
@@ -110,7 +112,7 @@ pub fn write_visits(store: &mut Store, n: usize, from: usize) -> Result<Vec<RowI
                         .set("date", day)
                         .set("note", note(i)),
                 )?;
-                rows.push(change.row);
+                rows.push(change.row());
             }
             Ok(())
         })?;

@@ -171,7 +171,8 @@ fn build(
                     } else {
                         gen.record(i)
                     };
-                    let change = s.edit(e)?;
+                    // A new row (a household, a record) always changes something.
+                    let change = s.edit(e)?.into_change().expect("a new row");
                     if i < households {
                         gen.households.push((change.row, change.unit.clone()));
                     }
@@ -184,10 +185,22 @@ fn build(
     let deadline = gen.today + Days::new(120);
     let mut targets = Vec::new();
     for i in 0..gen.villages {
-        targets.push(store.set_target(&village_code(i), Metric::Renovation, 300.0, deadline)?);
+        targets.extend(
+            store
+                .set_target(&village_code(i), Metric::Renovation, 300.0, deadline)?
+                .into_change(),
+        );
     }
-    targets.push(store.set_target(BANNER, Metric::CleanupTonnes, 1e6, deadline)?);
-    targets.push(store.set_target(BANNER, Metric::Demolition, 50_000.0, deadline)?);
+    targets.extend(
+        store
+            .set_target(BANNER, Metric::CleanupTonnes, 1e6, deadline)?
+            .into_change(),
+    );
+    targets.extend(
+        store
+            .set_target(BANNER, Metric::Demolition, 50_000.0, deadline)?
+            .into_change(),
+    );
     push(targets)
 }
 

@@ -75,8 +75,11 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
-    /// Open conflicts for a team leader to review (冲突)
-    Conflicts,
+    /// Open conflicts for a team leader to review, and their resolution (冲突)
+    Conflicts {
+        #[command(subcommand)]
+        cmd: Option<commands::conflicts::ConflictsCmd>,
+    },
     /// Enrol this device with a server (登录服务器)
     Login(commands::sync::LoginArgs),
     /// Send pending entries and receive others' (同步)
@@ -150,7 +153,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ledger(args) => ledger::run(&ctx, args),
         Command::Import(cmd) => import::run(&ctx, cmd),
         Command::Demo { seed } => demo::run(&ctx, seed),
-        Command::Conflicts => commands::conflicts(&ctx),
+        Command::Conflicts { cmd } => commands::conflicts::run(&ctx, cmd),
         Command::Login(args) => commands::sync::login(&ctx, args),
         Command::Sync => commands::sync::sync(&ctx),
         Command::Status => commands::sync::status(&ctx),

@@ -7,7 +7,7 @@ use chrono::{DateTime, FixedOffset, Local};
 use serde::Serialize;
 use serde_json::Value;
 use std::io::Write;
-use tally_core::schema::field_zh;
+use tally_core::labels::{self, Lang};
 use tally_core::{Category, Change, Table as Tbl};
 
 /// Pretty JSON on stdout.
@@ -164,13 +164,7 @@ pub fn csv<T: Serialize>(rows: impl IntoIterator<Item = T>) -> Result<()> {
 }
 
 /// A number without needless decimals: 3, 2.5, 0.333.
-pub fn num(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        return format!("{x:.0}");
-    }
-    let s = format!("{x:.3}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
+pub use tally_core::labels::num;
 
 /// An optional number; missing shows as a dash.
 pub fn opt_num(x: Option<f64>) -> String {
@@ -214,44 +208,9 @@ pub fn categories(cats: &[Category]) -> String {
     cats.iter().map(|c| c.zh()).collect::<Vec<_>>().join("、")
 }
 
-/// A stored field value as a person reads it: codes as Chinese labels, lists joined,
-/// booleans as 是/否, null as 空.
+/// A stored field value as a person reads it, in Chinese (core's labels).
 pub fn value_text(table: Tbl, field: &str, v: &Value) -> String {
-    use tally_core::*;
-    fn label<T: std::str::FromStr + Copy>(s: &str, zh: fn(T) -> &'static str) -> String {
-        s.parse::<T>()
-            .map_or_else(|_| s.to_string(), |c| zh(c).to_string())
-    }
-    match (v, table, field) {
-        (Value::Null, ..) => "（空）".to_string(),
-        (Value::Bool(b), ..) => yes_no(*b).to_string(),
-        (Value::Array(items), ..) => {
-            let texts: Vec<String> = items
-                .iter()
-                .map(|i| {
-                    let s = i.as_str().unwrap_or_default();
-                    label::<Category>(s, Category::zh)
-                })
-                .collect();
-            if texts.is_empty() {
-                "（无）".to_string()
-            } else {
-                texts.join("、")
-            }
-        }
-        (Value::String(s), Tbl::Household, "rating") => label::<Rating>(s, Rating::zh),
-        (Value::String(s), Tbl::Household, "renovation") => {
-            label::<RenovationStatus>(s, RenovationStatus::zh)
-        }
-        (Value::String(s), Tbl::OrgUnit, "level") => label::<Level>(s, Level::zh),
-        (Value::String(s), Tbl::Cleanup, "kind") => label::<PileKind>(s, PileKind::zh),
-        (Value::String(s), Tbl::Works, "kind") => label::<WorksKind>(s, WorksKind::zh),
-        (Value::String(s), Tbl::Works, "status") => label::<WorksStatus>(s, WorksStatus::zh),
-        (Value::String(s), Tbl::Target, "metric") => label::<Metric>(s, Metric::zh),
-        (Value::String(s), ..) => s.clone(),
-        (Value::Number(n), ..) => n.as_f64().map_or_else(|| n.to_string(), num),
-        (other, ..) => other.to_string(),
-    }
+    labels::value(table, field, v, Lang::Zh)
 }
 
 /// `字段=值, …` for the fields of a change, in Chinese.
@@ -259,7 +218,13 @@ pub fn change_text(change: &Change) -> String {
     change
         .fields
         .iter()
-        .map(|(f, e)| format!("{}={}", field_zh(f), value_text(change.table, f, &e.value)))
+        .map(|(f, e)| {
+            format!(
+                "{}={}",
+                labels::field(f, Lang::Zh),
+                value_text(change.table, f, &e.value)
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }

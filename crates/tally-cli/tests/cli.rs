@@ -128,14 +128,20 @@ fn id(stdout: String) -> String {
 
 /// The keys of a ledger row, in order: the CSV header.
 const ROW_KEYS: &str =
-    "metric,target,started,completed,percent,remaining,required_per_day,last_7_days_per_day";
+    "metric,pile,target,started,completed,percent,remaining,required_per_day,last_7_days_per_day";
 
+/// The row of a whole metric.
 fn row<'a>(ledger: &'a Value, metric: &str) -> &'a Value {
+    pile_row(ledger, metric, None)
+}
+
+/// The row of a metric and pile kind (`None`: the whole metric).
+fn pile_row<'a>(ledger: &'a Value, metric: &str, pile: Option<&str>) -> &'a Value {
     ledger["rows"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["metric"] == metric)
+        .find(|r| r["metric"] == metric && r["pile"] == json!(pile))
         .unwrap()
 }
 
@@ -213,6 +219,21 @@ fn the_whole_contract_walk() {
         "works set {road} --status completed --date 2025-06-08"
     ));
     works("--kind water --quantity 1 --people 120 --status completed --date 2025-06-07");
+    // Moving a works item on is one change: a bad figure leaves the status too.
+    let bad = db.fails(
+        1,
+        &format!("works set {road} --status completed --quantity 0 --date 2025-06-08"),
+    );
+    assert!(bad.contains("quantity"), "{bad}");
+    let listed = db.json(&format!("works list --village {VILLAGE}"));
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    let road_now = listed.iter().find(|w| w["id"] == json!(road)).unwrap();
+    assert_eq!(
+        (&road_now["status"], &road_now["quantity"]),
+        (&json!("completed"), &json!(2.5))
+    );
+    assert!(db.ok("works list").contains("街巷硬化"));
     db.ok(&format!(
         "target set --unit {TOWNSHIP} --metric renovation --quantity 10 --deadline 2025-07-10"
     ));
@@ -220,14 +241,29 @@ fn the_whole_contract_walk() {
         "target set --unit {VILLAGE} --metric cleanup-tonnes --quantity 100 --deadline 2025-06-30"
     ));
 
-    // The household with its visits and history.
+    // The household with its timeline and history.
     let shown = db.json(&format!("household show {zs}"));
+    let summary = &shown["summary"];
     assert_eq!(
-        (shown["members"].as_u64(), shown["cadre"].as_str()),
+        (summary["members"].as_u64(), summary["cadre"].as_str()),
         (Some(5), Some("王干部"))
     );
-    assert_eq!(shown["last_visit"], "2025-06-03");
-    assert_eq!(shown["visits"].as_array().unwrap().len(), 1);
+    assert_eq!(summary["last_visit"], "2025-06-03");
+    let timeline = shown["timeline"].as_array().unwrap();
+    let visits: Vec<&Value> = timeline.iter().filter(|t| t["kind"] == "visit").collect();
+    assert_eq!(visits.len(), 1);
+    // The same page the desktop's household screen gets, from the same store function.
+    let page = tally_store::Store::open(&db.path)
+        .unwrap()
+        .household_page(zs.parse().unwrap())
+        .unwrap();
+    assert_eq!(
+        (&shown["summary"], &shown["timeline"]),
+        (
+            &serde_json::to_value(&page.summary).unwrap(),
+            &serde_json::to_value(&page.timeline).unwrap()
+        )
+    );
     assert_eq!(
         shown["history"].as_array().unwrap().len(),
         4,
@@ -238,6 +274,14 @@ fn the_whole_contract_walk() {
         text.contains("张三") && text.contains("墙体裂缝") && text.contains("待同步"),
         "{text}"
     );
+    for line in [
+        "  2025-06-06  拆除  80 平方米",
+        "  2025-06-05  危房改造：已竣工",
+        "  2025-06-03  走访  墙体裂缝",
+        "  2025-06-02  危房改造：已开工",
+    ] {
+        assert!(text.contains(line), "{line:?} in {text}");
+    }
 
     // The ledger of the banner rolls up everything below it.
     let ledger = db.json(&format!("ledger --unit {BANNER} --as-of 2025-06-10"));
@@ -253,15 +297,17 @@ fn the_whole_contract_walk() {
     assert_eq!(rows.len(), 11);
     assert!(rows
         .iter()
-        .any(|r| r["metric"] == "cleanup-tonnes:firewood"));
-    let num = |m: &str, k: &str| row(&ledger, m)[k].as_f64();
-    let nums = |m: &str| {
+        .any(|r| r["metric"] == "cleanup-tonnes" && r["pile"] == "firewood"));
+    let pile_num = |m: &str, p: Option<&str>, k: &str| pile_row(&ledger, m, p)[k].as_f64();
+    let num = |m: &str, k: &str| pile_num(m, None, k);
+    let pile_nums = |m: &str, p: Option<&str>| {
         ROW_KEYS
             .split(',')
-            .skip(1)
-            .map(|k| num(m, k))
+            .skip(2)
+            .map(|k| pile_num(m, p, k))
             .collect::<Vec<_>>()
     };
+    let nums = |m: &str| pile_nums(m, None);
     // Township target 10 by 2025-07-10 (30 days): 9 left → 0.3 a day; 张三 completed
     // on 06-05, inside the 7 days to 06-10 → 1/7.
     let renovation = [10.0, 3.0, 1.0, 10.0, 9.0, 0.3, 0.143];
@@ -278,8 +324,11 @@ fn the_whole_contract_walk() {
     ];
     assert_eq!(nums("cleanup-tonnes"), cleanup);
     let manure = [None, Some(3.5), Some(3.5), None, None, None, Some(0.5)];
-    assert_eq!(nums("cleanup-tonnes:manure"), manure);
-    assert_eq!(num("cleanup-tonnes:garbage", "completed"), Some(1.5));
+    assert_eq!(pile_nums("cleanup-tonnes", Some("manure")), manure);
+    assert_eq!(
+        pile_num("cleanup-tonnes", Some("garbage"), "completed"),
+        Some(1.5)
+    );
     let road = [None, Some(2.5), Some(2.5), None, None, None, Some(0.357)];
     assert_eq!(nums("road-km"), road);
     let water = (
@@ -293,11 +342,18 @@ fn the_whole_contract_walk() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!((lines[0], lines.len()), (ROW_KEYS, 12));
     let cells: Vec<&str> = lines[1].split(',').collect();
-    assert_eq!(cells[0], "renovation");
-    let values: Vec<f64> = cells[1..].iter().map(|c| c.parse().unwrap()).collect();
+    assert_eq!((cells[0], cells[1]), ("renovation", ""));
+    let values: Vec<f64> = cells[2..].iter().map(|c| c.parse().unwrap()).collect();
     assert_eq!(values, renovation);
     let road_line = lines.iter().find(|l| l.starts_with("road-km,")).unwrap();
-    assert!(road_line.starts_with("road-km,,2.5,2.5,,,,"), "{road_line}");
+    assert!(
+        road_line.starts_with("road-km,,,2.5,2.5,,,,"),
+        "{road_line}"
+    );
+    assert!(
+        lines.contains(&"cleanup-tonnes,manure,,3.5,3.5,,,,0.5"),
+        "{csv}"
+    );
 
     let table = db.ok(&format!("ledger --unit {BANNER} --as-of 2025-06-10"));
     for header in "指标 目标 已开工 已完成 完成率 剩余 每日需完成 近7日日均".split(' ')
@@ -514,7 +570,7 @@ fn the_demo_shows_a_living_ledger_and_repeats_for_a_seed() {
     }
     assert!(row(&ledger, "renovation")["completed"].as_f64().unwrap() > 0.0);
     for pile in ["firewood", "hay", "manure", "dirt", "garbage"] {
-        let r = row(&ledger, &format!("cleanup-tonnes:{pile}"));
+        let r = pile_row(&ledger, "cleanup-tonnes", Some(pile));
         assert!(r["completed"].as_f64().unwrap() > 0.0, "{r}");
     }
     let units = db.json("unit list");
@@ -596,4 +652,14 @@ fn conflicts_list_both_values_with_who_wrote_them() {
         text.contains("张三") && text.contains("人口") && text.contains("李干部"),
         "{text}"
     );
+
+    // A leader keeps the value that lost; the conflict is settled, and there is none
+    // left to settle.
+    let saved = db.ok(&format!("conflicts resolve {zs} members --keep other"));
+    assert!(saved.contains("saved"), "{saved}");
+    assert_eq!(db.json("conflicts"), json!([]));
+    let shown = db.json(&format!("household show {zs}"));
+    assert_eq!(shown["summary"]["members"], 4);
+    let none = db.fails(1, &format!("conflicts resolve {zs} members --value 4"));
+    assert!(none.contains("no open conflict"), "{none}");
 }

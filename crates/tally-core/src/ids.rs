@@ -1,5 +1,6 @@
 //! Identifiers: UUIDv7 newtypes built from a timestamp and random bytes given by the caller.
 
+use crate::model::Metric;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -61,14 +62,45 @@ uuid_newtype!(
 
 const NAMESPACE: Uuid = Uuid::from_u128(0x6b1f_2c4e_9a43_4f5e_8d7c_1a2b_3c4d_5e6f);
 
+/// The natural key of a row that two devices may create independently and that must
+/// then be one row: an org unit by its official code, a target by unit and metric.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NaturalKey<'a> {
+    OrgUnit { code: &'a str },
+    Target { unit: &'a str, metric: Metric },
+}
+
 impl RowId {
-    /// A row id derived from a natural key, so that two devices creating "the same"
-    /// entity (the org unit `150622`, the renovation target of a village) create one row.
-    pub fn derived(table: &str, key: &str) -> Self {
-        Self(Uuid::new_v5(
-            &NAMESPACE,
-            format!("{table}/{key}").as_bytes(),
-        ))
+    /// The id of the row with a natural key (a UUIDv5 of table and key), the same on
+    /// every device and the server.
+    pub fn natural(key: NaturalKey<'_>) -> Self {
+        let name = match key {
+            NaturalKey::OrgUnit { code } => format!("org_unit/{code}"),
+            NaturalKey::Target { unit, metric } => format!("target/{unit}/{}", metric.code()),
+        };
+        Self(Uuid::new_v5(&NAMESPACE, name.as_bytes()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn natural_ids_are_the_ones_rows_were_created_with() {
+        // The ids of rows already stored and synced: they must never change.
+        let v5 = |name: &str| RowId(Uuid::new_v5(&NAMESPACE, name.as_bytes()));
+        assert_eq!(
+            RowId::natural(NaturalKey::OrgUnit { code: "150622" }),
+            v5("org_unit/150622")
+        );
+        assert_eq!(
+            RowId::natural(NaturalKey::Target {
+                unit: "150622100",
+                metric: Metric::Renovation
+            }),
+            v5("target/150622100/renovation")
+        );
     }
 }
 

@@ -3,6 +3,7 @@
 //! needs. Records are first reduced to additive facts, which a database can also
 //! produce with a GROUP BY; the roll-up is then the same whatever made the facts.
 
+use crate::labels::Lang;
 use crate::model::*;
 use crate::records::Records;
 use chrono::NaiveDate;
@@ -32,12 +33,45 @@ pub struct Fact {
     pub amount: f64,
 }
 
+/// What a ledger row sums: a metric, or the cleanup of one pile kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RowKey {
+    pub metric: Metric,
+    /// Only on the rows of cleanup per pile kind.
+    pub pile: Option<PileKind>,
+}
+
+impl RowKey {
+    /// The row of a whole metric.
+    pub fn metric(metric: Metric) -> RowKey {
+        RowKey { metric, pile: None }
+    }
+
+    /// The rows of a ledger, in order: every metric, then cleanup per pile kind.
+    pub fn all() -> Vec<RowKey> {
+        let mut keys: Vec<RowKey> = Metric::ALL.iter().map(|m| RowKey::metric(*m)).collect();
+        keys.extend(PileKind::ALL.iter().map(|p| RowKey {
+            metric: Metric::CleanupTonnes,
+            pile: Some(*p),
+        }));
+        keys
+    }
+
+    /// The label in a language: `清理(吨)·柴堆`, `Cleanup (t)·Firewood`.
+    pub fn label(self, lang: Lang) -> String {
+        match self.pile {
+            None => self.metric.label(lang).to_string(),
+            Some(p) => format!("{}·{}", self.metric.label(lang), p.label(lang)),
+        }
+    }
+}
+
 /// One line of the ledger.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LedgerRow {
-    /// The metric code; per pile kind rows read `cleanup-tonnes:firewood`.
-    pub metric: String,
+    pub key: RowKey,
     pub target: Option<f64>,
     pub started: f64,
     pub completed: f64,
@@ -176,19 +210,6 @@ fn round(x: f64, places: i32) -> f64 {
     (x * p).round() / p
 }
 
-/// The key a ledger row is summed under: a metric, or the cleanup of one pile kind.
-type RowKey = (Metric, Option<PileKind>);
-
-fn row_keys() -> Vec<RowKey> {
-    let mut keys: Vec<RowKey> = Metric::ALL.iter().map(|m| (*m, None)).collect();
-    keys.extend(
-        PileKind::ALL
-            .iter()
-            .map(|p| (Metric::CleanupTonnes, Some(*p))),
-    );
-    keys
-}
-
 /// Compute the ledger of `root`'s subtree as of a day. `None` if the unit is unknown.
 pub fn ledger(
     units: &[OrgUnit],
@@ -226,9 +247,12 @@ pub fn ledger(
         if f.on.is_some_and(|d| d > as_of) {
             continue;
         }
-        let mut keys = vec![(f.metric, None)];
+        let mut keys = vec![RowKey::metric(f.metric)];
         if f.pile.is_some() {
-            keys.push((f.metric, f.pile));
+            keys.push(RowKey {
+                metric: f.metric,
+                pile: f.pile,
+            });
         }
         for k in keys {
             let s = own
@@ -256,7 +280,7 @@ pub fn ledger(
     let days_left = |deadline: NaiveDate| (deadline - as_of).num_days().max(1) as f64;
 
     let mut rows = Vec::new();
-    for key in row_keys() {
+    for key in RowKey::all() {
         // Children after parents in `order`: walk it backwards to roll up.
         let mut total: HashMap<&str, Sums> = HashMap::new();
         let mut goal: HashMap<&str, Goal> = HashMap::new();
@@ -279,8 +303,8 @@ pub fn ledger(
                     acc.required_per_day += kg.required_per_day;
                 }
             }
-            if key.1.is_none() {
-                if let Some(t) = own_targets.get(&(*unit, key.0)) {
+            if key.pile.is_none() {
+                if let Some(t) = own_targets.get(&(*unit, key.metric)) {
                     let remaining = (t.quantity - milli(s.completed)).max(0.0);
                     g = Some(Goal {
                         quantity: t.quantity,
@@ -301,10 +325,7 @@ pub fn ledger(
         let g = goal.get(root).copied();
         let target = g.map(|g| g.quantity);
         rows.push(LedgerRow {
-            metric: match key.1 {
-                None => key.0.code().to_string(),
-                Some(p) => format!("{}:{}", key.0.code(), p.code()),
-            },
+            key,
             target: target.map(|t| round(t, 3)),
             started: round(started, 3),
             completed: round(completed, 3),

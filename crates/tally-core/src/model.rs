@@ -7,9 +7,10 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// Declares a closed set of codes with their wire name and Chinese label.
+/// Declares a closed set of codes with their wire name and their Chinese and English
+/// labels (the only place a code's label is written; the UI's are generated from here).
 macro_rules! code_enum {
-    ($(#[$doc:meta])* $name:ident, $what:literal { $($variant:ident = $code:literal / $zh:literal),+ $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident, $what:literal { $($variant:ident = $code:literal / $zh:literal / $en:literal),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -41,6 +42,17 @@ macro_rules! code_enum {
             pub fn zh(self) -> &'static str {
                 match self { $($name::$variant => $zh),+ }
             }
+            /// The English label shown to users.
+            pub fn en(self) -> &'static str {
+                match self { $($name::$variant => $en),+ }
+            }
+            /// The label in a language.
+            pub fn label(self, lang: crate::labels::Lang) -> &'static str {
+                match lang {
+                    crate::labels::Lang::Zh => self.zh(),
+                    crate::labels::Lang::En => self.en(),
+                }
+            }
             /// The codes as a comma-separated list, for error messages.
             pub fn codes() -> String {
                 [$($code),+].join(", ")
@@ -68,95 +80,95 @@ macro_rules! code_enum {
 code_enum!(
     /// The level of an org unit, from the banner (county) down to the hamlet.
     Level, "level" {
-        Banner = "banner" / "旗",
-        Township = "township" / "苏木镇",
-        Village = "village" / "嘎查村",
-        Hamlet = "hamlet" / "自然村",
+        Banner = "banner" / "旗" / "Banner",
+        Township = "township" / "苏木镇" / "Township",
+        Village = "village" / "嘎查村" / "Village",
+        Hamlet = "hamlet" / "自然村" / "Hamlet",
     }
 );
 
 code_enum!(
     /// Priority categories of a household.
     Category, "category" {
-        FiveGuarantee = "five-guarantee" / "五保户",
-        Subsistence = "subsistence" / "低保户",
-        DisabledPoor = "disabled-poor" / "残疾人贫困户",
+        FiveGuarantee = "five-guarantee" / "五保户" / "Five-guarantee",
+        Subsistence = "subsistence" / "低保户" / "Subsistence allowance",
+        DisabledPoor = "disabled-poor" / "残疾人贫困户" / "Disabled poor",
     }
 );
 
 code_enum!(
     /// Rating of a house: A sound … D dangerous; C and D need renovation.
     Rating, "rating" {
-        A = "A" / "A级",
-        B = "B" / "B级",
-        C = "C" / "C级",
-        D = "D" / "D级",
+        A = "A" / "A级" / "A",
+        B = "B" / "B级" / "B",
+        C = "C" / "C级" / "C",
+        D = "D" / "D级" / "D",
     }
 );
 
 code_enum!(
     /// Renovation status; moves forward only, unless a leader corrects it.
     RenovationStatus, "renovation status" {
-        Planned = "planned" / "计划",
-        Started = "started" / "已开工",
-        Completed = "completed" / "已竣工",
-        Accepted = "accepted" / "已验收",
+        Planned = "planned" / "计划" / "Planned",
+        Started = "started" / "已开工" / "Started",
+        Completed = "completed" / "已竣工" / "Completed",
+        Accepted = "accepted" / "已验收" / "Accepted",
     }
 );
 
 code_enum!(
     /// The kind of pile a cleanup load cleared.
     PileKind, "pile kind" {
-        Firewood = "firewood" / "柴堆",
-        Hay = "hay" / "草堆",
-        Manure = "manure" / "粪堆",
-        Dirt = "dirt" / "土堆",
-        Garbage = "garbage" / "垃圾堆",
+        Firewood = "firewood" / "柴堆" / "Firewood",
+        Hay = "hay" / "草堆" / "Hay",
+        Manure = "manure" / "粪堆" / "Manure",
+        Dirt = "dirt" / "土堆" / "Dirt",
+        Garbage = "garbage" / "垃圾堆" / "Garbage",
     }
 );
 
 code_enum!(
     /// Kinds of public works.
     WorksKind, "works kind" {
-        Road = "road" / "街巷硬化",
-        Water = "water" / "安全饮水",
-        CultureRoom = "culture-room" / "文化室",
-        Clinic = "clinic" / "卫生室",
-        Shop = "shop" / "便民超市",
+        Road = "road" / "街巷硬化" / "Street hardening",
+        Water = "water" / "安全饮水" / "Safe water",
+        CultureRoom = "culture-room" / "文化室" / "Culture room",
+        Clinic = "clinic" / "卫生室" / "Clinic",
+        Shop = "shop" / "便民超市" / "Shop",
     }
 );
 
 code_enum!(
     /// Status of a works item; moves forward only, unless a leader corrects it.
     WorksStatus, "works status" {
-        Planned = "planned" / "计划",
-        Started = "started" / "已开工",
-        Completed = "completed" / "已完工",
+        Planned = "planned" / "计划" / "Planned",
+        Started = "started" / "已开工" / "Started",
+        Completed = "completed" / "已完工" / "Completed",
     }
 );
 
 code_enum!(
     /// The metrics of the progress ledger.
     Metric, "metric" {
-        Renovation = "renovation" / "危房改造(户)",
-        RoadKm = "road-km" / "街巷硬化(公里)",
-        WaterSites = "water-sites" / "安全饮水(处)",
-        WaterPeople = "water-people" / "安全饮水(人)",
-        Demolition = "demolition" / "拆除(户)",
-        CleanupTonnes = "cleanup-tonnes" / "清理(吨)",
+        Renovation = "renovation" / "危房改造(户)" / "Renovation (households)",
+        RoadKm = "road-km" / "街巷硬化(公里)" / "Streets (km)",
+        WaterSites = "water-sites" / "安全饮水(处)" / "Safe water (sites)",
+        WaterPeople = "water-people" / "安全饮水(人)" / "Safe water (people)",
+        Demolition = "demolition" / "拆除(户)" / "Demolition (households)",
+        CleanupTonnes = "cleanup-tonnes" / "清理(吨)" / "Cleanup (t)",
     }
 );
 
 code_enum!(
     /// The synced tables.
     Table, "table" {
-        OrgUnit = "org_unit" / "组织单位",
-        Household = "household" / "农户",
-        Visit = "visit" / "走访",
-        Demolition = "demolition" / "拆除",
-        Cleanup = "cleanup" / "清理",
-        Works = "works" / "工程",
-        Target = "target" / "指标",
+        OrgUnit = "org_unit" / "组织单位" / "Org unit",
+        Household = "household" / "农户" / "Household",
+        Visit = "visit" / "走访" / "Visit",
+        Demolition = "demolition" / "拆除" / "Demolition",
+        Cleanup = "cleanup" / "清理" / "Cleanup",
+        Works = "works" / "工程" / "Works",
+        Target = "target" / "指标" / "Target",
     }
 );
 
@@ -164,10 +176,10 @@ code_enum!(
     /// What a user may do; bound to org units. What each role may do is decided here
     /// (the capability methods), for the server's scope checks, the desktop and the UI.
     Role, "role" {
-        Cadre = "cadre" / "驻村干部",
-        Leader = "leader" / "工作队长",
-        Inspector = "inspector" / "督查组",
-        Admin = "admin" / "管理员",
+        Cadre = "cadre" / "驻村干部" / "Cadre",
+        Leader = "leader" / "工作队长" / "Team leader",
+        Inspector = "inspector" / "督查组" / "Inspector",
+        Admin = "admin" / "管理员" / "Admin",
     }
 );
 

@@ -311,16 +311,13 @@ proptest! {
             keys.extend(PileKind::ALL.iter().map(|p| (Metric::CleanupTonnes, Some(*p))));
             prop_assert_eq!(l.rows.len(), keys.len());
             for (row, (metric, pile)) in l.rows.iter().zip(keys) {
-                let name = match pile {
-                    None => metric.code().to_string(),
-                    Some(p) => format!("{metric}:{p}"),
-                };
-                prop_assert_eq!(&row.metric, &name);
+                let key = RowKey { metric, pile };
+                prop_assert_eq!(row.key, key);
                 let (s, c, w) = naive_sums(&r, &|u| under(&r, u, root), metric, pile, as_of);
                 let goal = if pile.is_none() { naive_goal(&r, root, metric, as_of) } else { None };
                 let target = goal.map(|g| g.0);
                 let want = LedgerRow {
-                    metric: name.clone(),
+                    key,
                     target: target.map(|t| round(t, 3)),
                     started: round(s, 3),
                     completed: round(c, 3),

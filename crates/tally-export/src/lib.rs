@@ -101,18 +101,6 @@ pub struct Report {
     pub sheets: Vec<Sheet>,
 }
 
-/// The Chinese label of a ledger metric code (`cleanup-tonnes:firewood` → `清理(吨)·柴堆`).
-pub fn metric_zh(code: &str) -> String {
-    let (metric, pile) = code.split_once(':').unwrap_or((code, ""));
-    let m = metric
-        .parse::<Metric>()
-        .map_or_else(|_| metric.to_string(), |m| m.zh().to_string());
-    match pile.parse::<PileKind>() {
-        Ok(p) => format!("{m}·{}", p.zh()),
-        Err(_) => m,
-    }
-}
-
 fn joined<T: Copy>(items: &[T], zh: fn(T) -> &'static str) -> String {
     items.iter().map(|c| zh(*c)).collect::<Vec<_>>().join("、")
 }
@@ -159,7 +147,7 @@ pub fn report(store: &Store, unit: &str, as_of: Option<NaiveDate>) -> Result<Rep
         for r in &ledger.rows {
             ledger_rows.push(vec![
                 Cell::from(u.name.as_str()),
-                Cell::from(metric_zh(&r.metric)),
+                Cell::from(r.key.label(Lang::Zh)),
                 Cell::from(r.target),
                 Cell::from(round2(r.started)),
                 Cell::from(round2(r.completed)),

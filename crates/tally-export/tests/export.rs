@@ -145,7 +145,16 @@ fn both_layouts_are_written() {
 
 #[test]
 fn metric_labels_name_the_pile_kind() {
-    assert_eq!(metric_zh("cleanup-tonnes:firewood"), "清理(吨)·柴堆");
-    assert_eq!(metric_zh("renovation"), "危房改造(户)");
-    assert_eq!(metric_zh("something-new"), "something-new");
+    let firewood = RowKey {
+        metric: Metric::CleanupTonnes,
+        pile: Some(PileKind::Firewood),
+    };
+    assert_eq!(firewood.label(Lang::Zh), "清理(吨)·柴堆");
+    assert_eq!(firewood.label(Lang::En), "Cleanup (t)·Firewood");
+    assert_eq!(
+        RowKey::metric(Metric::Renovation).label(Lang::Zh),
+        "危房改造(户)"
+    );
+    // An unknown metric is refused where it is read, not shown as a raw code.
+    assert!(serde_json::from_str::<RowKey>(r#"{"metric":"something-new","pile":null}"#).is_err());
 }

@@ -170,7 +170,7 @@ async fn store_units(
             Change {
                 id: ChangeId(uuid::Uuid::now_v7()),
                 table: Table::OrgUnit,
-                row: RowId::derived("org_unit", &u.code),
+                row: RowId::natural(tally_core::NaturalKey::OrgUnit { code: &u.code }),
                 unit: u.code.clone(),
                 fields,
                 hlc,

@@ -381,7 +381,10 @@ mod tests {
     }
 
     fn target(n: u128, unit: &str) -> Change {
-        let row = RowId::derived("target", &format!("{unit}/renovation"));
+        let row = RowId::natural(tally_core::NaturalKey::Target {
+            unit,
+            metric: tally_core::Metric::Renovation,
+        });
         let fields = json!({"metric": "renovation", "quantity": 40, "deadline": "2025-10-31"});
         change(n, Table::Target, row, unit, fields)
     }
@@ -394,7 +397,7 @@ mod tests {
         change(
             n,
             Table::OrgUnit,
-            RowId::derived("org_unit", code),
+            RowId::natural(tally_core::NaturalKey::OrgUnit { code }),
             code,
             fields,
         )

@@ -53,6 +53,39 @@ impl Edit {
     }
 }
 
+/// What an edit did: the change it wrote, or nothing because every value it sets is
+/// already stored (running the same command twice is fine, not an error).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Edited {
+    Changed(Change),
+    Unchanged(RowId),
+}
+
+impl Edited {
+    /// The row edited.
+    pub fn row(&self) -> RowId {
+        match self {
+            Edited::Changed(c) => c.row,
+            Edited::Unchanged(row) => *row,
+        }
+    }
+
+    /// The change written, if one was.
+    pub fn change(&self) -> Option<&Change> {
+        match self {
+            Edited::Changed(c) => Some(c),
+            Edited::Unchanged(_) => None,
+        }
+    }
+
+    pub fn into_change(self) -> Option<Change> {
+        match self {
+            Edited::Changed(c) => Some(c),
+            Edited::Unchanged(_) => None,
+        }
+    }
+}
+
 /// The fields of a new household.
 #[derive(Clone, Debug, Default)]
 pub struct NewHousehold {
@@ -109,10 +142,10 @@ pub(crate) fn load_row(conn: &Connection, table: Table, id: RowId) -> Result<Opt
 }
 
 impl Store {
-    /// Record one edit: returns the change written, or `NoChange` if every value is
+    /// Record one edit: returns the change written, or `Unchanged` if every value is
     /// already stored.
     #[tracing::instrument(skip_all, err)]
-    pub fn edit(&mut self, edit: Edit) -> Result<Change> {
+    pub fn edit(&mut self, edit: Edit) -> Result<Edited> {
         let device = self.device()?.clone();
         let table = edit
             .table
@@ -145,8 +178,17 @@ impl Store {
         let mut fields = BTreeMap::new();
         for (name, value) in edit.fields {
             let current = existing.as_ref().and_then(|r| r.fields.get(&name));
-            if current.is_some_and(|c| c.value == value) && !edit.correction && edit.saw.is_empty()
-            {
+            // The losing versions this edit settles: those it names that are still open.
+            let saw: Vec<Version> = current
+                .map(|c| {
+                    c.losers
+                        .iter()
+                        .filter(|l| edit.saw.contains(&l.at))
+                        .map(|l| l.at)
+                        .collect()
+                })
+                .unwrap_or_default();
+            if current.is_some_and(|c| c.value == value) && !edit.correction && saw.is_empty() {
                 continue;
             }
             let forward = schema::is_forward_only(table, &name);
@@ -156,15 +198,6 @@ impl Store {
             } else {
                 base_epoch
             };
-            let saw = current
-                .map(|c| {
-                    c.losers
-                        .iter()
-                        .filter(|l| edit.saw.contains(&l.at))
-                        .map(|l| l.at)
-                        .collect()
-                })
-                .unwrap_or_default();
             fields.insert(
                 name,
                 FieldEdit {
@@ -176,7 +209,7 @@ impl Store {
             );
         }
         if fields.is_empty() {
-            return Err(StoreError::NoChange);
+            return Ok(Edited::Unchanged(row_id));
         }
         let change = Change {
             id: change_id,
@@ -211,14 +244,14 @@ impl Store {
             .execute([clock.last.to_string()])?;
         tx.commit()?;
         self.clock = clock;
-        Ok(change)
+        Ok(Edited::Changed(change))
     }
 
     /// Add an org unit (device-side; the server is the usual source).
-    pub fn add_unit(&mut self, unit: &OrgUnit) -> Result<Change> {
+    pub fn add_unit(&mut self, unit: &OrgUnit) -> Result<Edited> {
         self.edit(
             Edit::new(Table::OrgUnit)
-                .row(RowId::derived("org_unit", &unit.code))
+                .row(RowId::natural(NaturalKey::OrgUnit { code: &unit.code }))
                 .unit(&unit.code)
                 .set("code", &unit.code)
                 .set("name", &unit.name)
@@ -235,16 +268,16 @@ impl Store {
             .set("members", h.members.unwrap_or(1))
             .set("categories", &h.categories)
             .set("seepage", h.seepage);
-        if let Some(p) = &h.phone {
+        if let Some(p) = h.phone.as_deref().and_then(crate::household::blank_is_none) {
             e = e.set("phone", p);
         }
         if let Some(r) = h.rating {
             e = e.set("rating", r);
         }
-        if let Some(c) = &h.cadre {
+        if let Some(c) = h.cadre.as_deref().and_then(crate::household::blank_is_none) {
             e = e.set("cadre", c);
         }
-        Ok(self.edit(e)?.row)
+        Ok(self.edit(e)?.row())
     }
 
     /// Move a household's renovation to `status` on `date` (today if `None`). Moving
@@ -255,7 +288,7 @@ impl Store {
         status: RenovationStatus,
         date: Option<NaiveDate>,
         correction: bool,
-    ) -> Result<Change> {
+    ) -> Result<Edited> {
         let date = date.unwrap_or_else(|| self.today());
         let mut e = Edit::new(Table::Household)
             .row(household)
@@ -296,7 +329,7 @@ impl Store {
             .set("household", household)
             .set("date", date)
             .set("note", note);
-        Ok(self.edit(e)?.row)
+        Ok(self.edit(e)?.row())
     }
 
     /// Record a demolition.
@@ -322,7 +355,7 @@ impl Store {
             .set("household", household)
             .set("area_m2", area_m2)
             .set("date", date);
-        Ok(self.edit(e)?.row)
+        Ok(self.edit(e)?.row())
     }
 
     /// Record a cleanup load.
@@ -341,7 +374,7 @@ impl Store {
             .set("tonnes", tonnes)
             .set("piles", piles.unwrap_or(1))
             .set("date", date);
-        Ok(self.edit(e)?.row)
+        Ok(self.edit(e)?.row())
     }
 
     /// Add a works item.
@@ -367,33 +400,7 @@ impl Store {
         if status >= WorksStatus::Completed {
             e = e.set("completed_on", date);
         }
-        Ok(self.edit(e)?.row)
-    }
-
-    /// Move a works item to a status (dated today if `None`).
-    pub fn set_works_status(
-        &mut self,
-        works: RowId,
-        status: WorksStatus,
-        date: Option<NaiveDate>,
-        correction: bool,
-    ) -> Result<Change> {
-        let date = date.unwrap_or_else(|| self.today());
-        let current = self
-            .row(Table::Works, works)?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "works",
-                id: works.to_string(),
-            })?;
-        let mut e = Edit::new(Table::Works).row(works).set("status", status);
-        e.correction = correction;
-        if status >= WorksStatus::Started && current.value("started_on").is_none() {
-            e = e.set("started_on", date);
-        }
-        if status >= WorksStatus::Completed && current.value("completed_on").is_none() {
-            e = e.set("completed_on", date);
-        }
-        self.edit(e)
+        Ok(self.edit(e)?.row())
     }
 
     /// Set the target of a unit for a metric (one row per unit and metric).
@@ -403,8 +410,8 @@ impl Store {
         metric: Metric,
         quantity: f64,
         deadline: NaiveDate,
-    ) -> Result<Change> {
-        let id = RowId::derived("target", &format!("{unit}/{}", metric.code()));
+    ) -> Result<Edited> {
+        let id = RowId::natural(NaturalKey::Target { unit, metric });
         self.edit(
             Edit::new(Table::Target)
                 .row(id)

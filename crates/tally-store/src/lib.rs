@@ -3,17 +3,23 @@
 //! core function the server uses; typed projections serve search and the ledger.
 
 mod edit;
+mod household;
 pub mod migrate;
 mod project;
 mod query;
+mod review;
 mod sums;
 mod sync;
 mod time;
+mod works;
 
-pub use edit::{Edit, NewHousehold};
+pub use edit::{Edit, Edited, NewHousehold};
+pub use household::{HouseholdChanges, HouseholdDetail, TimelineItem, TimelineKind};
 pub use query::{HistoryEntry, HouseholdFilter, HouseholdSummary};
+pub use review::{Counts, Resolution};
 pub use sync::{ApplyStats, OutboxEntry, OutboxState, Remote, SyncMeta};
 pub use time::{FakeTime, SystemTime, TimeSource};
+pub use works::WorksUpdate;
 
 use rusqlite::{Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
@@ -31,8 +37,6 @@ pub enum StoreError {
     NotInitialized,
     #[error("this device is already set up as {0:?}")]
     AlreadyInitialized(String),
-    #[error("nothing to change: the values are already stored")]
-    NoChange,
     #[error("the database was written by a newer Tally (schema {found}, this build knows {supported}); please update Tally")]
     TooNew { found: usize, supported: usize },
     #[error("migration {name} failed: {source}")]
@@ -58,7 +62,6 @@ impl Explain for StoreError {
             StoreError::NotFound { .. } => "not_found",
             StoreError::NotInitialized => "not_initialized",
             StoreError::AlreadyInitialized(_) => "already_initialized",
-            StoreError::NoChange => "no_change",
             StoreError::TooNew { .. } => "database_too_new",
             StoreError::Migration { .. } => "migration_failed",
             StoreError::Corrupt(_) => "corrupt",
@@ -75,7 +78,6 @@ impl Explain for StoreError {
                 "本设备尚未初始化，请先运行 tally init --device-name 名称".into()
             }
             StoreError::AlreadyInitialized(name) => format!("本设备已初始化，设备名 {name}"),
-            StoreError::NoChange => "没有修改：这些内容已经保存过了".into(),
             StoreError::TooNew { .. } => "数据库由更新版本的 Tally 写入，请先更新本程序".into(),
             StoreError::Migration { .. } => "数据库升级失败（升级前的备份仍在数据文件旁）".into(),
             StoreError::Corrupt(_) => "保存的数据已损坏".into(),

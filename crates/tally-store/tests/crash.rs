@@ -44,7 +44,7 @@ fn crash_writer(path: &str) {
                     .row(h)
                     .set("members", 1 + i % 40),
             )
-            .map(|c| c.row)
+            .map(|c| c.row())
             .unwrap_or(h)
         };
         // Acknowledged: the transaction committed before this line is printed.

@@ -127,24 +127,35 @@ fn the_ledger_from_day_sums_is_the_core_ledger_of_the_records_after_edits_and_de
         }
     }
     let l = s.ledger("150625", Some(day("2026-11-27"))).unwrap();
-    let row = |m: &str| l.rows.iter().find(|r| r.metric == m).unwrap().clone();
+    let row = |k: RowKey| l.rows.iter().find(|r| r.key == k).unwrap().clone();
+    let (renovation, cleanup) = (
+        RowKey::metric(Metric::Renovation),
+        RowKey::metric(Metric::CleanupTonnes),
+    );
+    let pile = |p| RowKey {
+        pile: Some(p),
+        ..cleanup
+    };
     assert_eq!(
         (
-            row("renovation").started,
-            row("renovation").completed,
-            row("renovation").target
+            row(renovation).started,
+            row(renovation).completed,
+            row(renovation).target
         ),
         (3.0, 2.0, Some(10.0))
     );
-    assert_eq!(row("cleanup-tonnes").completed, 5.125);
-    assert_eq!(row("cleanup-tonnes:manure").completed, 3.5);
-    assert_eq!(row("cleanup-tonnes:hay").completed, 0.375);
+    assert_eq!(row(cleanup).completed, 5.125);
+    assert_eq!(row(pile(PileKind::Manure)).completed, 3.5);
+    assert_eq!(row(pile(PileKind::Hay)).completed, 0.375);
     assert_eq!(
-        (row("water-sites").completed, row("water-people").completed),
+        (
+            row(RowKey::metric(Metric::WaterSites)).completed,
+            row(RowKey::metric(Metric::WaterPeople)).completed
+        ),
         (1.0, 120.0)
     );
-    assert_eq!(row("road-km").completed, 2.5);
-    assert_eq!(row("demolition").completed, 1.0);
+    assert_eq!(row(RowKey::metric(Metric::RoadKm)).completed, 2.5);
+    assert_eq!(row(RowKey::metric(Metric::Demolition)).completed, 1.0);
     assert!(s.day_sums_consistent().unwrap());
 
     // Another device that pulls every change keeps the same sums.
@@ -180,7 +191,7 @@ fn a_database_from_before_day_sums_gets_them_from_its_rows_when_opened() {
         before
             .rows
             .iter()
-            .find(|r| r.metric == "cleanup-tonnes")
+            .find(|r| r.key == RowKey::metric(Metric::CleanupTonnes))
             .unwrap()
             .completed,
         2.5

@@ -330,6 +330,8 @@ fn changes_made_while_the_clock_ran_ahead_are_restamped_before_sending() {
     // New edits use the corrected clock.
     let c = s
         .edit(Edit::new(Table::Household).row(h).set("members", 6))
+        .unwrap()
+        .into_change()
         .unwrap();
     assert!(c.hlc.ms <= truth + 5 * 60 * 1000);
 }

@@ -9,7 +9,7 @@ use crate::state::{with_store, AppState};
 use chrono::{Days, NaiveDate};
 use std::sync::Arc;
 use tally_core::*;
-use tally_store::{Edit, HouseholdFilter, NewHousehold, Store, StoreError};
+use tally_store::{HouseholdDetail, HouseholdFilter, Store, WorksUpdate};
 use tauri::State;
 
 type AppS<'a> = State<'a, Arc<AppState>>;
@@ -31,7 +31,6 @@ pub async fn ledger_get(state: AppS<'_>, unit: String) -> IpcResult<LedgerView> 
                 .rows
                 .into_iter()
                 .map(|row| LedgerLine {
-                    label: tally_export::metric_zh(&row.metric),
                     behind_pace: row.behind_pace(),
                     row,
                 })
@@ -79,124 +78,17 @@ pub async fn household_list(state: AppS<'_>, query: HouseholdQuery) -> IpcResult
     .await
 }
 
-fn not_found(id: RowId) -> IpcError {
-    StoreError::NotFound {
-        what: "household",
-        id: id.to_string(),
-    }
-    .into()
-}
-
-/// The household with its timeline, newest first.
-pub fn household_detail(s: &Store, id: RowId) -> IpcResult<HouseholdDetail> {
-    let row = s
-        .row(Table::Household, id)?
-        .filter(|r| !r.deleted())
-        .ok_or_else(|| not_found(id))?;
-    let household = Household::from_row(&row).ok_or_else(|| not_found(id))?;
-    let visits = s.visits(id)?;
-    let unit_name = s.unit(&household.unit).ok().map(|u| u.name);
-    let mut timeline = Vec::new();
-    for v in &visits {
-        timeline.push(TimelineItem {
-            date: v.date,
-            kind: TimelineKind::Visit,
-            title: "走访".into(),
-            detail: v.note.clone(),
-        });
-    }
-    for (status, date) in [
-        (RenovationStatus::Planned, household.planned_on),
-        (RenovationStatus::Started, household.started_on),
-        (RenovationStatus::Completed, household.completed_on),
-        (RenovationStatus::Accepted, household.accepted_on),
-    ] {
-        if let Some(date) = date {
-            timeline.push(TimelineItem {
-                date,
-                kind: TimelineKind::Renovation,
-                title: format!("危房改造：{}", status.zh()),
-                detail: String::new(),
-            });
-        }
-    }
-    for d in s
-        .rows(Table::Demolition)?
-        .iter()
-        .filter_map(Demolition::from_row)
-        .filter(|d| !d.deleted && d.household == Some(id))
-    {
-        timeline.push(TimelineItem {
-            date: d.date,
-            kind: TimelineKind::Demolition,
-            title: "拆除".into(),
-            detail: d.area_m2.map(|a| format!("{a} 平方米")).unwrap_or_default(),
-        });
-    }
-    // Newest first; on one day renovation steps in their order, after visits.
-    timeline.sort_by_key(|item| std::cmp::Reverse(item.date));
-    let last_visit = visits.iter().map(|v| v.date).max();
-    Ok(HouseholdDetail {
-        summary: tally_store::HouseholdSummary {
-            household,
-            unit_name,
-            last_visit,
-        },
-        timeline,
-    })
-}
-
 #[tauri::command]
 pub async fn household_get(state: AppS<'_>, id: RowId) -> IpcResult<HouseholdDetail> {
-    with_store(&state, move |s| household_detail(s, id)).await
+    with_store(&state, move |s| Ok(s.household_page(id)?)).await
 }
 
 /// Create a household, or write the fields of an existing one that changed.
 pub fn save_household(s: &mut Store, h: HouseholdInput) -> IpcResult<RowId> {
-    let phone = h
-        .phone
-        .map(|p| p.trim().to_string())
-        .filter(|p| !p.is_empty());
-    let cadre = h
-        .cadre
-        .map(|c| c.trim().to_string())
-        .filter(|c| !c.is_empty());
-    let Some(id) = h.id else {
-        return Ok(s.add_household(&NewHousehold {
-            village: h.unit,
-            head: h.head,
-            members: h.members,
-            phone,
-            categories: h.categories,
-            seepage: h.seepage,
-            rating: h.rating,
-            cadre,
-        })?);
-    };
-    let current = s.row(Table::Household, id)?.ok_or_else(|| not_found(id))?;
-    let wanted = [
-        ("head", serde_json::json!(h.head.trim())),
-        ("members", serde_json::json!(h.members.unwrap_or(1))),
-        ("phone", serde_json::json!(phone)),
-        ("categories", serde_json::json!(h.categories)),
-        ("seepage", serde_json::json!(h.seepage)),
-        ("rating", serde_json::json!(h.rating)),
-        ("cadre", serde_json::json!(cadre)),
-    ];
-    // Only what changed: a field never set and one set to nothing are the same.
-    let mut edit = Edit::new(Table::Household).row(id);
-    for (field, value) in wanted {
-        if current.value(field).unwrap_or(&serde_json::Value::Null) != &value {
-            edit = edit.set(field, value);
-        }
-    }
-    if edit.fields.is_empty() {
-        return Ok(id);
-    }
-    match s.edit(edit) {
-        Ok(_) | Err(StoreError::NoChange) => Ok(id),
-        Err(e) => Err(e.into()),
-    }
+    Ok(match h.id {
+        None => s.add_household(&h.into_new())?,
+        Some(id) => s.edit_household(id, &h.changes())?.row(),
+    })
 }
 
 #[tauri::command]
@@ -245,59 +137,34 @@ pub async fn cleanup_save(state: AppS<'_>, input: CleanupInput) -> IpcResult<Row
 
 #[tauri::command]
 pub async fn works_list(state: AppS<'_>, unit: Option<String>) -> IpcResult<Vec<Works>> {
-    with_store(&state, move |s| {
-        let scope = match &unit {
-            Some(u) => Some(s.subtree(u)?),
-            None => None,
-        };
-        let mut works: Vec<Works> = s
-            .rows(Table::Works)?
-            .iter()
-            .filter_map(Works::from_row)
-            .filter(|w| !w.deleted && scope.as_ref().is_none_or(|sc| sc.contains(&w.unit)))
-            .collect();
-        works.sort_by(|a, b| (&a.unit, a.kind).cmp(&(&b.unit, b.kind)));
-        Ok(works)
+    with_store(&state, move |s| Ok(s.works(unit.as_deref())?)).await
+}
+
+/// Add a works item, or move one on (status and figures as one change).
+pub fn save_works(s: &mut Store, w: WorksInput) -> IpcResult<RowId> {
+    Ok(match w.id {
+        None => s.add_works(&w.unit, w.kind, w.quantity, w.people, w.status, w.date)?,
+        Some(id) => {
+            let update = WorksUpdate {
+                quantity: Some(w.quantity),
+                people: Some(w.people),
+                ..WorksUpdate::status(w.status, w.date, false)
+            };
+            s.update_works(id, &update)?.row()
+        }
     })
-    .await
 }
 
 #[tauri::command]
 pub async fn works_save(state: AppS<'_>, input: WorksInput) -> IpcResult<RowId> {
-    with_store(&state, move |s| match input.id {
-        None => Ok(s.add_works(
-            &input.unit,
-            input.kind,
-            input.quantity,
-            input.people,
-            input.status,
-            input.date,
-        )?),
-        Some(id) => {
-            match s.set_works_status(id, input.status, input.date, false) {
-                Ok(_) | Err(StoreError::NoChange) => {}
-                Err(e) => return Err(e.into()),
-            }
-            let edit = Edit::new(Table::Works)
-                .row(id)
-                .set("quantity", input.quantity)
-                .set("people", input.people);
-            match s.edit(edit) {
-                Ok(_) | Err(StoreError::NoChange) => Ok(id),
-                Err(e) => Err(e.into()),
-            }
-        }
-    })
-    .await
+    with_store(&state, move |s| save_works(s, input)).await
 }
 
 #[tauri::command]
 pub async fn target_save(state: AppS<'_>, input: TargetInput) -> IpcResult<()> {
     with_store(&state, move |s| {
-        match s.set_target(&input.unit, input.metric, input.quantity, input.deadline) {
-            Ok(_) | Err(StoreError::NoChange) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+        s.set_target(&input.unit, input.metric, input.quantity, input.deadline)?;
+        Ok(())
     })
     .await
 }

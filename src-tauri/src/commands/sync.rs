@@ -7,7 +7,7 @@ use crate::state::{with_store, AppState};
 use crate::sync_task;
 use std::sync::Arc;
 use tally_core::ChangeId;
-use tally_store::{Edit, OutboxState, StoreError};
+use tally_store::{OutboxState, Resolution};
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -82,16 +82,10 @@ pub async fn conflict_list(state: AppS<'_>) -> IpcResult<Vec<ConflictView>> {
 
 /// A leader's resolution: an ordinary edit of the field that saw the losing versions.
 #[tauri::command]
-pub async fn conflict_resolve(state: AppS<'_>, input: ConflictResolution) -> IpcResult<()> {
+pub async fn conflict_resolve(state: AppS<'_>, input: Resolution) -> IpcResult<()> {
     with_store(&state, move |s| {
-        let mut edit = Edit::new(input.table)
-            .row(input.row)
-            .set(&input.field, &input.value);
-        edit.saw = input.saw;
-        match s.edit(edit) {
-            Ok(_) | Err(StoreError::NoChange) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+        s.resolve_conflict(&input)?;
+        Ok(())
     })
     .await
 }

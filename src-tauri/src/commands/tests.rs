@@ -1,12 +1,14 @@
 //! The command bodies over an in-memory store: households saved and edited, the
-//! timeline of a household, and the one-line summaries of entries.
+//! timeline of a household, works moved on as one change, and entries and conflicts
+//! as the codes and values the UI words.
 
-use super::records::{household_detail, save_household};
-use crate::describe::{entry_view, Names};
-use crate::dto::{HouseholdInput, TimelineKind};
+use super::records::{save_household, save_works};
+use crate::describe::{conflict_view, entry_view, Names};
+use crate::dto::{HouseholdInput, WorksInput};
 use chrono::NaiveDate;
+use serde_json::json;
 use tally_core::*;
-use tally_store::{FakeTime, OutboxState, Store};
+use tally_store::{FakeTime, OutboxState, Store, TimelineKind};
 
 fn day(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -101,7 +103,7 @@ fn the_timeline_holds_visits_renovation_steps_and_demolition_newest_first() {
         Some(day("2026-11-25")),
     )
     .unwrap();
-    let d = household_detail(&s, id).unwrap();
+    let d = s.household_page(id).unwrap();
     let kinds: Vec<(TimelineKind, NaiveDate)> =
         d.timeline.iter().map(|t| (t.kind, t.date)).collect();
     assert_eq!(
@@ -112,13 +114,15 @@ fn the_timeline_holds_visits_renovation_steps_and_demolition_newest_first() {
             (TimelineKind::Visit, day("2026-11-20")),
         ]
     );
-    assert_eq!(d.timeline[1].title, "危房改造：已开工");
+    assert_eq!(d.timeline[1].status, Some(RenovationStatus::Started));
+    assert_eq!(d.timeline[0].area_m2, Some(60.0));
+    assert_eq!(d.timeline[2].note.as_deref(), Some("墙体裂缝"));
     assert_eq!(d.summary.last_visit, Some(day("2026-11-20")));
     assert_eq!(d.summary.unit_name.as_deref(), Some("阿斯尔嘎查"));
 }
 
 #[test]
-fn entries_read_as_one_chinese_line_each() {
+fn entries_carry_codes_values_and_what_was_typed() {
     let mut s = store();
     let id = save_household(&mut s, input("王五")).unwrap();
     s.add_visit(id, None, "已加固").unwrap();
@@ -127,20 +131,119 @@ fn entries_read_as_one_chinese_line_each() {
     s.set_renovation(id, RenovationStatus::Started, None, false)
         .unwrap();
     let names = Names::new(&s);
-    let lines: Vec<String> = s
+    let summaries: Vec<serde_json::Value> = s
         .outbox(Some(OutboxState::Pending), 10)
         .unwrap()
         .into_iter()
         .filter(|e| e.change.table != Table::OrgUnit)
-        .map(|e| entry_view(e, &names).summary)
+        .map(|e| serde_json::to_value(entry_view(e, &names).summary).unwrap())
         .collect();
+    // The UI words these (ui/src/composables/summary.spec.ts): 农户 王五：改造状态→已开工，
+    // 开工日期→2026-11-27 / 清理 粪堆 3.5 吨，2 堆（2026-11-27） / 走访 王五（2026-11-27）：已加固
+    // / 新增农户 王五.
     assert_eq!(
-        lines,
+        summaries,
         [
-            "农户 王五：改造状态→已开工，开工日期→2026-11-27",
-            "清理 粪堆 3.5 吨，2 堆（2026-11-27）",
-            "走访 王五（2026-11-27）：已加固",
-            "新增农户 王五",
+            json!({"kind": "household-edit", "head": "王五", "fields": [
+                {"field": "renovation", "value": "started"},
+                {"field": "started_on", "value": "2026-11-27"},
+            ]}),
+            json!({"kind": "cleanup", "pile": "manure", "tonnes": 3.5, "piles": 2, "date": "2026-11-27"}),
+            json!({"kind": "visit", "household": "王五", "date": "2026-11-27", "note": "已加固"}),
+            json!({"kind": "new-household", "head": "王五"}),
         ]
+    );
+}
+
+#[test]
+fn a_works_item_moves_on_as_one_change_or_not_at_all() {
+    let mut s = store();
+    let works = |id, quantity, status| WorksInput {
+        id,
+        unit: "150622100201".into(),
+        kind: WorksKind::Road,
+        quantity,
+        people: None,
+        status,
+        date: Some(day("2026-11-20")),
+    };
+    let id = save_works(&mut s, works(None, 2.0, WorksStatus::Started)).unwrap();
+    let before = s.pending_count().unwrap();
+    let bad = save_works(&mut s, works(Some(id), -1.0, WorksStatus::Completed)).unwrap_err();
+    assert_eq!(bad.field.as_deref(), Some("quantity"));
+    let w = s.works(Some("150622100")).unwrap();
+    assert_eq!(
+        (w.len(), w[0].status, s.pending_count().unwrap()),
+        (1, WorksStatus::Started, before),
+        "a bad quantity leaves the status as it was"
+    );
+    save_works(&mut s, works(Some(id), 2.5, WorksStatus::Completed)).unwrap();
+    let w = &s.works(None).unwrap()[0];
+    assert_eq!((w.status, w.quantity), (WorksStatus::Completed, 2.5));
+    assert_eq!(s.pending_count().unwrap(), before + 1, "one change");
+    save_works(&mut s, works(Some(id), 2.5, WorksStatus::Completed)).unwrap();
+    assert_eq!(
+        s.pending_count().unwrap(),
+        before + 1,
+        "saving again writes nothing"
+    );
+}
+
+#[test]
+fn a_conflict_names_its_household_and_keeps_the_values_as_stored() {
+    let mut s = store();
+    let id = save_household(&mut s, input("赵六")).unwrap();
+    let mine = s
+        .edit_household(
+            id,
+            &tally_store::HouseholdChanges {
+                rating: Some(Some(Rating::C)),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    // A concurrent edit from another device that saw the same version.
+    let base = s.history(Table::Household, id).unwrap()[0].change.clone();
+    let theirs = Change {
+        id: ChangeId(uuid::Uuid::from_u128(7)),
+        fields: [(
+            "rating".to_string(),
+            FieldEdit {
+                base: Some(base.version()),
+                ..FieldEdit::new(json!("B"))
+            },
+        )]
+        .into(),
+        device: DeviceId(uuid::Uuid::from_u128(9)),
+        author: "other".into(),
+        hlc: mine.change().unwrap().hlc,
+        ..base
+    };
+    s.apply_remote(&[(1, theirs)], "1").unwrap();
+    let names = Names::new(&s);
+    let views: Vec<_> = s
+        .conflicts()
+        .unwrap()
+        .into_iter()
+        .map(|c| conflict_view(c, &names))
+        .collect();
+    assert_eq!(views.len(), 1);
+    let v = &views[0];
+    assert_eq!(
+        (
+            v.household.as_deref(),
+            v.unit_name.as_str(),
+            v.conflict.field.as_str()
+        ),
+        (Some("赵六"), "阿斯尔嘎查", "rating")
+    );
+    assert!(
+        [
+            v.conflict.winner_value.clone(),
+            v.conflict.loser.value.clone()
+        ]
+        .iter()
+        .all(|x| *x == json!("B") || *x == json!("C")),
+        "values as stored (codes), worded by the UI"
     );
 }

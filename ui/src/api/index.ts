@@ -4,7 +4,6 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import type { AppStatus } from "./generated/AppStatus";
 import type { ChangeId } from "./generated/ChangeId";
 import type { CleanupInput } from "./generated/CleanupInput";
-import type { ConflictResolution } from "./generated/ConflictResolution";
 import type { ConflictView } from "./generated/ConflictView";
 import type { DemolitionInput } from "./generated/DemolitionInput";
 import type { EntryView } from "./generated/EntryView";
@@ -18,6 +17,7 @@ import type { LedgerView } from "./generated/LedgerView";
 import type { LoginResult } from "./generated/LoginResult";
 import type { OrgUnit } from "./generated/OrgUnit";
 import type { OutboxState } from "./generated/OutboxState";
+import type { Resolution } from "./generated/Resolution";
 import type { RenovationInput } from "./generated/RenovationInput";
 import type { RowId } from "./generated/RowId";
 import type { Settings } from "./generated/Settings";
@@ -78,7 +78,7 @@ export const outboxResend = (changeId: ChangeId) => invoke<null>("outbox_resend"
 
 export const conflictList = () => invoke<ConflictView[]>("conflict_list");
 
-export const conflictResolve = (input: ConflictResolution) =>
+export const conflictResolve = (input: Resolution) =>
   invoke<null>("conflict_resolve", { input });
 
 export const exportWrite = (input: ExportInput) => invoke<ExportResult>("export_write", { input });

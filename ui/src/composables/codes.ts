@@ -1,9 +1,14 @@
-// Labels of the domain codes in the UI's language, and the code lists forms offer.
+// Labels of the domain codes, tables and fields in the UI's language (generated from
+// core into the `codes` messages), stored values as a person reads them, and the code
+// lists forms offer.
 import { useI18n } from "vue-i18n";
 import type { Category } from "../api/generated/Category";
+import type { JsonValue } from "../api/generated/serde_json/JsonValue";
 import type { PileKind } from "../api/generated/PileKind";
 import type { Rating } from "../api/generated/Rating";
 import type { RenovationStatus } from "../api/generated/RenovationStatus";
+import type { RowKey } from "../api/generated/RowKey";
+import type { Table } from "../api/generated/Table";
 import type { WorksKind } from "../api/generated/WorksKind";
 import type { WorksStatus } from "../api/generated/WorksStatus";
 
@@ -15,24 +20,57 @@ export const WORKS_KINDS: WorksKind[] = ["road", "water", "culture-room", "clini
 export const WORKS_STATUS: WorksStatus[] = ["planned", "started", "completed"];
 export const METRICS = ["renovation", "road-km", "water-sites", "water-people", "demolition", "cleanup-tonnes"] as const;
 
+/** Which code group a field of a table holds (as core's `labels::code`). */
+function codeGroup(table: Table, field: string): string | null {
+  const groups: Record<string, string> = {
+    "household/rating": "rating",
+    "household/renovation": "renovation",
+    "household/categories": "category",
+    "org_unit/level": "level",
+    "cleanup/kind": "pile",
+    "works/kind": "worksKind",
+    "works/status": "worksStatus",
+    "target/metric": "metric",
+  };
+  return groups[`${table}/${field}`] ?? null;
+}
+
+/** A number without needless decimals: 3, 2.5, 0.333. */
+export const num = (x: number) => String(Math.round(x * 1000) / 1000);
+
 export function useCodes() {
   const { t, te } = useI18n();
   const label = (group: string, code: string | null | undefined) =>
     code == null ? "" : te(`codes.${group}.${code}`) ? t(`codes.${group}.${code}`) : code;
+  /** A stored value: codes by their label, lists joined, yes/no, empty. */
+  const value = (table: Table, field: string, v: JsonValue | undefined): string => {
+    if (v === null || v === undefined) return t("values.empty");
+    if (typeof v === "boolean") return t(v ? "values.yes" : "values.no");
+    if (typeof v === "number") return num(v);
+    if (Array.isArray(v)) return v.length ? v.map((i) => value(table, field, i)).join(t("values.sep")) : t("values.none");
+    if (typeof v === "string") {
+      const group = codeGroup(table, field);
+      return group ? label(group, v) : v;
+    }
+    return JSON.stringify(v);
+  };
   return {
     category: (c: string) => label("category", c),
     rating: (c: string | null) => label("rating", c),
     renovation: (c: string | null) => label("renovation", c),
-    pile: (c: string) => label("pile", c),
-    worksKind: (c: string) => label("worksKind", c),
-    worksStatus: (c: string) => label("worksStatus", c),
+    pile: (c: string | null) => label("pile", c),
+    worksKind: (c: string | null) => label("worksKind", c),
+    worksStatus: (c: string | null) => label("worksStatus", c),
     level: (c: string) => label("level", c),
+    table: (c: string) => label("table", c),
+    field: (name: string) => label("field", name),
     role: (c: string | null | undefined) => (c && te(`sync.roles.${c}`) ? t(`sync.roles.${c}`) : (c ?? "")),
-    /** `cleanup-tonnes:firewood` → `清理(吨)·柴堆`. */
-    metric: (code: string) => {
-      const [m, pile] = code.split(":");
-      const base = label("metric", m);
-      return pile ? `${base}·${label("pile", pile)}` : base;
+    /** A ledger row: the metric, or `清理(吨)·柴堆` for a pile kind; a metric code alone too. */
+    metric: (key: RowKey | string) => {
+      if (typeof key === "string") return label("metric", key);
+      const base = label("metric", key.metric);
+      return key.pile ? `${base}·${label("pile", key.pile)}` : base;
     },
+    value,
   };
 }

@@ -1,5 +1,6 @@
 // Values shaped like the Rust types (the generated TypeScript types check them).
 import type { AppStatus } from "../api/generated/AppStatus";
+import type { EntryView } from "../api/generated/EntryView";
 import { CAPABILITIES } from "../api/generated/roles";
 import type { OrgUnit } from "../api/generated/OrgUnit";
 
@@ -30,6 +31,26 @@ export function appStatus(over: Partial<AppStatus> = {}): AppStatus {
     clock_warning: false,
     today: "2026-11-27",
     db_path: "/tmp/tally.db",
+    ...over,
+  };
+}
+
+/** A local entry: a cleanup load recorded today, pending. */
+export function entryView(over: Partial<EntryView> = {}): EntryView {
+  return {
+    change_id: "c-1",
+    table: "cleanup",
+    row: "r-1",
+    unit: "150622100201",
+    unit_name: "阿斯尔嘎查",
+    household: null,
+    summary: { kind: "cleanup", pile: "manure", tonnes: 3.5, piles: 2, date: "2026-11-27" },
+    state: "pending",
+    receipt: null,
+    reject_code: null,
+    reject_reason: null,
+    reject_reason_zh: null,
+    recorded_at: "2026-11-27T04:00:00.000Z",
     ...over,
   };
 }

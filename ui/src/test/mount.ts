@@ -4,7 +4,7 @@ import type { Component } from "vue";
 import ElementPlus from "element-plus";
 import { createMemoryHistory, createRouter } from "vue-router";
 import { mockIPC } from "@tauri-apps/api/mocks";
-import { makeI18n } from "../i18n";
+import { makeI18n, type Locale } from "../i18n";
 import { routes } from "../router";
 
 export type Call = { cmd: string; args: Record<string, unknown> };
@@ -23,7 +23,7 @@ export function fakeBackend(answers: Record<string, unknown>): Call[] {
   return calls;
 }
 
-export async function mountView(component: Component, props: Record<string, unknown> = {}) {
+export async function mountView(component: Component, props: Record<string, unknown> = {}, locale: Locale = "zh-CN") {
   const router = createRouter({ history: createMemoryHistory(), routes });
   await router.push("/");
   await router.isReady();
@@ -31,7 +31,7 @@ export async function mountView(component: Component, props: Record<string, unkn
     props,
     attachTo: document.body,
     global: {
-      plugins: [makeI18n("zh-CN"), ElementPlus, router],
+      plugins: [makeI18n(locale), ElementPlus, router],
       stubs: { LedgerChart: true, transition: false, "transition-group": false },
     },
   });

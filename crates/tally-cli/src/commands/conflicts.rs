@@ -1,13 +1,101 @@
 //! `tally conflicts`: the open conflicts — concurrent edits of one field where one value
-//! won and the other was kept for a team leader to review.
+//! won and the other was kept for a team leader to review — and their resolution.
 
 use super::Ctx;
 use crate::output::{self, Grid};
+use crate::{parse, Failure};
 use anyhow::Result;
+use clap::{ArgGroup, Subcommand, ValueEnum};
 use serde::Serialize;
 use serde_json::Value;
-use tally_core::{Conflict, Household, Table as Tbl, Version};
-use tally_store::Store;
+use tally_core::{Conflict, Household, RowId, Table as Tbl, Version};
+use tally_store::{Resolution, Store};
+
+#[derive(Subcommand)]
+pub enum ConflictsCmd {
+    /// Decide a conflict: keep one value (or type another), having seen the other
+    #[command(group(ArgGroup::new("choice").required(true).args(["keep", "value"])))]
+    Resolve {
+        /// The row (the id `tally conflicts` shows)
+        #[arg(value_parser = parse::row_id)]
+        row: RowId,
+        /// The field in conflict (as `tally conflicts --json` names it)
+        field: String,
+        /// current: the value that applies now; other: the value that lost
+        #[arg(long, value_enum)]
+        keep: Option<Keep>,
+        /// Another value (JSON, or plain text)
+        #[arg(long)]
+        value: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Keep {
+    Current,
+    Other,
+}
+
+pub fn run(ctx: &Ctx, cmd: Option<ConflictsCmd>) -> Result<()> {
+    match cmd {
+        None => conflicts(ctx),
+        Some(ConflictsCmd::Resolve {
+            row,
+            field,
+            keep,
+            value,
+        }) => resolve(ctx, row, &field, keep, value),
+    }
+}
+
+fn resolve(
+    ctx: &Ctx,
+    row: RowId,
+    field: &str,
+    keep: Option<Keep>,
+    value: Option<String>,
+) -> Result<()> {
+    let mut store = ctx.open()?;
+    let open: Vec<Conflict> = store
+        .conflicts()?
+        .into_iter()
+        .filter(|c| c.row == row && c.field == field)
+        .collect();
+    let Some(first) = open.first() else {
+        return Err(Failure::new(
+            format!("{row} 的 {field} 没有待处理的冲突"),
+            format!("no open conflict on {field} of {row}"),
+        )
+        .into());
+    };
+    let value = match (keep, value) {
+        (Some(Keep::Current), _) => first.winner_value.clone(),
+        (Some(Keep::Other), _) if open.len() > 1 => {
+            return Err(Failure::new(
+                format!(
+                    "{field} 有 {} 个落选值：请用 --value 写明保留哪个",
+                    open.len()
+                ),
+                format!(
+                    "{field} has {} losing values: name the one to keep with --value",
+                    open.len()
+                ),
+            )
+            .into())
+        }
+        (Some(Keep::Other), _) => first.loser.value.clone(),
+        (None, Some(v)) => serde_json::from_str(&v).unwrap_or(Value::String(v)),
+        (None, None) => Value::Null,
+    };
+    let resolution = Resolution {
+        table: first.table,
+        row,
+        field: field.to_string(),
+        value,
+        saw: open.iter().map(|c| c.loser.at).collect(),
+    };
+    super::saved(ctx, store.resolve_conflict(&resolution))
+}
 
 /// One side of a conflict: the value, who wrote it and when.
 #[derive(Serialize)]

@@ -10,7 +10,7 @@ use clap::{ArgGroup, Args, Subcommand};
 use serde::Serialize;
 use tally_core::*;
 use tally_store::{
-    Edit, HistoryEntry, HouseholdFilter, HouseholdSummary, NewHousehold, StoreError,
+    HistoryEntry, HouseholdChanges, HouseholdDetail, HouseholdFilter, NewHousehold, TimelineKind,
 };
 
 // Aliases keep clap from reading `Option<Option<_>>` and `Vec<Vec<_>>` as its special
@@ -194,41 +194,42 @@ fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
     Ok(())
 }
 
-/// `household show --json`.
+/// `household show --json`: the household page (the same the desktop shows) and the
+/// history of every change.
 #[derive(Serialize)]
 struct Shown {
     #[serde(flatten)]
-    summary: HouseholdSummary,
-    visits: Vec<Visit>,
+    page: HouseholdDetail,
     history: Vec<HistoryEntry>,
 }
 
 fn show(ctx: &Ctx, id: RowId) -> Result<()> {
     let store = ctx.open()?;
-    let not_found = || StoreError::NotFound {
-        what: "household",
-        id: id.to_string(),
-    };
-    let row = store.row(Table::Household, id)?.ok_or_else(not_found)?;
-    let household = Household::from_row(&row)
-        .filter(|h| !h.deleted)
-        .ok_or_else(not_found)?;
-    let visits = store.visits(id)?;
-    let unit_name = store.unit(&household.unit).ok().map(|u| u.name);
-    let last_visit = visits.first().map(|v| v.date);
     let shown = Shown {
-        summary: HouseholdSummary {
-            household,
-            unit_name,
-            last_visit,
-        },
-        visits,
+        page: store.household_page(id)?,
         history: store.history(Table::Household, id)?,
     };
     if ctx.json {
         return output::json(&shown);
     }
-    let h = &shown.summary.household;
+    let mut out = page_lines(&shown.page);
+    out.push(String::new());
+    out.push(format!("修改记录 history ({})", shown.history.len()));
+    for e in &shown.history {
+        out.push(format!(
+            "  {}  {}  {}  [{}]",
+            output::local_time(&e.recorded_at, e.utc_offset_min),
+            e.change.author,
+            output::change_text(&e.change),
+            sync_state(e)
+        ));
+    }
+    output::lines(out)
+}
+
+/// The household page as text: the household, then its timeline.
+pub fn page_lines(page: &HouseholdDetail) -> Vec<String> {
+    let h = &page.summary.household;
     let opt = |s: Option<String>| s.unwrap_or_else(|| "—".to_string());
     let date = |d: Option<NaiveDate>| opt(d.map(|d| d.to_string()));
     let mut out = vec![
@@ -237,7 +238,7 @@ fn show(ctx: &Ctx, id: RowId) -> Result<()> {
         format!(
             "所在村 village   {} {}",
             h.unit,
-            shown.summary.unit_name.clone().unwrap_or_default()
+            page.summary.unit_name.clone().unwrap_or_default()
         ),
         format!("人口 members     {}", h.members),
         format!("电话 phone       {}", opt(h.phone.clone())),
@@ -262,27 +263,26 @@ fn show(ctx: &Ctx, id: RowId) -> Result<()> {
             date(h.accepted_on)
         ),
         format!("包户干部 cadre   {}", opt(h.cadre.clone())),
+        format!("最近走访 last visit  {}", date(page.summary.last_visit)),
         String::new(),
-        format!("走访 visits ({})", shown.visits.len()),
+        format!("走访与进展 timeline ({})", page.timeline.len()),
     ];
-    out.extend(
-        shown
-            .visits
-            .iter()
-            .map(|v| format!("  {}  {}", v.date, v.note)),
-    );
-    out.push(String::new());
-    out.push(format!("修改记录 history ({})", shown.history.len()));
-    for e in &shown.history {
-        out.push(format!(
-            "  {}  {}  {}  [{}]",
-            output::local_time(&e.recorded_at, e.utc_offset_min),
-            e.change.author,
-            output::change_text(&e.change),
-            sync_state(e)
-        ));
-    }
-    output::lines(out)
+    out.extend(page.timeline.iter().map(|t| {
+        let what = match t.kind {
+            TimelineKind::Visit => "走访".to_string(),
+            TimelineKind::Renovation => {
+                format!("危房改造：{}", t.status.map(|s| s.zh()).unwrap_or_default())
+            }
+            TimelineKind::Demolition => "拆除".to_string(),
+        };
+        let detail = match (&t.note, t.area_m2) {
+            (Some(note), _) => format!("  {note}"),
+            (None, Some(a)) => format!("  {} 平方米", output::num(a)),
+            (None, None) => String::new(),
+        };
+        format!("  {}  {what}{detail}", t.date)
+    }));
+    out
 }
 
 /// Where a change stands, for a person.
@@ -302,31 +302,15 @@ fn sync_state(e: &HistoryEntry) -> String {
 
 fn edit(ctx: &Ctx, a: EditArgs) -> Result<()> {
     let mut store = ctx.open()?;
-    let mut e = Edit::new(Table::Household).row(a.id);
-    let blank_is_none = |s: String| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-    if let Some(h) = a.head {
-        e = e.set("head", h.trim());
-    }
-    if let Some(m) = a.members {
-        e = e.set("members", m);
-    }
-    if let Some(p) = a.phone {
-        e = e.set("phone", blank_is_none(p));
-    }
-    if !a.category.is_empty() {
-        e = e.set(
-            "categories",
-            parse::unique(a.category.into_iter().flatten()),
-        );
-    }
-    if let Some(s) = a.seepage {
-        e = e.set("seepage", s);
-    }
-    if let Some(r) = a.rating {
-        e = e.set("rating", r);
-    }
-    if let Some(c) = a.cadre {
-        e = e.set("cadre", blank_is_none(c));
-    }
-    super::saved(ctx, store.edit(e))
+    let changes = HouseholdChanges {
+        head: a.head,
+        members: a.members,
+        phone: a.phone,
+        categories: (!a.category.is_empty())
+            .then(|| parse::unique(a.category.into_iter().flatten())),
+        seepage: a.seepage,
+        rating: a.rating,
+        cadre: a.cadre,
+    };
+    super::saved(ctx, store.edit_household(a.id, &changes))
 }

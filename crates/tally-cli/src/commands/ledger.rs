@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use clap::Args;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use tally_core::{LedgerRow, Metric, PileKind};
+use tally_core::{LedgerRow, Metric, PileKind, RowKey};
 
 #[derive(Args)]
 pub struct LedgerArgs {
@@ -29,12 +29,14 @@ pub struct LedgerArgs {
 struct LedgerJson<'a> {
     unit: &'a str,
     as_of: NaiveDate,
-    rows: Vec<RowJson<'a>>,
+    rows: Vec<RowJson>,
 }
 
 #[derive(Serialize)]
-struct RowJson<'a> {
-    metric: &'a str,
+struct RowJson {
+    metric: Metric,
+    /// The pile kind of a cleanup row per pile kind, empty otherwise.
+    pile: Option<PileKind>,
     target: Option<f64>,
     started: f64,
     completed: f64,
@@ -44,10 +46,11 @@ struct RowJson<'a> {
     last_7_days_per_day: f64,
 }
 
-impl<'a> From<&'a LedgerRow> for RowJson<'a> {
-    fn from(r: &'a LedgerRow) -> Self {
+impl From<&LedgerRow> for RowJson {
+    fn from(r: &LedgerRow) -> Self {
         RowJson {
-            metric: &r.metric,
+            metric: r.key.metric,
+            pile: r.key.pile,
             target: r.target,
             started: r.started,
             completed: r.completed,
@@ -60,15 +63,10 @@ impl<'a> From<&'a LedgerRow> for RowJson<'a> {
 }
 
 /// The Chinese label of a ledger row: the metric, or the pile kind under cleanup.
-fn label(metric: &str) -> String {
-    match metric.split_once(':') {
-        Some((_, pile)) => match pile.parse::<PileKind>() {
-            Ok(p) => format!("  其中 {}", p.zh()),
-            Err(_) => metric.to_string(),
-        },
-        None => metric
-            .parse::<Metric>()
-            .map_or_else(|_| metric.to_string(), |m| m.zh().to_string()),
+fn label(key: RowKey) -> String {
+    match key.pile {
+        Some(p) => format!("  其中 {}", p.zh()),
+        None => key.metric.zh().to_string(),
     }
 }
 
@@ -101,7 +99,7 @@ pub fn run(ctx: &Ctx, args: LedgerArgs) -> Result<()> {
     .right(&[1, 2, 3, 4, 5, 6, 7]);
     for r in &ledger.rows {
         t.row(vec![
-            label(&r.metric),
+            label(r.key),
             output::opt_num(r.target),
             output::num(r.started),
             output::num(r.completed),
@@ -130,7 +128,7 @@ pub fn run(ctx: &Ctx, args: LedgerArgs) -> Result<()> {
     let mut due: BTreeMap<NaiveDate, Vec<String>> = BTreeMap::new();
     for r in &ledger.rows {
         if let Some(d) = r.deadline {
-            due.entry(d).or_default().push(label(&r.metric));
+            due.entry(d).or_default().push(label(r.key));
         }
     }
     if !due.is_empty() {
@@ -146,11 +144,15 @@ pub fn run(ctx: &Ctx, args: LedgerArgs) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::label;
+    use tally_core::{Metric, PileKind, RowKey};
 
     #[test]
     fn rows_are_labelled_in_chinese() {
-        assert_eq!(label("renovation"), "危房改造(户)");
-        assert_eq!(label("cleanup-tonnes:manure"), "  其中 粪堆");
-        assert_eq!(label("something-new"), "something-new");
+        assert_eq!(label(RowKey::metric(Metric::Renovation)), "危房改造(户)");
+        let manure = RowKey {
+            metric: Metric::CleanupTonnes,
+            pile: Some(PileKind::Manure),
+        };
+        assert_eq!(label(manure), "  其中 粪堆");
     }
 }

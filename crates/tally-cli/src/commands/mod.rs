@@ -8,8 +8,6 @@ pub mod records;
 pub mod sync;
 pub mod unit;
 
-pub use conflicts::conflicts;
-
 use crate::{output, Failure};
 use anyhow::Result;
 use std::path::PathBuf;
@@ -56,10 +54,6 @@ pub fn init(ctx: &Ctx, device_name: &str) -> Result<()> {
 
 /// Print the result of an edit of an existing row; "nothing to change" is not a failure
 /// (running the same command twice is fine).
-pub fn saved(ctx: &Ctx, result: tally_store::Result<tally_core::Change>) -> Result<()> {
-    match result {
-        Ok(change) => output::saved(ctx.json, Some(&change)),
-        Err(tally_store::StoreError::NoChange) => output::saved(ctx.json, None),
-        Err(e) => Err(e.into()),
-    }
+pub fn saved(ctx: &Ctx, result: tally_store::Result<tally_store::Edited>) -> Result<()> {
+    output::saved(ctx.json, result?.change())
 }

@@ -2,11 +2,13 @@
 //! targets. Each command is one store edit (one transaction with its change).
 
 use super::{saved, Ctx};
-use crate::{output, parse};
+use crate::output::{self, Grid};
+use crate::parse;
 use anyhow::Result;
 use chrono::NaiveDate;
 use clap::Subcommand;
 use tally_core::*;
+use tally_store::WorksUpdate;
 
 #[derive(Subcommand)]
 pub enum RenovationCmd {
@@ -102,7 +104,8 @@ pub enum WorksCmd {
         #[arg(long, value_parser = parse::date)]
         date: Option<NaiveDate>,
     },
-    /// Move a works item to a status (forward only, unless --correction)
+    /// Move a works item to a status (forward only, unless --correction), with new
+    /// figures if given: one change, written whole or not at all
     Set {
         #[arg(value_parser = parse::row_id)]
         id: RowId,
@@ -114,6 +117,17 @@ pub enum WorksCmd {
         /// A team leader's correction: may move the status back
         #[arg(long)]
         correction: bool,
+        /// A new quantity (km of road, water sites, rooms)
+        #[arg(long, value_name = "X", allow_negative_numbers = true, value_parser = parse::number)]
+        quantity: Option<f64>,
+        /// New people served (water)
+        #[arg(long, value_name = "N", value_parser = parse::count)]
+        people: Option<u32>,
+    },
+    /// List the works items of a unit and the units below it (all if none)
+    List {
+        #[arg(long, visible_alias = "unit", value_name = "CODE")]
+        village: Option<String>,
     },
 }
 
@@ -202,7 +216,47 @@ pub fn works(ctx: &Ctx, cmd: WorksCmd) -> Result<()> {
             status,
             date,
             correction,
-        } => saved(ctx, store.set_works_status(id, status, date, correction)),
+            quantity,
+            people,
+        } => {
+            let update = WorksUpdate {
+                quantity,
+                people: people.map(Some),
+                ..WorksUpdate::status(status, date, correction)
+            };
+            saved(ctx, store.update_works(id, &update))
+        }
+        WorksCmd::List { village } => {
+            let works = store.works(village.as_deref().map(str::trim))?;
+            if ctx.json {
+                return output::json(&works);
+            }
+            let mut t = Grid::new(&[
+                "编号",
+                "所在村",
+                "类别",
+                "数量",
+                "受益人数",
+                "状态",
+                "开工",
+                "完工",
+            ])
+            .right(&[3, 4]);
+            for w in &works {
+                let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+                t.row(vec![
+                    w.id.to_string(),
+                    w.unit.clone(),
+                    w.kind.zh().to_string(),
+                    output::num(w.quantity),
+                    w.people.map(|p| p.to_string()).unwrap_or_default(),
+                    w.status.zh().to_string(),
+                    date(w.started_on),
+                    date(w.completed_on),
+                ]);
+            }
+            t.print()
+        }
     }
 }
 

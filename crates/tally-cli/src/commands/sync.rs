@@ -139,7 +139,9 @@ struct Rejected {
 struct Status {
     server: Option<String>,
     user: Option<String>,
-    pending: usize,
+    pending: u32,
+    /// Open conflicts (the desktop's status bar shows the same counts).
+    conflicts: u32,
     last_sync: Option<String>,
     rejected: Vec<Rejected>,
     clock_offset_ms: i64,
@@ -150,6 +152,7 @@ struct Status {
 pub fn status(ctx: &Ctx) -> Result<()> {
     let store = ctx.open()?;
     let meta = store.sync_meta()?;
+    let counts = store.counts()?;
     let rejected: Vec<Rejected> = store
         .outbox(Some(OutboxState::Rejected), 10_000)?
         .into_iter()
@@ -165,7 +168,8 @@ pub fn status(ctx: &Ctx) -> Result<()> {
     let status = Status {
         server: meta.server,
         user: meta.user,
-        pending: store.pending_count()?,
+        pending: counts.pending,
+        conflicts: counts.conflicts,
         last_sync: meta.last_sync,
         rejected,
         clock_offset_ms: meta.clock_offset_ms,
@@ -183,6 +187,7 @@ pub fn status(ctx: &Ctx) -> Result<()> {
                 .unwrap_or("（未登录 / not logged in）")
         ),
         format!("待同步 / pending: {}", status.pending),
+        format!("冲突 / conflicts: {}", status.conflicts),
         format!(
             "上次同步 / last sync: {}",
             status

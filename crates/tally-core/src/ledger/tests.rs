@@ -232,12 +232,23 @@ type Want = (
     f64,
 );
 
-fn check(root: &str, as_of: NaiveDate, metric: &str, want: Want) {
+fn metric(metric: Metric) -> RowKey {
+    RowKey::metric(metric)
+}
+
+fn pile(pile: PileKind) -> RowKey {
+    RowKey {
+        metric: Metric::CleanupTonnes,
+        pile: Some(pile),
+    }
+}
+
+fn check(root: &str, as_of: NaiveDate, key: RowKey, want: Want) {
     let r = records();
     let l = ledger(&r.units, &r.targets, &facts(&r), root, as_of).expect("known unit");
     assert_eq!((l.unit.as_str(), l.as_of), (root, as_of));
     assert_eq!(l.rows.len(), Metric::ALL.len() + PileKind::ALL.len());
-    let row = l.rows.iter().find(|x| x.metric == metric).expect(metric);
+    let row = l.rows.iter().find(|x| x.key == key).expect("a row per key");
     let got = (
         row.target,
         row.started,
@@ -247,7 +258,7 @@ fn check(root: &str, as_of: NaiveDate, metric: &str, want: Want) {
         row.required_per_day,
         row.last_7_days_per_day,
     );
-    assert_eq!(got, want, "{root} {metric} as of {as_of}");
+    assert_eq!(got, want, "{root} {key:?} as of {as_of}");
 }
 
 #[test]
@@ -256,37 +267,37 @@ fn ledger_rows() {
     // (unit, as of, row, (target, started, completed, percent, remaining, per day needed,
     // per day in the last 7 days))
     #[rustfmt::skip]
-    let cases: Vec<(&str, NaiveDate, &str, Want)> = vec![
+    let cases: Vec<(&str, NaiveDate, RowKey, Want)> = vec![
         // Own target: 2 of 4 done (one this week), 2 left over 10 days.
-        ("150101", day, "renovation", (Some(4.0), 2.0, 2.0, Some(50.0), Some(2.0), Some(0.2), 0.143)),
+        ("150101", day, metric(Metric::Renovation), (Some(4.0), 2.0, 2.0, Some(50.0), Some(2.0), Some(0.2), 0.143)),
         // Completed on 06-11 is after as_of; an undated start always counts.
-        ("150102", day, "renovation", (Some(3.0), 3.0, 0.0, Some(0.0), Some(3.0), Some(0.6), 0.0)),
-        ("150102", d(6, 12), "renovation", (Some(3.0), 3.0, 1.0, Some(33.33), Some(2.0), Some(0.667), 0.143)),
+        ("150102", day, metric(Metric::Renovation), (Some(3.0), 3.0, 0.0, Some(0.0), Some(3.0), Some(0.6), 0.0)),
+        ("150102", d(6, 12), metric(Metric::Renovation), (Some(3.0), 3.0, 1.0, Some(33.33), Some(2.0), Some(0.667), 0.143)),
         // The township's own target overrides its villages'.
-        ("1501", day, "renovation", (Some(10.0), 5.0, 2.0, Some(20.0), Some(8.0), Some(0.4), 0.143)),
+        ("1501", day, metric(Metric::Renovation), (Some(10.0), 5.0, 2.0, Some(20.0), Some(8.0), Some(0.4), 0.143)),
         // The banner has no target: its townships' are rolled up.
-        ("15", day, "renovation", (Some(10.0), 5.0, 2.0, Some(20.0), Some(8.0), Some(0.4), 0.143)),
-        ("15010101", day, "renovation", (None, 1.0, 1.0, None, None, None, 0.0)),
-        ("150101", day, "cleanup-tonnes", (Some(30.0), 15.0, 15.0, Some(50.0), Some(15.0), Some(1.5), 1.5)),
+        ("15", day, metric(Metric::Renovation), (Some(10.0), 5.0, 2.0, Some(20.0), Some(8.0), Some(0.4), 0.143)),
+        ("15010101", day, metric(Metric::Renovation), (None, 1.0, 1.0, None, None, None, 0.0)),
+        ("150101", day, metric(Metric::CleanupTonnes), (Some(30.0), 15.0, 15.0, Some(50.0), Some(15.0), Some(1.5), 1.5)),
         // Two villages' targets rolled up: 15/10 days + 8/20 days.
-        ("1501", day, "cleanup-tonnes", (Some(40.0), 17.0, 17.0, Some(42.5), Some(23.0), Some(1.9), 1.786)),
-        ("1501", d(6, 11), "cleanup-tonnes", (Some(40.0), 24.0, 24.0, Some(60.0), Some(16.0), Some(1.31), 2.786)),
-        ("1501", day, "cleanup-tonnes:manure", (None, 12.5, 12.5, None, None, None, 1.786)),
-        ("1501", day, "cleanup-tonnes:hay", (None, 4.5, 4.5, None, None, None, 0.0)),
-        ("1501", day, "cleanup-tonnes:garbage", (None, 0.0, 0.0, None, None, None, 0.0)),
-        ("1501", d(6, 11), "cleanup-tonnes:garbage", (None, 7.0, 7.0, None, None, None, 1.0)),
+        ("1501", day, metric(Metric::CleanupTonnes), (Some(40.0), 17.0, 17.0, Some(42.5), Some(23.0), Some(1.9), 1.786)),
+        ("1501", d(6, 11), metric(Metric::CleanupTonnes), (Some(40.0), 24.0, 24.0, Some(60.0), Some(16.0), Some(1.31), 2.786)),
+        ("1501", day, pile(PileKind::Manure), (None, 12.5, 12.5, None, None, None, 1.786)),
+        ("1501", day, pile(PileKind::Hay), (None, 4.5, 4.5, None, None, None, 0.0)),
+        ("1501", day, pile(PileKind::Garbage), (None, 0.0, 0.0, None, None, None, 0.0)),
+        ("1501", d(6, 11), pile(PileKind::Garbage), (None, 7.0, 7.0, None, None, None, 1.0)),
         // The deadline is today: everything left is needed today. 06-03 is outside the week.
-        ("15", day, "demolition", (Some(10.0), 2.0, 2.0, Some(20.0), Some(8.0), Some(8.0), 0.143)),
+        ("15", day, metric(Metric::Demolition), (Some(10.0), 2.0, 2.0, Some(20.0), Some(8.0), Some(8.0), 0.143)),
         // A deleted target counts for nothing; a planned road neither.
-        ("1501", day, "road-km", (None, 3.5, 1.5, None, None, None, 0.214)),
-        ("1502", day, "road-km", (Some(5.0), 0.0, 0.0, Some(0.0), Some(5.0), Some(0.025), 0.0)),
-        ("15", day, "road-km", (Some(5.0), 3.5, 1.5, Some(30.0), Some(3.5), Some(0.025), 0.214)),
-        ("15", day, "water-sites", (None, 1.0, 1.0, None, None, None, 0.0)),
-        ("15", day, "water-people", (None, 300.0, 300.0, None, None, None, 0.0)),
-        ("15", d(5, 10), "water-people", (None, 0.0, 0.0, None, None, None, 0.0)),
+        ("1501", day, metric(Metric::RoadKm), (None, 3.5, 1.5, None, None, None, 0.214)),
+        ("1502", day, metric(Metric::RoadKm), (Some(5.0), 0.0, 0.0, Some(0.0), Some(5.0), Some(0.025), 0.0)),
+        ("15", day, metric(Metric::RoadKm), (Some(5.0), 3.5, 1.5, Some(30.0), Some(3.5), Some(0.025), 0.214)),
+        ("15", day, metric(Metric::WaterSites), (None, 1.0, 1.0, None, None, None, 0.0)),
+        ("15", day, metric(Metric::WaterPeople), (None, 300.0, 300.0, None, None, None, 0.0)),
+        ("15", d(5, 10), metric(Metric::WaterPeople), (None, 0.0, 0.0, None, None, None, 0.0)),
     ];
-    for (root, as_of, metric, want) in cases {
-        check(root, as_of, metric, want);
+    for (root, as_of, key, want) in cases {
+        check(root, as_of, key, want);
     }
 }
 
@@ -296,8 +307,8 @@ fn deadlines_and_pace() {
     let l = ledger(&r.units, &r.targets, &facts(&r), "150101", d(6, 10)).unwrap();
     let reno = &l.rows[0];
     assert_eq!(
-        (reno.metric.as_str(), reno.deadline),
-        ("renovation", Some(d(6, 20)))
+        (reno.key, reno.deadline),
+        (metric(Metric::Renovation), Some(d(6, 20)))
     );
     assert!(
         reno.behind_pace(),

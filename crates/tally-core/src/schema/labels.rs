@@ -5,38 +5,7 @@ use crate::model::*;
 
 /// The Chinese label of a field name.
 pub fn field_zh(name: &str) -> &'static str {
-    match name {
-        "code" => "编码",
-        "name" => "名称",
-        "level" => "级别",
-        "parent" => "上级",
-        "head" => "户主",
-        "members" => "人口",
-        "phone" => "电话",
-        "categories" => "户类别",
-        "seepage" => "黄河渗漏区",
-        "rating" => "危房等级",
-        "renovation" => "改造状态",
-        "planned_on" => "计划日期",
-        "started_on" => "开工日期",
-        "completed_on" => "竣工日期",
-        "accepted_on" => "验收日期",
-        "cadre" => "包户干部",
-        "household" => "农户",
-        "date" => "日期",
-        "note" => "备注",
-        "area_m2" => "面积(平方米)",
-        "kind" => "类别",
-        "tonnes" => "吨数",
-        "piles" => "堆数",
-        "quantity" => "数量",
-        "people" => "受益人数",
-        "status" => "状态",
-        "metric" => "指标项",
-        "deadline" => "截止日期",
-        "deleted" => "已删除",
-        _ => "字段",
-    }
+    crate::labels::field(name, crate::labels::Lang::Zh)
 }
 
 /// Parse-check a code field: which enum it belongs to.

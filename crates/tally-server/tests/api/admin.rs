@@ -36,7 +36,10 @@ async fn org_units_from_the_admin_replicate_through_pull(h: Harness) {
     assert_eq!(pulled.len(), 1);
     let c = &pulled[0].change;
     assert_eq!(c.table, Table::OrgUnit);
-    assert_eq!(c.row, RowId::derived("org_unit", &code));
+    assert_eq!(
+        c.row,
+        RowId::natural(tally_core::NaturalKey::OrgUnit { code: &code })
+    );
     assert_eq!(c.unit, code);
     assert_eq!(c.device, h.db.server_device().await.unwrap());
     assert_eq!(c.fields["parent"].value, VILLAGE_A1);

@@ -129,7 +129,13 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "a row id of another table",
-            input: Change(|c| c["row"] = json!(RowId::derived("org_unit", VILLAGE_A1).to_string())),
+            input: Change(|c| {
+                c["row"] =
+                    json!(
+                        RowId::natural(tally_core::NaturalKey::OrgUnit { code: VILLAGE_A1 })
+                            .to_string()
+                    )
+            }),
             status: 200,
             code: "table_mismatch",
             says: "org_unit",

@@ -5,16 +5,16 @@ use crate::both_backends;
 use crate::support::*;
 use chrono::NaiveDate;
 use serde_json::json;
-use tally_core::{Ledger, Table};
+use tally_core::{Ledger, Metric, PileKind, RowKey, Table};
 
 both_backends!(the_ledger_follows_edits_and_deletions_and_survives_a_rebuild,);
 
-fn completed(l: &Ledger, metric: &str) -> f64 {
-    l.rows
-        .iter()
-        .find(|r| r.metric == metric)
-        .unwrap()
-        .completed
+fn completed(l: &Ledger, pile: Option<PileKind>) -> f64 {
+    let key = RowKey {
+        metric: Metric::CleanupTonnes,
+        pile,
+    };
+    l.rows.iter().find(|r| r.key == key).unwrap().completed
 }
 
 async fn the_ledger_follows_edits_and_deletions_and_survives_a_rebuild(h: Harness) {
@@ -24,7 +24,7 @@ async fn the_ledger_follows_edits_and_deletions_and_survives_a_rebuild(h: Harnes
     let b = dev.cleanup(VILLAGE_A1, json!(4.0));
     accepted(&h.push(&dev, &[a.clone(), b.clone()]).await.results());
     let l = h.db.ledger(BANNER, today).await.unwrap().unwrap();
-    assert_eq!(completed(&l, "cleanup-tonnes"), 6.5);
+    assert_eq!(completed(&l, None), 6.5);
 
     // One load corrected (kind and tonnes), the other deleted, in one push.
     let fix = dev.change(
@@ -36,9 +36,9 @@ async fn the_ledger_follows_edits_and_deletions_and_survives_a_rebuild(h: Harnes
     let gone = dev.change(Table::Cleanup, a.row, VILLAGE_A1, json!({"deleted": true}));
     accepted(&h.push(&dev, &[fix, gone]).await.results());
     let l = h.db.ledger(BANNER, today).await.unwrap().unwrap();
-    assert_eq!(completed(&l, "cleanup-tonnes"), 1.25);
-    assert_eq!(completed(&l, "cleanup-tonnes:hay"), 1.25);
-    assert_eq!(completed(&l, "cleanup-tonnes:manure"), 0.0);
+    assert_eq!(completed(&l, None), 1.25);
+    assert_eq!(completed(&l, Some(PileKind::Hay)), 1.25);
+    assert_eq!(completed(&l, Some(PileKind::Manure)), 0.0);
     assert!(h.db.day_sums_consistent().await.unwrap());
     assert_eq!(h.db.ledger("nowhere", today).await.unwrap(), None);
 

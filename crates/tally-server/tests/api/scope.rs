@@ -163,7 +163,10 @@ async fn roles_limit_what_is_written(h: Harness) {
     let target = |dev: &mut Dev, unit: &str| {
         dev.change(
             Table::Target,
-            RowId::derived("target", &format!("{unit}/renovation")),
+            RowId::natural(tally_core::NaturalKey::Target {
+                unit,
+                metric: tally_core::Metric::Renovation,
+            }),
             unit,
             json!({"metric": "renovation", "quantity": 40, "deadline": "2025-10-31"}),
         )
@@ -190,7 +193,7 @@ async fn roles_limit_what_is_written(h: Harness) {
     let hamlet = |dev: &mut Dev, code: &str, parent: &str| {
         dev.change(
             Table::OrgUnit,
-            RowId::derived("org_unit", code),
+            RowId::natural(tally_core::NaturalKey::OrgUnit { code }),
             code,
             json!({"code": code, "name": "小营子", "level": "hamlet", "parent": parent}),
         )
@@ -219,7 +222,7 @@ async fn roles_limit_what_is_written(h: Harness) {
     );
     let delete = leader.change(
         Table::OrgUnit,
-        RowId::derived("org_unit", VILLAGE_A2),
+        RowId::natural(tally_core::NaturalKey::OrgUnit { code: VILLAGE_A2 }),
         VILLAGE_A2,
         json!({"deleted": true}),
     );

@@ -1,5 +1,5 @@
 //! What the store's test binaries share: a day, the org units of the test banner, a
-//! seeded store, a household.
+//! seeded store, a household, a conflict.
 #![allow(dead_code)] // each test binary uses its own part
 
 use chrono::NaiveDate;
@@ -38,4 +38,26 @@ pub fn household(s: &mut Store, village: &str, head: &str) -> RowId {
         ..Default::default()
     })
     .unwrap()
+}
+
+/// One open conflict on `a`: household `h`'s members edited here (4) and, concurrently,
+/// on another device that had every change of `a` (6), which `a` then pulls.
+pub fn conflict_on_members(a: &mut Store, h: RowId) {
+    let (mut b, _) = store();
+    let page: Vec<(i64, Change)> = a
+        .outbox(None, 100_000)
+        .unwrap()
+        .into_iter()
+        .map(|e| (1, e.change))
+        .collect();
+    b.apply_remote(&page, "1").unwrap();
+    let _ = a
+        .edit(Edit::new(Table::Household).row(h).set("members", 4))
+        .unwrap();
+    let theirs = b
+        .edit(Edit::new(Table::Household).row(h).set("members", 6))
+        .unwrap()
+        .into_change()
+        .unwrap();
+    a.apply_remote(&[(9, theirs)], "9").unwrap();
 }

@@ -2,13 +2,14 @@
 import type { Conflict } from "./Conflict";
 
 /**
- * An open conflict with what a leader needs to decide it.
+ * An open conflict with what a leader needs to decide it (the UI words the table,
+ * the field and the values from their codes).
  */
 export type ConflictView = { conflict: Conflict, 
 /**
- * e.g. `农户 张三`.
+ * The household's head, when the row is a household.
  */
-record: string, unit_name: string, field_zh: string, winner_display: string, loser_display: string, 
+household: string | null, unit_name: string, 
 /**
  * When each was written (RFC 3339 UTC, from the HLC).
  */

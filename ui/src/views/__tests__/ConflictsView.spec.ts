@@ -20,11 +20,8 @@ const conflict: ConflictView = {
     winner_change: "ch-w",
     loser: { value: "李四", at: { hlc: { ms: 1764218300000, count: 1 }, device }, author: "lisi", change: "ch-l" },
   },
-  record: "农户 张三",
+  household: "张三",
   unit_name: "阿斯尔嘎查",
-  field_zh: "包户干部",
-  winner_display: "王五",
-  loser_display: "李四",
   winner_time: "2026-11-27T04:40:00Z",
   loser_time: "2026-11-27T04:38:20Z",
 };
@@ -37,6 +34,7 @@ describe("ConflictsView", () => {
     expect(wrapper.find("[data-test=winner]").text()).toBe("王五");
     expect(wrapper.find("[data-test=loser]").text()).toBe("李四");
     expect(wrapper.text()).toContain("lisi 于");
+    expect(wrapper.find(".conflict").text()).toContain("农户 张三 · 包户干部");
     await wrapper.find("[data-test=keep-loser]").trigger("click");
     await flushPromises();
     const input = calls.find((c) => c.cmd === "conflict_resolve")?.args.input;
@@ -49,5 +47,20 @@ describe("ConflictsView", () => {
     const { wrapper } = await mountView(ConflictsView);
     expect(wrapper.text()).toContain("冲突由工作队长裁定");
     expect(wrapper.find("[data-test=keep-loser]").attributes("disabled")).toBeDefined();
+  });
+});
+
+describe("ConflictsView in English", () => {
+  it("words the record, the field and the values from their codes", async () => {
+    const coded: ConflictView = {
+      ...conflict,
+      conflict: { ...conflict.conflict, field: "renovation", winner_value: "started", loser: { ...conflict.conflict.loser, value: "completed" } },
+    };
+    fakeBackend({ status_get: appStatus({ role: "leader", can: CAPABILITIES.leader }), conflict_list: [coded] });
+    await refreshStatus();
+    const { wrapper } = await mountView(ConflictsView, {}, "en");
+    expect(wrapper.find(".conflict").text()).toContain("Household 张三 · Renovation");
+    expect(wrapper.find("[data-test=winner]").text()).toBe("Started");
+    expect(wrapper.find("[data-test=loser]").text()).toBe("Completed");
   });
 });

@@ -2,12 +2,11 @@
 import { describe, expect, it } from "vitest";
 import HomeView from "../HomeView.vue";
 import { fakeBackend, mountView } from "../../test/mount";
-import { appStatus, units } from "../../test/fixtures";
+import { appStatus, entryView, units } from "../../test/fixtures";
 import type { LedgerLine } from "../../api/generated/LedgerLine";
 
 const line = (over: Partial<LedgerLine>): LedgerLine => ({
-  metric: "renovation",
-  label: "危房改造(户)",
+  key: { metric: "renovation", pile: null },
   target: 100,
   started: 60,
   completed: 40,
@@ -20,21 +19,18 @@ const line = (over: Partial<LedgerLine>): LedgerLine => ({
   ...over,
 });
 
+const ledger = (rows: LedgerLine[]) => ({ unit: "150622100", unit_name: "锡尼镇", as_of: "2026-11-27", rows });
+
 describe("HomeView", () => {
   it("warns about items behind the pace their deadline needs", async () => {
     fakeBackend({
       unit_list: units,
       status_get: appStatus(),
       entry_list: [],
-      ledger_get: {
-        unit: "150622100",
-        unit_name: "锡尼镇",
-        as_of: "2026-11-27",
-        rows: [
-          line({}),
-          line({ metric: "cleanup-tonnes", label: "清理(吨)", target: null, percent: null, required_per_day: null, behind_pace: false, completed: 12.5 }),
-        ],
-      },
+      ledger_get: ledger([
+        line({}),
+        line({ key: { metric: "cleanup-tonnes", pile: null }, target: null, percent: null, required_per_day: null, behind_pace: false, completed: 12.5 }),
+      ]),
     });
     const { wrapper } = await mountView(HomeView);
     expect(wrapper.find("[data-test=pace-warning]").text()).toContain("1 项进度落后于截止日期要求");
@@ -47,9 +43,31 @@ describe("HomeView", () => {
       unit_list: units,
       status_get: appStatus(),
       entry_list: [],
-      ledger_get: { unit: "150622100", unit_name: "锡尼镇", as_of: "2026-11-27", rows: [line({ behind_pace: false })] },
+      ledger_get: ledger([line({ behind_pace: false })]),
     });
     const { wrapper } = await mountView(HomeView);
     expect(wrapper.find("[data-test=pace-warning]").exists()).toBe(false);
+  });
+});
+
+describe("HomeView in English", () => {
+  it("labels ledger rows from their keys and words today's entries: no Chinese but names", async () => {
+    fakeBackend({
+      unit_list: units,
+      status_get: appStatus({ device_name: "desk-1" }),
+      entry_list: [entryView()],
+      ledger_get: ledger([
+        line({}),
+        line({ key: { metric: "cleanup-tonnes", pile: "firewood" }, target: null, percent: null, required_per_day: null, behind_pace: false }),
+      ]),
+    });
+    const { wrapper } = await mountView(HomeView, {}, "en");
+    const table = wrapper.find("[data-test=ledger-table]").text();
+    expect(table).toContain("Renovation (households)");
+    expect(table).toContain("Cleanup (t)·Firewood");
+    expect(wrapper.text()).toContain("Cleanup Manure 3.5 t, 2 piles (2026-11-27)");
+    const names = ["锡尼镇", "阿斯尔嘎查"];
+    const shown = names.reduce((s, n) => s.split(n).join(""), wrapper.text());
+    expect(shown).not.toMatch(/[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]/);
   });
 });

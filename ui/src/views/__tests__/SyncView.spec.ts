@@ -3,30 +3,14 @@
 import { describe, expect, it } from "vitest";
 import SyncView from "../SyncView.vue";
 import { fakeBackend, flushPromises, mountView } from "../../test/mount";
-import { appStatus, units } from "../../test/fixtures";
-import type { EntryView } from "../../api/generated/EntryView";
+import { appStatus, entryView, units } from "../../test/fixtures";
 import { refreshStatus } from "../../composables/status";
 
-const entry = (over: Partial<EntryView>): EntryView => ({
-  change_id: "c-1",
-  table: "cleanup",
-  row: "r-1",
-  unit: "150622100201",
-  unit_name: "阿斯尔嘎查",
-  household: null,
-  summary: "清理 粪堆 3.5 吨，2 堆（2026-11-27）",
-  state: "pending",
-  receipt: null,
-  reject_code: null,
-  reject_reason: null,
-  reject_reason_zh: null,
-  recorded_at: "2026-11-27T04:00:00.000Z",
-  ...over,
-});
+const entry = entryView;
 
 const outbox = [
   entry({ change_id: "c-1" }),
-  entry({ change_id: "c-2", table: "visit", summary: "走访 张三（2026-11-27）", state: "accepted", receipt: 42 }),
+  entry({ change_id: "c-2", table: "visit", summary: { kind: "visit", household: "张三", date: "2026-11-27", note: "" }, state: "accepted", receipt: 42 }),
   entry({ change_id: "c-3", state: "rejected", reject_code: "out_of_scope", reject_reason: "out of scope", reject_reason_zh: "不在您负责的范围内" }),
 ];
 
@@ -41,6 +25,11 @@ describe("SyncView", () => {
     expect(states).toEqual(["待同步", "已同步", "被拒绝"]);
     expect(wrapper.find("[data-test=receipt]").text()).toBe("回执号 42");
     expect(wrapper.find(".reject-reason").text()).toContain("不在您负责的范围内");
+    expect(wrapper.findAll(".entry-summary").map((e) => e.text())).toEqual([
+      "清理 粪堆 3.5 吨，2 堆（2026-11-27）",
+      "走访 张三（2026-11-27）",
+      "清理 粪堆 3.5 吨，2 堆（2026-11-27）",
+    ]);
   });
 
   it("sends a rejected entry again", async () => {

@@ -5,6 +5,7 @@ import type { Version } from "./Version";
 import type { JsonValue } from "./serde_json/JsonValue";
 
 /**
- * A leader's decision: the value to keep, having seen the conflicting versions.
+ * A leader's decision on a conflict: the value to keep, naming the losing versions
+ * they saw (which settles them).
  */
-export type ConflictResolution = { table: Table, row: RowId, field: string, value: JsonValue, saw: Array<Version>, };
+export type Resolution = { table: Table, row: RowId, field: string, value: JsonValue, saw: Array<Version>, };

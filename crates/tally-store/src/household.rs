@@ -1,0 +1,160 @@
+//! The household use-cases both edges (CLI and desktop) call: its page (the household
+//! with its visits, renovation steps and demolitions as one timeline) and saving it
+//! (blank text is no value, only the fields that differ from the stored row are written).
+
+use crate::{Edit, Edited, HouseholdSummary, Result, Store, StoreError};
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::{json, Value};
+use tally_core::*;
+
+/// A household's page: the household, and its visits, renovation steps and demolitions
+/// as one timeline, newest first.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct HouseholdDetail {
+    pub summary: HouseholdSummary,
+    pub timeline: Vec<TimelineItem>,
+}
+
+/// What a timeline item records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum TimelineKind {
+    Visit,
+    Renovation,
+    Demolition,
+}
+
+/// One dated event of a household, as data: the UI and the CLI word it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TimelineItem {
+    pub date: NaiveDate,
+    pub kind: TimelineKind,
+    /// The renovation step reached (renovation items).
+    pub status: Option<RenovationStatus>,
+    /// What the cadre wrote (visits), as typed.
+    pub note: Option<String>,
+    /// The floor area demolished (demolitions), if known.
+    pub area_m2: Option<f64>,
+}
+
+impl TimelineItem {
+    fn new(date: NaiveDate, kind: TimelineKind) -> TimelineItem {
+        TimelineItem {
+            date,
+            kind,
+            status: None,
+            note: None,
+            area_m2: None,
+        }
+    }
+}
+
+/// Changes to a household; `None` leaves a field as it is. Blank text (phone, cadre)
+/// clears the field.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HouseholdChanges {
+    pub head: Option<String>,
+    pub members: Option<u32>,
+    pub phone: Option<String>,
+    pub categories: Option<Vec<Category>>,
+    pub seepage: Option<bool>,
+    pub rating: Option<Option<Rating>>,
+    pub cadre: Option<String>,
+}
+
+/// Text as stored: trimmed, and blank is no value.
+pub(crate) fn blank_is_none(s: &str) -> Option<String> {
+    Some(s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+fn not_found(id: RowId) -> StoreError {
+    StoreError::NotFound {
+        what: "household",
+        id: id.to_string(),
+    }
+}
+
+impl Store {
+    /// The household with its timeline, newest first.
+    pub fn household_page(&self, id: RowId) -> Result<HouseholdDetail> {
+        let household = self
+            .row(Table::Household, id)?
+            .as_ref()
+            .and_then(Household::from_row)
+            .filter(|h| !h.deleted)
+            .ok_or_else(|| not_found(id))?;
+        let visits = self.visits(id)?;
+        let mut timeline = Vec::new();
+        for v in &visits {
+            timeline.push(TimelineItem {
+                note: Some(v.note.clone()).filter(|n| !n.is_empty()),
+                ..TimelineItem::new(v.date, TimelineKind::Visit)
+            });
+        }
+        for (status, date) in [
+            (RenovationStatus::Planned, household.planned_on),
+            (RenovationStatus::Started, household.started_on),
+            (RenovationStatus::Completed, household.completed_on),
+            (RenovationStatus::Accepted, household.accepted_on),
+        ] {
+            if let Some(date) = date {
+                timeline.push(TimelineItem {
+                    status: Some(status),
+                    ..TimelineItem::new(date, TimelineKind::Renovation)
+                });
+            }
+        }
+        for d in self
+            .rows(Table::Demolition)?
+            .iter()
+            .filter_map(Demolition::from_row)
+            .filter(|d| !d.deleted && d.household == Some(id))
+        {
+            timeline.push(TimelineItem {
+                area_m2: d.area_m2,
+                ..TimelineItem::new(d.date, TimelineKind::Demolition)
+            });
+        }
+        // Newest first; on one day visits, then renovation steps in their order.
+        timeline.sort_by_key(|item| std::cmp::Reverse(item.date));
+        Ok(HouseholdDetail {
+            summary: HouseholdSummary {
+                unit_name: self.unit(&household.unit).ok().map(|u| u.name),
+                last_visit: visits.iter().map(|v| v.date).max(),
+                household,
+            },
+            timeline,
+        })
+    }
+
+    /// Write the changes to a household that differ from what is stored (a field never
+    /// set and one set to nothing are the same); `Unchanged` if none does.
+    pub fn edit_household(&mut self, id: RowId, changes: &HouseholdChanges) -> Result<Edited> {
+        let current = self
+            .row(Table::Household, id)?
+            .filter(|r| !r.deleted())
+            .ok_or_else(|| not_found(id))?;
+        let c = changes;
+        let wanted = [
+            ("head", c.head.as_ref().map(|h| json!(h.trim()))),
+            ("members", c.members.map(|m| json!(m))),
+            ("phone", c.phone.as_ref().map(|p| json!(blank_is_none(p)))),
+            ("categories", c.categories.as_ref().map(|v| json!(v))),
+            ("seepage", c.seepage.map(|s| json!(s))),
+            ("rating", c.rating.map(|r| json!(r))),
+            ("cadre", c.cadre.as_ref().map(|p| json!(blank_is_none(p)))),
+        ];
+        let mut edit = Edit::new(Table::Household).row(id);
+        for (field, value) in wanted {
+            let Some(value) = value else { continue };
+            if current.value(field).unwrap_or(&Value::Null) != &value {
+                edit = edit.set(field, value);
+            }
+        }
+        self.edit(edit)
+    }
+}

@@ -1,0 +1,63 @@
+//! What the status bar counts and what a leader decides: the numbers of pending and
+//! rejected local changes and of open conflicts (SQL counts, no change is read), and the
+//! resolution of a conflict.
+
+use crate::{Edit, Edited, Result, Store};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tally_core::*;
+
+/// What the status bar shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Local changes not yet accepted by the server.
+    pub pending: u32,
+    /// Local changes the server refused, waiting to be corrected or re-sent.
+    pub rejected: u32,
+    /// Open conflicts.
+    pub conflicts: u32,
+}
+
+/// A leader's decision on a conflict: the value to keep, naming the losing versions
+/// they saw (which settles them).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Resolution {
+    pub table: Table,
+    pub row: RowId,
+    pub field: String,
+    pub value: Value,
+    pub saw: Vec<Version>,
+}
+
+impl Store {
+    /// Pending and rejected local changes and open conflicts, counted by SQL.
+    pub fn counts(&self) -> Result<Counts> {
+        let (pending, rejected, conflicts) = self.conn.query_row(
+            "SELECT (SELECT count(*) FROM change_log WHERE state = 'pending'),
+                    (SELECT count(*) FROM change_log WHERE origin = 'local' AND state = 'rejected'),
+                    (SELECT count(*) FROM conflict)",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, u32>(0)?,
+                    r.get::<_, u32>(1)?,
+                    r.get::<_, u32>(2)?,
+                ))
+            },
+        )?;
+        Ok(Counts {
+            pending,
+            rejected,
+            conflicts,
+        })
+    }
+
+    /// Resolve a conflict: an ordinary edit of the field that names the losing versions
+    /// it saw, so they stop being conflicts here and everywhere it syncs to.
+    pub fn resolve_conflict(&mut self, r: &Resolution) -> Result<Edited> {
+        let mut edit = Edit::new(r.table).row(r.row).set(&r.field, &r.value);
+        edit.saw = r.saw.clone();
+        self.edit(edit)
+    }
+}

@@ -1,0 +1,298 @@
+//! The use-cases the CLI and the desktop both call: the household page, saving a
+//! household (blank is none, only what differs is written, "no change" is a value),
+//! works moved on as one change, the status bar's counts, conflict resolution.
+
+mod support;
+
+use serde_json::json;
+use support::*;
+use tally_core::*;
+use tally_store::*;
+
+fn count_changes(s: &Store) -> usize {
+    s.outbox(None, 10_000).unwrap().len()
+}
+
+/// What the counts would be if every change and conflict were read and counted.
+fn counted_by_reading(s: &Store) -> Counts {
+    Counts {
+        pending: s.pending(100_000).unwrap().len() as u32,
+        rejected: s
+            .outbox(Some(OutboxState::Rejected), 100_000)
+            .unwrap()
+            .len() as u32,
+        conflicts: s.conflicts().unwrap().len() as u32,
+    }
+}
+
+#[test]
+fn the_household_page_holds_the_household_and_its_timeline_newest_first() {
+    let (mut s, _) = store();
+    let h = household(&mut s, VILLAGE, "张三");
+    s.add_visit(h, Some(day("2026-11-20")), "墙体裂缝").unwrap();
+    s.add_visit(h, Some(day("2026-11-24")), "").unwrap();
+    let _ = s
+        .set_renovation(
+            h,
+            RenovationStatus::Completed,
+            Some(day("2026-11-22")),
+            false,
+        )
+        .unwrap();
+    s.add_demolition(VILLAGE, Some(h), None, Some(day("2026-11-25")))
+        .unwrap();
+    let page = s.household_page(h).unwrap();
+    assert_eq!(page.summary.household.head, "张三");
+    assert_eq!(page.summary.unit_name.as_deref(), Some("阿斯尔嘎查"));
+    assert_eq!(page.summary.last_visit, Some(day("2026-11-24")));
+    let items: Vec<_> = page
+        .timeline
+        .iter()
+        .map(|t| (t.date, t.kind, t.status, t.note.as_deref(), t.area_m2))
+        .collect();
+    let d = day;
+    assert_eq!(
+        items,
+        [
+            (d("2026-11-25"), TimelineKind::Demolition, None, None, None),
+            (d("2026-11-24"), TimelineKind::Visit, None, None, None),
+            (
+                d("2026-11-22"),
+                TimelineKind::Renovation,
+                Some(RenovationStatus::Started),
+                None,
+                None
+            ),
+            (
+                d("2026-11-22"),
+                TimelineKind::Renovation,
+                Some(RenovationStatus::Completed),
+                None,
+                None
+            ),
+            (
+                d("2026-11-20"),
+                TimelineKind::Visit,
+                None,
+                Some("墙体裂缝"),
+                None
+            ),
+        ]
+    );
+    let gone = RowId(uuid::Uuid::nil());
+    assert!(matches!(
+        s.household_page(gone),
+        Err(StoreError::NotFound {
+            what: "household",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn saving_a_household_writes_only_what_differs_and_no_change_is_a_value() {
+    let (mut s, _) = store();
+    let h = s
+        .add_household(&NewHousehold {
+            village: VILLAGE.into(),
+            head: " 李四 ".into(),
+            phone: Some("  ".into()),
+            cadre: Some("".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let row = s.row(Table::Household, h).unwrap().unwrap();
+    assert_eq!(row.str("head"), Some("李四"));
+    assert!(
+        row.value("phone").is_none() && row.value("cadre").is_none(),
+        "blank text is no value"
+    );
+    let before = count_changes(&s);
+    // The whole form, as the desktop sends it, with nothing changed.
+    let same = HouseholdChanges {
+        head: Some("李四".into()),
+        members: Some(1),
+        phone: Some(String::new()),
+        categories: Some(vec![]),
+        seepage: Some(false),
+        rating: Some(None),
+        cadre: Some(" ".into()),
+    };
+    assert_eq!(s.edit_household(h, &same).unwrap(), Edited::Unchanged(h));
+    assert_eq!(count_changes(&s), before, "nothing written");
+    // One field changed: one change with that one field.
+    let edited = s
+        .edit_household(
+            h,
+            &HouseholdChanges {
+                cadre: Some(" 王干部 ".into()),
+                ..same.clone()
+            },
+        )
+        .unwrap();
+    let change = edited.change().expect("a change");
+    assert_eq!(change.fields.keys().collect::<Vec<_>>(), ["cadre"]);
+    assert_eq!(change.fields["cadre"].value, json!("王干部"));
+    // Clearing it again is a change to null; repeating it is none.
+    let cleared = HouseholdChanges {
+        cadre: Some(String::new()),
+        ..Default::default()
+    };
+    assert!(s.edit_household(h, &cleared).unwrap().change().is_some());
+    assert_eq!(s.edit_household(h, &cleared).unwrap(), Edited::Unchanged(h));
+    // A plain edit repeating the stored values is no change either, not an error.
+    let again = s
+        .edit(Edit::new(Table::Household).row(h).set("head", "李四"))
+        .unwrap();
+    assert_eq!(again, Edited::Unchanged(h));
+    // Bad input is still an error.
+    let bad = HouseholdChanges {
+        head: Some(" ".into()),
+        ..Default::default()
+    };
+    assert!(matches!(
+        s.edit_household(h, &bad),
+        Err(StoreError::Invalid(ValidationError::Value { .. }))
+    ));
+}
+
+#[test]
+fn works_are_listed_by_unit_and_moved_on_as_one_change_or_not_at_all() {
+    let (mut s, _) = store();
+    let d = Some(day("2026-11-20"));
+    let road = s
+        .add_works(VILLAGE, WorksKind::Road, 2.0, None, WorksStatus::Started, d)
+        .unwrap();
+    s.add_works(
+        "150625100202",
+        WorksKind::Water,
+        1.0,
+        Some(80),
+        WorksStatus::Planned,
+        d,
+    )
+    .unwrap();
+    assert_eq!(s.works(None).unwrap().len(), 2);
+    let here = s.works(Some(VILLAGE)).unwrap();
+    assert_eq!((here.len(), here[0].id), (1, road));
+    assert_eq!(s.works(Some("150625100")).unwrap().len(), 2, "a subtree");
+
+    let before = count_changes(&s);
+    let bad = WorksUpdate {
+        quantity: Some(-1.0),
+        ..WorksUpdate::status(WorksStatus::Completed, d, false)
+    };
+    assert!(s.update_works(road, &bad).is_err());
+    let w = &s.works(Some(VILLAGE)).unwrap()[0];
+    assert_eq!(
+        (w.status, w.completed_on, count_changes(&s)),
+        (WorksStatus::Started, None, before),
+        "a bad quantity leaves the status as it was"
+    );
+    let good = WorksUpdate {
+        quantity: Some(2.5),
+        people: Some(None),
+        ..WorksUpdate::status(WorksStatus::Completed, d, false)
+    };
+    let change = s.update_works(road, &good).unwrap().into_change().unwrap();
+    assert_eq!(
+        change.fields.keys().collect::<Vec<_>>(),
+        ["completed_on", "quantity", "status"],
+        "one change; people served was already none"
+    );
+    assert_eq!(
+        s.update_works(road, &good).unwrap(),
+        Edited::Unchanged(road)
+    );
+    assert_eq!(count_changes(&s), before + 1);
+}
+
+#[test]
+fn counts_are_what_reading_every_change_would_count() {
+    let (mut a, _) = store();
+    let h = household(&mut a, VILLAGE, "张三");
+    let check = |s: &Store| assert_eq!(s.counts().unwrap(), counted_by_reading(s));
+    check(&a);
+    assert_eq!(
+        a.counts().unwrap().pending,
+        a.pending_count().unwrap() as u32
+    );
+    // Receipts take changes off pending.
+    let sent = a.pending(100).unwrap();
+    let units_and_household: Vec<(ChangeId, i64)> = sent
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id, i as i64 + 1))
+        .collect();
+    a.mark_accepted(&units_and_household[..3]).unwrap();
+    check(&a);
+    // A rejection is counted as rejected, not pending.
+    a.mark_rejected(sent[3].id, "invalid_value", "bad", "不对")
+        .unwrap();
+    check(&a);
+    assert_eq!(a.counts().unwrap().rejected, 1);
+    // A conflict.
+    conflict_on_members(&mut a, h);
+    check(&a);
+    assert_eq!(a.counts().unwrap().conflicts, 1);
+    // Edits after it.
+    household(&mut a, VILLAGE, "李四");
+    check(&a);
+}
+
+#[test]
+fn a_resolution_names_the_losing_version_it_saw_and_settles_the_conflict() {
+    let (mut a, _) = store();
+    let h = household(&mut a, VILLAGE, "张三");
+    conflict_on_members(&mut a, h);
+    let open = a.conflicts().unwrap();
+    assert_eq!(open.len(), 1);
+    let c = &open[0];
+    // Keeping the value that applies now is still a change: it records what was seen.
+    let keep = Resolution {
+        table: c.table,
+        row: c.row,
+        field: c.field.clone(),
+        value: c.winner_value.clone(),
+        saw: vec![c.loser.at],
+    };
+    let change = a.resolve_conflict(&keep).unwrap().into_change().unwrap();
+    assert_eq!(change.fields["members"].saw, vec![c.loser.at]);
+    assert!(a.conflicts().unwrap().is_empty());
+    assert_eq!(
+        a.row(Table::Household, h)
+            .unwrap()
+            .unwrap()
+            .value("members"),
+        Some(&c.winner_value)
+    );
+    // The same resolution again: nothing left to settle, nothing to write.
+    assert_eq!(a.resolve_conflict(&keep).unwrap(), Edited::Unchanged(h));
+}
+
+#[test]
+fn natural_rows_get_their_ids_from_core() {
+    let (mut s, _) = store();
+    let set = s
+        .set_target(VILLAGE, Metric::Renovation, 10.0, day("2026-12-31"))
+        .unwrap();
+    assert_eq!(
+        set.row(),
+        RowId::natural(NaturalKey::Target {
+            unit: VILLAGE,
+            metric: Metric::Renovation
+        })
+    );
+    assert!(s
+        .row(
+            Table::OrgUnit,
+            RowId::natural(NaturalKey::OrgUnit { code: VILLAGE })
+        )
+        .unwrap()
+        .is_some());
+    // Setting the same target again changes nothing.
+    let again = s
+        .set_target(VILLAGE, Metric::Renovation, 10.0, day("2026-12-31"))
+        .unwrap();
+    assert_eq!(again, Edited::Unchanged(set.row()));
+}
