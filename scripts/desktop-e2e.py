@@ -16,6 +16,7 @@ import argparse
 import base64
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -302,6 +303,65 @@ def story(d, server, shots, workdir):
     d.screenshot(shots / "conflicts.png")
     d.go("settings")
     d.screenshot(shots / "settings.png")
+
+    # 4. Every screen in English shows no Chinese but what people typed, and back in
+    # Chinese no English sentence.
+    device = d.cmd("POST", "/execute/async", {"script": """
+        const done = arguments[0];
+        window.__TAURI_INTERNALS__.invoke('status_get').then(s => done(s.device_name), e => done(''));""",
+                                               "args": []})
+    assert device, "the device has a name"
+    typed = ["张三", "墙体裂缝已加固，屋顶需更换", "杭锦旗", "锡尼镇", "阿斯尔嘎查", "zhangsan", device]
+    walk_languages(d, shots, typed)
+
+
+# Chinese characters and full-width punctuation: none may appear in English mode.
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+# An English sentence: three words of letters in a row (codes, numbers and names aside).
+ENGLISH = re.compile(r"\b[A-Za-z]{2,}(?:[ ,]+[A-Za-z]{2,}){2,}\b")
+SCREENS = ["home", "households", "household", "entry", "sync", "conflicts", "export", "settings"]
+
+
+def screen_text(d, screen):
+    """Open a screen (the household page through the list) and read what it shows."""
+    if screen == "household":
+        d.go("households")
+        wait_until("the household list", lambda: d.texts(".hh-head"))
+        d.js("document.querySelector('.el-table-v2__row .el-button').click();")
+        wait_until("a household page", lambda: d.text("[data-test=hh-detail-head]"))
+    else:
+        d.go(screen)
+    time.sleep(1.0)
+    return d.js("return document.body.innerText;")
+
+
+def set_language(d, label, nav_home):
+    d.go("settings")
+    d.click_text("[data-test=language] .el-radio-button", label)
+    d.click("[data-test=settings-save]")
+    wait_until(f"the app in {label}", lambda: d.text("[data-test=nav-home]") == nav_home)
+
+
+def walk_languages(d, shots, typed):
+    set_language(d, "English", "Home")
+    for screen in SCREENS:
+        text = screen_text(d, screen)
+        for t in typed:
+            text = text.replace(t, "")
+        chinese = [line for line in text.splitlines() if CJK.search(line)]
+        # The language picker names each language in itself.
+        chinese = [line for line in chinese if line.strip() != "中文"]
+        d.screenshot(shots / f"en-{screen}.png")
+        assert not chinese, f"the {screen} screen in English shows Chinese: {chinese[:8]}"
+    log(f"English: {len(SCREENS)} screens without Chinese but what was typed")
+    set_language(d, "中文", "首页")
+    for screen in SCREENS:
+        text = screen_text(d, screen)
+        for t in typed:
+            text = text.replace(t, "")
+        english = [m.group(0) for m in ENGLISH.finditer(text)]
+        assert not english, f"the {screen} screen in Chinese shows English sentences: {english[:8]}"
+    log(f"Chinese: {len(SCREENS)} screens without English sentences")
 
 
 def tour(d, shots):
