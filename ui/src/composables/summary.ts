@@ -33,7 +33,7 @@ export function useSummary() {
           tonnes: s.tonnes === null ? "" : num(s.tonnes),
           piles: s.piles,
           date: on(s.date),
-        });
+        }, s.piles);
       case "demolition":
         return t("summary.demolition", {
           household: s.household ?? "",

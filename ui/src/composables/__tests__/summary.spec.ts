@@ -82,6 +82,7 @@ describe("entry summaries", () => {
       "Visit to 王五 (2026-11-27): 已加固",
       "New household 王五",
     ]);
+    expect(summary.entry({ kind: "cleanup", pile: "hay", tonnes: 1, piles: 1, date: null })).toBe("Cleanup Hay 1 t, 1 pile");
     expect(lines[8]).toBe("Household (unknown household): Categories → Five-guarantee, Subsistence allowance, Seepage zone → yes, Cadre → (empty)");
     for (const line of lines) expect(withoutTyped(line)).not.toMatch(CJK);
   });
