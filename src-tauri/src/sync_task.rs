@@ -74,7 +74,11 @@ pub async fn run(
             .server
             .ok_or_else(|| IpcError::from(tally_sync::client::SyncError::NotLoggedIn))?;
         let mut transport = HttpTransport::new(&server).map_err(IpcError::internal)?;
-        let mut client = Client::new(&mut transport, SyncOptions::default());
+        let options = SyncOptions {
+            apply_step: tally_sync::INTERACTIVE_APPLY_STEP,
+            ..SyncOptions::default()
+        };
+        let mut client = Client::new(&mut transport, options);
         // The store is locked one step at a time: entries saved meanwhile wait for at
         // most one step, and are sent by the next sync.
         let report = client.sync_shared(st.shared_store(), &mut |p| {

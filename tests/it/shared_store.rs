@@ -101,6 +101,7 @@ fn an_entry_saved_while_a_pull_runs_is_kept_and_sent_by_the_next_sync() {
     };
     let options = SyncOptions {
         pull_limit: 7,
+        apply_step: 3,
         ..SyncOptions::default()
     };
     let report = Client::new(&mut net, options)

@@ -111,6 +111,8 @@ impl Device {
         let options = SyncOptions {
             push_batch: 7,
             pull_limit: 9,
+            // Pages applied in parts: a crash between parts must lose and repeat nothing.
+            apply_step: 4,
             backoff: Backoff {
                 attempts: 3,
                 ..Backoff::default()

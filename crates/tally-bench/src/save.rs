@@ -16,7 +16,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tally_core::{PileKind, Table};
 use tally_store::OutboxState;
-use tally_sync::{Client, HttpTransport, SyncOptions};
+use tally_sync::{Client, HttpTransport, SyncOptions, INTERACTIVE_APPLY_STEP};
 
 pub fn bench(report: &mut Report, backend: &Backend, data: &Path, n: usize) -> Result<()> {
     let server = Server::start(backend, 1)?;
@@ -59,8 +59,12 @@ pub fn bench(report: &mut Report, backend: &Backend, data: &Path, n: usize) -> R
         let pulled = HttpTransport::new(&url)
             .map_err(anyhow::Error::from)
             .and_then(|mut transport| {
-                Ok(Client::new(&mut transport, SyncOptions::default())
-                    .sync_shared(&shared, &mut |_| {})?)
+                // As the desktop syncs.
+                let options = SyncOptions {
+                    apply_step: INTERACTIVE_APPLY_STEP,
+                    ..SyncOptions::default()
+                };
+                Ok(Client::new(&mut transport, options).sync_shared(&shared, &mut |_| {})?)
             });
         done.store(true, Ordering::SeqCst);
         let saves = saver

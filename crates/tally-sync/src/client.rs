@@ -117,8 +117,15 @@ impl StoreAccess for Mutex<&mut Store> {
 pub struct SyncOptions {
     pub push_batch: usize,
     pub pull_limit: u32,
+    /// The most pulled changes applied in one step (one transaction, the store held for
+    /// it): an app that saves entries while a sync runs waits for one step at most.
+    pub apply_step: usize,
     pub backoff: Backoff,
 }
+
+/// The apply step of an app in which people save entries while a sync runs (the
+/// desktop): a step of 250 changes holds the store for a few tens of milliseconds.
+pub const INTERACTIVE_APPLY_STEP: usize = 250;
 
 impl Default for SyncOptions {
     fn default() -> Self {
@@ -127,6 +134,8 @@ impl Default for SyncOptions {
             // trips and fewer commits on both ends (a page is ~120 KB gzipped).
             push_batch: MAX_PUSH_CHANGES,
             pull_limit: 2000,
+            // A whole page in one transaction: the fewest commits, for the CLI.
+            apply_step: 2000,
             backoff: Backoff::default(),
         }
     }
@@ -436,7 +445,8 @@ impl<'a> Client<'a> {
                 let resp = fetched?;
                 // Where the page leaves off; its changes are read when it is applied.
                 let head: PullResponse<IgnoredAny> = Self::json(&resp)?;
-                applying = Some(scope.spawn(move || store.step(|s| apply_page(s, &resp))));
+                let (before, step) = (cursor.clone(), self.options.apply_step);
+                applying = Some(scope.spawn(move || apply_page(store, &resp, &before, step)));
                 cursor = head.cursor;
                 if !head.more {
                     break;
@@ -456,8 +466,17 @@ impl<'a> Client<'a> {
     }
 }
 
-/// Read a pulled page and apply it, keeping each change's JSON as it came.
-fn apply_page(store: &mut Store, resp: &Response) -> Result<ApplyStats, SyncError> {
+/// Read a pulled page and apply it, keeping each change's JSON as it came, `step`
+/// changes at a time (each step its own transaction, the store held for it only). Every
+/// step but the last keeps the cursor the page was asked with (`before`): a page cut
+/// short by a crash is asked for again, and the changes already applied are known and
+/// skipped.
+fn apply_page(
+    store: &impl StoreAccess,
+    resp: &Response,
+    before: &str,
+    step: usize,
+) -> Result<ApplyStats, SyncError> {
     let page: PullResponse<&RawValue> =
         serde_json::from_slice(&resp.body).map_err(|e| SyncError::BadAnswer(e.to_string()))?;
     let changes = page
@@ -474,7 +493,25 @@ fn apply_page(store: &mut Store, resp: &Response) -> Result<ApplyStats, SyncErro
             body: Some(body),
         })
         .collect();
-    Ok(store.apply_page(&remote, &page.cursor)?)
+    let parts: Vec<&[Remote<'_>]> = remote.chunks(step.max(1)).collect();
+    if parts.is_empty() {
+        // Nothing to apply, but the cursor moves past what the page left out.
+        return Ok(store.step(|s| s.apply_page(&[], &page.cursor))?);
+    }
+    let mut total = ApplyStats::default();
+    for (i, part) in parts.iter().enumerate() {
+        let cursor = if i + 1 == parts.len() {
+            page.cursor.as_str()
+        } else {
+            before
+        };
+        let stats = store.step(|s| s.apply_page(part, cursor))?;
+        total.received += stats.received;
+        total.applied += stats.applied;
+        total.confirmed += stats.confirmed;
+        total.conflicts = stats.conflicts;
+    }
+    Ok(total)
 }
 
 /// The JSON of a [`PushRequest`] made of stored change bodies: the same bytes as

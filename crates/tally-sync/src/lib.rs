@@ -6,5 +6,7 @@ pub mod client;
 pub mod plan;
 pub mod transport;
 
-pub use client::{Client, Progress, StoreAccess, SyncError, SyncOptions, SyncReport};
+pub use client::{
+    Client, Progress, StoreAccess, SyncError, SyncOptions, SyncReport, INTERACTIVE_APPLY_STEP,
+};
 pub use transport::{Backoff, HttpTransport, Method, Request, Response, Transport, TransportError};
