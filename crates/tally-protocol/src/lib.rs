@@ -238,6 +238,19 @@ pub struct ErrorDetail {
     pub message_zh: String,
 }
 
+impl ErrorBody {
+    /// The answer for an error that reads in both languages.
+    pub fn of(e: &dyn tally_core::Explain) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: e.code().to_string(),
+                message: e.en(),
+                message_zh: e.zh(),
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

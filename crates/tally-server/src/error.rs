@@ -1,11 +1,13 @@
 //! The server's errors: `DbError` from storage, and `ApiError`, the one error the HTTP
 //! edge answers with (`{error: {code, message, message_zh}}`, stable codes, no
-//! internals in 5xx bodies: the detail goes to the log).
+//! internals in 5xx bodies: the detail goes to the log). Both read in Chinese and
+//! English through [`Explain`], the one place their sentences are made.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use tally_protocol::{codes, ErrorBody, ErrorDetail, MAX_BODY_BYTES, MAX_PUSH_CHANGES};
+use tally_core::Explain;
+use tally_protocol::{codes, ErrorBody, MAX_BODY_BYTES, MAX_PUSH_CHANGES};
 use thiserror::Error;
 
 /// A storage failure. Nothing here is the client's fault but `BadCursor`.
@@ -33,6 +35,40 @@ pub enum DbError {
     BadCursor(String),
     #[error("the commit of this write failed: {0}")]
     Commit(String),
+}
+
+/// For the admin at the command line: what failed, without the driver's words in Chinese
+/// (the English message keeps them for whoever reads the log).
+impl Explain for DbError {
+    fn code(&self) -> &'static str {
+        match self {
+            DbError::Sqlite(_) | DbError::Postgres(_) | DbError::Pool(_) | DbError::Join(_) => {
+                "database"
+            }
+            DbError::PoolSetup(_) => "database_connect",
+            DbError::Json(_) | DbError::Corrupt(_) => "corrupt",
+            DbError::Url(_) => "database_url",
+            DbError::Migration { .. } => "migration_failed",
+            DbError::BadCursor(_) => codes::BAD_CURSOR,
+            DbError::Commit(_) => "commit_failed",
+        }
+    }
+
+    fn zh(&self) -> String {
+        match self {
+            DbError::Sqlite(_) | DbError::Postgres(_) | DbError::Pool(_) | DbError::Join(_) => {
+                "服务器数据库出错".into()
+            }
+            DbError::PoolSetup(_) => "无法连接 PostgreSQL 数据库".into(),
+            DbError::Json(_) | DbError::Corrupt(_) => "服务器保存的数据已损坏".into(),
+            DbError::Url(url) => {
+                format!("不支持的数据库地址 {url:?}：请用 sqlite:路径 或 postgres://用户@主机/库名")
+            }
+            DbError::Migration { name, .. } => format!("数据库升级 {name} 失败"),
+            DbError::BadCursor(_) => "同步位置无效，请重新同步".into(),
+            DbError::Commit(_) => "写入数据库失败，未保存".into(),
+        }
+    }
 }
 
 /// An answer other than success, with a stable code.
@@ -91,7 +127,14 @@ impl ApiError {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    /// Log a failure and hide it from the client.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        ApiError::Internal(detail.to_string())
+    }
+}
+
+impl Explain for ApiError {
+    fn code(&self) -> &'static str {
         use ApiError::*;
         match self {
             ClientOutdated(_) => codes::CLIENT_OUTDATED,
@@ -113,8 +156,7 @@ impl ApiError {
         }
     }
 
-    /// The message in Chinese, for the cadre.
-    pub fn zh(&self) -> String {
+    fn zh(&self) -> String {
         use ApiError::*;
         match self {
             ClientOutdated(_) => "客户端版本过旧，请更新 Tally 后再同步".into(),
@@ -138,11 +180,6 @@ impl ApiError {
             Internal(_) => "服务器内部错误，请稍后再试".into(),
         }
     }
-
-    /// Log a failure and hide it from the client.
-    pub fn internal(detail: impl std::fmt::Display) -> Self {
-        ApiError::Internal(detail.to_string())
-    }
 }
 
 impl From<DbError> for ApiError {
@@ -161,13 +198,7 @@ impl IntoResponse for ApiError {
         } else {
             tracing::debug!(code = self.code(), message = %self, "request refused");
         }
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code().to_string(),
-                message: self.to_string(),
-                message_zh: self.zh(),
-            },
-        };
+        let body = ErrorBody::of(&self);
         let mut response = (self.status(), Json(body)).into_response();
         if let ApiError::TooManyAttempts { retry_after_s } = self {
             if let Ok(v) = HeaderValue::from_str(&retry_after_s.to_string()) {

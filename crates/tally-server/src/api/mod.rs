@@ -154,6 +154,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tally_core::Explain;
     use tally_protocol::{codes, PushRequest};
 
     #[test]
