@@ -281,7 +281,12 @@ impl Device {
 
     /// A command that must succeed; its stdout.
     pub fn ok(&self, cmd: &str) -> String {
-        let out = self.run(cmd, None);
+        self.ok_with(cmd, None)
+    }
+
+    /// A command that must succeed, with `stdin` if given; its stdout.
+    fn ok_with(&self, cmd: &str, stdin: Option<&str>) -> String {
+        let out = self.run(cmd, stdin);
         assert_eq!(
             out.code,
             Some(0),
@@ -302,14 +307,7 @@ impl Device {
     /// Enrol with `server` as `user`, the password on stdin.
     pub fn login(&self, server: &str, user: &str, password: &str) {
         let cmd = format!("login --server {server} --user {user} --password-stdin");
-        let out = self.run(&cmd, Some(password));
-        assert_eq!(
-            out.code,
-            Some(0),
-            "tally {cmd}:\n{}{}",
-            out.stdout,
-            out.stderr
-        );
+        self.ok_with(&cmd, Some(password));
     }
 
     /// `tally sync --json`, which must succeed: its report.
