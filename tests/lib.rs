@@ -8,7 +8,7 @@ use http_body_util::BodyExt;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::sync::Arc;
-use tally_protocol::{PROTOCOL_HEADER, SERVER_TIME_HEADER};
+use tally_protocol::PROTOCOL_HEADER;
 use tally_server::{router, AppState, Db, ManualClock};
 use tally_sync::{Method, Request, Response, Transport, TransportError};
 use tally_testkit::pg;
@@ -116,11 +116,7 @@ impl Transport for RouterTransport {
                 .await
                 .map_err(|e| TransportError(e.to_string()))?;
             let status = resp.status().as_u16();
-            let server_time_ms = resp
-                .headers()
-                .get(SERVER_TIME_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse().ok());
+            let server_time_ms = tally_sync::transport::server_time(resp.headers());
             let body = resp
                 .into_body()
                 .collect()

@@ -89,6 +89,32 @@ fn story(backend: Backend) {
         let cmd = format!("user add --name {user} --role {role} --unit {unit} --password-stdin");
         server.admin(&cmd, Some(PASSWORD));
     }
+    // What the admin gets wrong is said in Chinese, then English; exit 2 for a usage
+    // error, 1 for a refusal.
+    for (cmd, stdin, exit, says) in [
+        (
+            "user add --name zhao --role cadre --unit 1",
+            None,
+            2,
+            "错误: 请加 --password-stdin",
+        ),
+        (
+            "user add --name zhao --role cadre --password-stdin",
+            Some(PASSWORD),
+            1,
+            "错误: 驻村干部至少需要一个负责单位（--unit） / error: a cadre needs at least one --unit",
+        ),
+        (
+            "user disable ghost",
+            None,
+            1,
+            "错误: 没有用户 \"ghost\" / error: no user \"ghost\"",
+        ),
+    ] {
+        let out = server.admin_run(cmd, stdin);
+        assert_eq!(out.code, Some(exit), "{cmd}: {}", out.stderr);
+        assert!(out.stderr.contains(says), "{cmd}: {}", out.stderr);
+    }
     server.start();
     let url = server.url();
 

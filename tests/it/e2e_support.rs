@@ -108,6 +108,14 @@ pub fn ok(bin: &Path, args: &[&str], stdin: Option<&str>, dir: &Path) -> Out {
     out
 }
 
+/// `--db DB` and the words of `cmd` (split on whitespace: no argument of the story has
+/// a space), the arguments of both binaries.
+fn with_db<'a>(db: &'a str, cmd: &'a str) -> Vec<&'a str> {
+    let mut args = vec!["--db", db];
+    args.extend(cmd.split_whitespace());
+    args
+}
+
 /// Where the server keeps its data.
 pub enum Backend {
     Sqlite,
@@ -168,11 +176,14 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
-    /// Run an admin command (`unit add …`, `user add …`, split on whitespace).
+    /// Run an admin command (`unit add …`, `user add …`) that must succeed.
     pub fn admin(&self, cmd: &str, stdin: Option<&str>) {
-        let mut args = vec!["--db", &self.db];
-        args.extend(cmd.split_whitespace());
-        ok(&self.bin, &args, stdin, &self.dir);
+        ok(&self.bin, &with_db(&self.db, cmd), stdin, &self.dir);
+    }
+
+    /// Run an admin command that may fail: how it went.
+    pub fn admin_run(&self, cmd: &str, stdin: Option<&str>) -> Out {
+        run(&self.bin, &with_db(&self.db, cmd), stdin, &self.dir)
     }
 
     /// Start `serve` and wait until GET /api/v1/health answers.
@@ -274,22 +285,17 @@ impl Device {
 
     /// Run `tally --db FILE cmd`, with `stdin` if given.
     pub fn run(&self, cmd: &str, stdin: Option<&str>) -> Out {
-        let mut args = vec!["--db", &self.db];
-        args.extend(cmd.split_whitespace());
-        run(&self.bin, &args, stdin, &self.dir)
+        run(&self.bin, &with_db(&self.db, cmd), stdin, &self.dir)
     }
 
     /// A command that must succeed; its stdout.
     pub fn ok(&self, cmd: &str) -> String {
-        let out = self.run(cmd, None);
-        assert_eq!(
-            out.code,
-            Some(0),
-            "tally {cmd}:\n{}{}",
-            out.stdout,
-            out.stderr
-        );
-        out.stdout
+        self.ok_with(cmd, None)
+    }
+
+    /// A command that must succeed, with `stdin` if given; its stdout.
+    fn ok_with(&self, cmd: &str, stdin: Option<&str>) -> String {
+        ok(&self.bin, &with_db(&self.db, cmd), stdin, &self.dir).stdout
     }
 
     /// A command that must succeed, with `--json`; its output.
@@ -302,14 +308,7 @@ impl Device {
     /// Enrol with `server` as `user`, the password on stdin.
     pub fn login(&self, server: &str, user: &str, password: &str) {
         let cmd = format!("login --server {server} --user {user} --password-stdin");
-        let out = self.run(&cmd, Some(password));
-        assert_eq!(
-            out.code,
-            Some(0),
-            "tally {cmd}:\n{}{}",
-            out.stdout,
-            out.stderr
-        );
+        self.ok_with(&cmd, Some(password));
     }
 
     /// `tally sync --json`, which must succeed: its report.

@@ -24,6 +24,16 @@ fn device(server: &Server, dir: &std::path::Path, user: &str) -> Store {
     store
 }
 
+/// The ids of a household's visits on a device.
+fn visit_ids(store: &Store, household: RowId) -> Vec<RowId> {
+    store
+        .visits(household)
+        .unwrap()
+        .iter()
+        .map(|v| v.id)
+        .collect()
+}
+
 /// A plain sync that must succeed.
 fn sync(server: &Server, store: &mut Store) {
     Client::new(&mut server.transport(), SyncOptions::default())
@@ -130,12 +140,7 @@ fn an_entry_saved_while_a_pull_runs_is_kept_and_sent_by_the_next_sync() {
 
     // Every entry saved during a pull is on the device, and goes out with a sync.
     let mut store = mine.into_inner().unwrap();
-    let visits: Vec<RowId> = store
-        .visits(household)
-        .unwrap()
-        .iter()
-        .map(|v| v.id)
-        .collect();
+    let visits = visit_ids(&store, household);
     for id in &saved {
         assert!(
             visits.contains(id),
@@ -148,12 +153,7 @@ fn an_entry_saved_while_a_pull_runs_is_kept_and_sent_by_the_next_sync() {
         vec![]
     );
     sync(&server, &mut other);
-    let theirs: Vec<RowId> = other
-        .visits(household)
-        .unwrap()
-        .iter()
-        .map(|v| v.id)
-        .collect();
+    let theirs = visit_ids(&other, household);
     for id in &saved {
         assert!(theirs.contains(id), "visit {id} reached the other cadre");
     }

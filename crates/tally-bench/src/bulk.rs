@@ -6,7 +6,7 @@
 use crate::device::{write_visits, Device};
 use crate::floor;
 use crate::report::Report;
-use crate::server::{Backend, Server, VILLAGE};
+use crate::server::{Backend, Server};
 use crate::stats::{r3, since};
 use anyhow::{ensure, Result};
 use serde_json::json;
@@ -17,9 +17,7 @@ use tally_core::Table;
 pub fn bench(report: &mut Report, backend: &Backend, data: &Path, n: usize) -> Result<()> {
     let server = Server::start(backend, 1)?;
     let dir = tempfile::tempdir_in(data)?;
-    let village = [VILLAGE.to_string()];
-    let mut a = Device::new(&server, dir.path(), "cadre-a", &village)?;
-    a.sync()?;
+    let mut a = Device::synced_in_village(&server, dir.path(), "cadre-a")?;
     let t = Instant::now();
     write_visits(&mut a.store, n, 0)?;
     let write_ms = since(t);
@@ -30,7 +28,7 @@ pub fn bench(report: &mut Report, backend: &Backend, data: &Path, n: usize) -> R
         "accepted {} of {n}",
         sent.report.accepted
     );
-    let mut b = Device::new(&server, dir.path(), "cadre-b", &village)?;
+    let mut b = Device::in_village(&server, dir.path(), "cadre-b")?;
     let got = b.sync()?;
     ensure!(
         b.store.rows(Table::Visit)?.len() == n,

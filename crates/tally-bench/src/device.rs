@@ -35,6 +35,19 @@ impl Device {
         Self::with_role(server, dir, user, Role::Cadre, units)
     }
 
+    /// A cadre of the benchmark's village, not synced yet.
+    pub fn in_village(server: &Server, dir: &Path, user: &str) -> Result<Device> {
+        Self::new(server, dir, user, &[VILLAGE.to_string()])
+    }
+
+    /// A cadre of the benchmark's village that has synced once (the org units, as at
+    /// enrolment), so it can record from the first moment.
+    pub fn synced_in_village(server: &Server, dir: &Path, user: &str) -> Result<Device> {
+        let mut device = Self::in_village(server, dir, user)?;
+        device.sync()?;
+        Ok(device)
+    }
+
     pub fn with_role(
         server: &Server,
         dir: &Path,

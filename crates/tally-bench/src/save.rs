@@ -21,11 +21,8 @@ use tally_sync::{Client, HttpTransport, SyncOptions, INTERACTIVE_APPLY_STEP};
 pub fn bench(report: &mut Report, backend: &Backend, data: &Path, n: usize) -> Result<()> {
     let server = Server::start(backend, 1)?;
     let dir = tempfile::tempdir_in(data)?;
-    let village = [VILLAGE.to_string()];
-    let mut a = Device::new(&server, dir.path(), "cadre-a", &village)?;
-    a.sync()?;
-    let mut b = Device::new(&server, dir.path(), "cadre-b", &village)?;
-    b.sync()?; // the org units, so that B's cadre can record from the first moment
+    let mut a = Device::synced_in_village(&server, dir.path(), "cadre-a")?;
+    let b = Device::synced_in_village(&server, dir.path(), "cadre-b")?;
     write_visits(&mut a.store, n, 0)?;
     let sent = a.sync()?;
     ensure!(

@@ -5,7 +5,7 @@
 
 use crate::device::{edit_visits, write_visits, Device, SyncRun};
 use crate::report::Report;
-use crate::server::{Backend, Server, VILLAGE};
+use crate::server::{Backend, Server};
 use crate::stats::{r3, runs, since};
 use anyhow::{ensure, Result};
 use serde_json::{json, Value};
@@ -19,9 +19,7 @@ type Run = BTreeMap<&'static str, (SyncRun, Value)>;
 fn one_run(backend: &Backend, n: usize) -> Result<(Run, f64, f64)> {
     let server = Server::start(backend, 1)?;
     let dir = tempfile::tempdir()?;
-    let village = [VILLAGE.to_string()];
-    let mut a = Device::new(&server, dir.path(), "cadre-a", &village)?;
-    a.sync()?; // the org units, as at enrolment
+    let mut a = Device::synced_in_village(&server, dir.path(), "cadre-a")?;
     let t = Instant::now();
     let rows = write_visits(&mut a.store, n, 0)?;
     let write_ms = since(t);
@@ -54,7 +52,7 @@ fn one_run(backend: &Backend, n: usize) -> Result<(Run, f64, f64)> {
         "edits not all accepted"
     );
     run.insert("edit100", (inc, json!({})));
-    let mut b = Device::new(&server, dir.path(), "cadre-b", &village)?;
+    let mut b = Device::in_village(&server, dir.path(), "cadre-b")?;
     let pull = b.sync()?;
     let fresh = b.store.rows(Table::Visit)?.len();
     ensure!(fresh == n, "fresh device has {fresh} of {n} visits");

@@ -43,9 +43,7 @@ struct Outcome {
 fn one_run(backend: &Backend, day: Day) -> Result<Outcome> {
     let server = Server::start(backend, 1)?;
     let dir = tempfile::tempdir()?;
-    let village = [VILLAGE.to_string()];
-    let mut office = Device::new(&server, dir.path(), "office", &village)?;
-    office.sync()?;
+    let mut office = Device::synced_in_village(&server, dir.path(), "office")?;
     let mut shared: Vec<RowId> = Vec::new();
     office.store.batch(|s| {
         for i in 0..day.shared {
@@ -61,8 +59,8 @@ fn one_run(backend: &Backend, day: Day) -> Result<Outcome> {
     office.sync()?;
     let mut devs = Vec::new();
     for d in 0..day.devices {
-        let mut dev = Device::new(&server, dir.path(), &format!("cadre-{d}"), &village)?;
-        dev.sync()?; // online at the start of the week
+        // Online at the start of the week.
+        let dev = Device::synced_in_village(&server, dir.path(), &format!("cadre-{d}"))?;
         devs.push(dev);
     }
     let per = day.visits / day.devices.max(1);

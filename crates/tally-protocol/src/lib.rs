@@ -39,6 +39,9 @@ pub const MAX_PULL_LIMIT: u32 = 5000;
 /// At most this many seq ranges in a pull's `skip`.
 pub const MAX_SKIP_RANGES: usize = 64;
 
+/// The longest device name an enrolment may carry, in characters.
+pub const MAX_DEVICE_NAME_CHARS: usize = 100;
+
 /// How far ahead of the server's clock a pushed change's HLC may be: further ahead is
 /// rejected with [`codes::CLOCK_AHEAD`], and the device re-stamps what it has not sent
 /// yet to half this ahead of the server's time.
@@ -236,6 +239,19 @@ pub struct ErrorDetail {
     pub code: String,
     pub message: String,
     pub message_zh: String,
+}
+
+impl ErrorBody {
+    /// The answer for an error that reads in both languages.
+    pub fn of(e: &dyn tally_core::Explain) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: e.code().to_string(),
+                message: e.en(),
+                message_zh: e.zh(),
+            },
+        }
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use crate::push::Author;
 use crate::{auth, WallClock};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
-use tally_core::{Change, ChangeId, FieldEdit, Level, RowId, Table};
+use tally_core::{Change, ChangeId, Explain, FieldEdit, Level, RowId, Table};
 use tally_protocol::{PushResult, Role};
 use thiserror::Error;
 
@@ -16,20 +16,171 @@ use thiserror::Error;
 pub const SERVER_AUTHOR: &str = "server";
 /// Shortest password accepted for a new user.
 pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Longest user name.
+pub const MAX_USER_NAME_CHARS: usize = 40;
 
-/// Why an admin command did nothing.
+/// Why an admin command did nothing: each refusal carries what was wrong, has a stable
+/// code, and reads in Chinese (the township's IT person reads it first) and English.
 #[derive(Debug, Error)]
 pub enum AdminError {
-    #[error("{0}")]
-    Invalid(String),
-    #[error("line {line}: {message}")]
-    Line { line: usize, message: String },
-    #[error("{0}")]
-    NotFound(String),
-    #[error("{0}")]
-    Exists(String),
+    /// One line of an org-unit import is refused (line 1 is the header).
+    #[error("line {line}: {refusal}")]
+    Line { line: usize, refusal: UnitRefusal },
+    /// The org unit given to `unit add` is refused.
+    #[error(transparent)]
+    Unit(UnitRefusal),
+    #[error("the org unit {code} already exists with these values")]
+    UnitExists { code: String },
+    #[error("the user name must have 1 to {MAX_USER_NAME_CHARS} characters, got {chars}")]
+    UserNameLength { chars: usize },
+    #[error("the password must have at least {MIN_PASSWORD_CHARS} characters, got {chars}")]
+    PasswordTooShort { chars: usize },
+    #[error("a {role} needs at least one --unit")]
+    UnitsRequired { role: Role },
+    #[error("unknown org unit {code:?}: add it first with `tally-server unit add`")]
+    UnknownUnit { code: String },
+    #[error("user {name:?} already exists")]
+    UserExists { name: String },
+    #[error("no user {name:?}")]
+    NoSuchUser { name: String },
+    #[error("not a device id: {id:?}")]
+    NotADeviceId { id: String },
+    #[error("no device {id}")]
+    NoSuchDevice { id: String },
+    #[error("cannot hash the password: {0}")]
+    PasswordHash(String),
     #[error(transparent)]
     Db(#[from] DbError),
+}
+
+/// Why an org unit (added alone, or one line of an import) is refused.
+#[derive(Debug, Error)]
+pub enum UnitRefusal {
+    /// The CSV cannot be read here (not UTF-8, a wrong number of fields, …).
+    #[error("{message}")]
+    Unreadable { message: String },
+    #[error("the header must name the columns code,name,level,parent, got {got:?}")]
+    Header { got: String },
+    #[error("code is empty")]
+    EmptyCode,
+    #[error("code {code} is also on line {first_line}")]
+    DuplicateCode { code: String, first_line: usize },
+    #[error("level must be one of {}, got {got:?}", Level::codes())]
+    Level { got: String },
+    #[error("org unit {code} already exists as {name:?} ({level}, parent {})", .parent.as_deref().unwrap_or("none"))]
+    Differs {
+        code: String,
+        name: String,
+        level: Level,
+        parent: Option<String>,
+    },
+    /// The server's own push refused it (its parent is unknown, a value is out of
+    /// bounds, …): the rejection's code and messages as push gave them.
+    #[error("org unit {code}: {reason}")]
+    Rejected {
+        code: String,
+        rejection: String,
+        reason: String,
+        reason_zh: String,
+    },
+}
+
+impl Explain for UnitRefusal {
+    fn code(&self) -> &'static str {
+        match self {
+            UnitRefusal::Unreadable { .. } => "csv_unreadable",
+            UnitRefusal::Header { .. } => "csv_header",
+            UnitRefusal::EmptyCode => "unit_code_empty",
+            UnitRefusal::DuplicateCode { .. } => "unit_code_duplicate",
+            UnitRefusal::Level { .. } => "unit_level",
+            UnitRefusal::Differs { .. } => "unit_differs",
+            UnitRefusal::Rejected { .. } => "unit_rejected",
+        }
+    }
+
+    fn zh(&self) -> String {
+        match self {
+            UnitRefusal::Unreadable { .. } => {
+                "无法读取（文件须为 UTF-8 编码的 CSV，每行 4 列）".into()
+            }
+            UnitRefusal::Header { got } => {
+                format!("表头须包含 code,name,level,parent 四列，实际为 {got:?}")
+            }
+            UnitRefusal::EmptyCode => "代码为空".into(),
+            UnitRefusal::DuplicateCode { code, first_line } => {
+                format!("代码 {code} 与第 {first_line} 行重复")
+            }
+            UnitRefusal::Level { got } => format!(
+                "级别须为 {}（或 {}）之一，实际为 {got:?}",
+                Level::codes(),
+                Level::ALL
+                    .iter()
+                    .map(|l| l.zh())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+            UnitRefusal::Differs {
+                code,
+                name,
+                level,
+                parent,
+            } => format!(
+                "组织单位 {code} 已存在，名称 {name}，级别 {}，上级 {}",
+                level.zh(),
+                parent.as_deref().unwrap_or("无")
+            ),
+            UnitRefusal::Rejected {
+                code, reason_zh, ..
+            } => format!("组织单位 {code}：{reason_zh}"),
+        }
+    }
+}
+
+impl Explain for AdminError {
+    fn code(&self) -> &'static str {
+        match self {
+            AdminError::Line { refusal, .. } | AdminError::Unit(refusal) => refusal.code(),
+            AdminError::UnitExists { .. } => "unit_exists",
+            AdminError::UserNameLength { .. } => "user_name_length",
+            AdminError::PasswordTooShort { .. } => "password_too_short",
+            AdminError::UnitsRequired { .. } => "units_required",
+            AdminError::UnknownUnit { .. } => "unknown_unit",
+            AdminError::UserExists { .. } => "user_exists",
+            AdminError::NoSuchUser { .. } => "no_such_user",
+            AdminError::NotADeviceId { .. } => "not_a_device_id",
+            AdminError::NoSuchDevice { .. } => "no_such_device",
+            AdminError::PasswordHash(_) => "password_hash",
+            AdminError::Db(e) => e.code(),
+        }
+    }
+
+    fn zh(&self) -> String {
+        match self {
+            AdminError::Line { line, refusal } => format!("第 {line} 行：{}", refusal.zh()),
+            AdminError::Unit(refusal) => refusal.zh(),
+            AdminError::UnitExists { code } => {
+                format!("组织单位 {code} 已存在，各项相同，未做修改")
+            }
+            AdminError::UserNameLength { chars } => {
+                format!("用户名须为 1 到 {MAX_USER_NAME_CHARS} 个字符，实际为 {chars} 个")
+            }
+            AdminError::PasswordTooShort { chars } => {
+                format!("密码至少需要 {MIN_PASSWORD_CHARS} 个字符，实际为 {chars} 个")
+            }
+            AdminError::UnitsRequired { role } => {
+                format!("{}至少需要一个负责单位（--unit）", role.zh())
+            }
+            AdminError::UnknownUnit { code } => {
+                format!("没有组织单位 {code:?}，请先用 tally-server unit add 添加")
+            }
+            AdminError::UserExists { name } => format!("用户 {name:?} 已存在"),
+            AdminError::NoSuchUser { name } => format!("没有用户 {name:?}"),
+            AdminError::NotADeviceId { id } => format!("{id:?} 不是设备编号"),
+            AdminError::NoSuchDevice { id } => format!("没有设备 {id}"),
+            AdminError::PasswordHash(_) => "无法生成密码摘要".into(),
+            AdminError::Db(e) => e.zh(),
+        }
+    }
 }
 
 /// An org unit to create.
@@ -43,16 +194,15 @@ pub struct NewUnit {
 
 /// Create one org unit.
 pub async fn add_unit(db: &Db, clock: &dyn WallClock, unit: NewUnit) -> Result<(), AdminError> {
+    let code = unit.code.clone();
     let n = store_units(db, clock, vec![(1, unit)])
         .await
         .map_err(|e| match e {
-            AdminError::Line { message, .. } => AdminError::Invalid(message),
+            AdminError::Line { refusal, .. } => AdminError::Unit(refusal),
             other => other,
         })?;
     if n == 0 {
-        return Err(AdminError::Exists(
-            "the org unit already exists with these values".into(),
-        ));
+        return Err(AdminError::UnitExists { code });
     }
     Ok(())
 }
@@ -72,7 +222,9 @@ pub async fn import_units(
         .headers()
         .map_err(|e| AdminError::Line {
             line: 1,
-            message: e.to_string(),
+            refusal: UnitRefusal::Unreadable {
+                message: e.to_string(),
+            },
         })?
         .clone();
     let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
@@ -80,10 +232,9 @@ pub async fn import_units(
     else {
         return Err(AdminError::Line {
             line: 1,
-            message: format!(
-                "the header must name the columns code,name,level,parent, got {:?}",
-                headers.iter().collect::<Vec<_>>().join(",")
-            ),
+            refusal: UnitRefusal::Header {
+                got: headers.iter().collect::<Vec<_>>().join(","),
+            },
         });
     };
     let c_parent = col("parent");
@@ -92,19 +243,22 @@ pub async fn import_units(
     for record in reader.records() {
         let record = record.map_err(|e| AdminError::Line {
             line: e.position().map_or(0, |p| p.line() as usize),
-            message: e.to_string(),
+            refusal: UnitRefusal::Unreadable {
+                message: e.to_string(),
+            },
         })?;
         let line = record.position().map_or(0, |p| p.line() as usize);
         let field = |i: usize| record.get(i).unwrap_or("").to_string();
-        let bad = |message: String| AdminError::Line { line, message };
+        let bad = |refusal| AdminError::Line { line, refusal };
         let code = field(c_code);
         if code.is_empty() {
-            return Err(bad("code is empty".into()));
+            return Err(bad(UnitRefusal::EmptyCode));
         }
-        if let Some(first) = seen.insert(code.clone(), line) {
-            return Err(bad(format!("code {code} is also on line {first}")));
+        if let Some(first_line) = seen.insert(code.clone(), line) {
+            return Err(bad(UnitRefusal::DuplicateCode { code, first_line }));
         }
-        let level: Level = field(c_level).parse().map_err(bad)?;
+        let got = field(c_level);
+        let level: Level = got.parse().map_err(|_| bad(UnitRefusal::Level { got }))?;
         let parent = c_parent.map(field).filter(|p| !p.is_empty());
         units.push((
             line,
@@ -138,13 +292,12 @@ async fn store_units(
             Some(have) => {
                 return Err(AdminError::Line {
                     line,
-                    message: format!(
-                        "org unit {} already exists as {:?} ({}, parent {})",
-                        unit.code,
-                        have.name,
-                        have.level,
-                        have.parent.as_deref().unwrap_or("none")
-                    ),
+                    refusal: UnitRefusal::Differs {
+                        code: unit.code,
+                        name: have.name.clone(),
+                        level: have.level,
+                        parent: have.parent.clone(),
+                    },
                 })
             }
         }
@@ -193,21 +346,29 @@ async fn store_units(
         .iter()
         .zip(&pushed.results)
         .find_map(|((line, u), r)| match r {
-            PushResult::Rejected { code, reason, .. }
-                if code != tally_protocol::codes::BATCH_REJECTED =>
-            {
-                Some(AdminError::Line {
-                    line: *line,
-                    message: format!("org unit {}: {reason}", u.code),
-                })
-            }
+            PushResult::Rejected {
+                code,
+                reason,
+                reason_zh,
+                ..
+            } if code != tally_protocol::codes::BATCH_REJECTED => Some(AdminError::Line {
+                line: *line,
+                refusal: UnitRefusal::Rejected {
+                    code: u.code.clone(),
+                    rejection: code.clone(),
+                    reason: reason.clone(),
+                    reason_zh: reason_zh.clone(),
+                },
+            }),
             _ => None,
         });
     if let Some(e) = first_rejection {
         return Err(e);
     }
     if !pushed.stored {
-        return Err(AdminError::Invalid("nothing was stored".into()));
+        return Err(
+            DbError::Corrupt("an admin push with no rejection stored nothing".into()).into(),
+        );
     }
     tracing::info!(n = fresh.len(), "org units stored");
     Ok(fresh.len())
@@ -224,35 +385,30 @@ pub async fn add_user(
 ) -> Result<(), AdminError> {
     let name = name.trim();
     let n = name.chars().count();
-    if n == 0 || n > 40 {
-        return Err(AdminError::Invalid(format!(
-            "the user name must have 1 to 40 characters, got {n}"
-        )));
+    if n == 0 || n > MAX_USER_NAME_CHARS {
+        return Err(AdminError::UserNameLength { chars: n });
     }
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AdminError::Invalid(format!(
-            "the password must have at least {MIN_PASSWORD_CHARS} characters"
-        )));
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(AdminError::PasswordTooShort { chars });
     }
     if units.is_empty() && role.needs_units() {
-        return Err(AdminError::Invalid(format!(
-            "a {role} needs at least one --unit"
-        )));
+        return Err(AdminError::UnitsRequired { role });
     }
     let tree = db.unit_tree().await?;
     if let Some(unknown) = units.iter().find(|u| tree.get(u).is_none()) {
-        return Err(AdminError::NotFound(format!(
-            "unknown org unit {unknown:?}: add it first with `tally-server unit add`"
-        )));
+        return Err(AdminError::UnknownUnit {
+            code: unknown.clone(),
+        });
     }
     let password = password.to_string();
     let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
         .await
         .map_err(DbError::from)?
-        .map_err(|e| AdminError::Invalid(format!("cannot hash the password: {e}")))?;
+        .map_err(|e| AdminError::PasswordHash(e.to_string()))?;
     db.add_user(name, role, &hash, units, clock.now_ms())
         .await?
-        .ok_or_else(|| AdminError::Exists(format!("user {name:?} already exists")))?;
+        .ok_or_else(|| AdminError::UserExists { name: name.into() })?;
     tracing::info!(user = name, %role, ?units, "user added");
     Ok(())
 }
@@ -262,7 +418,7 @@ pub async fn disable_user(db: &Db, name: &str) -> Result<(), AdminError> {
     if db.set_user_disabled(name, true).await? {
         Ok(())
     } else {
-        Err(AdminError::NotFound(format!("no user {name:?}")))
+        Err(AdminError::NoSuchUser { name: name.into() })
     }
 }
 
@@ -274,10 +430,10 @@ pub async fn list_devices(db: &Db) -> Result<Vec<DeviceRow>, AdminError> {
 pub async fn revoke_device(db: &Db, clock: &dyn WallClock, id: &str) -> Result<(), AdminError> {
     let device = id
         .parse()
-        .map_err(|_| AdminError::Invalid(format!("not a device id: {id:?}")))?;
+        .map_err(|_| AdminError::NotADeviceId { id: id.into() })?;
     if db.revoke_device(device, clock.now_ms()).await? {
         Ok(())
     } else {
-        Err(AdminError::NotFound(format!("no device {id}")))
+        Err(AdminError::NoSuchDevice { id: id.into() })
     }
 }

@@ -17,7 +17,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 use tally_core::DeviceId;
-use tally_protocol::{EnrollRequest, EnrollResponse, Role};
+use tally_protocol::{EnrollRequest, EnrollResponse, Role, MAX_DEVICE_NAME_CHARS};
 
 /// Wrong passwords per user name allowed within [`FAILURE_WINDOW_MS`].
 pub const MAX_FAILURES: usize = 5;
@@ -25,8 +25,6 @@ pub const MAX_FAILURES: usize = 5;
 pub const FAILURE_WINDOW_MS: u64 = 15 * 60 * 1000;
 /// How often a device's `last_seen` is written (not on every request).
 const TOUCH_EVERY_MS: u64 = 60 * 1000;
-/// Longest device name.
-const MAX_DEVICE_NAME: usize = 100;
 
 /// An Argon2id hash (PHC string) of a password, with a fresh salt. Slow: call it off the
 /// async threads.
@@ -104,24 +102,17 @@ impl FromRequestParts<AppState> for AuthDevice {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                ApiError::Unauthorized("missing header Authorization: Bearer TOKEN".into())
-            })?;
+            .ok_or(ApiError::NoToken)?;
         let found = state
             .db
             .device_by_token(&token_hash(token))
             .await?
-            .ok_or_else(|| ApiError::Unauthorized("unknown device token".into()))?;
+            .ok_or(ApiError::UnknownToken)?;
         if found.revoked {
-            return Err(ApiError::Unauthorized(
-                "this device has been revoked, enrol it again".into(),
-            ));
+            return Err(ApiError::DeviceRevoked);
         }
         if found.disabled {
-            return Err(ApiError::Unauthorized(format!(
-                "the user account {:?} is disabled",
-                found.user
-            )));
+            return Err(ApiError::AccountDisabled(found.user));
         }
         let now = state.now_ms();
         if found
@@ -146,13 +137,11 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollRespon
     let user_name = req.user.trim().to_string();
     let device_name = req.device_name.trim().to_string();
     if user_name.is_empty() {
-        return Err(ApiError::BadRequest("user must not be empty".into()));
+        return Err(ApiError::EmptyUser);
     }
     let n = device_name.chars().count();
-    if n == 0 || n > MAX_DEVICE_NAME {
-        return Err(ApiError::BadRequest(format!(
-            "device_name must have 1 to {MAX_DEVICE_NAME} characters, got {n}"
-        )));
+    if n == 0 || n > MAX_DEVICE_NAME_CHARS {
+        return Err(ApiError::DeviceNameLength(n));
     }
     let now = state.now_ms();
     let window_start = now.saturating_sub(FAILURE_WINDOW_MS) + 1;
@@ -192,9 +181,7 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollRespon
         .device_id
         .unwrap_or_else(|| DeviceId(uuid::Uuid::now_v7()));
     if device.0.is_nil() || device == state.db.server_device().await? {
-        return Err(ApiError::BadRequest(format!(
-            "device_id {device} cannot be enrolled"
-        )));
+        return Err(ApiError::DeviceIdRefused(device));
     }
     let token = new_token();
     let stored = state
@@ -208,9 +195,7 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollRespon
         })
         .await?;
     if !stored {
-        return Err(ApiError::Forbidden(format!(
-            "device {device} is enrolled for another user; an admin must revoke it first"
-        )));
+        return Err(ApiError::DeviceTaken(device));
     }
     tracing::info!(user = %user.name, %device, name = %device_name, "device enrolled");
     Ok(EnrollResponse {

@@ -1,14 +1,18 @@
 //! `tally-server`: serve protocol v1, or administer the server's database (org units,
-//! users, devices).
+//! users, devices). Every error is printed as one line, Chinese then English, with exit
+//! code 2 for a usage error (clap's own, a missing `--password-stdin`, a bad `--db` or
+//! device id) and 1 for anything else.
 
-use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Read};
 use std::net::SocketAddr;
-use tally_core::Level;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tally_core::{Explain, Level};
 use tally_protocol::Role;
-use tally_server::admin::{self, NewUnit};
-use tally_server::{AppState, Db, SystemClock};
+use tally_server::admin::{self, AdminError, NewUnit};
+use tally_server::{AppState, Db, DbError, SystemClock};
+use thiserror::Error;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -95,15 +99,74 @@ enum DeviceCommand {
     Revoke { id: String },
 }
 
-fn read_password() -> anyhow::Result<String> {
+/// What the command line itself refuses or fails at (the admin commands' refusals are
+/// [`AdminError`]s).
+#[derive(Debug, Error)]
+enum CliError {
+    #[error("pass the password on standard input with --password-stdin")]
+    PasswordStdinRequired,
+    #[error("no password on standard input")]
+    NoPassword,
+    #[error("cannot read standard input: {0}")]
+    Stdin(std::io::Error),
+    #[error("cannot read {}: {source}", .path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot listen on {listen}: {source}")]
+    Listen {
+        listen: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the server stopped: {0}")]
+    Serve(std::io::Error),
+}
+
+impl CliError {
+    /// A bad or missing argument: exit 2, like clap's own usage errors.
+    fn is_usage(&self) -> bool {
+        matches!(self, CliError::PasswordStdinRequired | CliError::NoPassword)
+    }
+}
+
+impl Explain for CliError {
+    fn code(&self) -> &'static str {
+        match self {
+            CliError::PasswordStdinRequired => "password_stdin_required",
+            CliError::NoPassword => "no_password",
+            CliError::Stdin(_) => "stdin_failed",
+            CliError::Read { .. } => "read_failed",
+            CliError::Listen { .. } => "listen_failed",
+            CliError::Serve(_) => "serve_failed",
+        }
+    }
+
+    fn zh(&self) -> String {
+        match self {
+            CliError::PasswordStdinRequired => {
+                "请加 --password-stdin，从标准输入传入密码（不要写在命令行上）".into()
+            }
+            CliError::NoPassword => "标准输入中没有密码".into(),
+            CliError::Stdin(_) => "无法读取标准输入".into(),
+            CliError::Read { path, .. } => format!("无法读取文件 {}", path.display()),
+            CliError::Listen { listen, .. } => {
+                format!("无法监听 {listen}（端口被占用或无权限）")
+            }
+            CliError::Serve(_) => "服务异常停止".into(),
+        }
+    }
+}
+
+fn read_password() -> Result<String, CliError> {
     let mut input = String::new();
     std::io::stdin()
         .take(4096)
         .read_to_string(&mut input)
-        .context("reading the password from standard input")?;
+        .map_err(CliError::Stdin)?;
     let password = input.lines().next().unwrap_or("").to_string();
     if password.is_empty() {
-        bail!("no password on standard input");
+        return Err(CliError::NoPassword);
     }
     Ok(password)
 }
@@ -116,24 +179,24 @@ fn format_ms(ms: Option<u64>) -> String {
         )
 }
 
-async fn serve(db: Db, listen: SocketAddr) -> anyhow::Result<()> {
+async fn serve(db: Db, listen: SocketAddr) -> Result<(), CliError> {
     let backend = db.backend();
     let app = tally_server::router(AppState::new(db));
     let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .with_context(|| format!("listening on {listen}"))?;
+        .map_err(|source| CliError::Listen { listen, source })?;
     tracing::info!(%listen, backend, "tally-server listening");
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
             tracing::info!("shutting down");
         })
-        .await?;
-    Ok(())
+        .await
+        .map_err(CliError::Serve)
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env()
@@ -142,10 +205,69 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-    let cli = Cli::parse();
-    let db = Db::open(&cli.db)
-        .await
-        .with_context(|| format!("opening the database {}", cli.db))?;
+    let cli = Cli::parse(); // usage errors exit 2 here
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let (zh, en, code) = describe(&e);
+            eprintln!("错误: {zh} / error: {en}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// Why a command failed: the command line's, the admin commands' or the database's.
+#[derive(Debug, Error)]
+enum Failure {
+    #[error(transparent)]
+    Cli(#[from] CliError),
+    #[error(transparent)]
+    Admin(#[from] AdminError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("cannot write the device list: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl Failure {
+    /// A bad argument value: exit 2, like clap's own usage errors.
+    fn is_usage(&self) -> bool {
+        match self {
+            Failure::Cli(e) => e.is_usage(),
+            Failure::Db(e) | Failure::Admin(AdminError::Db(e)) => matches!(e, DbError::Url(_)),
+            Failure::Admin(e) => matches!(e, AdminError::NotADeviceId { .. }),
+            Failure::Json(_) => false,
+        }
+    }
+
+    fn explained(&self) -> Option<&dyn Explain> {
+        match self {
+            Failure::Cli(e) => Some(e),
+            Failure::Admin(e) => Some(e),
+            Failure::Db(e) => Some(e),
+            Failure::Json(_) => None,
+        }
+    }
+}
+
+impl Explain for Failure {
+    fn code(&self) -> &'static str {
+        self.explained().map_or("output_failed", |e| e.code())
+    }
+
+    fn zh(&self) -> String {
+        self.explained()
+            .map_or_else(|| "无法输出设备列表".into(), |e| e.zh())
+    }
+}
+
+/// The Chinese and English message and the exit code of a failure.
+fn describe(e: &Failure) -> (String, String, u8) {
+    (e.zh(), e.en(), if e.is_usage() { 2 } else { 1 })
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let db = Db::open(&cli.db).await?;
     let clock = SystemClock;
     match cli.command {
         Command::Serve { listen } => serve(db, listen).await?,
@@ -165,11 +287,11 @@ async fn main() -> anyhow::Result<()> {
             println!("added org unit {code}");
         }
         Command::Unit(UnitCommand::Import { file }) => {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let n = admin::import_units(&db, &clock, &bytes)
-                .await
-                .with_context(|| format!("importing {}", file.display()))?;
+            let bytes = std::fs::read(&file).map_err(|source| CliError::Read {
+                path: file.clone(),
+                source,
+            })?;
+            let n = admin::import_units(&db, &clock, &bytes).await?;
             println!("imported {n} new org units from {}", file.display());
         }
         Command::User(UserCommand::Add {
@@ -179,7 +301,7 @@ async fn main() -> anyhow::Result<()> {
             password_stdin,
         }) => {
             if !password_stdin {
-                bail!("pass the password on standard input with --password-stdin");
+                return Err(CliError::PasswordStdinRequired.into());
             }
             let password = read_password()?;
             admin::add_user(&db, &clock, &name, role, &units, &password).await?;
@@ -217,4 +339,56 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each kind of failure reads in both languages with the exit code it deserves.
+    #[test]
+    fn failures_read_in_both_languages_with_their_exit_code() {
+        let cases: [(Failure, &str, &str, u8); 6] = [
+            (
+                CliError::PasswordStdinRequired.into(),
+                "--password-stdin",
+                "--password-stdin",
+                2,
+            ),
+            (CliError::NoPassword.into(), "没有密码", "no password", 2),
+            (
+                AdminError::NotADeviceId { id: "abc".into() }.into(),
+                "\"abc\" 不是设备编号",
+                "not a device id: \"abc\"",
+                2,
+            ),
+            (
+                DbError::Url("mysql://x".into()).into(),
+                "不支持的数据库地址",
+                "unsupported database",
+                2,
+            ),
+            (
+                AdminError::NoSuchUser {
+                    name: "ghost".into(),
+                }
+                .into(),
+                "没有用户 \"ghost\"",
+                "no user \"ghost\"",
+                1,
+            ),
+            (
+                AdminError::Db(DbError::Corrupt("x".into())).into(),
+                "损坏",
+                "inconsistent",
+                1,
+            ),
+        ];
+        for (failure, zh, en, exit) in cases {
+            let (got_zh, got_en, got_exit) = describe(&failure);
+            assert!(got_zh.contains(zh), "{got_zh}");
+            assert!(got_en.contains(en), "{got_en}");
+            assert_eq!(got_exit, exit, "{failure}");
+        }
+    }
 }

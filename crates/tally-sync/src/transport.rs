@@ -41,6 +41,14 @@ impl Response {
     }
 }
 
+/// The server's clock in an answer's headers (`X-Tally-Server-Time-Ms`), if present.
+pub fn server_time(headers: &reqwest::header::HeaderMap) -> Option<u64> {
+    headers
+        .get(SERVER_TIME_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+}
+
 /// The request never got an answer (connection refused, reset, timed out).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -110,11 +118,7 @@ impl Transport for HttpTransport {
         }
         let resp = builder.send().map_err(|e| TransportError(describe(&e)))?;
         let status = resp.status().as_u16();
-        let server_time_ms = resp
-            .headers()
-            .get(SERVER_TIME_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok());
+        let server_time_ms = server_time(resp.headers());
         let gzipped = resp
             .headers()
             .get("content-encoding")

@@ -14,9 +14,7 @@ pub async fn list(
     auth: AuthDevice,
 ) -> Result<Json<ConflictsResponse>, ApiError> {
     if !auth.role.may_review_conflicts() {
-        return Err(ApiError::Forbidden(
-            "only leaders, inspectors and admins review conflicts".into(),
-        ));
+        return Err(ApiError::ReviewForbidden);
     }
     let tree = state.db.unit_tree().await?;
     let units = Scope::of(auth.role, &auth.units, &tree).read_filter().units;

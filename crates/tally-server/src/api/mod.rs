@@ -86,10 +86,7 @@ async fn stamp(State(state): State<AppState>, req: Request, next: Next) -> Respo
         .get(CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
     if res.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE && !is_json {
-        res = ApiError::UnsupportedMediaType(
-            "unsupported Content-Encoding: send identity or gzip".into(),
-        )
-        .into_response();
+        res = ApiError::UnsupportedEncoding.into_response();
     }
     let headers = res.headers_mut();
     if let Ok(name) = HeaderName::from_bytes(SERVER_TIME_HEADER.as_bytes()) {
@@ -154,6 +151,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tally_core::Explain;
     use tally_protocol::{codes, PushRequest};
 
     #[test]

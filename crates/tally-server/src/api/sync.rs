@@ -33,10 +33,10 @@ pub async fn push(
         .await?;
     if pushed.all_out_of_scope {
         tracing::warn!(device = %auth.device, user = %auth.user, n, "push out of scope");
-        return Err(ApiError::OutOfScope(format!(
-            "none of the {n} changes is within your assignment ({})",
-            auth.units.join(", ")
-        )));
+        return Err(ApiError::NothingInScope {
+            n,
+            units: auth.units.clone(),
+        });
     }
     let accepted = pushed
         .results
@@ -70,9 +70,9 @@ pub async fn pull(
     let tree = state.db.unit_tree().await?;
     let scope = Scope::of(auth.role, &auth.units, &tree);
     let filter = match q.unit.as_deref().filter(|u| !u.is_empty()) {
-        Some(unit) => scope.narrowed(unit, &tree).ok_or_else(|| {
-            ApiError::OutOfScope(format!("org unit {unit:?} is outside your assignment"))
-        })?,
+        Some(unit) => scope
+            .narrowed(unit, &tree)
+            .ok_or_else(|| ApiError::UnitOutOfScope(unit.into()))?,
         None => scope.read_filter(),
     };
     let skip =

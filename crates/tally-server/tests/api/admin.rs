@@ -1,17 +1,19 @@
 //! The admin commands: org units replicate through pull; imports are all or nothing
-//! with line numbers; users need known units.
+//! with line numbers; users need known units; every refusal has a code and reads in
+//! Chinese and English.
 
 use crate::both_backends;
 use crate::support::*;
-use tally_core::{Level, RowId, Table};
+use tally_core::{Explain, Level, RowId, Table};
 use tally_protocol::Role;
-use tally_server::admin::{self, AdminError, NewUnit};
+use tally_server::admin::{self, AdminError, NewUnit, UnitRefusal};
 
 both_backends!(
     org_units_from_the_admin_replicate_through_pull,
     a_bad_import_stores_nothing_and_names_the_line,
     users_need_known_units_and_a_fresh_name,
     a_unit_added_by_another_server_process_is_known_at_once,
+    every_admin_refusal_has_a_code_and_reads_in_both_languages,
 );
 
 async fn org_units_from_the_admin_replicate_through_pull(h: Harness) {
@@ -29,7 +31,7 @@ async fn org_units_from_the_admin_replicate_through_pull(h: Harness) {
         .unwrap();
     assert!(matches!(
         admin::add_unit(&h.db, &*h.clock, unit).await,
-        Err(AdminError::Exists(_))
+        Err(AdminError::UnitExists { code: c }) if c == code
     ));
 
     let (pulled, _) = h.pull_all(&dev, &cursor).await;
@@ -51,7 +53,10 @@ async fn org_units_from_the_admin_replicate_through_pull(h: Harness) {
         level: Level::Hamlet,
         parent: Some(VILLAGE_A1.into()),
     };
-    assert!(admin::add_unit(&h.db, &*h.clock, moved).await.is_err());
+    assert!(matches!(
+        admin::add_unit(&h.db, &*h.clock, moved).await,
+        Err(AdminError::Unit(UnitRefusal::Differs { .. }))
+    ));
     let orphan = NewUnit {
         code: "150621100009".into(),
         name: "无上级".into(),
@@ -118,26 +123,29 @@ async fn users_need_known_units_and_a_fresh_name(h: Harness) {
     };
     assert!(matches!(
         add("new", Role::Cadre, &["nowhere"], PASSWORD).await,
-        Err(AdminError::NotFound(_))
+        Err(AdminError::UnknownUnit { .. })
     ));
     assert!(matches!(
         add(CADRE, Role::Cadre, &[VILLAGE_A1], PASSWORD).await,
-        Err(AdminError::Exists(_))
+        Err(AdminError::UserExists { .. })
     ));
     assert!(matches!(
         add("new", Role::Cadre, &[VILLAGE_A1], "short").await,
-        Err(AdminError::Invalid(_))
+        Err(AdminError::PasswordTooShort { chars: 5 })
     ));
     assert!(matches!(
         add("new", Role::Cadre, &[], PASSWORD).await,
-        Err(AdminError::Invalid(_))
+        Err(AdminError::UnitsRequired { role: Role::Cadre })
     ));
     add("new", Role::Cadre, &[VILLAGE_A1, VILLAGE_A2], PASSWORD)
         .await
         .unwrap();
     let r = h.try_enroll("new", PASSWORD).await;
     assert_eq!(r.body["units"], serde_json::json!([VILLAGE_A1, VILLAGE_A2]));
-    assert!(admin::disable_user(&h.db, "ghost").await.is_err());
+    assert!(matches!(
+        admin::disable_user(&h.db, "ghost").await,
+        Err(AdminError::NoSuchUser { .. })
+    ));
 }
 
 async fn a_unit_added_by_another_server_process_is_known_at_once(h: Harness) {
@@ -161,4 +169,165 @@ async fn a_unit_added_by_another_server_process_is_known_at_once(h: Harness) {
     let mut dev = h.device(CADRE).await;
     let load = dev.cleanup(&code, serde_json::json!(1.5));
     accepted(&h.push(&dev, &[load]).await.results());
+}
+
+/// One admin command, as the table below runs it.
+enum Cmd {
+    Unit(&'static str, &'static str, Level, Option<&'static str>),
+    Import(&'static [u8]),
+    User(&'static str, Role, &'static [&'static str], &'static str),
+    Disable(&'static str),
+    Revoke(&'static str),
+}
+
+async fn run(h: &Harness, cmd: Cmd) -> Result<(), AdminError> {
+    let clock = &*h.clock;
+    match cmd {
+        Cmd::Unit(code, name, level, parent) => {
+            let unit = NewUnit {
+                code: code.into(),
+                name: name.into(),
+                level,
+                parent: parent.map(Into::into),
+            };
+            admin::add_unit(&h.db, clock, unit).await
+        }
+        Cmd::Import(csv) => admin::import_units(&h.db, clock, csv).await.map(drop),
+        Cmd::User(name, role, units, password) => {
+            let units: Vec<String> = units.iter().map(|u| u.to_string()).collect();
+            admin::add_user(&h.db, clock, name, role, &units, password).await
+        }
+        Cmd::Disable(name) => admin::disable_user(&h.db, name).await,
+        Cmd::Revoke(id) => admin::revoke_device(&h.db, clock, id).await,
+    }
+}
+
+/// Each refusal of an admin command: its stable code, the English message with the
+/// value that was wrong, the Chinese one with it too (and no English sentence in it).
+async fn every_admin_refusal_has_a_code_and_reads_in_both_languages(h: Harness) {
+    let nil = "00000000-0000-0000-0000-000000000000";
+    let long_name: &'static str = "名".repeat(41).leak();
+    let rows: Vec<(Cmd, &str, &str, &str)> = vec![
+        (
+            Cmd::Unit(VILLAGE_A1, "林原村", Level::Village, Some(TOWN_A)),
+            "unit_exists",
+            "org unit 150621100001 already exists with these values",
+            "组织单位 150621100001 已存在",
+        ),
+        (
+            Cmd::Unit(VILLAGE_A1, "改名村", Level::Village, Some(TOWN_A)),
+            "unit_differs",
+            "org unit 150621100001 already exists as \"林原村\" (village, parent 150621100)",
+            "已存在，名称 林原村，级别 嘎查村，上级 150621100",
+        ),
+        (
+            Cmd::Unit("150621100099", "无上级", Level::Village, None),
+            "unit_rejected",
+            "org unit 150621100099: ",
+            "组织单位 150621100099：",
+        ),
+        (
+            Cmd::Import(b"name,level\nx,banner\n"),
+            "csv_header",
+            "line 1: the header must name the columns code,name,level,parent, got \"name,level\"",
+            "第 1 行：表头须包含 code,name,level,parent 四列",
+        ),
+        (
+            Cmd::Import(b"code,name,level,parent\n150699,x,banner\n"),
+            "csv_unreadable",
+            "line 2: ",
+            "第 2 行：无法读取",
+        ),
+        (
+            Cmd::Import(b"code,name,level,parent\n150699,\xff\xfe,banner,\n"),
+            "csv_unreadable",
+            "line 2: ",
+            "第 2 行：无法读取",
+        ),
+        (
+            Cmd::Import(b"code,name,level,parent\n,x,banner,\n"),
+            "unit_code_empty",
+            "line 2: code is empty",
+            "第 2 行：代码为空",
+        ),
+        (
+            Cmd::Import(b"code,name,level,parent\n150699,x,banner,\n150699,x,banner,\n"),
+            "unit_code_duplicate",
+            "line 3: code 150699 is also on line 2",
+            "第 3 行：代码 150699 与第 2 行重复",
+        ),
+        (
+            Cmd::Import(b"code,name,level,parent\n150699,x,county,\n"),
+            "unit_level",
+            "line 2: level must be one of banner, township, village, hamlet, got \"county\"",
+            "第 2 行：级别须为 banner, township, village, hamlet（或 旗、苏木镇、嘎查村、自然村）之一，实际为 \"county\"",
+        ),
+        (
+            Cmd::User("", Role::Cadre, &[VILLAGE_A1], PASSWORD),
+            "user_name_length",
+            "the user name must have 1 to 40 characters, got 0",
+            "用户名须为 1 到 40 个字符，实际为 0 个",
+        ),
+        (
+            Cmd::User(long_name, Role::Cadre, &[VILLAGE_A1], PASSWORD),
+            "user_name_length",
+            "got 41",
+            "实际为 41 个",
+        ),
+        (
+            Cmd::User("new", Role::Cadre, &[VILLAGE_A1], "short"),
+            "password_too_short",
+            "the password must have at least 8 characters, got 5",
+            "密码至少需要 8 个字符，实际为 5 个",
+        ),
+        (
+            Cmd::User("new", Role::Leader, &[], PASSWORD),
+            "units_required",
+            "a leader needs at least one --unit",
+            "工作队长至少需要一个负责单位",
+        ),
+        (
+            Cmd::User("new", Role::Cadre, &["nowhere"], PASSWORD),
+            "unknown_unit",
+            "unknown org unit \"nowhere\"",
+            "没有组织单位 \"nowhere\"",
+        ),
+        (
+            Cmd::User(CADRE, Role::Cadre, &[VILLAGE_A1], PASSWORD),
+            "user_exists",
+            "user \"batu\" already exists",
+            "用户 \"batu\" 已存在",
+        ),
+        (
+            Cmd::Disable("ghost"),
+            "no_such_user",
+            "no user \"ghost\"",
+            "没有用户 \"ghost\"",
+        ),
+        (
+            Cmd::Revoke("laptop-7"),
+            "not_a_device_id",
+            "not a device id: \"laptop-7\"",
+            "\"laptop-7\" 不是设备编号",
+        ),
+        (
+            Cmd::Revoke(nil),
+            "no_such_device",
+            "no device 00000000-0000-0000-0000-000000000000",
+            "没有设备 00000000-0000-0000-0000-000000000000",
+        ),
+    ];
+    let units = h.db.unit_tree().await.unwrap().len();
+    for (cmd, code, en, zh) in rows {
+        let e = run(&h, cmd).await.unwrap_err();
+        assert_eq!(e.code(), code, "{e}");
+        assert!(e.en().contains(en), "{code}: {e}");
+        let got_zh = e.zh();
+        assert!(got_zh.contains(zh), "{code}: {got_zh}");
+        // The Chinese message has no English words but the values it names.
+        for word in ["the ", "must", "already", "line ", "unknown"] {
+            assert!(!got_zh.contains(word), "{code}: {got_zh}");
+        }
+        assert_eq!(h.db.unit_tree().await.unwrap().len(), units, "{code}");
+    }
 }

@@ -5,26 +5,34 @@
 use crate::support::*;
 use axum::http::Method;
 use serde_json::json;
+use tally_core::Change;
 use tally_protocol::Role;
-use tally_server::db::PushMode;
+use tally_server::db::{PgPushTx, PushMode};
 use tally_server::push::Author;
 
-fn author(dev: &Dev) -> Author {
-    Author {
-        device: dev.id,
+/// A push transaction on PostgreSQL that stores `change` as the cadre's and stays open;
+/// the seq the change took.
+async fn open_push(h: &Harness, cadre: &Dev, change: &Change) -> (PgPushTx, i64) {
+    let pg = h.pg.as_ref().expect("postgres");
+    let mut open = pg.begin_push().await.unwrap();
+    let who = Author {
+        device: cadre.id,
         user: CADRE.into(),
         role: Role::Cadre,
         units: vec![VILLAGE_A1.into()],
-    }
+    };
+    let pushed = open
+        .apply(std::slice::from_ref(change), &who, T0, PushMode::PerChange)
+        .await
+        .unwrap();
+    let seq = accepted(&pushed.results)[0];
+    (open, seq)
 }
 
 #[tokio::test]
 async fn postgres_a_late_commit_is_not_skipped() {
     let Some(h) = Harness::new(Backend::Postgres).await else {
         return;
-    };
-    let Some(pg) = h.pg.clone() else {
-        panic!("not postgres")
     };
     let mut cadre = h.device(CADRE).await;
     let first = cadre.household(VILLAGE_A1, "先来户");
@@ -33,17 +41,7 @@ async fn postgres_a_late_commit_is_not_skipped() {
 
     // A push transaction stores a change and stays open.
     let late = cadre.household(VILLAGE_A1, "晚提交");
-    let mut open = pg.begin_push().await.unwrap();
-    let pushed = open
-        .apply(
-            std::slice::from_ref(&late),
-            &author(&cadre),
-            T0,
-            PushMode::PerChange,
-        )
-        .await
-        .unwrap();
-    let late_seq = accepted(&pushed.results)[0];
+    let (open, late_seq) = open_push(&h, &cadre, &late).await;
 
     // Meanwhile another push commits, on another task.
     let early = cadre.household(VILLAGE_A1, "早提交");
@@ -90,23 +88,10 @@ async fn postgres_an_abandoned_push_transaction_stores_nothing() {
     let Some(h) = Harness::new(Backend::Postgres).await else {
         return;
     };
-    let Some(pg) = h.pg.clone() else {
-        panic!("not postgres")
-    };
     let mut cadre = h.device(CADRE).await;
     let (_, cursor) = h.pull_all(&cadre, "").await;
     let change = cadre.household(VILLAGE_A1, "未提交");
-    let mut open = pg.begin_push().await.unwrap();
-    let pushed = open
-        .apply(
-            std::slice::from_ref(&change),
-            &author(&cadre),
-            T0,
-            PushMode::PerChange,
-        )
-        .await
-        .unwrap();
-    accepted(&pushed.results);
+    let (open, _) = open_push(&h, &cadre, &change).await;
     drop(open);
 
     let (pulled, _) = h.pull_all(&cadre, &cursor).await;

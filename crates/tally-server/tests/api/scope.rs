@@ -100,7 +100,10 @@ async fn a_cadre_cannot_push_to_or_pull_from_another_village(h: Harness) {
         (r.status, r.code()),
         (StatusCode::FORBIDDEN, "out_of_scope")
     );
-    assert_eq!(r.body["error"]["message_zh"], "超出您负责的范围");
+    assert_eq!(
+        r.body["error"]["message_zh"],
+        format!("这 2 条记录都超出您负责的范围（{VILLAGE_A1}）")
+    );
     let (p, _) = h.pull_all(&leader, &start).await;
     assert!(p.is_empty(), "nothing stored: {p:?}");
 

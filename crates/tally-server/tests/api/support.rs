@@ -8,13 +8,14 @@ use axum::Router;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use tally_core::{Change, DeviceId, HlcClock, RowId, Table};
+use tally_core::{Change, DeviceId, Hlc, HlcClock, RowId, Table};
 use tally_protocol::{
     EnrollResponse, Pulled, PushResult, Role, PROTOCOL_HEADER, SERVER_TIME_HEADER,
 };
 use tally_server::admin;
 use tally_server::db::PgDb;
 use tally_server::{router, AppState, Db, ManualClock};
+pub use tally_testkit::change::MakesChanges;
 use tally_testkit::TestDb;
 use tower::ServiceExt;
 
@@ -266,16 +267,6 @@ pub struct Dev {
 }
 
 impl Dev {
-    /// A change of `row` with `fields` (a JSON object of values, no bases).
-    pub fn change(&mut self, table: Table, row: RowId, unit: &str, fields: Value) -> Change {
-        let by = (
-            self.clock.tick(self.physical_ms),
-            self.id,
-            self.user.as_str(),
-        );
-        tally_testkit::change::change(table, row, unit, fields, by)
-    }
-
     pub fn household(&mut self, unit: &str, head: &str) -> Change {
         let row = RowId(uuid::Uuid::now_v7());
         self.change(
@@ -340,4 +331,14 @@ macro_rules! both_backends {
             }
         )*
     };
+}
+
+impl MakesChanges for Dev {
+    fn next(&mut self) -> (Hlc, DeviceId, &str) {
+        (
+            self.clock.tick(self.physical_ms),
+            self.id,
+            self.user.as_str(),
+        )
+    }
 }

@@ -292,23 +292,10 @@ async fn concurrent_edits_become_conflicts_for_leaders(h: Harness) {
             .await
             .results(),
     );
-    let base = Some(created.version());
 
     // Both saw the created value; neither saw the other's edit.
-    let mut a = cadre.change(
-        Table::Household,
-        created.row,
-        VILLAGE_A1,
-        json!({"head": "王武"}),
-    );
-    a.fields.get_mut("head").unwrap().base = base;
-    let mut b = leader.change(
-        Table::Household,
-        created.row,
-        VILLAGE_A1,
-        json!({"head": "王午"}),
-    );
-    b.fields.get_mut("head").unwrap().base = base;
+    let a = cadre.edit(&created, json!({"head": "王武"}));
+    let b = leader.edit(&created, json!({"head": "王午"}));
     accepted(&h.push(&cadre, std::slice::from_ref(&a)).await.results());
     accepted(&h.push(&leader, std::slice::from_ref(&b)).await.results());
 

@@ -68,21 +68,8 @@ async fn conflicts_are_listed_by_unit(backend: Backend) {
         .push(&t, std::slice::from_ref(&created), PushMode::PerChange)
         .await;
     // Both saw the created value; neither saw the other's edit.
-    let base = Some(created.version());
-    let mut a = cadre.change(
-        Table::Household,
-        created.row,
-        VILLAGE_A,
-        json!({"head": "王武"}),
-    );
-    a.fields.get_mut("head").unwrap().base = base;
-    let mut b = leader.change(
-        Table::Household,
-        created.row,
-        VILLAGE_A,
-        json!({"head": "王午"}),
-    );
-    b.fields.get_mut("head").unwrap().base = base;
+    let a = cadre.edit(&created, json!({"head": "王武"}));
+    let b = leader.edit(&created, json!({"head": "王午"}));
     cadre.push(&t, &[a], PushMode::PerChange).await;
     leader.push(&t, &[b], PushMode::PerChange).await;
 

@@ -1,13 +1,14 @@
 //! What the storage tests share: a seeded database, authors and changes.
 
-use serde_json::{json, Value};
-use tally_core::{Change, ChangeId, DeviceId, HlcClock, RowId, Table};
+use serde_json::json;
+use tally_core::{Change, ChangeId, DeviceId, Hlc, HlcClock, RowId, Table};
 use tally_protocol::{PushResult, Role};
 use tally_server::db::{Held, PullPage, PushMode, Pushed};
 use tally_server::push::Author;
 use tally_server::scope::ReadFilter;
 use tally_server::{ManualClock, WallClock};
 use tally_testkit::banner::{self, TOWNSHIP, VILLAGE_A, VILLAGE_B};
+pub use tally_testkit::change::MakesChanges;
 use tally_testkit::{Backend, TestDb};
 
 /// 2026-06-01T04:00:00Z: the server's clock in every test.
@@ -54,16 +55,6 @@ impl Writer {
     /// The township's leader.
     pub fn leader() -> Writer {
         Writer::new(Role::Leader, &[TOWNSHIP])
-    }
-
-    /// A change of `row` setting `fields` (no bases).
-    pub fn change(&mut self, table: Table, row: RowId, unit: &str, fields: Value) -> Change {
-        let by = (
-            self.clock.tick(NOW),
-            self.who.device,
-            self.who.user.as_str(),
-        );
-        tally_testkit::change::change(table, row, unit, fields, by)
     }
 
     pub fn household(&mut self, unit: &str, head: &str) -> Change {
@@ -153,4 +144,14 @@ pub fn ids(pages: &[PullPage]) -> Vec<ChangeId> {
                 .id
         })
         .collect()
+}
+
+impl MakesChanges for Writer {
+    fn next(&mut self) -> (Hlc, DeviceId, &str) {
+        (
+            self.clock.tick(NOW),
+            self.who.device,
+            self.who.user.as_str(),
+        )
+    }
 }
