@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tally_core::Role;
 use tally_store::{Counts, Store};
+use tally_sync::SharedStore;
 
 /// Sync state shared by the commands and the background task.
 #[derive(Clone, Debug, Default)]
@@ -63,7 +64,8 @@ impl Paths {
 }
 
 pub struct AppState {
-    store: Mutex<Store>,
+    /// Shared with a running sync, which takes it one step at a time.
+    store: SharedStore,
     settings: Mutex<Settings>,
     paths: Paths,
     sync: Mutex<SyncStatus>,
@@ -107,7 +109,7 @@ impl AppState {
         let dir = data_dir(&paths, &settings);
         let store = open_store(&dir)?;
         let state = AppState {
-            store: Mutex::new(store),
+            store: SharedStore::new(store),
             settings: Mutex::new(settings),
             paths,
             sync: Mutex::default(),
@@ -115,17 +117,17 @@ impl AppState {
             syncing: AtomicBool::new(false),
             sync_lock: tokio::sync::Mutex::new(()),
         };
-        state.refresh_counts(&lock(&state.store));
+        state.refresh_counts(&state.store.lock());
         Ok(state)
     }
 
     /// The store, locked (blocking: call from a blocking thread).
-    pub fn store(&self) -> MutexGuard<'_, Store> {
-        lock(&self.store)
+    pub fn store(&self) -> parking_lot::MutexGuard<'_, Store> {
+        self.store.lock()
     }
 
     /// The store as a sync shares it with the commands: locked one step at a time.
-    pub fn shared_store(&self) -> &Mutex<Store> {
+    pub fn shared_store(&self) -> &SharedStore {
         &self.store
     }
 
@@ -156,7 +158,7 @@ impl AppState {
     /// The status. A sync holds the store for one step at a time, so this waits at most
     /// for one step (one page applied), never for a whole sync.
     pub fn status(&self) -> IpcResult<AppStatus> {
-        let guard = Some(lock(&self.store));
+        let guard = Some(self.store.lock());
         let (device, meta, today, db_path) = match &guard {
             Some(store) => {
                 self.refresh_counts(store);

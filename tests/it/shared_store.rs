@@ -3,12 +3,11 @@
 //! request is on the wire: an entry saved while pages are pulled is saved at once, kept,
 //! and sent by the next sync.
 
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tally_core::RowId;
 use tally_protocol::paths;
 use tally_store::{FakeTime, NewHousehold, OutboxState, Store};
-use tally_sync::{Client, Request, Response, SyncOptions, Transport, TransportError};
+use tally_sync::{Client, Request, Response, SharedStore, SyncOptions, Transport, TransportError};
 use tally_tests::*;
 
 /// Enrolled as `user`, on a fresh database in `dir`.
@@ -45,7 +44,7 @@ fn sync(server: &Server, store: &mut Store) {
 /// as the desktop's save command would, and notes how long it waited for the store.
 struct SaveDuringPull<'a> {
     inner: RouterTransport,
-    store: &'a Mutex<Store>,
+    store: &'a SharedStore,
     household: RowId,
     saved: Vec<RowId>,
     longest_wait: Duration,
@@ -58,11 +57,11 @@ impl Transport for SaveDuringPull<'_> {
             // Bounded: a sync that held the store across a request would never let go.
             let mut store = loop {
                 match self.store.try_lock() {
-                    Ok(guard) => break guard,
-                    Err(_) if start.elapsed() < Duration::from_secs(10) => {
+                    Some(guard) => break guard,
+                    None if start.elapsed() < Duration::from_secs(10) => {
                         std::thread::sleep(Duration::from_millis(1))
                     }
-                    Err(_) => panic!("the sync held the store for 10 s while pulling"),
+                    None => panic!("the sync held the store for 10 s while pulling"),
                 }
             };
             self.longest_wait = self.longest_wait.max(start.elapsed());
@@ -98,7 +97,7 @@ fn an_entry_saved_while_a_pull_runs_is_kept_and_sent_by_the_next_sync() {
     sync(&server, &mut other);
 
     // This device pulls it in pages of 7 while its cadre keeps recording.
-    let mine = Mutex::new(device(&server, dir.path(), "cadre-a"));
+    let mine = SharedStore::new(device(&server, dir.path(), "cadre-a"));
     Client::new(&mut server.transport(), SyncOptions::default())
         .sync_shared(&mine, &mut |_| {})
         .unwrap(); // the household and the backlog, so that visits can name it
@@ -139,7 +138,7 @@ fn an_entry_saved_while_a_pull_runs_is_kept_and_sent_by_the_next_sync() {
     );
 
     // Every entry saved during a pull is on the device, and goes out with a sync.
-    let mut store = mine.into_inner().unwrap();
+    let mut store = mine.into_inner();
     let visits = visit_ids(&store, household);
     for id in &saved {
         assert!(

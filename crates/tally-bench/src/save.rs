@@ -8,15 +8,14 @@ use crate::device::{write_visits, Device};
 use crate::report::Report;
 use crate::server::{Backend, Server, VILLAGE};
 use crate::stats::{latency, r3, since};
-use anyhow::{anyhow, ensure, Result};
+use anyhow::{ensure, Result};
 use serde_json::json;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tally_core::{PileKind, Table};
 use tally_store::OutboxState;
-use tally_sync::{Client, HttpTransport, SyncOptions, INTERACTIVE_APPLY_STEP};
+use tally_sync::{Client, HttpTransport, SharedStore, SyncOptions, INTERACTIVE_APPLY_STEP};
 
 pub fn bench(report: &mut Report, backend: &Backend, data: &Path, n: usize) -> Result<()> {
     let server = Server::start(backend, 1)?;
@@ -32,7 +31,7 @@ pub fn bench(report: &mut Report, backend: &Backend, data: &Path, n: usize) -> R
     );
 
     let (store, url) = b.into_parts();
-    let shared = Mutex::new(store);
+    let shared = SharedStore::new(store);
     let done = AtomicBool::new(false);
     let t = Instant::now();
     let (pulled, saves) = std::thread::scope(|scope| {
@@ -46,7 +45,6 @@ pub fn bench(report: &mut Report, backend: &Backend, data: &Path, n: usize) -> R
                 let t = Instant::now();
                 shared
                     .lock()
-                    .map_err(|_| anyhow!("the store's lock is poisoned"))?
                     .add_cleanup(VILLAGE, PileKind::Dirt, 1.5, Some(1), None)?;
                 waits.push(since(t));
                 std::thread::sleep(Duration::from_millis(20));
@@ -71,9 +69,7 @@ pub fn bench(report: &mut Report, backend: &Backend, data: &Path, n: usize) -> R
     });
     let pull_ms = since(t);
     let (pulled, saves) = (pulled?, saves?);
-    let store = shared
-        .into_inner()
-        .map_err(|_| anyhow!("the store's lock is poisoned"))?;
+    let store = shared.into_inner();
     ensure!(pulled.received == n, "received {} of {n}", pulled.received);
     ensure!(
         store.rows(Table::Visit)?.len() == n,

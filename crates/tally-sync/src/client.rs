@@ -94,12 +94,16 @@ pub trait StoreAccess: Sync {
 }
 
 /// A store shared with the app.
-impl StoreAccess for Mutex<Store> {
+pub type SharedStore = parking_lot::Mutex<Store>;
+
+/// After each step the lock goes to whoever waits for it (a fair unlock): the sync's
+/// next step queues behind an entry being saved instead of taking the store back at once.
+impl StoreAccess for SharedStore {
     fn step<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
-        // A panic while holding the lock leaves consistent data (SQLite rolls back).
-        f(&mut self
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner))
+        let mut store = self.lock();
+        let out = f(&mut store);
+        parking_lot::MutexGuard::unlock_fair(store);
+        out
     }
 }
 

@@ -7,6 +7,7 @@ pub mod plan;
 pub mod transport;
 
 pub use client::{
-    Client, Progress, StoreAccess, SyncError, SyncOptions, SyncReport, INTERACTIVE_APPLY_STEP,
+    Client, Progress, SharedStore, StoreAccess, SyncError, SyncOptions, SyncReport,
+    INTERACTIVE_APPLY_STEP,
 };
 pub use transport::{Backoff, HttpTransport, Method, Request, Response, Transport, TransportError};
