@@ -68,14 +68,6 @@ impl IpcError {
         }
     }
 
-    /// Bad input in one field.
-    pub fn invalid(field: &str, message: impl Into<String>, message_zh: impl Into<String>) -> Self {
-        IpcError {
-            field: Some(field.to_string()),
-            ..IpcError::new(ErrorKind::Invalid, message, message_zh)
-        }
-    }
-
     pub fn internal(message: impl std::fmt::Display) -> Self {
         let message = message.to_string();
         IpcError::new(

@@ -44,11 +44,15 @@ fn filter(s: &Store, q: HouseholdQuery) -> IpcResult<HouseholdFilter> {
     let renovation = match q.renovation.as_deref().map(str::trim) {
         None | Some("") => None,
         Some("none") => Some(None),
-        Some(code) => {
-            Some(Some(code.parse::<RenovationStatus>().map_err(|e| {
-                IpcError::invalid("renovation", e, "改造状态不对")
-            })?))
-        }
+        Some(code) => Some(Some(code.parse::<RenovationStatus>().map_err(|_| {
+            IpcError::from(tally_store::StoreError::Invalid(ValidationError::Value {
+                field: "renovation".into(),
+                value: code.into(),
+                why: Invalid::Code {
+                    allowed: RenovationStatus::codes(),
+                },
+            }))
+        })?)),
     };
     Ok(HouseholdFilter {
         unit: q.unit.filter(|u| !u.is_empty()),
