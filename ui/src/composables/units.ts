@@ -4,12 +4,16 @@ import { unitList } from "../api";
 import type { OrgUnit } from "../api/generated/OrgUnit";
 
 export const units = ref<OrgUnit[]>([]);
+/** Whether the list has come: until it has, no screen may say there are no units. */
+export const unitsState = ref<"loading" | "ready" | "failed">("loading");
 
 export async function loadUnits(): Promise<OrgUnit[]> {
   try {
     units.value = await unitList();
+    unitsState.value = "ready";
   } catch {
     units.value = [];
+    unitsState.value = "failed";
   }
   return units.value;
 }
