@@ -11,3 +11,11 @@ export function shortTime(rfc3339: string | null | undefined): string {
   const p = (n: number) => String(n).padStart(2, "0");
   return `${localDay(d)} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
+
+/**
+ * For the date pickers of things that happened (visits, loads, renovation steps): days
+ * after today (on this device's calendar) are not offered, nor taken when typed.
+ */
+export function afterToday(d: Date): boolean {
+  return localDay(d) > localDay();
+}

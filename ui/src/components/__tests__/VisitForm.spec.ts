@@ -41,4 +41,16 @@ describe("VisitForm", () => {
     expect(wrapper.findAll(".el-form-item__error").map((e) => e.text())).toEqual(["备注：3000 个字，最多 2000 个字"]);
     expect((wrapper.find("textarea").element as HTMLTextAreaElement).value).toBe(typed);
   });
+
+  it("does not offer days after today in its date picker", async () => {
+    fakeBackend({ status_get: {} });
+    const { wrapper } = await mountView(VisitForm, { household });
+    const disabled = wrapper.findComponent({ name: "ElDatePicker" }).props("disabledDate") as (d: Date) => boolean;
+    const day = (offset: number) => {
+      const d = new Date();
+      d.setDate(d.getDate() + offset);
+      return d;
+    };
+    expect([disabled(day(-30)), disabled(day(0)), disabled(day(1)), disabled(day(365))]).toEqual([false, false, true, true]);
+  });
 });
