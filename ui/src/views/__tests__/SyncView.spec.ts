@@ -71,4 +71,29 @@ describe("SyncView", () => {
     await flushPromises();
     expect(wrapper.find("[data-test=sync-message]").text()).toBe("连不上服务器，录入的内容已保存在本机");
   });
+
+  it("shows the last real outcome: an automatic sync's success replaces an old error", async () => {
+    let now = appStatus();
+    fakeBackend({
+      status_get: () => now,
+      outbox_list: [],
+      unit_list: units,
+      sync_run: () => {
+        throw { kind: "offline", code: "offline", message: "cannot reach the server", message_zh: "连不上服务器，录入的内容已保存在本机" };
+      },
+    });
+    await refreshStatus();
+    const { wrapper } = await mountView(SyncView);
+    await wrapper.find("[data-test=sync-now]").trigger("click");
+    await flushPromises();
+    expect(wrapper.find("[data-test=sync-message]").text()).toBe("连不上服务器，录入的内容已保存在本机");
+    // The background task syncs once the server is back.
+    now = appStatus({
+      online: true,
+      last_result: { sent: 2, accepted: 2, rejected: 0, received: 1, conflicts: 0, clock_offset_ms: 0, finished_at: "2026-11-27T05:00:00Z", automatic: true },
+    });
+    await refreshStatus();
+    await flushPromises();
+    expect(wrapper.find("[data-test=sync-message]").text()).toBe("同步完成：上传 2 条，被拒 0 条，下载 1 条");
+  });
 });
