@@ -179,7 +179,8 @@ impl From<AppError> for IpcError {
 /// The kind of a store error: what the UI can do about it.
 fn store_kind(e: &StoreError) -> ErrorKind {
     match e {
-        StoreError::Invalid(_) => ErrorKind::Invalid,
+        StoreError::Invalid(_) | StoreError::SeveralOthers { .. } => ErrorKind::Invalid,
+        StoreError::NoOpenConflict { .. } => ErrorKind::Conflict,
         StoreError::NotFound { .. } => ErrorKind::NotFound,
         StoreError::TooNew { .. } => ErrorKind::Outdated,
         _ => ErrorKind::Internal,

@@ -16,7 +16,7 @@ mod works;
 pub use edit::{Edit, Edited, NewHousehold};
 pub use household::{HouseholdChanges, HouseholdDetail, TimelineItem, TimelineKind};
 pub use query::{HistoryEntry, HouseholdFilter, HouseholdSummary};
-pub use review::{Counts, Resolution};
+pub use review::{Counts, Keep, Resolution};
 pub use sync::{ApplyStats, OutboxEntry, OutboxState, Remote, SyncMeta};
 pub use time::{FakeTime, SystemTime, TimeSource};
 pub use works::WorksUpdate;
@@ -33,6 +33,10 @@ pub enum StoreError {
     Invalid(#[from] ValidationError),
     #[error("{what} {id} not found")]
     NotFound { what: &'static str, id: String },
+    #[error("no open conflict on {field} of {row}")]
+    NoOpenConflict { row: String, field: String },
+    #[error("{field} has {n} losing values: name the one to keep")]
+    SeveralOthers { field: String, n: usize },
     #[error("this device is not set up yet: run `tally init --device-name NAME` first")]
     NotInitialized,
     #[error("this device is already set up as {0:?}")]
@@ -60,6 +64,8 @@ impl Explain for StoreError {
         match self {
             StoreError::Invalid(v) => v.code(),
             StoreError::NotFound { .. } => "not_found",
+            StoreError::NoOpenConflict { .. } => "no_open_conflict",
+            StoreError::SeveralOthers { .. } => "several_losing_values",
             StoreError::NotInitialized => "not_initialized",
             StoreError::AlreadyInitialized(_) => "already_initialized",
             StoreError::TooNew { .. } => "database_too_new",
@@ -74,6 +80,14 @@ impl Explain for StoreError {
         match self {
             StoreError::Invalid(v) => v.zh(),
             StoreError::NotFound { what, id } => format!("找不到{}：{id}", what_zh(what)),
+            StoreError::NoOpenConflict { row, field } => format!(
+                "{row} 的{}没有待处理的冲突",
+                tally_core::labels::field(field, tally_core::labels::Lang::Zh)
+            ),
+            StoreError::SeveralOthers { field, n } => format!(
+                "{}有 {n} 个落选值：请写明保留哪一个",
+                tally_core::labels::field(field, tally_core::labels::Lang::Zh)
+            ),
             StoreError::NotInitialized => {
                 "本设备尚未初始化，请先运行 tally init --device-name 名称".into()
             }

@@ -2,7 +2,7 @@
 //! rejected local changes and of open conflicts (SQL counts, no change is read), and the
 //! resolution of a conflict.
 
-use crate::{Edit, Edited, Result, Store};
+use crate::{Edit, Edited, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tally_core::*;
@@ -60,4 +60,50 @@ impl Store {
         edit.saw = r.saw.clone();
         self.edit(edit)
     }
+
+    /// Settle the open conflicts on one field of a row: keep the value that applies now,
+    /// the other one (when exactly one other is open), or a value given. The edit names
+    /// every losing version, so all of them are settled.
+    pub fn resolve_field(&mut self, row: RowId, field: &str, keep: Keep) -> Result<Edited> {
+        let open: Vec<Conflict> = self
+            .conflicts()?
+            .into_iter()
+            .filter(|c| c.row == row && c.field == field)
+            .collect();
+        let Some(first) = open.first() else {
+            return Err(StoreError::NoOpenConflict {
+                row: row.to_string(),
+                field: field.to_string(),
+            });
+        };
+        let value = match keep {
+            Keep::Current => first.winner_value.clone(),
+            Keep::Other if open.len() > 1 => {
+                return Err(StoreError::SeveralOthers {
+                    field: field.to_string(),
+                    n: open.len(),
+                })
+            }
+            Keep::Other => first.loser.value.clone(),
+            Keep::Value(v) => v,
+        };
+        self.resolve_conflict(&Resolution {
+            table: first.table,
+            row,
+            field: field.to_string(),
+            value,
+            saw: open.iter().map(|c| c.loser.at).collect(),
+        })
+    }
+}
+
+/// Which value a resolution keeps.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Keep {
+    /// The value that applies now.
+    Current,
+    /// The one value that lost (an error when several did).
+    Other,
+    /// A value the leader writes.
+    Value(Value),
 }

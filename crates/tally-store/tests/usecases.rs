@@ -271,6 +271,69 @@ fn a_resolution_names_the_losing_version_it_saw_and_settles_the_conflict() {
 }
 
 #[test]
+fn a_field_is_settled_by_keeping_now_the_other_or_a_value_and_bad_choices_change_nothing() {
+    let (mut a, _) = store();
+    let h = household(&mut a, VILLAGE, "张三");
+    // A third device starting from the same household: two values lose to one.
+    let (mut c, _) = store();
+    let page: Vec<(i64, Change)> = a
+        .outbox(None, 100_000)
+        .unwrap()
+        .into_iter()
+        .map(|e| (1, e.change))
+        .collect();
+    c.apply_remote(&page, "1").unwrap();
+    conflict_on_members(&mut a, h);
+    let third = c
+        .edit(Edit::new(Table::Household).row(h).set("members", 7))
+        .unwrap()
+        .into_change()
+        .unwrap();
+    a.apply_remote(&[(10, third)], "10").unwrap();
+    assert_eq!(a.conflicts().unwrap().len(), 2, "two losing values");
+    let before = count_changes(&a);
+
+    // Refused, with a clear reason, and nothing written.
+    let refused = [
+        (h, "head", Keep::Current, "no_open_conflict"),
+        (h, "members", Keep::Other, "several_losing_values"),
+    ];
+    for (row, field, keep, code) in refused {
+        let e = a.resolve_field(row, field, keep).unwrap_err();
+        assert_eq!(e.code(), code, "{e}");
+        assert!(!e.zh().is_ascii(), "{}", e.zh());
+        assert_eq!(count_changes(&a), before, "{code}: nothing written");
+        assert_eq!(a.conflicts().unwrap().len(), 2);
+    }
+
+    // A value the leader writes settles both losers at once.
+    a.resolve_field(h, "members", Keep::Value(json!(5)))
+        .unwrap();
+    assert!(a.conflicts().unwrap().is_empty());
+    assert_eq!(
+        a.row(Table::Household, h)
+            .unwrap()
+            .unwrap()
+            .value("members"),
+        Some(&json!(5))
+    );
+
+    // With one losing value, "the other" keeps it.
+    let h2 = household(&mut a, VILLAGE, "李四");
+    conflict_on_members(&mut a, h2);
+    let loser = a.conflicts().unwrap()[0].loser.value.clone();
+    a.resolve_field(h2, "members", Keep::Other).unwrap();
+    assert!(a.conflicts().unwrap().is_empty());
+    assert_eq!(
+        a.row(Table::Household, h2)
+            .unwrap()
+            .unwrap()
+            .value("members"),
+        Some(&loser)
+    );
+}
+
+#[test]
 fn natural_rows_get_their_ids_from_core() {
     let (mut s, _) = store();
     let set = s

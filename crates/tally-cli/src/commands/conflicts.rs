@@ -3,13 +3,13 @@
 
 use super::Ctx;
 use crate::output::{self, Grid};
-use crate::{parse, Failure};
+use crate::parse;
 use anyhow::Result;
 use clap::{ArgGroup, Subcommand, ValueEnum};
 use serde::Serialize;
 use serde_json::Value;
 use tally_core::{Conflict, Household, RowId, Table as Tbl, Version};
-use tally_store::{Resolution, Store};
+use tally_store::Store;
 
 #[derive(Subcommand)]
 pub enum ConflictsCmd {
@@ -55,46 +55,16 @@ fn resolve(
     keep: Option<Keep>,
     value: Option<String>,
 ) -> Result<()> {
-    let mut store = ctx.open()?;
-    let open: Vec<Conflict> = store
-        .conflicts()?
-        .into_iter()
-        .filter(|c| c.row == row && c.field == field)
-        .collect();
-    let Some(first) = open.first() else {
-        return Err(Failure::new(
-            format!("{row} 的 {field} 没有待处理的冲突"),
-            format!("no open conflict on {field} of {row}"),
-        )
-        .into());
-    };
-    let value = match (keep, value) {
-        (Some(Keep::Current), _) => first.winner_value.clone(),
-        (Some(Keep::Other), _) if open.len() > 1 => {
-            return Err(Failure::new(
-                format!(
-                    "{field} 有 {} 个落选值：请用 --value 写明保留哪个",
-                    open.len()
-                ),
-                format!(
-                    "{field} has {} losing values: name the one to keep with --value",
-                    open.len()
-                ),
-            )
-            .into())
+    let keep = match (keep, value) {
+        (Some(Keep::Current), _) => tally_store::Keep::Current,
+        (Some(Keep::Other), _) => tally_store::Keep::Other,
+        (None, Some(v)) => {
+            tally_store::Keep::Value(serde_json::from_str(&v).unwrap_or(Value::String(v)))
         }
-        (Some(Keep::Other), _) => first.loser.value.clone(),
-        (None, Some(v)) => serde_json::from_str(&v).unwrap_or(Value::String(v)),
-        (None, None) => Value::Null,
+        (None, None) => tally_store::Keep::Value(Value::Null),
     };
-    let resolution = Resolution {
-        table: first.table,
-        row,
-        field: field.to_string(),
-        value,
-        saw: open.iter().map(|c| c.loser.at).collect(),
-    };
-    super::saved(ctx, store.resolve_conflict(&resolution))
+    let mut store = ctx.open()?;
+    super::saved(ctx, store.resolve_field(row, field, keep))
 }
 
 /// One side of a conflict: the value, who wrote it and when.
