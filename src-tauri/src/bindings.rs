@@ -31,6 +31,7 @@ fn export_all(dir: &Path) {
         RenovationInput,
         DemolitionInput,
         CleanupInput,
+        SavedLoad,
         WorksInput,
         TargetInput,
         EntryView,
@@ -125,6 +126,18 @@ fn labels_ts() -> String {
             .map(|(name, ..)| format!("{name:?}: {:?}", tally_core::labels::field(name, lang)))
             .collect();
         out.push_str(&format!("    field: {{ {} }},\n", fields.join(", ")));
+        // `table/field` or `table/field/kind` (works kind, target metric) → its unit.
+        let units: Vec<String> = tally_core::labels::UNITS
+            .iter()
+            .map(|&(table, field, kind, zh, en)| {
+                let key = match kind {
+                    Some(k) => format!("{}/{field}/{k}", table.code()),
+                    None => format!("{}/{field}", table.code()),
+                };
+                format!("{key:?}: {:?}", if lang == Lang::Zh { zh } else { en })
+            })
+            .collect();
+        out.push_str(&format!("    unit: {{ {} }},\n", units.join(", ")));
         out.push_str("  },\n");
     }
     out.push_str("};\n");

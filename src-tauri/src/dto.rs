@@ -50,8 +50,9 @@ pub struct HouseholdInput {
     pub id: Option<RowId>,
     pub unit: String,
     pub head: String,
-    #[ts(optional)]
-    pub members: Option<u32>,
+    /// As typed (see `typed`); blank: not given.
+    #[serde(default)]
+    pub members: String,
     #[ts(optional)]
     pub phone: Option<String>,
     #[serde(default)]
@@ -62,15 +63,19 @@ pub struct HouseholdInput {
     pub rating: Option<Rating>,
     #[ts(optional)]
     pub cadre: Option<String>,
+    /// The person confirmed the unusual values (`unusual_value`).
+    #[serde(default)]
+    pub confirmed: bool,
 }
 
 impl HouseholdInput {
-    /// The form as a new household (blank text is no value: the store decides).
-    pub fn into_new(self) -> NewHousehold {
+    /// The form as a new household with its members as read (blank text is no value:
+    /// the store decides).
+    pub fn into_new(self, members: Option<u32>) -> NewHousehold {
         NewHousehold {
             village: self.unit,
             head: self.head,
-            members: self.members,
+            members,
             phone: self.phone,
             categories: self.categories,
             seepage: self.seepage,
@@ -80,10 +85,10 @@ impl HouseholdInput {
     }
 
     /// The form as changes to a stored household: every field it shows.
-    pub fn changes(&self) -> HouseholdChanges {
+    pub fn changes(&self, members: Option<u32>) -> HouseholdChanges {
         HouseholdChanges {
             head: Some(self.head.clone()),
-            members: Some(self.members.unwrap_or(1)),
+            members: Some(members.unwrap_or(1)),
             phone: Some(self.phone.clone().unwrap_or_default()),
             categories: Some(self.categories.clone()),
             seepage: Some(self.seepage),
@@ -118,21 +123,36 @@ pub struct DemolitionInput {
     pub unit: String,
     #[ts(optional)]
     pub household: Option<RowId>,
-    #[ts(optional)]
-    pub area_m2: Option<f64>,
+    /// As typed; blank: not given.
+    #[serde(default)]
+    pub area_m2: String,
     #[ts(optional)]
     pub date: Option<NaiveDate>,
+    #[serde(default)]
+    pub confirmed: bool,
 }
 
 #[derive(Clone, Debug, Deserialize, TS)]
 pub struct CleanupInput {
     pub unit: String,
     pub kind: PileKind,
-    pub tonnes: f64,
-    #[ts(optional)]
-    pub piles: Option<u32>,
+    /// As typed.
+    pub tonnes: String,
+    /// As typed; blank: not given.
+    #[serde(default)]
+    pub piles: String,
     #[ts(optional)]
     pub date: Option<NaiveDate>,
+    #[serde(default)]
+    pub confirmed: bool,
+}
+
+/// A cleanup load as saved: its row and the tonnes as the store read them (the form's
+/// running total of the session adds these, never its own reading of the text).
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct SavedLoad {
+    pub id: RowId,
+    pub tonnes: f64,
 }
 
 /// A new works item (no `id`), or a new status of an existing one.
@@ -142,20 +162,27 @@ pub struct WorksInput {
     pub id: Option<RowId>,
     pub unit: String,
     pub kind: WorksKind,
-    pub quantity: f64,
-    #[ts(optional)]
-    pub people: Option<u32>,
+    /// As typed, in the kind's unit (km of street, sites of water …).
+    pub quantity: String,
+    /// As typed; blank: not given.
+    #[serde(default)]
+    pub people: String,
     pub status: WorksStatus,
     #[ts(optional)]
     pub date: Option<NaiveDate>,
+    #[serde(default)]
+    pub confirmed: bool,
 }
 
 #[derive(Clone, Debug, Deserialize, TS)]
 pub struct TargetInput {
     pub unit: String,
     pub metric: Metric,
-    pub quantity: f64,
-    pub deadline: NaiveDate,
+    /// As typed, in the metric's unit.
+    pub quantity: String,
+    /// Required: missing is said beside the field.
+    #[ts(optional)]
+    pub deadline: Option<NaiveDate>,
 }
 
 /// One local entry and where it stands in sync.

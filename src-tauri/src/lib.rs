@@ -10,6 +10,7 @@ pub mod error;
 pub mod settings;
 pub mod state;
 pub mod sync_task;
+pub mod typed;
 
 #[cfg(test)]
 mod bindings;

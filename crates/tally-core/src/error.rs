@@ -15,8 +15,8 @@ pub enum Invalid {
     Future { latest: String },
     /// A date before 2000.
     Past,
-    /// Text too long or empty.
-    Length { min: usize, max: usize },
+    /// Text too long or empty; `got` is its length in characters (0 when blank).
+    Length { min: usize, max: usize, got: usize },
 }
 
 /// A change or record that cannot be accepted. Messages are lowercase English with the
@@ -58,6 +58,15 @@ pub enum ValidationError {
     },
     #[error("the row belongs to {existing:?}, a change cannot move it to {got:?}")]
     UnitMismatch { existing: String, got: String },
+    /// Allowed, but more than is usual for the field: saved only once confirmed.
+    #[error("{field} {value} {unit_en} is more than usual (at most {most} {unit_en})")]
+    Unusual {
+        field: String,
+        value: String,
+        most: String,
+        unit_zh: &'static str,
+        unit_en: &'static str,
+    },
     #[error("{0}")]
     Other(String),
 }
@@ -69,7 +78,7 @@ fn describe(why: &Invalid) -> String {
         Invalid::Code { allowed } => format!("must be one of {allowed}"),
         Invalid::Future { latest } => format!("must not be after {latest}"),
         Invalid::Past => "must not be before 2000-01-01".to_string(),
-        Invalid::Length { min, max } => format!("must have {min} to {max} characters"),
+        Invalid::Length { min, max, .. } => format!("must have {min} to {max} characters"),
     }
 }
 
@@ -87,6 +96,7 @@ impl ValidationError {
             }
             ValidationError::Backwards { .. } => "status_backwards",
             ValidationError::UnitMismatch { .. } => "unit_mismatch",
+            ValidationError::Unusual { .. } => "unusual_value",
             ValidationError::Other(_) => "invalid",
         }
     }
@@ -97,29 +107,54 @@ impl ValidationError {
             ValidationError::UnknownField { field, .. }
             | ValidationError::Missing { field }
             | ValidationError::Value { field, .. }
-            | ValidationError::Backwards { field, .. } => Some(field),
+            | ValidationError::Backwards { field, .. }
+            | ValidationError::Unusual { field, .. } => Some(field),
             _ => None,
         }
     }
 
-    /// The reason in Chinese, for a cadre.
+    /// The reason in Chinese, for a cadre: plain words naming the field, what it should
+    /// hold and what was typed.
     pub fn zh(&self) -> String {
         let f = |name: &str| crate::schema::field_zh(name).to_string();
         match self {
             ValidationError::Empty => "没有要保存的内容".into(),
             ValidationError::UnknownField { field, .. } => format!("未知字段 {field}"),
-            ValidationError::Missing { field } => format!("{}必须填写", f(field)),
+            ValidationError::Missing { field } => format!("请填写{}", f(field)),
             ValidationError::Value { field, value, why } => {
-                let rule = match why {
-                    Invalid::Type { .. } => "格式不对".to_string(),
-                    Invalid::Range { rule_zh, .. } => format!("超出范围（应为{rule_zh}）"),
-                    Invalid::Code { allowed } => format!("只能是 {allowed}"),
-                    Invalid::Future { latest } => format!("不能晚于 {latest}"),
-                    Invalid::Past => "不能早于 2000-01-01".into(),
-                    Invalid::Length { min, max } => format!("长度应为 {min} 到 {max} 个字"),
-                };
-                format!("{}：{value} {rule}", f(field))
+                let f = f(field);
+                match why {
+                    Invalid::Type {
+                        expected: "a number",
+                    } => format!("{f}请只填数字，例如 12.5，不带单位（填的是 {value}）"),
+                    Invalid::Type {
+                        expected: "a whole number",
+                    } => format!("{f}请只填整数，例如 3（填的是 {value}）"),
+                    Invalid::Type { .. } => format!("{f}格式不对（填的是 {value}）"),
+                    Invalid::Range { rule_zh, .. } => format!("{f}{rule_zh}（填的是 {value}）"),
+                    Invalid::Code { allowed } => format!("{f}只能是 {allowed}（填的是 {value}）"),
+                    Invalid::Future { latest } => format!("{f}不能晚于 {latest}（填的是 {value}）"),
+                    Invalid::Past => format!("{f}不能早于 2000-01-01（填的是 {value}）"),
+                    Invalid::Length { min, got: 0, .. } if *min > 0 => format!("请填写{f}"),
+                    Invalid::Length { max, got, .. } if got > max => {
+                        format!("{f}最多 {max} 个字，现在有 {got} 个字")
+                    }
+                    Invalid::Length { min, .. } => format!("{f}至少要 {min} 个字"),
+                }
             }
+            ValidationError::Unusual {
+                field,
+                value,
+                most,
+                unit_zh: u,
+                ..
+            } => format!(
+                "{} {value} {u}比一般多（通常不超过 {most} {u}），请核对；确实无误请确认保存",
+                f(field)
+            )
+            .replace("  ", " ")
+            .replace(" 比", "比")
+            .replace(" ）", "）"),
             ValidationError::UnknownUnit(u) => format!("找不到组织单位 {u}"),
             ValidationError::WrongLevel { unit, .. } => {
                 format!("{unit} 不是嘎查村或自然村，不能登记此类记录")
@@ -144,6 +179,47 @@ impl ValidationError {
                 format!("记录属于 {existing}，不能改到 {got}")
             }
             ValidationError::Other(s) => s.clone(),
+        }
+    }
+
+    /// The reason in English, in the same plain words as [`ValidationError::zh`].
+    pub fn en(&self) -> String {
+        let f = |name: &str| crate::labels::field(name, crate::Lang::En).to_string();
+        match self {
+            ValidationError::Missing { field } => format!("{} is required", f(field)),
+            ValidationError::Value { field, value, why } => {
+                let f = f(field);
+                match why {
+                    Invalid::Type {
+                        expected: "a number",
+                    } => format!(
+                        "{f}: type a number only, like 12.5, without a unit (you typed {value})"
+                    ),
+                    Invalid::Type {
+                        expected: "a whole number",
+                    } => format!("{f}: type a whole number only, like 3 (you typed {value})"),
+                    Invalid::Length { min, got: 0, .. } if *min > 0 => format!("{f} is required"),
+                    Invalid::Length { max, got, .. } if got > max => {
+                        format!("{f} may have at most {max} characters (it has {got})")
+                    }
+                    other => format!("{f} {} (you typed {value})", describe(other)),
+                }
+            }
+            ValidationError::Unusual {
+                field,
+                value,
+                most,
+                unit_en: u,
+                ..
+            } => format!(
+                "{} {value} {u} is more than usual (usually at most {most} {u}): please check it, \
+                 and confirm to save it if it is right",
+                f(field)
+            )
+            .replace("  ", " ")
+            .replace(" :", ":")
+            .replace(" )", ")"),
+            other => other.to_string(),
         }
     }
 }

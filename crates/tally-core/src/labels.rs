@@ -30,7 +30,7 @@ pub const FIELDS: &[(&str, &str, &str)] = &[
     ("name", "名称", "Name"),
     ("level", "级别", "Level"),
     ("parent", "上级", "Parent"),
-    ("head", "户主", "Head"),
+    ("head", "户主姓名", "Head of household"),
     ("members", "人口", "Members"),
     ("phone", "电话", "Phone"),
     ("categories", "户类别", "Categories"),
@@ -45,7 +45,7 @@ pub const FIELDS: &[(&str, &str, &str)] = &[
     ("household", "农户", "Household"),
     ("date", "日期", "Date"),
     ("note", "备注", "Note"),
-    ("area_m2", "面积(平方米)", "Area (m²)"),
+    ("area_m2", "面积", "Area"),
     ("kind", "类别", "Kind"),
     ("tonnes", "吨数", "Tonnes"),
     ("piles", "堆数", "Piles"),
@@ -66,6 +66,56 @@ pub fn field(name: &str, lang: Lang) -> &'static str {
         (None, Lang::Zh) => "字段",
         (None, Lang::En) => "field",
     }
+}
+
+/// The unit each number field is counted in, per works kind or target metric where it
+/// depends on them (more specific rows first): `(table, field, kind, 中文, English)`.
+pub const UNITS: &[(Table, &str, Option<&str>, &str, &str)] = &[
+    (Table::Household, "members", None, "人", "people"),
+    (Table::Cleanup, "tonnes", None, "吨", "t"),
+    (Table::Cleanup, "piles", None, "堆", "piles"),
+    (Table::Demolition, "area_m2", None, "平方米", "m²"),
+    (Table::Works, "quantity", Some("road"), "公里", "km"),
+    (Table::Works, "quantity", None, "处", "sites"),
+    (Table::Works, "people", None, "人", "people"),
+    (
+        Table::Target,
+        "quantity",
+        Some("renovation"),
+        "户",
+        "households",
+    ),
+    (Table::Target, "quantity", Some("road-km"), "公里", "km"),
+    (
+        Table::Target,
+        "quantity",
+        Some("water-sites"),
+        "处",
+        "sites",
+    ),
+    (
+        Table::Target,
+        "quantity",
+        Some("water-people"),
+        "人",
+        "people",
+    ),
+    (
+        Table::Target,
+        "quantity",
+        Some("demolition"),
+        "户",
+        "households",
+    ),
+    (Table::Target, "quantity", Some("cleanup-tonnes"), "吨", "t"),
+];
+
+/// The unit a number field is counted in (`kind`: the works kind or target metric).
+pub fn unit(table: Table, field: &str, kind: Option<&str>, lang: Lang) -> Option<&'static str> {
+    UNITS
+        .iter()
+        .find(|(t, f, k, ..)| *t == table && *f == field && (k.is_none() || *k == kind))
+        .map(|&(.., zh, en)| if lang == Lang::Zh { zh } else { en })
 }
 
 /// A number without needless decimals: 3, 2.5, 0.333.
@@ -179,5 +229,36 @@ mod tests {
             }
         }
         assert_eq!(num(1.0 / 3.0), "0.333");
+    }
+
+    #[test]
+    fn every_number_field_and_every_target_metric_has_a_unit() {
+        use crate::schema::Kind;
+        for t in Table::ALL {
+            for f in crate::schema::fields(*t) {
+                let number = matches!(
+                    f.kind,
+                    Kind::Int { .. } | Kind::OptInt { .. } | Kind::Num { .. } | Kind::OptNum { .. }
+                );
+                if number && *t != Table::Target {
+                    assert!(unit(*t, f.name, None, Lang::Zh).is_some(), "{}", f.name);
+                    assert!(unit(*t, f.name, None, Lang::En).is_some(), "{}", f.name);
+                }
+            }
+        }
+        for m in Metric::ALL {
+            assert!(
+                unit(Table::Target, "quantity", Some(m.code()), Lang::Zh).is_some(),
+                "{m:?}"
+            );
+        }
+        assert_eq!(
+            unit(Table::Works, "quantity", Some("road"), Lang::Zh),
+            Some("公里")
+        );
+        assert_eq!(
+            unit(Table::Works, "quantity", Some("clinic"), Lang::En),
+            Some("sites")
+        );
     }
 }

@@ -42,7 +42,7 @@ pub enum Kind {
         max: f64,
     },
     Bool,
-    /// An event date: not after today + 1 day.
+    /// An event date: not after the context's latest event day.
     Date,
     /// An optional event date.
     OptDate,
@@ -217,8 +217,10 @@ pub fn rank(table: Table, field: &str, value: &Value) -> u8 {
 
 /// What validation needs to know about the world, given by the caller.
 pub trait Context {
-    /// The local calendar date "today" (from the corrected clock).
-    fn today(&self) -> NaiveDate;
+    /// The last day an event may be dated: on a device, its local "today" (from the
+    /// corrected clock); on the server, whose day is the UTC one, tomorrow (a device's
+    /// local day runs up to a day ahead of UTC).
+    fn latest_event_day(&self) -> NaiveDate;
     /// The level of a known org unit.
     fn unit_level(&self, code: &str) -> Option<Level>;
 }
@@ -250,18 +252,31 @@ fn check_len(name: &str, v: &Value, min: usize, max: usize) -> Result<(), Valida
     let s = v
         .as_str()
         .ok_or_else(|| bad(name, v, Invalid::Type { expected: "text" }))?;
-    if s.trim().chars().count() < min || s.chars().count() > max {
-        return Err(bad(name, v, Invalid::Length { min, max }));
+    let (kept, got) = (s.trim().chars().count(), s.chars().count());
+    if kept < min {
+        return Err(bad(
+            name,
+            v,
+            Invalid::Length {
+                min,
+                max,
+                got: kept,
+            },
+        ));
+    }
+    if got > max {
+        return Err(bad(name, v, Invalid::Length { min, max, got }));
     }
     Ok(())
 }
 
-/// Check one value against its field spec.
+/// Check one value against its field spec; `latest_event` is the last day an event may
+/// be dated (see [`Context::latest_event_day`]).
 pub fn check_value(
     table: Table,
     spec: &Field,
     v: &Value,
-    today: NaiveDate,
+    latest_event: NaiveDate,
 ) -> Result<(), ValidationError> {
     use Kind::*;
     let name = spec.name;
@@ -283,7 +298,6 @@ pub fn check_value(
         }
         Ok(())
     };
-    let event_latest = today.checked_add_days(Days::new(1)).unwrap_or(today);
     match spec.kind {
         OptText { .. } | OptInt { .. } | OptNum { .. } | OptDate | OptCode | OptRef | Phone
             if v.is_null() =>
@@ -304,7 +318,7 @@ pub fn check_value(
                     v,
                     Invalid::Range {
                         rule: "7 to 15 digits".into(),
-                        rule_zh: "7 到 15 位数字".into(),
+                        rule_zh: "应为 7 到 15 位数字".into(),
                     },
                 ));
             }
@@ -318,7 +332,7 @@ pub fn check_value(
                         v,
                         Invalid::Range {
                             rule: format!("a whole number from {min} to {max}"),
-                            rule_zh: format!("{min} 到 {max} 的整数"),
+                            rule_zh: format!("应为 {min} 到 {max} 的整数"),
                         },
                     )
                 } else {
@@ -331,7 +345,7 @@ pub fn check_value(
                     v,
                     Invalid::Range {
                         rule: format!("a whole number from {min} to {max}"),
-                        rule_zh: format!("{min} 到 {max} 的整数"),
+                        rule_zh: format!("应为 {min} 到 {max} 的整数"),
                     },
                 ));
             }
@@ -345,15 +359,19 @@ pub fn check_value(
                     v,
                     Invalid::Range {
                         rule: format!("more than {min} and at most {max}"),
-                        rule_zh: format!("大于 {min}，最多 {max}"),
+                        rule_zh: format!("应大于 {min}、不超过 {max}"),
                     },
                 ));
             }
             Ok(())
         }
         Bool => v.as_bool().map(drop).ok_or_else(|| ty("true or false")),
-        Date | OptDate => date_in(event_latest),
-        PlanDate => date_in(today.checked_add_days(Days::new(3653)).unwrap_or(today)),
+        Date | OptDate => date_in(latest_event),
+        PlanDate => date_in(
+            latest_event
+                .checked_add_days(Days::new(3653))
+                .unwrap_or(latest_event),
+        ),
         Code | OptCode => {
             let s = v.as_str().ok_or_else(|| ty("text"))?;
             check_code(table, name, s).map_err(|allowed| bad(name, v, Invalid::Code { allowed }))
@@ -400,7 +418,7 @@ pub fn validate_change(
             table: table.code(),
             field: name.clone(),
         })?;
-        check_value(table, spec, &edit.value, ctx.today())?;
+        check_value(table, spec, &edit.value, ctx.latest_event_day())?;
     }
     if let Some(row) = existing {
         if row.unit != change.unit {
@@ -470,12 +488,12 @@ fn check_epochs(change: &Change, existing: Option<&Row>) -> Result<(), Validatio
             let (rule, rule_zh) = if least == most {
                 (
                     format!("in correction epoch {most}"),
-                    format!("更正代次 {most}"),
+                    format!("应在更正代次 {most}"),
                 )
             } else {
                 (
                     format!("in correction epoch {least} to {most}"),
-                    format!("更正代次 {least} 到 {most}"),
+                    format!("应在更正代次 {least} 到 {most}"),
                 )
             };
             return Err(ValidationError::Value {
@@ -568,8 +586,10 @@ fn check_unit(
 }
 
 mod labels;
+mod typed;
 use labels::check_code;
 pub use labels::field_zh;
+pub use typed::{read_number, unusual};
 
 #[cfg(test)]
 mod tests;

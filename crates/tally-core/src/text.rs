@@ -27,6 +27,9 @@ impl Explain for crate::ValidationError {
     fn zh(&self) -> String {
         crate::ValidationError::zh(self)
     }
+    fn en(&self) -> String {
+        crate::ValidationError::en(self)
+    }
     fn field(&self) -> Option<&str> {
         crate::ValidationError::field(self)
     }

@@ -123,8 +123,8 @@ impl Plan {
     }
 }
 
-/// Validation context on the server: today from the server clock (UTC date; the core
-/// allows event dates up to one day ahead, which covers China's UTC+8), unit levels
+/// Validation context on the server: today from the server clock (UTC date; event dates
+/// up to one day ahead are allowed, which covers China's UTC+8), unit levels
 /// from the server's tree (deleted units unknown, as on the devices).
 struct ServerContext<'a> {
     today: NaiveDate,
@@ -132,8 +132,10 @@ struct ServerContext<'a> {
 }
 
 impl Context for ServerContext<'_> {
-    fn today(&self) -> NaiveDate {
+    fn latest_event_day(&self) -> NaiveDate {
         self.today
+            .checked_add_days(chrono::Days::new(1))
+            .unwrap_or(self.today)
     }
     fn unit_level(&self, code: &str) -> Option<Level> {
         self.tree.live_level(code)

@@ -106,7 +106,8 @@ pub(crate) struct TxContext<'a> {
 }
 
 impl Context for TxContext<'_> {
-    fn today(&self) -> NaiveDate {
+    /// The device knows its local day: nothing after it happened yet.
+    fn latest_event_day(&self) -> NaiveDate {
         self.today
     }
 

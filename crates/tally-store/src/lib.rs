@@ -251,11 +251,16 @@ impl Store {
     /// Set this device up: a fresh device id and a name.
     pub fn init(&mut self, device_name: &str) -> Result<DeviceInfo> {
         let name = device_name.trim();
-        if name.is_empty() || name.chars().count() > 60 {
+        let got = name.chars().count();
+        if got == 0 || got > 60 {
             return Err(ValidationError::Value {
                 field: "device-name".into(),
                 value: format!("{device_name:?}"),
-                why: tally_core::Invalid::Length { min: 1, max: 60 },
+                why: tally_core::Invalid::Length {
+                    min: 1,
+                    max: 60,
+                    got,
+                },
             }
             .into());
         }

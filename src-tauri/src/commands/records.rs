@@ -6,6 +6,7 @@ use crate::describe::{entry_view, Names};
 use crate::dto::*;
 use crate::error::{IpcError, IpcResult};
 use crate::state::{with_store, AppState};
+use crate::typed::Typed;
 use chrono::{Days, NaiveDate};
 use std::sync::Arc;
 use tally_core::*;
@@ -89,10 +90,21 @@ pub async fn household_get(state: AppS<'_>, id: RowId) -> IpcResult<HouseholdDet
 
 /// Create a household, or write the fields of an existing one that changed.
 pub fn save_household(s: &mut Store, h: HouseholdInput) -> IpcResult<RowId> {
+    let members = form(s, Table::Household, None, h.confirmed).count("members", &h.members)?;
     Ok(match h.id {
-        None => s.add_household(&h.into_new())?,
-        Some(id) => s.edit_household(id, &h.changes())?.row(),
+        None => s.add_household(&h.into_new(members))?,
+        Some(id) => s.edit_household(id, &h.changes(members))?.row(),
     })
+}
+
+/// The reader of a form's typed numbers, on this device's day.
+fn form<'a>(s: &Store, table: Table, kind: Option<&'a str>, confirmed: bool) -> Typed<'a> {
+    Typed {
+        table,
+        kind,
+        confirmed,
+        today: s.today(),
+    }
 }
 
 #[tauri::command]
@@ -120,21 +132,21 @@ pub async fn renovation_save(state: AppS<'_>, input: RenovationInput) -> IpcResu
 #[tauri::command]
 pub async fn demolition_save(state: AppS<'_>, input: DemolitionInput) -> IpcResult<RowId> {
     with_store(&state, move |s| {
-        Ok(s.add_demolition(&input.unit, input.household, input.area_m2, input.date)?)
+        let area =
+            form(s, Table::Demolition, None, input.confirmed).number("area_m2", &input.area_m2)?;
+        Ok(s.add_demolition(&input.unit, input.household, area, input.date)?)
     })
     .await
 }
 
 #[tauri::command]
-pub async fn cleanup_save(state: AppS<'_>, input: CleanupInput) -> IpcResult<RowId> {
+pub async fn cleanup_save(state: AppS<'_>, input: CleanupInput) -> IpcResult<SavedLoad> {
     with_store(&state, move |s| {
-        Ok(s.add_cleanup(
-            &input.unit,
-            input.kind,
-            input.tonnes,
-            input.piles,
-            input.date,
-        )?)
+        let typed = form(s, Table::Cleanup, None, input.confirmed);
+        let tonnes = typed.required("tonnes", &input.tonnes)?;
+        let piles = typed.count("piles", &input.piles)?;
+        let id = s.add_cleanup(&input.unit, input.kind, tonnes, piles, input.date)?;
+        Ok(SavedLoad { id, tonnes })
     })
     .await
 }
@@ -146,12 +158,15 @@ pub async fn works_list(state: AppS<'_>, unit: Option<String>) -> IpcResult<Vec<
 
 /// Add a works item, or move one on (status and figures as one change).
 pub fn save_works(s: &mut Store, w: WorksInput) -> IpcResult<RowId> {
+    let typed = form(s, Table::Works, Some(w.kind.code()), w.confirmed);
+    let quantity = typed.required("quantity", &w.quantity)?;
+    let people = typed.count("people", &w.people)?;
     Ok(match w.id {
-        None => s.add_works(&w.unit, w.kind, w.quantity, w.people, w.status, w.date)?,
+        None => s.add_works(&w.unit, w.kind, quantity, people, w.status, w.date)?,
         Some(id) => {
             let update = WorksUpdate {
-                quantity: Some(w.quantity),
-                people: Some(w.people),
+                quantity: Some(quantity),
+                people: Some(people),
                 ..WorksUpdate::status(w.status, w.date, false)
             };
             s.update_works(id, &update)?.row()
@@ -167,7 +182,15 @@ pub async fn works_save(state: AppS<'_>, input: WorksInput) -> IpcResult<RowId> 
 #[tauri::command]
 pub async fn target_save(state: AppS<'_>, input: TargetInput) -> IpcResult<()> {
     with_store(&state, move |s| {
-        s.set_target(&input.unit, input.metric, input.quantity, input.deadline)?;
+        // A target is a plan, not a field entry: no usual size to confirm.
+        let quantity = form(s, Table::Target, Some(input.metric.code()), true)
+            .required("quantity", &input.quantity)?;
+        let deadline = input.deadline.ok_or_else(|| {
+            IpcError::from(tally_store::StoreError::Invalid(ValidationError::Missing {
+                field: "deadline".into(),
+            }))
+        })?;
+        s.set_target(&input.unit, input.metric, quantity, deadline)?;
         Ok(())
     })
     .await

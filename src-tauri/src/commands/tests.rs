@@ -43,12 +43,13 @@ fn input(head: &str) -> HouseholdInput {
         id: None,
         unit: "150622100201".into(),
         head: head.into(),
-        members: Some(4),
+        members: "4".into(),
         phone: Some("  ".into()),
         categories: vec![Category::FiveGuarantee],
         seepage: false,
         rating: Some(Rating::D),
         cadre: None,
+        confirmed: false,
     }
 }
 
@@ -81,6 +82,37 @@ fn a_household_is_created_then_only_its_changed_fields_are_written() {
     );
     let err = save_household(&mut s, input(" ")).unwrap_err();
     assert_eq!(err.field.as_deref(), Some("head"));
+    assert_eq!(err.message_zh, "请填写户主姓名");
+    let before = s.pending_count().unwrap();
+    for (typed, code) in [
+        ("四", "invalid_value"),
+        ("0", "invalid_value"),
+        ("16", "unusual_value"),
+    ] {
+        let h = HouseholdInput {
+            members: typed.into(),
+            ..input("钱七")
+        };
+        let err = save_household(&mut s, h).unwrap_err();
+        assert_eq!(
+            (err.code.as_str(), err.field.as_deref()),
+            (code, Some("members")),
+            "{typed}"
+        );
+    }
+    assert_eq!(s.pending_count().unwrap(), before, "nothing saved");
+    let confirmed = HouseholdInput {
+        members: "16".into(),
+        confirmed: true,
+        ..input("钱七")
+    };
+    let id = save_household(&mut s, confirmed).unwrap();
+    let row = s.row(Table::Household, id).unwrap().unwrap();
+    assert_eq!(
+        row.value("members"),
+        Some(&json!(16)),
+        "saved once confirmed"
+    );
 }
 
 #[test]
@@ -158,30 +190,33 @@ fn entries_carry_codes_values_and_what_was_typed() {
 #[test]
 fn a_works_item_moves_on_as_one_change_or_not_at_all() {
     let mut s = store();
-    let works = |id, quantity, status| WorksInput {
+    let works = |id, quantity: &str, status| WorksInput {
         id,
         unit: "150622100201".into(),
         kind: WorksKind::Road,
-        quantity,
-        people: None,
+        quantity: quantity.into(),
+        people: String::new(),
         status,
         date: Some(day("2026-11-20")),
+        confirmed: false,
     };
-    let id = save_works(&mut s, works(None, 2.0, WorksStatus::Started)).unwrap();
+    let id = save_works(&mut s, works(None, "2", WorksStatus::Started)).unwrap();
     let before = s.pending_count().unwrap();
-    let bad = save_works(&mut s, works(Some(id), -1.0, WorksStatus::Completed)).unwrap_err();
-    assert_eq!(bad.field.as_deref(), Some("quantity"));
+    for typed in ["-1", "2.5公里", "", "1200"] {
+        let bad = save_works(&mut s, works(Some(id), typed, WorksStatus::Completed)).unwrap_err();
+        assert_eq!(bad.field.as_deref(), Some("quantity"), "{typed:?}");
+    }
     let w = s.works(Some("150622100")).unwrap();
     assert_eq!(
         (w.len(), w[0].status, s.pending_count().unwrap()),
         (1, WorksStatus::Started, before),
         "a bad quantity leaves the status as it was"
     );
-    save_works(&mut s, works(Some(id), 2.5, WorksStatus::Completed)).unwrap();
+    save_works(&mut s, works(Some(id), "2.5", WorksStatus::Completed)).unwrap();
     let w = &s.works(None).unwrap()[0];
     assert_eq!((w.status, w.quantity), (WorksStatus::Completed, 2.5));
     assert_eq!(s.pending_count().unwrap(), before + 1, "one change");
-    save_works(&mut s, works(Some(id), 2.5, WorksStatus::Completed)).unwrap();
+    save_works(&mut s, works(Some(id), "2.5", WorksStatus::Completed)).unwrap();
     assert_eq!(
         s.pending_count().unwrap(),
         before + 1,

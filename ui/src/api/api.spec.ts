@@ -43,7 +43,7 @@ describe("the IPC boundary", () => {
     expect(toIpcError(e)).toBe(e);
     expect(toIpcError("command x not found")).toEqual({
       kind: "internal",
-      code: "internal",
+      code: "ipc",
       message: "command x not found",
       message_zh: "command x not found",
     });

@@ -13,11 +13,14 @@ export function isIpcError(e: unknown): e is IpcError {
   );
 }
 
-/** Any thrown value as an IpcError (a plain string or Error becomes `internal`). */
+/**
+ * Any thrown value as an IpcError. A plain string or Error is a fault of the IPC itself
+ * (e.g. arguments the command could not read): code `ipc`, which no person is shown raw.
+ */
 export function toIpcError(e: unknown): IpcError {
   if (isIpcError(e)) return e;
   const message = e instanceof Error ? e.message : String(e);
-  return { kind: "internal", code: "internal", message, message_zh: message };
+  return { kind: "internal", code: "ipc", message, message_zh: message };
 }
 
 /** The message in the UI's language. */

@@ -4,6 +4,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import type { AppStatus } from "./generated/AppStatus";
 import type { ChangeId } from "./generated/ChangeId";
 import type { CleanupInput } from "./generated/CleanupInput";
+import type { SavedLoad } from "./generated/SavedLoad";
 import type { ConflictView } from "./generated/ConflictView";
 import type { DemolitionInput } from "./generated/DemolitionInput";
 import type { EntryView } from "./generated/EntryView";
@@ -50,7 +51,7 @@ export const renovationSave = (input: RenovationInput) => invoke<null>("renovati
 
 export const demolitionSave = (input: DemolitionInput) => invoke<RowId>("demolition_save", { input });
 
-export const cleanupSave = (input: CleanupInput) => invoke<RowId>("cleanup_save", { input });
+export const cleanupSave = (input: CleanupInput) => invoke<SavedLoad>("cleanup_save", { input });
 
 export const worksList = (unit?: string) => invoke<Works[]>("works_list", { unit: unit ?? null });
 

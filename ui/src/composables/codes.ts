@@ -71,6 +71,13 @@ export function useCodes() {
       const base = label("metric", key.metric);
       return key.pile ? `${base}·${label("pile", key.pile)}` : base;
     },
+    /** The unit a number field is counted in (`kind`: works kind or target metric), or "". */
+    unit: (table: Table, field: string, kind?: string | null) => {
+      for (const key of [kind ? `${table}/${field}/${kind}` : null, `${table}/${field}`]) {
+        if (key && te(`codes.unit.${key}`)) return t(`codes.unit.${key}`);
+      }
+      return "";
+    },
     value,
   };
 }

@@ -1,13 +1,30 @@
-// Validation messages beside the field at fault; other errors as a message box.
-import { reactive, ref } from "vue";
-import { ElMessage } from "element-plus";
+// Validation messages beside the field at fault (cleared once that field is changed);
+// other errors as a message box; unusual values confirmed before they are saved.
+import { reactive, ref, watch } from "vue";
+import { ElMessage, ElMessageBox } from "element-plus";
 import { useI18n } from "vue-i18n";
 import { errorText, toIpcError } from "../api";
 import type { IpcError } from "../api";
 import { refreshStatus } from "./status";
 
+/**
+ * An error as a person reads it, in the UI's language. An error of the IPC itself (a
+ * fault of the program, never of the person) is a plain sentence; its text goes to the
+ * console for whoever fixes it.
+ */
+export function useErrorText() {
+  const { t, locale } = useI18n();
+  return (err: IpcError): string => {
+    if (err.code === "ipc") {
+      console.error(err.message);
+      return t("errors.ipc");
+    }
+    return errorText(err, locale.value);
+  };
+}
+
 export function useFieldErrors() {
-  const { locale } = useI18n();
+  const text = useErrorText();
   const fields = reactive<Record<string, string>>({});
 
   function clear() {
@@ -17,42 +34,84 @@ export function useFieldErrors() {
   /** Show an error: beside its field if it names one that is on the form. */
   function show(e: unknown, onForm: string[] = []): IpcError {
     const err = toIpcError(e);
-    const text = errorText(err, locale.value);
+    const message = text(err);
     if (err.field && onForm.includes(err.field)) {
-      fields[err.field] = text;
+      fields[err.field] = message;
     } else {
-      ElMessage.error({ message: text, duration: 6000 });
+      ElMessage.error({ message, duration: 6000 });
     }
     return err;
   }
 
-  return { fields, clear, show };
+  return { fields, clear, show, text };
 }
 
 /**
- * A form that saves one entry: errors beside the fields of `onForm`, the saving flag,
- * the "saved" message and the status bar's refresh, written once for every form.
+ * A form that saves one entry: errors beside the fields of `onForm` (each cleared as soon
+ * as `form`'s value of that name — or of a name whose `aliases` it is — changes), the
+ * saving flag, the confirmation of unusual values, the "saved" message and the status
+ * bar's refresh, written once for every form.
  */
-export function useEntryForm(onForm: string[]) {
+export function useEntryForm(
+  onForm: string[],
+  form?: Record<string, unknown>,
+  aliases: Record<string, string[]> = {},
+) {
   const { t } = useI18n();
-  const { fields, clear, show } = useFieldErrors();
+  const { fields, clear, show, text } = useFieldErrors();
   const saving = ref(false);
 
-  /** Whether `value` is there; if not, says so beside `field` (labelled by `label`). */
-  function required(field: string, value: unknown, label: string): boolean {
+  if (form) {
+    const snapshot = () => Object.fromEntries(Object.entries(form).map(([k, v]) => [k, JSON.stringify(v)]));
+    watch(snapshot, (now, before) => {
+      for (const k of Object.keys(now)) {
+        if (now[k] === before[k]) continue;
+        for (const f of [k, ...(aliases[k] ?? [])]) delete fields[f];
+      }
+    });
+  }
+
+  /** Whether a choice (a household picked, …) is made; if not, asks for it beside `field`. */
+  function chosen(field: string, value: unknown, label: string): boolean {
     const there = value !== undefined && value !== null && value !== "";
-    if (!there) fields[field] = t("common.required", { field: t(label) });
+    if (!there) fields[field] = t("common.choose", { field: t(label) });
     return there;
   }
 
+  /** Whether the person confirms an unusual value (the store's message says which). */
+  async function confirmUnusual(err: IpcError): Promise<boolean> {
+    try {
+      await ElMessageBox.confirm(text(err), t("entry.unusualTitle"), {
+        confirmButtonText: t("entry.unusualSave"),
+        cancelButtonText: t("entry.unusualCheck"),
+        type: "warning",
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /**
-   * Save with `save`: on success say so (`savedKey`) and refresh the status bar, and
-   * return `{ value }`; on failure show the error beside its field and return null.
+   * Save with `save(confirmed)`: on success say so (`savedKey`) and refresh the status
+   * bar, and return `{ value }`; a value the store finds unusual is confirmed by the
+   * person and saved again with `confirmed`; on failure show the error beside its field
+   * and return null.
    */
-  async function submit<T>(save: () => Promise<T>, savedKey = "entry.savedLocal"): Promise<{ value: T } | null> {
+  async function submit<T>(
+    save: (confirmed: boolean) => Promise<T>,
+    savedKey = "entry.savedLocal",
+  ): Promise<{ value: T } | null> {
     saving.value = true;
     try {
-      const value = await save();
+      let value: T;
+      try {
+        value = await save(false);
+      } catch (e) {
+        const err = toIpcError(e);
+        if (err.code !== "unusual_value" || !(await confirmUnusual(err))) throw e;
+        value = await save(true);
+      }
       ElMessage.success(t(savedKey));
       void refreshStatus();
       return { value };
@@ -64,5 +123,5 @@ export function useEntryForm(onForm: string[]) {
     }
   }
 
-  return { fields, clear, show, saving, required, submit };
+  return { fields, clear, show, saving, chosen, submit };
 }

@@ -7,13 +7,13 @@ use crate::ids::{ChangeId, DeviceId, RowId};
 use serde_json::json;
 use std::collections::BTreeMap;
 
-/// Today is 2024-06-01; the banner 15 has the township 1501, the village 150101 and
+/// Today is 2024-06-01 (the server's UTC day: events up to tomorrow); the banner 15 has the township 1501, the village 150101 and
 /// its hamlet 15010101.
 struct Ctx;
 
 impl Context for Ctx {
-    fn today(&self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(2024, 6, 1).unwrap()
+    fn latest_event_day(&self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2024, 6, 2).unwrap()
     }
     fn unit_level(&self, code: &str) -> Option<Level> {
         match code {

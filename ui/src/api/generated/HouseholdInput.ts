@@ -6,4 +6,12 @@ import type { RowId } from "./RowId";
 /**
  * A new household (no `id`) or changes to one.
  */
-export type HouseholdInput = { id?: RowId, unit: string, head: string, members?: number, phone?: string, categories: Array<Category>, seepage: boolean, rating?: Rating, cadre?: string, };
+export type HouseholdInput = { id?: RowId, unit: string, head: string, 
+/**
+ * As typed (see `typed`); blank: not given.
+ */
+members: string, phone?: string, categories: Array<Category>, seepage: boolean, rating?: Rating, cadre?: string, 
+/**
+ * The person confirmed the unusual values (`unusual_value`).
+ */
+confirmed: boolean, };

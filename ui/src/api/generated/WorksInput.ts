@@ -6,4 +6,12 @@ import type { WorksStatus } from "./WorksStatus";
 /**
  * A new works item (no `id`), or a new status of an existing one.
  */
-export type WorksInput = { id?: RowId, unit: string, kind: WorksKind, quantity: number, people?: number, status: WorksStatus, date?: string, };
+export type WorksInput = { id?: RowId, unit: string, kind: WorksKind, 
+/**
+ * As typed, in the kind's unit (km of street, sites of water …).
+ */
+quantity: string, 
+/**
+ * As typed; blank: not given.
+ */
+people: string, status: WorksStatus, date?: string, confirmed: boolean, };

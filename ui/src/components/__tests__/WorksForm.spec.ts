@@ -20,7 +20,7 @@ describe("WorksForm", () => {
           id: "w-1",
           unit: input.unit as string,
           kind: "road",
-          quantity: input.quantity as number,
+          quantity: Number(input.quantity),
           people: null,
           status: input.status as Works["status"],
           started_on: "2026-11-30",
@@ -43,5 +43,17 @@ describe("WorksForm", () => {
     await flushPromises();
     const saves = calls.filter((c) => c.cmd === "works_save").map((c) => (c.args.input as Record<string, unknown>).status);
     expect(saves).toEqual(["started", "started"]);
+  });
+
+  it("shows each quantity with the unit of its kind", async () => {
+    fakeBackend({ unit_list: units, status_get: {}, works_list: [] });
+    await loadUnits();
+    const { wrapper } = await mountView(WorksForm);
+    expect(wrapper.find("[data-test=works-quantity]").text()).toBe("公里");
+    const water = wrapper.findAll(".el-radio-button").find((b) => b.text() === "安全饮水");
+    await water!.find("input").setValue(true);
+    await flushPromises();
+    expect(wrapper.find("[data-test=works-quantity]").text()).toBe("处");
+    expect(wrapper.find("[data-test=works-people]").text()).toBe("人");
   });
 });
