@@ -179,7 +179,11 @@ impl From<AppError> for IpcError {
 /// The kind of a store error: what the UI can do about it.
 fn store_kind(e: &StoreError) -> ErrorKind {
     match e {
-        StoreError::Invalid(_) | StoreError::SeveralOthers { .. } => ErrorKind::Invalid,
+        StoreError::Invalid(_)
+        | StoreError::SeveralOthers { .. }
+        | StoreError::UnknownVillage(_)
+        | StoreError::NotAVillage { .. }
+        | StoreError::AmbiguousVillage { .. } => ErrorKind::Invalid,
         StoreError::NoOpenConflict { .. } => ErrorKind::Conflict,
         StoreError::NotFound { .. } => ErrorKind::NotFound,
         StoreError::TooNew { .. } => ErrorKind::Outdated,

@@ -1,7 +1,9 @@
 //! `tally import households FILE.csv`: households from a spreadsheet saved as CSV —
 //! UTF-8 (with or without BOM) or GBK (what Excel writes in China) — with columns found
-//! by their Chinese or English header. Every bad cell is reported with its line and
-//! column, and a file with any error imports nothing (one `Store::batch`).
+//! by their Chinese or English header, the village by its code or its name (the store's
+//! `Villages`, built once per file). Every bad cell is found with its line and column,
+//! the first [`SHOWN_ERRORS`] are listed with the count of the rest, and a file with any
+//! error imports nothing (one `Store::batch`).
 
 use crate::commands::Ctx;
 use crate::parse::{self, Bad};
@@ -9,13 +11,21 @@ use crate::{output, Failure};
 use anyhow::Result;
 use clap::Subcommand;
 use std::path::PathBuf;
-use tally_core::{Rating, ValidationError};
-use tally_store::{NewHousehold, StoreError};
+use tally_core::{Explain, Rating, ValidationError};
+use tally_store::{NewHousehold, StoreError, Villages};
+
+/// How many errors are listed; the rest are counted.
+const SHOWN_ERRORS: usize = 50;
 
 #[derive(Subcommand)]
 pub enum ImportCmd {
-    /// Households from a CSV file (UTF-8 or GBK). Columns: 村/village (code), 户主/head,
-    /// 人口/members, 类别/categories, 渗漏区/seepage, 危房等级/rating, 电话/phone, 包户干部/cadre
+    /// Households from a CSV file (UTF-8 or GBK). Columns: 村/village (a village or
+    /// hamlet code, or its name if no other village or hamlet has it), 户主/head,
+    /// 人口/members, 类别/categories, 渗漏区/seepage, 危房等级/rating, 电话/phone, 包户干部/cadre.
+    ///
+    /// A file with any error imports nothing: the first 50 errors are listed on stderr
+    /// (by line), then how many more there are. With --json the success is
+    /// {"imported": N}; errors are listed on stderr the same way.
     Households {
         /// The CSV file
         file: PathBuf,
@@ -192,8 +202,9 @@ impl Columns {
     }
 }
 
-/// Read every data line; lines with bad cells come back as errors (all of them).
-fn read(text: &str) -> Result<(Columns, Vec<Parsed>, Vec<RowError>), Failure> {
+/// Read every data line, the village found by code or name in `villages`; lines with
+/// bad cells come back as errors (all of them).
+fn read(text: &str, villages: &Villages) -> Result<(Columns, Vec<Parsed>, Vec<RowError>), Failure> {
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
@@ -238,21 +249,21 @@ fn read(text: &str) -> Result<(Columns, Vec<Parsed>, Vec<RowError>), Failure> {
             }
         };
         let mut h = NewHousehold {
-            village: cell(Field::Village).to_string(),
             head: cell(Field::Head).to_string(),
             phone: text(Field::Phone),
             cadre: text(Field::Cadre),
             ..NewHousehold::default()
         };
-        if h.village.is_empty() {
-            check(
-                Field::Village,
-                Err(Bad {
-                    zh: "村编码必须填写".into(),
-                    en: "the village code is required".into(),
+        check(
+            Field::Village,
+            villages
+                .find(cell(Field::Village))
+                .map(|u| h.village = u.code.clone())
+                .map_err(|e| Bad {
+                    zh: e.zh(),
+                    en: e.en(),
                 }),
-            );
-        }
+        );
         if let Some(m) = text(Field::Members) {
             check(
                 Field::Members,
@@ -287,7 +298,8 @@ pub fn run(ctx: &Ctx, cmd: ImportCmd) -> Result<()> {
             format!("cannot read {}: {e}", file.display()),
         )
     })?;
-    let (cols, parsed, mut errors) = read(&decode(&bytes)?)?;
+    let villages = store.villages()?;
+    let (cols, parsed, mut errors) = read(&decode(&bytes)?, &villages)?;
     let had_errors = !errors.is_empty();
     // Rows that read well are still checked by the store, so every error is listed;
     // with any error the batch is rolled back.
@@ -313,9 +325,8 @@ pub fn run(ctx: &Ctx, cmd: ImportCmd) -> Result<()> {
         Ok(n) if ctx.json => output::json(&serde_json::json!({ "imported": n })),
         Ok(n) => output::lines([format!("已导入 {n} 户 / imported {n} households")]),
         Err(StoreError::Invalid(_)) if !errors.is_empty() => {
-            errors.sort_by_key(|e| (e.line, e.column.map(|c| c.0)));
-            output::problems(errors.iter().map(RowError::render));
             let n = errors.len();
+            output::problems(listed(errors));
             let plural = if n == 1 { "" } else { "s" };
             Err(Failure::new(
                 format!("文件中有 {n} 处错误，未导入任何农户"),
@@ -327,9 +338,46 @@ pub fn run(ctx: &Ctx, cmd: ImportCmd) -> Result<()> {
     }
 }
 
+/// The lines that report `errors`: the first [`SHOWN_ERRORS`] by line and column, then
+/// how many more there are.
+fn listed(mut errors: Vec<RowError>) -> Vec<String> {
+    errors.sort_by_key(|e| (e.line, e.column.map(|c| c.0)));
+    let n = errors.len();
+    let mut lines: Vec<String> = errors
+        .iter()
+        .take(SHOWN_ERRORS)
+        .map(RowError::render)
+        .collect();
+    if n > SHOWN_ERRORS {
+        let rest = n - SHOWN_ERRORS;
+        let plural = if rest == 1 { "" } else { "s" };
+        lines.push(format!(
+            "……另有 {rest} 处错误未列出（共 {n} 处）/ … and {rest} more error{plural} not listed ({n} in all)"
+        ));
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tally_core::{Level, OrgUnit};
+
+    /// Township 9 with village 1 (阿斯尔嘎查) and two villages named 新村 (2 and 3).
+    fn villages() -> Villages {
+        let unit = |code: &str, name: &str, level, parent: Option<&str>| OrgUnit {
+            code: code.into(),
+            name: name.into(),
+            level,
+            parent: parent.map(Into::into),
+        };
+        Villages::new(vec![
+            unit("9", "锡尼镇", Level::Township, None),
+            unit("1", "阿斯尔嘎查", Level::Village, Some("9")),
+            unit("2", "新村", Level::Village, Some("9")),
+            unit("3", "新村", Level::Village, Some("9")),
+        ])
+    }
 
     #[test]
     fn utf8_with_bom_and_gbk_decode_to_the_same_text() {
@@ -348,7 +396,7 @@ mod tests {
                     1,李四,four,贫困户,maybe,E,2\n\
                     ,,,,,,\n\
                     ,王五,,,,,3\n";
-        let (cols, parsed, errors) = read(text).unwrap();
+        let (cols, parsed, errors) = read(text, &villages()).unwrap();
         assert_eq!(parsed.len(), 1);
         assert_eq!(parsed[0].household.members, Some(4));
         assert_eq!(parsed[0].household.categories.len(), 2);
@@ -366,8 +414,67 @@ mod tests {
 
     #[test]
     fn a_missing_or_repeated_column_is_refused() {
-        assert!(read("户主,人口\n张三,3\n").is_err());
-        assert!(read("村,户主,户主姓名\n1,张三,张三\n").is_err());
+        assert!(read("户主,人口\n张三,3\n", &villages()).is_err());
+        assert!(read("村,户主,户主姓名\n1,张三,张三\n", &villages()).is_err());
+    }
+
+    #[test]
+    fn the_village_is_a_code_or_a_name_and_a_shared_name_names_its_candidates() {
+        let text = "村,户主\n阿斯尔嘎查,张三\n1,李四\n新村,王五\n无名村,赵六\n锡尼镇,孙七\n";
+        let (_, parsed, errors) = read(text, &villages()).unwrap();
+        let stored: Vec<(&str, &str)> = parsed
+            .iter()
+            .map(|p| (p.household.head.as_str(), p.household.village.as_str()))
+            .collect();
+        assert_eq!(stored, [("张三", "1"), ("李四", "1")]);
+        let at: Vec<(u64, usize)> = errors
+            .iter()
+            .map(|e| (e.line, e.column.unwrap().0 + 1))
+            .collect();
+        assert_eq!(at, [(4, 1), (5, 1), (6, 1)]);
+        let ambiguous = errors[0].render();
+        for part in [
+            "2 新村（锡尼镇）、3 新村（锡尼镇）",
+            "2 新村 (锡尼镇), 3 新村 (锡尼镇)",
+        ] {
+            assert!(ambiguous.contains(part), "{ambiguous}");
+        }
+        assert!(
+            errors[1].render().contains("无名村"),
+            "{}",
+            errors[1].render()
+        );
+        assert!(
+            errors[2].render().contains("township"),
+            "{}",
+            errors[2].render()
+        );
+    }
+
+    #[test]
+    fn at_most_fifty_errors_are_listed_then_the_count() {
+        let error = |line| RowError {
+            line,
+            column: Some((2, Field::Members)),
+            zh: "人口格式不对".into(),
+            en: "members is not a number".into(),
+        };
+        let few = listed((2..=51).rev().map(error).collect());
+        assert_eq!(few.len(), 50, "fifty errors are all listed, no count line");
+        assert!(few[0].starts_with("第 2 行"), "{}", few[0]);
+
+        let many = listed((2..=121).rev().map(error).collect());
+        assert_eq!(many.len(), 51);
+        assert!(
+            many[0].starts_with("第 2 行"),
+            "sorted by line: {}",
+            many[0]
+        );
+        assert!(many[49].starts_with("第 51 行"), "{}", many[49]);
+        assert_eq!(
+            many[50],
+            "……另有 70 处错误未列出（共 120 处）/ … and 70 more errors not listed (120 in all)"
+        );
     }
 
     #[test]

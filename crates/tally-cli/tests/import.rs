@@ -1,5 +1,6 @@
-//! CSV imports of households through the `tally` binary: UTF-8 with a BOM and GBK, and a
-//! file with bad rows that lists every error and imports nothing.
+//! CSV imports of households through the `tally` binary: UTF-8 with a BOM and GBK, the
+//! village by code or by name (a name two villages share is refused), and files with bad
+//! rows that list their errors (the first 50, then the count) and import nothing.
 
 mod support;
 
@@ -95,4 +96,134 @@ fn an_import_with_bad_rows_lists_every_error_and_imports_nothing() {
     std::fs::write(&binary, [0x80u8, 0xff, 0x00, 0xfe]).unwrap();
     let err = db.fails(1, &format!("import households {}", binary.display()));
     assert!(err.contains("GBK"), "{err}");
+}
+
+/// The seeded units, a second township, and a village named 新村 under each township.
+fn with_two_villages_named_xincun() -> Db {
+    let db = Db::with_units();
+    for add in [
+        "--code 150625101 --name 独贵塔拉镇 --level township --parent 150625",
+        "--code 150625100203 --name 新村 --level village --parent 150625100",
+        "--code 150625101201 --name 新村 --level village --parent 150625101",
+    ] {
+        db.ok(&format!("unit add {add}"));
+    }
+    db
+}
+
+fn write(db: &Db, name: &str, text: &str) -> String {
+    let file = db.dir().join(name);
+    std::fs::write(&file, text).unwrap();
+    file.display().to_string()
+}
+
+/// Head → unit code of every stored household.
+fn units_by_head(db: &Db) -> Vec<(String, String)> {
+    let list = db.json("household list");
+    let mut rows: Vec<(String, String)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            let s = |k: &str| h[k].as_str().unwrap().to_string();
+            (s("head"), s("unit"))
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn villages_and_hamlets_are_found_by_name_as_well_as_by_code() {
+    let db = with_two_villages_named_xincun();
+    let mut text =
+        String::from("村,户主,人口\n阿斯尔嘎查,张三,4\n 一社 ,李四,2\n150625101201,王五,3\n");
+    // Many lines naming the same village: the name is looked up in an index, not per line.
+    for i in 0..300 {
+        text.push_str(&format!("阿斯尔嘎查,户主{i:03},1\n"));
+    }
+    let file = write(&db, "names.csv", &text);
+    let out = db.ok(&format!("import households {file}"));
+    assert!(out.contains("imported 303 households"), "{out}");
+    let units = units_by_head(&db);
+    assert_eq!(units.len(), 303);
+    let unit_of = |head: &str| units.iter().find(|(h, _)| h == head).unwrap().1.clone();
+    assert_eq!(unit_of("张三"), VILLAGE);
+    assert_eq!(unit_of("李四"), HAMLET);
+    assert_eq!(unit_of("王五"), "150625101201");
+    assert_eq!(unit_of("户主299"), VILLAGE);
+}
+
+#[test]
+fn a_name_two_villages_share_is_refused_naming_both_and_nothing_is_stored() {
+    let db = with_two_villages_named_xincun();
+    let file = write(&db, "xincun.csv", "村,户主\n阿斯尔嘎查,张三\n新村,李四\n");
+    let err = db.fails(1, &format!("import households {file}"));
+    for part in [
+        "第 3 行 第 1 列（村）",
+        "村“新村”有 2 个：150625100203 新村（锡尼镇）、150625101201 新村（独贵塔拉镇）；请填写村代码",
+        "line 3, column 1 (village)",
+        "150625100203 新村 (锡尼镇), 150625101201 新村 (独贵塔拉镇); give the village code",
+        "1 error in the file, nothing was imported",
+    ] {
+        assert!(err.contains(part), "{part:?} in {err}");
+    }
+    assert_eq!(db.json("household list"), json!([]));
+
+    let file = write(&db, "code.csv", "村,户主\n150625100203,李四\n");
+    db.ok(&format!("import households {file}"));
+    assert_eq!(
+        units_by_head(&db),
+        [("李四".to_string(), "150625100203".to_string())]
+    );
+}
+
+#[test]
+fn an_unknown_village_name_or_a_township_is_refused_with_what_was_typed() {
+    let db = Db::with_units();
+    let file = write(
+        &db,
+        "unknown.csv",
+        "户主,村\n张三,阿斯尔嘎查\n李四,乌兰嘎查\n王五,锡尼镇\n",
+    );
+    let err = db.fails(1, &format!("import households {file}"));
+    for part in [
+        "第 3 行 第 2 列（村）: 本机没有代码或名称为“乌兰嘎查”的嘎查村或自然村",
+        "line 3, column 2 (village): no village or hamlet on this device has the code or name \"乌兰嘎查\"",
+        "第 4 行 第 2 列（村）: “锡尼镇”是苏木镇 150625100 锡尼镇（杭锦旗），不是嘎查村或自然村",
+        "a township, not a village or hamlet",
+        "2 errors in the file",
+    ] {
+        assert!(err.contains(part), "{part:?} in {err}");
+    }
+    assert_eq!(db.json("household list"), json!([]));
+}
+
+#[test]
+fn a_file_of_120_bad_rows_lists_the_first_50_and_counts_them_all() {
+    let db = Db::with_units();
+    let mut text = String::from("村,户主,人口\n");
+    for i in 0..120 {
+        text.push_str(&format!("{VILLAGE},户主{i},many\n"));
+    }
+    text.push_str(&format!("{VILLAGE},好户,3\n"));
+    let file = write(&db, "bad.csv", &text);
+    for json_flag in ["", " --json"] {
+        let err = db.fails(1, &format!("import households {file}{json_flag}"));
+        let listed: Vec<&str> = err.lines().filter(|l| l.starts_with("第 ")).collect();
+        assert_eq!(listed.len(), 50, "{err}");
+        assert!(listed[0].starts_with("第 2 行 第 3 列（人口）"), "{err}");
+        assert!(listed[49].starts_with("第 51 行 "), "{err}");
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 52, "50 errors, the count, the reason: {err}");
+        assert_eq!(
+            lines[50],
+            "……另有 70 处错误未列出（共 120 处）/ … and 70 more errors not listed (120 in all)"
+        );
+        assert!(
+            lines[51].contains("120 errors in the file, nothing was imported"),
+            "{err}"
+        );
+        assert_eq!(db.json("household list"), json!([]));
+    }
 }

@@ -11,6 +11,7 @@ mod review;
 mod sums;
 mod sync;
 mod time;
+mod village;
 mod works;
 
 pub use edit::{Edit, Edited, NewHousehold};
@@ -19,6 +20,7 @@ pub use query::{HistoryEntry, HouseholdFilter, HouseholdSummary};
 pub use review::{Counts, Keep, Resolution};
 pub use sync::{ApplyStats, OutboxEntry, OutboxState, Remote, SyncMeta};
 pub use time::{FakeTime, SystemTime, TimeSource};
+pub use village::{Candidate, Villages};
 pub use works::WorksUpdate;
 
 use rusqlite::{Connection, OptionalExtension};
@@ -37,6 +39,22 @@ pub enum StoreError {
     NoOpenConflict { row: String, field: String },
     #[error("{field} has {n} losing values: name the one to keep")]
     SeveralOthers { field: String, n: usize },
+    /// What was typed for a village is blank, or no unit's code or name.
+    #[error("{}", unknown_village_en(.0))]
+    UnknownVillage(String),
+    /// What was typed for a village is a unit above village level.
+    #[error("{typed:?} is {}, a {}, not a village or hamlet", .unit.en(), .level.code())]
+    NotAVillage {
+        typed: String,
+        unit: Candidate,
+        level: tally_core::Level,
+    },
+    /// Several villages or hamlets have the name typed: the code says which.
+    #[error("{} villages or hamlets are named {name:?}: {}; give the village code", .candidates.len(), candidates_en(.candidates))]
+    AmbiguousVillage {
+        name: String,
+        candidates: Vec<Candidate>,
+    },
     #[error("this device is not set up yet: run `tally init --device-name NAME` first")]
     NotInitialized,
     #[error("this device is already set up as {0:?}")]
@@ -66,6 +84,9 @@ impl Explain for StoreError {
             StoreError::NotFound { .. } => "not_found",
             StoreError::NoOpenConflict { .. } => "no_open_conflict",
             StoreError::SeveralOthers { .. } => "several_losing_values",
+            StoreError::UnknownVillage(_) => "unknown_village",
+            StoreError::NotAVillage { .. } => "not_a_village",
+            StoreError::AmbiguousVillage { .. } => "ambiguous_village",
             StoreError::NotInitialized => "not_initialized",
             StoreError::AlreadyInitialized(_) => "already_initialized",
             StoreError::TooNew { .. } => "database_too_new",
@@ -88,6 +109,26 @@ impl Explain for StoreError {
                 "{}有 {n} 个落选值：请写明保留哪一个",
                 tally_core::labels::field(field, tally_core::labels::Lang::Zh)
             ),
+            StoreError::UnknownVillage(typed) if typed.is_empty() => {
+                "必须填写村（代码或名称）".into()
+            }
+            StoreError::UnknownVillage(typed) => {
+                format!("本机没有代码或名称为“{typed}”的嘎查村或自然村")
+            }
+            StoreError::NotAVillage { typed, unit, level } => format!(
+                "“{typed}”是{} {}，不是嘎查村或自然村",
+                level.zh(),
+                unit.zh()
+            ),
+            StoreError::AmbiguousVillage { name, candidates } => format!(
+                "村“{name}”有 {} 个：{}；请填写村代码",
+                candidates.len(),
+                candidates
+                    .iter()
+                    .map(Candidate::zh)
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
             StoreError::NotInitialized => {
                 "本设备尚未初始化，请先运行 tally init --device-name 名称".into()
             }
@@ -106,6 +147,22 @@ impl Explain for StoreError {
             _ => None,
         }
     }
+}
+
+fn unknown_village_en(typed: &str) -> String {
+    if typed.is_empty() {
+        "a village (code or name) is required".into()
+    } else {
+        format!("no village or hamlet on this device has the code or name {typed:?}")
+    }
+}
+
+fn candidates_en(candidates: &[Candidate]) -> String {
+    candidates
+        .iter()
+        .map(Candidate::en)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The Chinese name of what [`StoreError::NotFound`] did not find.

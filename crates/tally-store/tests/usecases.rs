@@ -1,6 +1,7 @@
 //! The use-cases the CLI and the desktop both call: the household page, saving a
 //! household (blank is none, only what differs is written, "no change" is a value),
-//! works moved on as one change, the status bar's counts, conflict resolution.
+//! works moved on as one change, the status bar's counts, conflict resolution, finding
+//! a village by what a person typed (its code or its name).
 
 mod support;
 
@@ -358,4 +359,130 @@ fn natural_rows_get_their_ids_from_core() {
         .set_target(VILLAGE, Metric::Renovation, 10.0, day("2026-12-31"))
         .unwrap();
     assert_eq!(again, Edited::Unchanged(set.row()));
+}
+
+#[test]
+fn a_village_is_found_by_code_or_by_a_name_no_other_village_has() {
+    use tally_testkit::banner::{HAMLET, TOWNSHIP, VILLAGE_B};
+    let (mut s, _) = store();
+    // A second township, a village named 新村 under each, and a deleted village.
+    for (code, name, level, parent) in [
+        ("150625101", "独贵塔拉镇", Level::Township, "150625"),
+        ("150625100203", "新村", Level::Village, TOWNSHIP),
+        ("150625101201", "新村", Level::Village, "150625101"),
+        ("150625101202", "旧村", Level::Village, "150625101"),
+    ] {
+        s.add_unit(&OrgUnit {
+            code: code.into(),
+            name: name.into(),
+            level,
+            parent: Some(parent.into()),
+        })
+        .unwrap();
+    }
+    let _ = s
+        .edit(
+            Edit::new(Table::OrgUnit)
+                .row(RowId::natural(NaturalKey::OrgUnit {
+                    code: "150625101202",
+                }))
+                .set("deleted", true),
+        )
+        .unwrap();
+
+    /// What a lookup gives, in words: `Ok(code)` or the error's stable code and its
+    /// English message.
+    fn found(s: &Store, typed: &str) -> Result<String, (String, String)> {
+        s.find_village(typed)
+            .map(|u| u.code)
+            .map_err(|e| (e.code().to_string(), e.en()))
+    }
+    let ok = |code: &str| Ok(code.to_string());
+    let err = |code: &str, en: &str| Err((code.to_string(), en.to_string()));
+    let cases = [
+        ("a village code", VILLAGE, ok(VILLAGE)),
+        ("a hamlet code", HAMLET, ok(HAMLET)),
+        ("spaces around", " 150625100202 ", ok(VILLAGE_B)),
+        ("a village name", "阿斯尔嘎查", ok(VILLAGE)),
+        ("a hamlet name", "一社", ok(HAMLET)),
+        (
+            "a shared name",
+            "新村",
+            err(
+                "ambiguous_village",
+                "2 villages or hamlets are named \"新村\": 150625100203 新村 (锡尼镇), \
+                 150625101201 新村 (独贵塔拉镇); give the village code",
+            ),
+        ),
+        (
+            "an unknown name",
+            "乌兰嘎查",
+            err(
+                "unknown_village",
+                "no village or hamlet on this device has the code or name \"乌兰嘎查\"",
+            ),
+        ),
+        (
+            "an unknown code",
+            "150625100299",
+            err(
+                "unknown_village",
+                "no village or hamlet on this device has the code or name \"150625100299\"",
+            ),
+        ),
+        (
+            "a deleted village",
+            "旧村",
+            err(
+                "unknown_village",
+                "no village or hamlet on this device has the code or name \"旧村\"",
+            ),
+        ),
+        (
+            "a township's code",
+            TOWNSHIP,
+            err(
+                "not_a_village",
+                "\"150625100\" is 150625100 锡尼镇 (杭锦旗), a township, not a village or hamlet",
+            ),
+        ),
+        (
+            "a township's name",
+            "锡尼镇",
+            err(
+                "not_a_village",
+                "\"锡尼镇\" is 150625100 锡尼镇 (杭锦旗), a township, not a village or hamlet",
+            ),
+        ),
+        (
+            "a part of a name",
+            "阿斯尔",
+            err(
+                "unknown_village",
+                "no village or hamlet on this device has the code or name \"阿斯尔\"",
+            ),
+        ),
+        (
+            "blank",
+            "  ",
+            err("unknown_village", "a village (code or name) is required"),
+        ),
+    ];
+    for (what, typed, want) in cases {
+        assert_eq!(found(&s, typed), want, "{what}: {typed:?}");
+    }
+
+    // The Chinese message lists the candidates with their township.
+    let e = s.find_village("新村").unwrap_err();
+    assert_eq!(
+        e.zh(),
+        "村“新村”有 2 个：150625100203 新村（锡尼镇）、150625101201 新村（独贵塔拉镇）；请填写村代码"
+    );
+    // One index answers every line of a file.
+    let villages = s.villages().unwrap();
+    assert_eq!(villages.find("巴音嘎查").unwrap().code, VILLAGE_B);
+    assert!(matches!(
+        villages.find("新村"),
+        Err(StoreError::AmbiguousVillage { candidates, .. }) if candidates.len() == 2
+    ));
 }
