@@ -134,10 +134,15 @@ class Driver:
         return css
 
     def click(self, css):
+        """Click like a person: retried while something (a closing dialog, a popper)
+        still covers the element."""
         self.find(css)
-        el = self.cmd("POST", "/element", {"using": "css selector", "value": css})
-        eid = next(iter(el.values()))
-        self.cmd("POST", f"/element/{eid}/click", {})
+
+        def attempt():
+            el = self.cmd("POST", "/element", {"using": "css selector", "value": css})
+            self.cmd("POST", f"/element/{next(iter(el.values()))}/click", {})
+            return True
+        wait_until(f"a click on {css}", attempt)
 
     def click_text(self, css, text):
         """Click the visible element matching `css` whose text contains `text`."""
@@ -254,6 +259,8 @@ def story(d, server, shots, workdir):
     wait_until("the load saved", lambda: "本次已录入 1 车" in d.text("[data-test=cleanup-session]"))
     d.screenshot(shots / "entry-cleanup.png")
 
+    bad_values(d, shots)
+
     d.go("sync")
     wait_until("three entries waiting", lambda: int(d.text("[data-test=sync-pending]")) >= 3)
     states = d.texts(".entry-state")
@@ -313,6 +320,122 @@ def story(d, server, shots, workdir):
     assert device, "the device has a name"
     typed = ["张三", "墙体裂缝已加固，屋顶需更换", "杭锦旗", "锡尼镇", "阿斯尔嘎查", "zhangsan", device]
     walk_languages(d, shots, typed)
+
+
+# What a tired cadre may type into each form: (entry tab or None for the household form,
+# field, values). Every one must be answered by a Chinese message beside that field, and
+# nothing saved; the message goes once the field is corrected (the last value, good).
+TOO_LONG_HEAD = "张" * 41
+BAD_VALUES = [
+    ("cleanup", "cleanup-tonnes", ["", "0", "-2", "abc", "12.5吨", "99999999999", "1,5"], "3"),
+    ("cleanup", "cleanup-piles", ["-2", "0", "2.5", "两", "99999999"], "2"),
+    ("demolition", "demolition-area", ["-5", "0", "abc", "80平方米", "99999999"], "80"),
+    ("works", "works-quantity", ["", "0", "-1", "abc", "12.5公里", "99999999"], "2.5"),
+    ("household", "hh-head", ["", "   ", TOO_LONG_HEAD], "李四"),
+    ("household", "hh-members", ["0", "-2", "abc", "3人", "99"], "4"),
+    ("visit", "visit-note", ["备注" * 1001], "入户核实"),
+]
+SAVE = {"cleanup": "cleanup-save", "demolition": "demolition-save", "works": "works-save",
+        "household": "hh-save", "visit": "visit-save"}
+
+
+def pending(d):
+    return d.cmd("POST", "/execute/async", {"script": """
+        const done = arguments[0];
+        window.__TAURI_INTERNALS__.invoke('status_get').then(s => done(s.pending), e => done(-1));""", "args": []})
+
+
+def field_error(d, css):
+    """The message shown beside the form field holding `css` ('' if none)."""
+    return d.js("""
+        const e = document.querySelector(arguments[0]);
+        const item = e && e.closest('.el-form-item');
+        const err = item && item.querySelector('.el-form-item__error');
+        return err && err.getClientRects().length ? err.textContent.trim() : '';""", css)
+
+
+def close_dialogs(d):
+    d.js("document.querySelectorAll('.el-dialog__headerbtn').forEach(b => { if (b.getClientRects().length) b.click(); });")
+    time.sleep(0.4)
+
+
+def open_form(d, tab):
+    close_dialogs(d)
+    if tab == "household":
+        d.go("households")
+        d.click("[data-test=hh-add]")
+        d.find("[data-test=hh-head]")
+        d.type("[data-test=hh-head]", "王五")
+    elif tab == "visit":
+        d.go("households")
+        d.click_text(".el-table-v2__row .el-button", "查看")
+        wait_until("the household page", lambda: d.text("[data-test=hh-detail-head]") == "张三")
+        d.click("[data-test=hh-visit]")
+        d.find("[data-test=visit-save]")
+    else:
+        d.go("entry")
+        d.click_text(".el-tabs__item", {"cleanup": "清理", "demolition": "拆除", "works": "工程进度"}[tab])
+        d.find(f"[data-test={SAVE[tab]}]")
+        if tab == "cleanup":
+            d.type("[data-test=cleanup-tonnes]", "3")
+
+
+def bad_values(d, shots):
+    """Every form fed the bad values of BAD_VALUES: a Chinese message beside the right
+    field, nothing saved, the text left as typed, the message gone once corrected; an
+    unusual value is asked about and, unconfirmed, not saved; a future day is never saved."""
+    checked = 0
+    for tab, field, values, good in BAD_VALUES:
+        open_form(d, tab)
+        css = f"[data-test={field}]"
+        for value in values:
+            before = pending(d)
+            d.type(css, value)
+            d.click(f"[data-test={SAVE[tab]}]")
+            shown = wait_until(f"a message beside {field} for {value[:20]!r}", lambda: field_error(d, css))
+            assert CJK.search(shown) and not ENGLISH.search(shown), f"{field} {value[:20]!r}: {shown!r}"
+            assert "invalid args" not in shown and "expected" not in shown, shown
+            assert pending(d) == before, f"{field} {value[:20]!r} saved something: {shown}"
+            kept = d.js("const e = document.querySelector(arguments[0]); "
+                        "return (e.matches('input,textarea') ? e : e.querySelector('input,textarea')).value;", css)
+            assert kept == value, f"{field}: typed {value[:20]!r}, the field now holds {kept[:20]!r}"
+            checked += 1
+        d.type(css, good)
+        wait_until(f"the message beside {field} to go once corrected", lambda: field_error(d, css) == "")
+    log(f"bad values: {checked} refused beside their field in Chinese, nothing saved")
+
+    # An unusual load is asked about; going back to fix it saves nothing.
+    open_form(d, "cleanup")
+    before = pending(d)
+    d.type("[data-test=cleanup-tonnes]", "150")
+    d.click("[data-test=cleanup-save]")
+    wait_until("the question about 150 t", lambda: "通常不超过" in d.text(".el-message-box"))
+    d.screenshot(shots / "entry-unusual.png")
+    d.click_text(".el-message-box__btns button", "返回修改")
+    wait_until("the message beside tonnes", lambda: "通常不超过" in field_error(d, "[data-test=cleanup-tonnes]"))
+    assert pending(d) == before, "an unconfirmed unusual load was saved"
+    d.type("[data-test=cleanup-tonnes]", "")
+
+    # Tomorrow cannot be picked, and typed it is not saved.
+    open_form(d, "visit")
+    tomorrow = d.js("const t = new Date(Date.now() + 86400000); "
+                    "return t.getFullYear() + '-' + String(t.getMonth() + 1).padStart(2, '0') + '-' + String(t.getDate()).padStart(2, '0');")
+    d.js("const e = document.querySelector('[data-test=visit-date]');"
+         "const i = e.matches('input') ? e : e.querySelector('input'); i.focus(); i.click();")
+    disabled = wait_until("the calendar", lambda: d.js(
+        "const c = [...document.querySelectorAll('.el-date-table td')].filter(x => x.getClientRects().length);"
+        "return c.length ? c.filter(x => x.classList.contains('disabled')).length + '/' + c.length : '';"))
+    d.type("[data-test=visit-date]", tomorrow)
+    d.js("document.body.click();")
+    d.click("[data-test=visit-save]")
+    time.sleep(1.0)
+    visits = d.cmd("POST", "/execute/async", {"script": """
+        const done = arguments[0];
+        window.__TAURI_INTERNALS__.invoke('entry_list', {}).then(es => done(es.filter(e => e.table === 'visit').map(e => JSON.stringify(e.summary))), e => done([]));""", "args": []})
+    assert not any(tomorrow in v for v in visits), f"a visit dated {tomorrow} was saved: {visits}"
+    assert int(disabled.split("/")[0]) > 0, f"no day after today is disabled: {disabled}"
+    log(f"future days: {disabled} calendar days disabled; {tomorrow} typed was not saved")
+    close_dialogs(d)
 
 
 # Chinese characters and full-width punctuation: none may appear in English mode.

@@ -43,6 +43,7 @@ fn export_all(dir: &Path) {
         ExportInput,
         ExportResult,
         tally_core::OrgUnit,
+        UnitView,
         LedgerView,
         tally_core::Works,
         tally_store::OutboxState,

@@ -10,6 +10,16 @@ use ts_rs::TS;
 
 use crate::error::IpcError;
 
+/// An org unit known on this device, and whether the logged-in account may record and
+/// plan in it (entry forms offer only those; a leader reads the whole banner).
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct UnitView {
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub unit: OrgUnit,
+    pub writable: bool,
+}
+
 /// Household list filters (all optional, combined with AND).
 #[derive(Clone, Debug, Default, Deserialize, TS)]
 #[serde(default)]

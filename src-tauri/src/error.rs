@@ -183,7 +183,9 @@ fn store_kind(e: &StoreError) -> ErrorKind {
         | StoreError::SeveralOthers { .. }
         | StoreError::UnknownVillage(_)
         | StoreError::NotAVillage { .. }
-        | StoreError::AmbiguousVillage { .. } => ErrorKind::Invalid,
+        | StoreError::AmbiguousVillage { .. }
+        | StoreError::OutOfScope { .. }
+        | StoreError::PlanningForbidden(_) => ErrorKind::Invalid,
         StoreError::NoOpenConflict { .. } => ErrorKind::Conflict,
         StoreError::NotFound { .. } => ErrorKind::NotFound,
         StoreError::TooNew { .. } => ErrorKind::Outdated,

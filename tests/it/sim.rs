@@ -42,7 +42,8 @@ enum Op {
         dev: usize,
         area: u16,
     },
-    /// A cadre sets a target: the server refuses it (only leaders may).
+    /// A cadre sets a target: the device refuses it from the login's role (the server
+    /// would too: push::plan's table).
     ForbiddenTarget {
         dev: usize,
     },
@@ -276,10 +277,14 @@ impl World {
                 if dev != 2 {
                     let s = self.devices[dev].store();
                     let deadline = s.today() + chrono::Days::new(30);
-                    ok(
-                        s.set_target(villages(dev)[0], Metric::CleanupTonnes, 100.0, deadline)
-                            .map(drop),
+                    let pending = s.pending_count().unwrap();
+                    let refused =
+                        s.set_target(villages(dev)[0], Metric::CleanupTonnes, 100.0, deadline);
+                    assert!(
+                        matches!(refused, Err(StoreError::PlanningForbidden(Table::Target))),
+                        "{op:?}: the device knows the login's role: {refused:?}"
                     );
+                    assert_eq!(s.pending_count().unwrap(), pending, "{op:?}: nothing kept");
                 }
             }
             Op::Sync { dev, hostile } => {

@@ -59,7 +59,7 @@ impl Device {
         let mut store = Store::open(&dir.join(format!("{name}.db")))?;
         let device = store.init(&name)?;
         let token = server.enroll(user, role, units, device.id)?;
-        store.save_login(&server.url, user, role, &token)?;
+        store.save_login(&server.url, user, role, units, &token)?;
         Ok(Device {
             store,
             url: server.url.clone(),

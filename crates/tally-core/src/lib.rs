@@ -12,6 +12,7 @@ pub mod merge;
 pub mod model;
 pub mod records;
 pub mod schema;
+pub mod scope;
 pub mod summary;
 pub mod text;
 

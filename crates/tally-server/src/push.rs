@@ -3,9 +3,8 @@
 //! change replay / store / reject, and merge the stored ones with the same
 //! `tally_core::merge` the devices run. Pure: the backend does the reading and writing.
 
-use crate::scope::{Scope, UnitInfo, UnitTree};
+use crate::scope::{OutOfScope, Scope, UnitInfo, UnitTree};
 use chrono::{DateTime, NaiveDate};
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use tally_core::ledger::DaySums;
@@ -257,42 +256,12 @@ fn check_scope(
     scope: &Scope,
     tree: &UnitTree,
 ) -> Result<(), Outcome> {
-    let known = |code: &str| tree.get(code).is_some();
-    let writable = |code: &str| !known(code) || scope.can_write(code);
-    if !scope.role.may_write_records() {
-        return Err(out_of_scope(&change.unit));
-    }
-    if !writable(&change.unit) {
-        return Err(out_of_scope(&change.unit));
-    }
-    if let Some(row) = existing {
-        if !scope.can_write(&row.unit) {
-            return Err(out_of_scope(&row.unit));
-        }
-    }
-    if change.table == Table::OrgUnit {
-        let parent = change
-            .fields
-            .get("parent")
-            .map(|e| &e.value)
-            .and_then(Value::as_str);
-        if let Some(p) = parent {
-            if !writable(p) {
-                return Err(out_of_scope(p));
-            }
-        }
-        // A new root (banner) has no parent to be in anyone's scope: only an admin.
-        let is_new = existing.is_none() && !known(&change.unit);
-        if is_new && parent.is_none() && !scope.role.may_create_root_units() {
-            return Err(out_of_scope(&change.unit));
-        }
-    }
-    if matches!(change.table, Table::Target | Table::OrgUnit) && !scope.role.may_plan() {
-        return Err(reject(Rejection::PlanningForbidden {
-            table: change.table,
-        }));
-    }
-    Ok(())
+    scope
+        .check(change, existing, tree)
+        .map_err(|why| match why {
+            OutOfScope::Unit(unit) => out_of_scope(&unit),
+            OutOfScope::Planning(table) => reject(Rejection::PlanningForbidden { table }),
+        })
 }
 
 #[cfg(test)]

@@ -154,6 +154,7 @@ impl Store {
         let now_ms = self.corrected_ms();
         let offset = self.time.utc_offset_min();
         let today = self.today();
+        let scope = self.write_scope()?;
         let new_id = RowId(self.new_uuid());
         let change_id = ChangeId(self.new_uuid());
         let mut clock = self.clock;
@@ -224,6 +225,11 @@ impl Store {
             correction: edit.correction,
         };
         schema::validate_change(&change, existing.as_ref(), &TxContext { tx: &tx, today })?;
+        if let Some((scope, tree)) = &scope {
+            scope
+                .check(&change, existing.as_ref(), tree)
+                .map_err(|why| crate::scope::refusal(why, tree))?;
+        }
         let merged = merge(existing.as_ref(), &change);
         let written = Written::of(existing.as_ref());
         write_row(&tx, &merged.row, written)?;

@@ -8,6 +8,7 @@ pub mod migrate;
 mod project;
 mod query;
 mod review;
+mod scope;
 mod sums;
 mod sync;
 mod time;
@@ -55,6 +56,12 @@ pub enum StoreError {
         name: String,
         candidates: Vec<Candidate>,
     },
+    /// The unit is outside the logged-in account's units (it would be refused at sync).
+    #[error("{name} ({unit}) is not among this account's units: nothing can be recorded or changed there")]
+    OutOfScope { unit: String, name: String },
+    /// Targets and org units are set by team leaders (and admins).
+    #[error("{} can only be set by a team leader", .0.label(tally_core::Lang::En))]
+    PlanningForbidden(tally_core::Table),
     #[error("this device is not set up yet: run `tally init --device-name NAME` first")]
     NotInitialized,
     #[error("this device is already set up as {0:?}")]
@@ -87,6 +94,8 @@ impl Explain for StoreError {
             StoreError::UnknownVillage(_) => "unknown_village",
             StoreError::NotAVillage { .. } => "not_a_village",
             StoreError::AmbiguousVillage { .. } => "ambiguous_village",
+            StoreError::OutOfScope { .. } => "out_of_scope",
+            StoreError::PlanningForbidden(_) => "planning_forbidden",
             StoreError::NotInitialized => "not_initialized",
             StoreError::AlreadyInitialized(_) => "already_initialized",
             StoreError::TooNew { .. } => "database_too_new",
@@ -129,6 +138,12 @@ impl Explain for StoreError {
                     .collect::<Vec<_>>()
                     .join("、")
             ),
+            StoreError::OutOfScope { unit, name } => {
+                format!("{name}（{unit}）不在本账号负责的单位内，不能在这里登记或修改")
+            }
+            StoreError::PlanningForbidden(table) => {
+                format!("{}只能由工作队长设定", table.label(tally_core::Lang::Zh))
+            }
             StoreError::NotInitialized => {
                 "本设备尚未初始化，请先运行 tally init --device-name 名称".into()
             }
@@ -144,6 +159,7 @@ impl Explain for StoreError {
     fn field(&self) -> Option<&str> {
         match self {
             StoreError::Invalid(v) => v.field(),
+            StoreError::OutOfScope { .. } => Some("unit"),
             _ => None,
         }
     }

@@ -411,13 +411,23 @@ impl Store {
         })
     }
 
-    /// Save the login: server, user, role and device token.
-    pub fn save_login(&mut self, server: &str, user: &str, role: Role, token: &str) -> Result<()> {
+    /// Save the login: server, user, role, the units the user is assigned and the device
+    /// token.
+    pub fn save_login(
+        &mut self,
+        server: &str,
+        user: &str,
+        role: Role,
+        units: &[String],
+        token: &str,
+    ) -> Result<()> {
         let tx = self.conn.savepoint()?;
+        let units = serde_json::to_string(units).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         for (k, v) in [
             ("server", server),
             ("user", user),
             ("role", role.code()),
+            ("units", units.as_str()),
             ("token", token),
             ("author", user),
         ] {

@@ -486,3 +486,73 @@ fn a_village_is_found_by_code_or_by_a_name_no_other_village_has() {
         Err(StoreError::AmbiguousVillage { candidates, .. }) if candidates.len() == 2
     ));
 }
+
+/// Logged in, the device refuses what the server would refuse at sync: records outside
+/// the account's units, and targets for anyone but a team leader (each naming why in
+/// Chinese); before a login that recorded the units, it leaves the decision to the server.
+#[test]
+fn writes_outside_the_logins_scope_are_refused_on_the_device() {
+    use tally_testkit::banner::{BANNER, TOWNSHIP, VILLAGE_B};
+    let deadline = day("2026-12-31");
+    let (mut s, _) = store();
+    s.add_cleanup(VILLAGE_B, PileKind::Hay, 1.0, None, None)
+        .expect("not logged in: the server decides");
+    let login = |s: &mut Store, role: Role, units: &[&str]| {
+        let units: Vec<String> = units.iter().map(|u| u.to_string()).collect();
+        s.save_login("http://127.0.0.1:9", "someone", role, &units, "token")
+            .unwrap();
+    };
+    login(&mut s, Role::Cadre, &[VILLAGE]);
+    let before = count_changes(&s);
+    s.add_cleanup(VILLAGE, PileKind::Hay, 2.0, None, None)
+        .expect("in the cadre's village");
+    let hamlet = tally_testkit::banner::HAMLET;
+    s.add_cleanup(hamlet, PileKind::Hay, 2.0, None, None)
+        .expect("in a hamlet of the cadre's village");
+    let cases: Vec<(&str, StoreError, &str)> = vec![
+        (
+            "a cadre's load in another village",
+            s.add_cleanup(VILLAGE_B, PileKind::Hay, 2.0, None, None)
+                .unwrap_err(),
+            "out_of_scope",
+        ),
+        (
+            "a cadre's target",
+            s.set_target(VILLAGE, Metric::Renovation, 3.0, deadline)
+                .unwrap_err(),
+            "planning_forbidden",
+        ),
+    ];
+    login(&mut s, Role::Leader, &[TOWNSHIP]);
+    let mut cases = cases;
+    s.set_target(TOWNSHIP, Metric::Renovation, 30.0, deadline)
+        .expect("a leader's target on the township");
+    cases.push((
+        "a leader's target on the banner above the township",
+        s.set_target(BANNER, Metric::Renovation, 300.0, deadline)
+            .unwrap_err(),
+        "out_of_scope",
+    ));
+    login(&mut s, Role::Inspector, &[TOWNSHIP]);
+    cases.push((
+        "an inspector's visit",
+        s.add_cleanup(VILLAGE, PileKind::Hay, 2.0, None, None)
+            .unwrap_err(),
+        "out_of_scope",
+    ));
+    for (what, e, code) in &cases {
+        assert_eq!(e.code(), *code, "{what}: {e}");
+        assert!(!e.zh().is_ascii(), "{what}: {}", e.zh());
+    }
+    let name = s.unit(VILLAGE_B).unwrap().name;
+    assert_eq!(
+        cases[0].1.zh(),
+        format!("{name}（{VILLAGE_B}）不在本账号负责的单位内，不能在这里登记或修改")
+    );
+    assert_eq!(cases[0].1.field(), Some("unit"));
+    assert_eq!(
+        count_changes(&s),
+        before + 3,
+        "only the three allowed writes"
+    );
+}

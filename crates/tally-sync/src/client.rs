@@ -279,7 +279,13 @@ impl<'a> Client<'a> {
                 enrolled.device_id, device.id
             )));
         }
-        store.save_login(server, &enrolled.user, enrolled.role, &enrolled.token)?;
+        store.save_login(
+            server,
+            &enrolled.user,
+            enrolled.role,
+            &enrolled.units,
+            &enrolled.token,
+        )?;
         Ok(enrolled)
     }
 

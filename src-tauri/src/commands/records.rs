@@ -16,8 +16,20 @@ use tauri::State;
 type AppS<'a> = State<'a, Arc<AppState>>;
 
 #[tauri::command]
-pub async fn unit_list(state: AppS<'_>) -> IpcResult<Vec<OrgUnit>> {
-    with_store(&state, |s| Ok(s.units()?)).await
+pub async fn unit_list(state: AppS<'_>) -> IpcResult<Vec<UnitView>> {
+    with_store(&state, |s| {
+        let scope = s.write_scope()?;
+        Ok(s.units()?
+            .into_iter()
+            .map(|unit| UnitView {
+                writable: scope
+                    .as_ref()
+                    .is_none_or(|(sc, _)| sc.can_write(&unit.code)),
+                unit,
+            })
+            .collect())
+    })
+    .await
 }
 
 #[tauri::command]

@@ -16,7 +16,7 @@ import type { HouseholdPage } from "./generated/HouseholdPage";
 import type { HouseholdQuery } from "./generated/HouseholdQuery";
 import type { LedgerView } from "./generated/LedgerView";
 import type { LoginResult } from "./generated/LoginResult";
-import type { OrgUnit } from "./generated/OrgUnit";
+import type { UnitView } from "./generated/UnitView";
 import type { OutboxState } from "./generated/OutboxState";
 import type { Resolution } from "./generated/Resolution";
 import type { RenovationInput } from "./generated/RenovationInput";
@@ -34,7 +34,7 @@ export * from "./errors";
 
 export const statusGet = () => invoke<AppStatus>("status_get");
 
-export const unitList = () => invoke<OrgUnit[]>("unit_list");
+export const unitList = () => invoke<UnitView[]>("unit_list");
 
 export const ledgerGet = (unit: string) => invoke<LedgerView>("ledger_get", { unit });
 

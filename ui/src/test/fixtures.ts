@@ -2,11 +2,12 @@
 import type { AppStatus } from "../api/generated/AppStatus";
 import type { EntryView } from "../api/generated/EntryView";
 import { CAPABILITIES } from "../api/generated/roles";
-import type { OrgUnit } from "../api/generated/OrgUnit";
+import type { UnitView } from "../api/generated/UnitView";
 
-export const units: OrgUnit[] = [
-  { code: "150622100", name: "锡尼镇", level: "township", parent: "150622" },
-  { code: "150622100201", name: "阿斯尔嘎查", level: "village", parent: "150622100" },
+/** A cadre's units: the township above (readable) and the village (the scope). */
+export const units: UnitView[] = [
+  { code: "150622100", name: "锡尼镇", level: "township", parent: "150622", writable: false },
+  { code: "150622100201", name: "阿斯尔嘎查", level: "village", parent: "150622100", writable: true },
 ];
 
 export function appStatus(over: Partial<AppStatus> = {}): AppStatus {

@@ -3,6 +3,7 @@
 
 use super::*;
 use serde_json::json;
+use serde_json::Value;
 use tally_core::{FieldEdit, Hlc};
 
 /// 2025-06-01T00:00:00Z, the server clock.

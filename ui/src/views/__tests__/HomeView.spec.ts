@@ -3,6 +3,9 @@ import { describe, expect, it } from "vitest";
 import HomeView from "../HomeView.vue";
 import { fakeBackend, mountView } from "../../test/mount";
 import { appStatus, entryView, units } from "../../test/fixtures";
+import { CAPABILITIES } from "../../api/generated/roles";
+import type { UnitView } from "../../api/generated/UnitView";
+import { refreshStatus } from "../../composables/status";
 import type { LedgerLine } from "../../api/generated/LedgerLine";
 
 const line = (over: Partial<LedgerLine>): LedgerLine => ({
@@ -69,5 +72,47 @@ describe("HomeView in English", () => {
     const names = ["锡尼镇", "阿斯尔嘎查"];
     const shown = names.reduce((s, n) => s.split(n).join(""), wrapper.text());
     expect(shown).not.toMatch(/[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]/);
+  });
+});
+
+describe("HomeView for a leader", () => {
+  it("starts a leader on the township they lead and offers targets only within it, naming the unit", async () => {
+    const leaderUnits: UnitView[] = [
+      { code: "150622", name: "杭锦旗", level: "banner", parent: null, writable: false },
+      { ...units[0], writable: true },
+      { ...units[1], writable: true },
+    ];
+    const asked: string[] = [];
+    fakeBackend({
+      unit_list: leaderUnits,
+      status_get: appStatus({ role: "leader", can: CAPABILITIES.leader }),
+      entry_list: [],
+      ledger_get: (a: Record<string, unknown>) => {
+        asked.push(a.unit as string);
+        return { ...ledger([line({ behind_pace: false })]), unit: a.unit as string };
+      },
+    });
+    localStorage.clear();
+    await refreshStatus();
+    const { wrapper } = await mountView(HomeView);
+    expect(asked[0]).toBe("150622100");
+    await wrapper.find("[data-test=set-target]").trigger("click");
+    await new Promise((r) => setTimeout(r, 50));
+    expect(document.querySelector("[data-test=target-dialog] .el-dialog__title")?.textContent).toBe("设定指标：锡尼镇");
+    expect(document.querySelector("[data-test=target-quantity]")?.textContent).toContain("户");
+  });
+
+  it("offers no target on a unit outside the leader's scope", async () => {
+    fakeBackend({
+      unit_list: [{ code: "150622", name: "杭锦旗", level: "banner", parent: null, writable: false }, { ...units[0], writable: true }],
+      status_get: appStatus({ role: "leader", can: CAPABILITIES.leader }),
+      entry_list: [],
+      ledger_get: ledger([line({ behind_pace: false })]),
+    });
+    localStorage.setItem("tally.homeUnit", "150622");
+    await refreshStatus();
+    const { wrapper } = await mountView(HomeView);
+    expect(wrapper.find("[data-test=set-target]").exists()).toBe(false);
+    localStorage.clear();
   });
 });
