@@ -420,12 +420,12 @@ def bad_values(d, shots):
     open_form(d, "visit")
     tomorrow = d.js("const t = new Date(Date.now() + 86400000); "
                     "return t.getFullYear() + '-' + String(t.getMonth() + 1).padStart(2, '0') + '-' + String(t.getDate()).padStart(2, '0');")
-    d.js("const e = document.querySelector('[data-test=visit-date]');"
-         "const i = e.matches('input') ? e : e.querySelector('input'); i.focus(); i.click();")
+    date_input = "[data-test=visit-form] .el-date-editor input"
+    d.js("const i = document.querySelector(arguments[0]); i.focus(); i.click();", date_input)
     disabled = wait_until("the calendar", lambda: d.js(
         "const c = [...document.querySelectorAll('.el-date-table td')].filter(x => x.getClientRects().length);"
         "return c.length ? c.filter(x => x.classList.contains('disabled')).length + '/' + c.length : '';"))
-    d.type("[data-test=visit-date]", tomorrow)
+    d.type(date_input, tomorrow)
     d.js("document.body.click();")
     d.click("[data-test=visit-save]")
     time.sleep(1.0)

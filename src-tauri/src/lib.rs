@@ -64,6 +64,7 @@ pub fn run() {
             commands::sync::sync_run,
             commands::sync::outbox_list,
             commands::sync::outbox_resend,
+            commands::sync::outbox_withdraw,
             commands::sync::conflict_list,
             commands::sync::conflict_resolve,
             commands::misc::export_write,

@@ -137,20 +137,26 @@ fn healthy(server: &str) -> bool {
     matches!(t.send(&req), Ok(r) if r.status == 200)
 }
 
-/// The poll interval: 30 s, or TALLY_HEALTH_POLL_SECS (tests).
+/// The health check's interval: 5 s (the header's 在线 is at most that old), or
+/// TALLY_HEALTH_POLL_SECS (tests).
 pub fn poll_interval() -> Duration {
     let secs = std::env::var("TALLY_HEALTH_POLL_SECS")
         .ok()
         .and_then(|s| s.parse::<u64>().ok())
         .filter(|s| (1..=3600).contains(s))
-        .unwrap_or(30);
+        .unwrap_or(5);
     Duration::from_secs(secs)
 }
+
+/// While entries wait and the server answers, an automatic sync at most this often
+/// (at once when the server comes back).
+const RETRY_WAITING: Duration = Duration::from_secs(30);
 
 /// The background task: check health, and sync when the server came back (or answers
 /// while entries wait). Runs as long as the app.
 pub async fn watch(state: Arc<AppState>) {
     let interval = poll_interval();
+    let mut last_auto: Option<std::time::Instant> = None;
     loop {
         let st = Arc::clone(&state);
         let server_and_pending = tauri::async_runtime::spawn_blocking(move || {
@@ -172,8 +178,10 @@ pub async fn watch(state: Arc<AppState>) {
             let was = state.sync_status().online;
             state.sync_status().online = Some(up);
             let came_back = up && was != Some(true);
-            if up && (came_back || pending > 0) && !state.syncing() {
+            let due = last_auto.is_none_or(|t| t.elapsed() >= RETRY_WAITING.min(interval * 6));
+            if up && (came_back || (pending > 0 && due)) && !state.syncing() {
                 tracing::info!(pending, came_back, "server reachable: syncing");
+                last_auto = Some(std::time::Instant::now());
                 let _ = run(&state, true, |_| {}).await;
             }
         }

@@ -143,7 +143,7 @@ code_enum!(
     WorksStatus, "works status" {
         Planned = "planned" / "计划" / "Planned",
         Started = "started" / "已开工" / "Started",
-        Completed = "completed" / "已完工" / "Completed",
+        Completed = "completed" / "已竣工" / "Completed",
     }
 );
 

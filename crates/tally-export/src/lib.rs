@@ -206,8 +206,9 @@ pub fn report(store: &Store, unit: &str, as_of: Option<NaiveDate>) -> Result<Rep
                     Cell::from(h.members),
                     Cell::from(h.phone.clone()),
                     Cell::from(joined(&h.categories, Category::zh)),
-                    Cell::from(if h.seepage { "是" } else { "" }),
-                    Cell::from(h.rating.map(|r| r.code())),
+                    // As every screen words them: 是/否, D级.
+                    Cell::from(if h.seepage { "是" } else { "否" }),
+                    Cell::from(h.rating.map(|r| r.zh())),
                     Cell::from(h.renovation.map(|r| r.zh())),
                     Cell::from(h.planned_on),
                     Cell::from(h.started_on),

@@ -3,7 +3,10 @@
 //! a byte-order mark so that Excel on a township PC opens the Chinese correctly.
 
 use crate::{Cell, ExportError, Report};
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use chrono::Datelike;
+use rust_xlsxwriter::{
+    ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+};
 use std::path::{Path, PathBuf};
 
 fn xlsx_err(path: &Path) -> impl Fn(XlsxError) -> ExportError + '_ {
@@ -47,9 +50,12 @@ fn write_sheet(
         .set_border(FormatBorder::Thin)
         .set_background_color("#DDEBF7");
     let cell_fmt = Format::new().set_border(FormatBorder::Thin);
-    let num_fmt = Format::new()
+    // General: 12 and 12.5 as the screens show them (not "12." or "12.50").
+    let num_fmt = Format::new().set_border(FormatBorder::Thin);
+    // Dates as real dates, so Excel sorts, filters and counts them by day.
+    let date_fmt = Format::new()
         .set_border(FormatBorder::Thin)
-        .set_num_format("0.##");
+        .set_num_format("yyyy-mm-dd");
     ws.set_name(sheet.name).map_err(&err)?;
     ws.write_string_with_format(0, 0, title, &title_fmt)
         .map_err(&err)?;
@@ -64,6 +70,15 @@ fn write_sheet(
             let col = c as u16;
             match cell {
                 Cell::Number(n) => ws.write_number_with_format(r, col, *n, &num_fmt),
+                Cell::Date(d) => {
+                    let day = ExcelDateTime::from_ymd(
+                        u16::try_from(d.year()).unwrap_or(1900),
+                        d.month() as u8,
+                        d.day() as u8,
+                    )
+                    .map_err(&err)?;
+                    ws.write_datetime_with_format(r, col, day, &date_fmt)
+                }
                 Cell::Empty => ws.write_blank(r, col, &cell_fmt),
                 other => ws.write_string_with_format(r, col, cell_text(other), &cell_fmt),
             }

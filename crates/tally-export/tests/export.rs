@@ -101,6 +101,9 @@ fn a_report_has_the_ledger_of_the_unit_and_its_villages_and_one_sheet_per_kind()
     assert_eq!(households.rows.len(), 1);
     assert_eq!(households.rows[0][4], Cell::from("五保户、残疾人贫困户"));
     assert_eq!(households.rows[0][7], Cell::from("已竣工"));
+    // Words as the screens use them: 否 (not blank), D级 (not D).
+    assert_eq!(households.rows[0][5], Cell::from("否"));
+    assert_eq!(households.rows[0][6], Cell::from("D级"));
     assert_eq!(sheet(&r, "走访").rows[0][1], Cell::from("张三"));
     assert_eq!(sheet(&r, "拆除").rows[0][1], Cell::from("张三"));
     assert_eq!(sheet(&r, "清理").rows.len(), 2);

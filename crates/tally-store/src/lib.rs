@@ -13,6 +13,7 @@ mod sums;
 mod sync;
 mod time;
 mod village;
+mod withdraw;
 mod works;
 
 pub use edit::{Edit, Edited, NewHousehold};

@@ -31,6 +31,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_day_sums_name",
         include_str!("../migrations/0006_day_sums_name.sql"),
     ),
+    (
+        "0007_withdrawn",
+        include_str!("../migrations/0007_withdrawn.sql"),
+    ),
 ];
 
 /// The schema version this build expects.

@@ -199,7 +199,7 @@ fn a_database_from_before_day_sums_gets_them_from_its_rows_when_opened() {
     // Back to schema 3, as a build before the sums left it.
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
-        "DROP TABLE day_sums; DELETE FROM meta WHERE key = 'day_sums';
+        "DROP TABLE day_sums; DELETE FROM meta WHERE key = 'day_sums'; DROP TABLE withdrawn_change;
          ALTER TABLE change_log DROP COLUMN reject_reason_zh;
          CREATE INDEX cleanup_facts ON cleanup (unit, kind, date, tonnes) WHERE deleted = 0;
          CREATE INDEX demolition_facts ON demolition (unit, date) WHERE deleted = 0;

@@ -556,3 +556,78 @@ fn writes_outside_the_logins_scope_are_refused_on_the_device() {
         "only the three allowed writes"
     );
 }
+
+/// The last change written on the device, as the outbox lists it.
+fn last_change(s: &Store) -> ChangeId {
+    s.outbox(None, 1).unwrap()[0].change.id
+}
+
+/// A change the server refused can be withdrawn: it leaves the outbox (kept on record),
+/// and its row is again what its other changes make it — gone (with its ledger facts)
+/// when it created the row, the earlier value back when it edited one. Only a rejected
+/// change can be withdrawn.
+#[test]
+fn a_refused_change_is_withdrawn_and_its_row_is_what_the_others_make_it() {
+    let (mut s, _) = store();
+    let kept = s
+        .add_cleanup(VILLAGE, PileKind::Hay, 2.0, None, None)
+        .unwrap();
+    let wrong = s
+        .add_cleanup(VILLAGE, PileKind::Hay, 150.0, None, None)
+        .unwrap();
+    let load = last_change(&s);
+    let h = household(&mut s, VILLAGE, "张三");
+    s.edit(Edit::new(Table::Household).row(h).set("members", 7))
+        .unwrap();
+    let members = last_change(&s);
+    let tonnes = |s: &Store| {
+        s.ledger(VILLAGE, None)
+            .unwrap()
+            .rows
+            .iter()
+            .find(|r| r.key == RowKey::metric(Metric::CleanupTonnes))
+            .map(|r| r.completed)
+            .unwrap()
+    };
+    assert_eq!(tonnes(&s), 152.0);
+
+    let refused = s.withdraw(load).unwrap_err();
+    assert_eq!(
+        refused.code(),
+        "not_found",
+        "a pending change is not withdrawn"
+    );
+    for id in [load, members] {
+        s.mark_rejected(id, "out_of_scope", "not yours", "不在本账号负责的单位内")
+            .unwrap();
+        s.withdraw(id).unwrap();
+    }
+    assert_eq!(tonnes(&s), 2.0, "the withdrawn load counts no more");
+    assert!(
+        s.row(Table::Cleanup, wrong).unwrap().is_none(),
+        "the row it created is gone"
+    );
+    assert!(s.row(Table::Cleanup, kept).unwrap().is_some());
+    let row = s.row(Table::Household, h).unwrap().unwrap();
+    assert_eq!(
+        row.value("members"),
+        Some(&json!(3)),
+        "the value before the edit"
+    );
+    assert!(s.day_sums_consistent().unwrap());
+    let ids: Vec<ChangeId> = s
+        .outbox(None, 100)
+        .unwrap()
+        .iter()
+        .map(|e| e.change.id)
+        .collect();
+    assert!(
+        !ids.contains(&load) && !ids.contains(&members),
+        "out of the outbox"
+    );
+    assert_eq!(
+        s.withdraw(load).unwrap_err().code(),
+        "not_found",
+        "once only"
+    );
+}

@@ -20,6 +20,7 @@ pub const COMMANDS: &[&str] = &[
     "sync_run",
     "outbox_list",
     "outbox_resend",
+    "outbox_withdraw",
     "conflict_list",
     "conflict_resolve",
     "export_write",

@@ -68,6 +68,12 @@ pub async fn outbox_resend(state: AppS<'_>, change_id: ChangeId) -> IpcResult<()
     with_store(&state, move |s| Ok(s.resend(change_id)?)).await
 }
 
+/// Take back an entry the server refused (see `Store::withdraw`).
+#[tauri::command]
+pub async fn outbox_withdraw(state: AppS<'_>, change_id: ChangeId) -> IpcResult<()> {
+    with_store(&state, move |s| Ok(s.withdraw(change_id)?)).await
+}
+
 #[tauri::command]
 pub async fn conflict_list(state: AppS<'_>) -> IpcResult<Vec<ConflictView>> {
     with_store(&state, move |s| {

@@ -76,6 +76,7 @@ export const outboxList = (only?: OutboxState, limit?: number) =>
   invoke<EntryView[]>("outbox_list", { only: only ?? null, limit: limit ?? null });
 
 export const outboxResend = (changeId: ChangeId) => invoke<null>("outbox_resend", { changeId });
+export const outboxWithdraw = (changeId: ChangeId) => invoke<null>("outbox_withdraw", { changeId });
 
 export const conflictList = () => invoke<ConflictView[]>("conflict_list");
 

@@ -18,6 +18,7 @@ export const COMMANDS = [
   "sync_run",
   "outbox_list",
   "outbox_resend",
+  "outbox_withdraw",
   "conflict_list",
   "conflict_resolve",
   "export_write",

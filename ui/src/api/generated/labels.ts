@@ -7,7 +7,7 @@ export const LABELS: Record<"zh-CN" | "en", CodeLabels> = {
     renovation: { "planned": "计划", "started": "已开工", "completed": "已竣工", "accepted": "已验收" },
     pile: { "firewood": "柴堆", "hay": "草堆", "manure": "粪堆", "dirt": "土堆", "garbage": "垃圾堆" },
     worksKind: { "road": "街巷硬化", "water": "安全饮水", "culture-room": "文化室", "clinic": "卫生室", "shop": "便民超市" },
-    worksStatus: { "planned": "计划", "started": "已开工", "completed": "已完工" },
+    worksStatus: { "planned": "计划", "started": "已开工", "completed": "已竣工" },
     metric: { "renovation": "危房改造(户)", "road-km": "街巷硬化(公里)", "water-sites": "安全饮水(处)", "water-people": "安全饮水(人)", "demolition": "拆除(户)", "cleanup-tonnes": "清理(吨)" },
     level: { "banner": "旗", "township": "苏木镇", "village": "嘎查村", "hamlet": "自然村" },
     table: { "org_unit": "组织单位", "household": "农户", "visit": "走访", "demolition": "拆除", "cleanup": "清理", "works": "工程", "target": "指标" },

@@ -43,7 +43,7 @@ describe("CleanupForm", () => {
     expect(saves[0]).toMatchObject({ unit: "150622100201", kind: "manure", tonnes: "３．５", piles: "1", confirmed: false });
     expect(saves[1]).toMatchObject({ unit: "150622100201", kind: "manure", tonnes: "2" });
     expect(saves[0].date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    expect(wrapper.find("[data-test=cleanup-session]").text()).toContain("本次已录入 2 车，共 5.50 吨");
+    expect(wrapper.find("[data-test=cleanup-session]").text()).toContain("本次已录入 2 车，共 5.5 吨");
     expect((tonnes.element as HTMLInputElement).value).toBe("");
   });
 
@@ -118,6 +118,6 @@ describe("CleanupForm", () => {
     await errorsShown();
     const sent = calls.filter((c) => c.cmd === "cleanup_save").map((c) => (c.args.input as { confirmed: boolean }).confirmed);
     expect(sent).toEqual([false, true]);
-    expect(wrapper.find("[data-test=cleanup-session]").text()).toContain("共 150.00 吨");
+    expect(wrapper.find("[data-test=cleanup-session]").text()).toContain("共 150 吨");
   });
 });

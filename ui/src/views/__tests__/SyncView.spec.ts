@@ -41,6 +41,33 @@ describe("SyncView", () => {
     expect(calls.find((c) => c.cmd === "outbox_resend")?.args).toEqual({ changeId: "c-3" });
   });
 
+  it("withdraws a rejected entry once the cadre confirms, naming it and the server's reason", async () => {
+    const calls = fakeBackend({ status_get: appStatus(), outbox_list: outbox, outbox_withdraw: null, unit_list: units });
+    await refreshStatus();
+    const { wrapper } = await mountView(SyncView);
+    await wrapper.find("[data-test=withdraw]").trigger("click");
+    await flushPromises();
+    const box = document.querySelector(".el-message-box");
+    expect(box?.textContent).toContain("清理 粪堆 3.5 吨");
+    expect(box?.textContent).toContain("不在您负责的范围内");
+    expect(calls.some((c) => c.cmd === "outbox_withdraw")).toBe(false);
+    (document.querySelector(".el-message-box__btns .el-button--primary") as HTMLElement).click();
+    await flushPromises();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls.find((c) => c.cmd === "outbox_withdraw")?.args).toEqual({ changeId: "c-3" });
+  });
+
+  it("opens a refused target where it is put right: the home screen of its unit", async () => {
+    const target = entry({ change_id: "c-9", table: "target", unit: "150622", state: "rejected", reject_reason_zh: "不在您负责的范围内" });
+    fakeBackend({ status_get: appStatus(), outbox_list: [target], unit_list: units });
+    await refreshStatus();
+    const { wrapper, router } = await mountView(SyncView);
+    await wrapper.find("[data-test=correct]").trigger("click");
+    await flushPromises();
+    expect(router.currentRoute.value.path).toBe("/");
+    expect(router.currentRoute.value.query).toEqual({ unit: "150622", target: "1" });
+  });
+
   it("syncs and reports what happened", async () => {
     const calls = fakeBackend({
       status_get: appStatus(),
