@@ -427,14 +427,22 @@ def bad_values(d, shots):
         "return c.length ? c.filter(x => x.classList.contains('disabled')).length + '/' + c.length : '';"))
     d.type(date_input, tomorrow)
     d.js("document.body.click();")
-    d.click("[data-test=visit-save]")
-    time.sleep(1.0)
-    visits = d.cmd("POST", "/execute/async", {"script": """
-        const done = arguments[0];
-        window.__TAURI_INTERNALS__.invoke('entry_list', {}).then(es => done(es.filter(e => e.table === 'visit').map(e => JSON.stringify(e.summary))), e => done([]));""", "args": []})
-    assert not any(tomorrow in v for v in visits), f"a visit dated {tomorrow} was saved: {visits}"
+    time.sleep(0.5)
+    shown = d.js("return document.querySelector(arguments[0]).value;", date_input)
+    assert shown != tomorrow, f"the date picker took {tomorrow}"
+    # And were tomorrow sent anyway (an old picker, a typed value): the device refuses it,
+    # in Chinese, beside the date, and saves nothing.
+    before = pending(d)
+    household = d.js("return location.hash.split('/').pop();")
+    refused = d.cmd("POST", "/execute/async", {"script": """
+        const [household, date, done] = arguments;
+        window.__TAURI_INTERNALS__.invoke('visit_save', {input: {household, date, note: ''}})
+          .then(() => done(null), e => done(e));""", "args": [household, tomorrow]})
+    assert refused and refused.get("field") == "date" and CJK.search(refused.get("message_zh", "")), refused
+    assert pending(d) == before, "a visit dated tomorrow was saved"
     assert int(disabled.split("/")[0]) > 0, f"no day after today is disabled: {disabled}"
-    log(f"future days: {disabled} calendar days disabled; {tomorrow} typed was not saved")
+    log(f"future days: {disabled} calendar days disabled, {tomorrow} not taken by the picker; "
+        f"sent anyway: {refused['message_zh']}")
     close_dialogs(d)
 
 

@@ -631,3 +631,26 @@ fn a_refused_change_is_withdrawn_and_its_row_is_what_the_others_make_it() {
         "once only"
     );
 }
+
+/// The device knows its own day: an event dated tomorrow is refused beside its date (the
+/// server, whose day is UTC's, allows one day ahead for devices east of it).
+#[test]
+fn a_device_refuses_an_event_dated_after_its_own_day() {
+    let (mut s, _) = store();
+    let today = s.today();
+    let tomorrow = today.succ_opt().unwrap();
+    let h = household(&mut s, VILLAGE, "张三");
+    let before = count_changes(&s);
+    let e = s.add_visit(h, Some(tomorrow), "").unwrap_err();
+    assert_eq!((e.code(), e.field()), ("invalid_value", Some("date")));
+    assert_eq!(
+        e.zh(),
+        format!("日期不能晚于 {today}（填的是 \"{tomorrow}\"）")
+    );
+    let e = s
+        .add_cleanup(VILLAGE, PileKind::Hay, 1.0, None, Some(tomorrow))
+        .unwrap_err();
+    assert_eq!(e.field(), Some("date"));
+    assert_eq!(count_changes(&s), before, "nothing saved");
+    s.add_visit(h, Some(today), "").expect("today is fine");
+}
