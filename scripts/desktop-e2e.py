@@ -474,6 +474,73 @@ def set_language(d, label, nav_home):
     wait_until(f"the app in {label}", lambda: d.text("[data-test=nav-home]") == nav_home)
 
 
+def start_app(app, display, workdir, data_dir):
+    """The app in a window, driven through its own WebKitWebDriver; `data_dir`: the
+    device's data folder (None: TALLY_DATA_DIR as given)."""
+    env = dict(os.environ, DISPLAY=display, TAURI_WEBVIEW_AUTOMATION="true",
+               TALLY_HEALTH_POLL_SECS="2", HOME=str(workdir / "home"), LANG="C.UTF-8", RUST_LOG="info")
+    if data_dir is not None:
+        env["TALLY_DATA_DIR"] = str(data_dir)
+    port = free_port()
+    wd = subprocess.Popen(["WebKitWebDriver", f"--port={port}", "--host=127.0.0.1"], env=env,
+                          stdout=open(workdir / "webdriver.log", "ab"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    wait_until("WebKitWebDriver", lambda: http("GET", f"{url}/status", timeout=2)[0] == 200)
+    t_launch = time.monotonic()
+    driver = Driver(url, app)
+    driver.find("[data-test=nav-home]", timeout=60)
+    log(f"app window up in {time.monotonic() - t_launch:.1f}s")
+    return wd, driver
+
+
+TARGET_BAD = [("target-quantity", ["", "abc", "-5", "30户", "999999999999"], "30")]
+
+
+def leader_targets(d, server, shots):
+    """A team leader of the township on a second device: the home opens on the township,
+    the target dialog names it, bad quantities and a missing deadline are refused beside
+    their field in Chinese with nothing saved, and the banner above offers no target."""
+    d.go("sync")
+    d.type("[data-test=login-server]", server.url)
+    d.type("[data-test=login-user]", "lisi")
+    d.type("[data-test=login-password]", PASSWORD)
+    d.click("[data-test=login-submit]")
+    wait_until("the leader's first sync", lambda: "同步完成" in d.text("[data-test=sync-message]"))
+    d.go("home")
+    wait_until("the home on the township", lambda: "锡尼镇" in d.text("[data-test=home-unit]"))
+    d.click("[data-test=set-target]")
+    title = wait_until("the target dialog", lambda: d.text("[data-test=target-dialog] .el-dialog__title"))
+    assert title == "设定指标：锡尼镇", title
+    checked = 0
+    for field, values, good in TARGET_BAD:
+        css = f"[data-test={field}]"
+        for value in values:
+            before = pending(d)
+            d.type(css, value)
+            d.click("[data-test=target-save]")
+            shown = wait_until(f"a message beside {field} for {value!r}", lambda: field_error(d, css))
+            assert CJK.search(shown) and not ENGLISH.search(shown), f"{field} {value!r}: {shown!r}"
+            assert pending(d) == before, f"{field} {value!r} saved something: {shown}"
+            checked += 1
+        d.type(css, good)
+        wait_until(f"the message beside {field} to go", lambda: field_error(d, css) == "")
+    before = pending(d)
+    d.click("[data-test=target-save]")
+    deadline = wait_until("the deadline asked for", lambda: field_error(d, "[data-test=target-deadline]"))
+    assert deadline == "请填写截止日期", deadline
+    assert pending(d) == before
+    d.screenshot(shots / "target-validation.png")
+    log(f"target form: {checked + 1} bad values refused beside their field, nothing saved")
+    close_dialogs(d)
+    d.click("[data-test=home-unit] .el-select")
+    d.click_text(".el-select-dropdown__item", "杭锦旗")
+    wait_until("the banner's ledger", lambda: "杭锦旗" in d.text("[data-test=home-unit]"))
+    time.sleep(0.5)
+    assert not d.js("return !!document.querySelector('[data-test=set-target]');"), \
+        "a target is offered on the banner, outside the leader's township"
+    log("the banner above the leader's township offers no target")
+
+
 def walk_languages(d, shots, typed):
     set_language(d, "English", "Home")
     for screen in SCREENS:
@@ -562,31 +629,26 @@ def main():
                              *(["--parent", parent] if parent else []))
             server.admin("user", "add", "--name", "zhangsan", "--role", "cadre", "--unit", VILLAGE,
                          "--password-stdin", stdin=PASSWORD.encode())
+            server.admin("user", "add", "--name", "lisi", "--role", "leader", "--unit", "150622100",
+                         "--password-stdin", stdin=PASSWORD.encode())
             server.start()
 
         xvfb, display = start_display(workdir)
         procs.append(xvfb)
-        wd_port = free_port()
-        env = dict(os.environ, DISPLAY=display, TAURI_WEBVIEW_AUTOMATION="true",
-                   TALLY_HEALTH_POLL_SECS="2", HOME=str(workdir / "home"), LANG="C.UTF-8", RUST_LOG="info")
-        if not args.tour:
-            env["TALLY_DATA_DIR"] = str(workdir / "device")
-        elif "TALLY_DATA_DIR" not in env:
+        if args.tour and "TALLY_DATA_DIR" not in os.environ:
             sys.exit("e2e: --tour needs TALLY_DATA_DIR (scripts/run-desktop.sh --tour DIR sets it)")
         (workdir / "home" / "Documents").mkdir(parents=True)
-        wd = subprocess.Popen(["WebKitWebDriver", f"--port={wd_port}", "--host=127.0.0.1"], env=env,
-                              stdout=open(workdir / "webdriver.log", "ab"), stderr=subprocess.STDOUT)
+        data = None if args.tour else workdir / "device"
+        wd, driver = start_app(app, display, workdir, data)
         procs.append(wd)
-        wd_url = f"http://127.0.0.1:{wd_port}"
-        wait_until("WebKitWebDriver", lambda: http("GET", f"{wd_url}/status", timeout=2)[0] == 200)
-        t_launch = time.monotonic()
-        driver = Driver(wd_url, app)
-        driver.find("[data-test=nav-home]", timeout=60)
-        log(f"app window up in {time.monotonic() - t_launch:.1f}s")
         if args.tour:
             tour(driver, shots)
         else:
             story(driver, server, shots, workdir)
+            driver.quit()
+            wd2, driver = start_app(app, display, workdir, workdir / "leader-device")
+            procs.append(wd2)
+            leader_targets(driver, server, shots)
         log(f"PASSED in {time.monotonic() - started:.1f}s")
         print("1 passed, 0 failed")
     except BaseException:

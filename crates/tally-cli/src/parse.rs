@@ -98,22 +98,27 @@ pub fn row_id(s: &str) -> Result<RowId, Bad> {
 
 /// A whole number ≥ 0 (members, piles, people); ranges are the store's to check.
 pub fn count(s: &str) -> Result<u32, Bad> {
-    s.trim().parse().map_err(|_| {
-        Bad::new(
-            format!("应为整数，不能是 {s:?}"),
-            format!("expected a whole number, got {s:?}"),
-        )
-    })
+    tally_core::schema::decimal(s)
+        .and_then(|v| v.as_u64())
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| {
+            Bad::new(
+                format!("应为整数，不能是 {s:?}"),
+                format!("expected a whole number, got {s:?}"),
+            )
+        })
 }
 
 /// A number (tonnes, km, m², quantities); ranges are the store's to check.
 pub fn number(s: &str) -> Result<f64, Bad> {
-    s.trim().parse().map_err(|_| {
-        Bad::new(
-            format!("应为数字，不能是 {s:?}"),
-            format!("expected a number, got {s:?}"),
-        )
-    })
+    tally_core::schema::decimal(s)
+        .and_then(|v| v.as_f64())
+        .ok_or_else(|| {
+            Bad::new(
+                format!("应为数字，不能是 {s:?}"),
+                format!("expected a number, got {s:?}"),
+            )
+        })
 }
 
 /// A yes/no value: 是/否, true/false, yes/no, y/n, 1/0 (empty is no).
@@ -233,6 +238,12 @@ mod tests {
         assert_eq!(count(" 4 "), Ok(4));
         assert!(count("-1").is_err());
         assert!(count("2.5").is_err());
+        // Numbers read as the desktop reads them (core's `schema::decimal`).
+        assert_eq!(number("１２．５"), Ok(12.5));
+        assert_eq!(number("-3"), Ok(-3.0));
+        for bad in ["1e3", "inf", "NaN", "1,200", "12.5吨", ""] {
+            assert!(number(bad).is_err(), "{bad:?}");
+        }
         assert!(row_id("0193a1b2-0000-7000-8000-000000000000").is_ok());
         assert!(row_id("zhangsan").is_err());
     }

@@ -589,7 +589,7 @@ mod labels;
 mod typed;
 use labels::check_code;
 pub use labels::field_zh;
-pub use typed::{read_number, unusual};
+pub use typed::{decimal, read_number, unusual};
 
 #[cfg(test)]
 mod tests;

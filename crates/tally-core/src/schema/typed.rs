@@ -37,7 +37,7 @@ pub fn read_number(
             )))
         }
     };
-    let typed: String = text.trim().chars().map(half_width).collect();
+    let typed = text.trim();
     if typed.is_empty() {
         return if optional {
             Ok(Value::Null)
@@ -55,19 +55,7 @@ pub fn read_number(
             Invalid::Type { expected },
         )
     };
-    if !is_decimal(&typed) {
-        return Err(not_a_number());
-    }
-    let value = match typed.parse::<i64>() {
-        Ok(n) => Value::from(n),
-        Err(_) => typed
-            .parse::<f64>()
-            .ok()
-            .filter(|x| x.is_finite())
-            .and_then(serde_json::Number::from_f64)
-            .map(Value::Number)
-            .ok_or_else(not_a_number)?,
-    };
+    let value = decimal(typed).ok_or_else(not_a_number)?;
     // The value in the message as it was typed (`99999999999999999999999`, not `1e23`).
     check_value(table, spec, &value, today).map_err(|e| match e {
         ValidationError::Value { field, why, .. } => ValidationError::Value {
@@ -78,6 +66,25 @@ pub fn read_number(
         other => other,
     })?;
     Ok(value)
+}
+
+/// A number as people type it: digits with at most one decimal point and a sign, also in
+/// full-width (`１２．５`); a whole number as an integer value. `None` for anything else
+/// (`1e3`, `inf`, `1,200`, `12.5吨`). The CLI reads its number options with it too.
+pub fn decimal(text: &str) -> Option<Value> {
+    let typed: String = text.trim().chars().map(half_width).collect();
+    if !is_decimal(&typed) {
+        return None;
+    }
+    match typed.parse::<i64>() {
+        Ok(n) => Some(Value::from(n)),
+        Err(_) => typed
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number),
+    }
 }
 
 /// `１２．５` as `12.5`: what a Chinese input method types in full-width mode.

@@ -109,7 +109,7 @@ describe("HomeView for a leader", () => {
       entry_list: [],
       ledger_get: ledger([line({ behind_pace: false })]),
     });
-    localStorage.setItem("tally.homeUnit", "150622");
+    localStorage.setItem("tally.homeUnit.zhangsan", "150622");
     await refreshStatus();
     const { wrapper } = await mountView(HomeView);
     expect(wrapper.find("[data-test=set-target]").exists()).toBe(false);
