@@ -20,9 +20,21 @@ pub struct Hlc {
 
 impl Hlc {
     pub const ZERO: Hlc = Hlc { ms: 0, count: 0 };
+    /// The largest counter a timestamp may carry (five digits, as it is written): more
+    /// events in one millisecond move the time on instead.
+    pub const MAX_COUNT: u32 = 99_999;
+    /// No change is older than the deployment: 2024-01-01T00:00:00Z.
+    pub const EPOCH_MS: u64 = 1_704_067_200_000;
 
     pub fn new(ms: u64, count: u32) -> Self {
         Self { ms, count }
+    }
+
+    /// Within the bounds every clock keeps (not before the deployment, a counter of at
+    /// most [`Hlc::MAX_COUNT`]). A timestamp outside them is refused, never adopted: one
+    /// poisoned counter would otherwise be passed on to every device that pulls it.
+    pub fn is_sane(&self) -> bool {
+        self.ms >= Self::EPOCH_MS && self.count <= Self::MAX_COUNT
     }
 }
 
@@ -69,15 +81,19 @@ impl HlcClock {
     pub fn tick(&mut self, physical_ms: u64) -> Hlc {
         self.last = if physical_ms > self.last.ms {
             Hlc::new(physical_ms, 0)
+        } else if self.last.count >= Hlc::MAX_COUNT {
+            // The counter is full: the next millisecond, which still sorts after.
+            Hlc::new(self.last.ms.saturating_add(1), 0)
         } else {
-            Hlc::new(self.last.ms, self.last.count.saturating_add(1))
+            Hlc::new(self.last.ms, self.last.count + 1)
         };
         self.last
     }
 
-    /// Merge a remote timestamp into the clock so the next tick sorts after it.
+    /// Merge a remote timestamp into the clock so the next tick sorts after it; one
+    /// outside the bounds ([`Hlc::is_sane`]) is not adopted.
     pub fn observe(&mut self, remote: Hlc) {
-        if remote > self.last {
+        if remote > self.last && remote.count <= Hlc::MAX_COUNT {
             self.last = remote;
         }
     }
@@ -124,6 +140,23 @@ mod tests {
         let d = c.tick(900);
         assert!(a < b && b < d, "{a} {b} {d}");
         assert_eq!(b, Hlc::new(1_000, 1));
+    }
+
+    #[test]
+    fn a_full_counter_moves_the_time_on_and_a_poisoned_one_is_not_adopted() {
+        let mut c = HlcClock::new(Hlc::new(5_000, Hlc::MAX_COUNT - 1));
+        assert_eq!(c.tick(10), Hlc::new(5_000, Hlc::MAX_COUNT));
+        assert_eq!(c.tick(10), Hlc::new(5_001, 0), "no counter past the bound");
+        assert!(Hlc::new(5_000, Hlc::MAX_COUNT) < Hlc::new(5_001, 0));
+        c.observe(Hlc::new(6_000, u32::MAX));
+        assert_eq!(
+            c.tick(10),
+            Hlc::new(5_001, 1),
+            "a poisoned counter is ignored"
+        );
+        assert!(!Hlc::new(Hlc::EPOCH_MS, u32::MAX).is_sane());
+        assert!(!Hlc::new(Hlc::EPOCH_MS - 1, 0).is_sane());
+        assert!(Hlc::new(Hlc::EPOCH_MS, Hlc::MAX_COUNT).is_sane());
     }
 
     #[test]

@@ -84,6 +84,11 @@ pub mod codes {
     /// Per change: the change's clock is more than [`super::MAX_CLOCK_AHEAD_MS`] ahead
     /// of the server's.
     pub const CLOCK_AHEAD: &str = "clock_ahead";
+    /// Per change: its timestamp is outside the bounds every clock keeps
+    /// (`tally_core::Hlc::is_sane`: before the deployment, or a runaway counter).
+    pub const BAD_CLOCK: &str = "bad_clock";
+    /// Per change: `change.author` is not the account pushing it.
+    pub const WRONG_AUTHOR: &str = "wrong_author";
     /// Per change: fine, but not stored because its all-or-nothing batch (an admin
     /// import) had a rejection.
     pub const BATCH_REJECTED: &str = "batch_rejected";

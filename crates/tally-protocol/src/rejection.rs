@@ -24,6 +24,15 @@ pub enum Rejection {
         made_on: DeviceId,
         pushing: DeviceId,
     },
+    /// The change's timestamp is outside every clock's bounds.
+    #[error("the change's timestamp {hlc} is outside the bounds of any clock")]
+    BadClock { hlc: tally_core::Hlc },
+    /// The change claims another author than the account pushing it.
+    #[error("the change names {claimed:?} as its author, but {account:?} is pushing it")]
+    WrongAuthor { claimed: String, account: String },
+    /// Settling a conflict (naming the losing values seen) is for leaders and admins.
+    #[error("only a leader or an admin may settle a conflict")]
+    ResolutionForbidden,
     /// The change's clock is further ahead of the server's than the protocol allows.
     #[error("the device clock is {ahead_s} s ahead of the server's")]
     ClockAhead { ahead_s: u64 },
@@ -51,6 +60,9 @@ impl Explain for Rejection {
             }
             Rejection::WrongDevice { .. } => codes::WRONG_DEVICE,
             Rejection::ClockAhead { .. } => codes::CLOCK_AHEAD,
+            Rejection::BadClock { .. } => codes::BAD_CLOCK,
+            Rejection::WrongAuthor { .. } => codes::WRONG_AUTHOR,
+            Rejection::ResolutionForbidden => codes::FORBIDDEN,
             Rejection::TableMismatch { .. } => codes::TABLE_MISMATCH,
             Rejection::BatchRejected => codes::BATCH_REJECTED,
             Rejection::Invalid(e) => e.code(),
@@ -68,6 +80,11 @@ impl Explain for Rejection {
                 "这条记录不是在本设备上登记的，不能由本设备提交".into()
             }
             Rejection::ClockAhead { .. } => "设备时间比服务器快，请校准时间后重新同步".into(),
+            Rejection::BadClock { .. } => "这条记录的时间戳超出范围（设备时钟异常），未保存".into(),
+            Rejection::WrongAuthor { claimed, account } => {
+                format!("记录署名为 {claimed}，但提交的账号是 {account}，不能代他人登记")
+            }
+            Rejection::ResolutionForbidden => "只有队长或管理员可以裁定冲突".into(),
             Rejection::TableMismatch { is, edited_as, .. } => format!(
                 "记录类别不符：这是{}，不能作为{}修改",
                 is.zh(),
@@ -126,6 +143,20 @@ mod tests {
                 "wrong_device",
             ),
             (Rejection::ClockAhead { ahead_s: 600 }, "clock_ahead"),
+            (
+                Rejection::BadClock {
+                    hlc: tally_core::Hlc::new(1_800_000_000_000, u32::MAX),
+                },
+                "bad_clock",
+            ),
+            (
+                Rejection::WrongAuthor {
+                    claimed: "leader1".into(),
+                    account: "cadre1".into(),
+                },
+                "wrong_author",
+            ),
+            (Rejection::ResolutionForbidden, "forbidden"),
             (
                 Rejection::TableMismatch {
                     row: RowId(id(3)),

@@ -241,8 +241,21 @@ fn decide(
             ahead_s: (change.hlc.ms - now_ms) / 1000,
         });
     }
+    if !change.hlc.is_sane() {
+        return reject(Rejection::BadClock { hlc: change.hlc });
+    }
+    if change.author != who.user {
+        return reject(Rejection::WrongAuthor {
+            claimed: change.author.clone(),
+            account: who.user.clone(),
+        });
+    }
     if change.correction && !scope.role.may_correct() {
         return reject(Rejection::CorrectionForbidden);
+    }
+    let settles = change.fields.values().any(|e| !e.saw.is_empty());
+    if settles && !scope.role.may_resolve_conflicts() {
+        return reject(Rejection::ResolutionForbidden);
     }
     Outcome::Store
 }

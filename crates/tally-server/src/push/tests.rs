@@ -41,7 +41,8 @@ fn tree() -> UnitTree {
 fn who(role: Role, units: &[&str]) -> Author {
     Author {
         device: device(1),
-        user: format!("{role:?}").to_lowercase(),
+        // Every change below is signed by "someone": the account pushing it.
+        user: "someone".into(),
         role,
         units: units.iter().map(|u| u.to_string()).collect(),
     }
@@ -237,6 +238,76 @@ fn scope_decides_who_writes_where() {
         who(Role::Admin, &[]),
         fresh(),
         &[org_unit(1, "150622", "banner", None)],
+        &["store"],
+    );
+}
+
+/// What a change claims about itself is checked against the account and the clocks:
+/// its author, its timestamp's bounds, and whether it may settle a conflict.
+#[test]
+fn identity_clock_and_privileged_fields_are_checked() {
+    let fresh = || loaded(&[], &[]);
+    let mut forged = household(1, VILLAGE_A1);
+    forged.author = "leader1".into();
+    check(
+        "a cadre signs as the leader",
+        cadre(),
+        fresh(),
+        &[forged],
+        &["wrong_author"],
+    );
+    let mut poisoned = household(1, VILLAGE_A1);
+    poisoned.hlc = Hlc::new(NOW + 60_000, u32::MAX);
+    check(
+        "a runaway counter",
+        cadre(),
+        fresh(),
+        &[poisoned],
+        &["bad_clock"],
+    );
+    let mut ancient = household(1, VILLAGE_A1);
+    ancient.hlc = Hlc::new(1_000, 0);
+    check(
+        "a time before the deployment",
+        cadre(),
+        fresh(),
+        &[ancient],
+        &["bad_clock"],
+    );
+    let mut edge = household(1, VILLAGE_A1);
+    edge.hlc = Hlc::new(NOW, Hlc::MAX_COUNT);
+    check("the largest counter", cadre(), fresh(), &[edge], &["store"]);
+    // Settling: the edit names the losing version it saw.
+    let first = household(1, VILLAGE_A1);
+    let settle = |n| {
+        let mut c = change(
+            n,
+            Table::Household,
+            row(1),
+            VILLAGE_A1,
+            json!({"head": "李四"}),
+        );
+        c.hlc = Hlc::new(NOW + 1, 0);
+        for e in c.fields.values_mut() {
+            e.saw = vec![tally_core::Version {
+                hlc: Hlc::new(NOW - 5, 0),
+                device: device(7),
+            }];
+        }
+        c
+    };
+    check(
+        "a cadre settles a conflict",
+        cadre(),
+        loaded(&[(&first, 1)], &[&first]),
+        &[settle(2)],
+        &["forbidden"],
+    );
+    check(
+        "a leader settles a conflict",
+        leader(),
+        loaded(&[(&first, 1)], &[&first]),
+        &[settle(2)],
         &["store"],
     );
 }

@@ -141,6 +141,39 @@ fn cases() -> Vec<Case> {
             says: "org_unit",
         },
         Case {
+            name: "signed with another account's name",
+            input: Change(|c| c["author"] = json!("leader1")),
+            status: 200,
+            code: "wrong_author",
+            says: "leader1",
+        },
+        Case {
+            name: "a runaway clock counter",
+            input: Change(|c| c["hlc"]["count"] = json!(u32::MAX)),
+            status: 200,
+            code: "bad_clock",
+            says: "4294967295",
+        },
+        Case {
+            name: "a time before the deployment",
+            input: Change(|c| c["hlc"]["ms"] = json!(1_000)),
+            status: 200,
+            code: "bad_clock",
+            says: "",
+        },
+        Case {
+            name: "a cadre settling a conflict",
+            input: Change(|c| {
+                c["fields"]["tonnes"]["saw"] = json!([{
+                    "hlc": {"ms": 1_748_000_000_000u64, "count": 0},
+                    "device": "0190a1b2-0000-7000-8000-000000000009"
+                }])
+            }),
+            status: 200,
+            code: "forbidden",
+            says: "conflict",
+        },
+        Case {
             name: "a cleanup in a township",
             input: Change(|c| c["unit"] = json!(TOWN_A)),
             status: 403,
