@@ -22,7 +22,7 @@ pub use hlc::{Clock, FakeClock, Hlc, HlcClock};
 pub use ids::{ChangeId, DeviceId, IdSource, NaturalKey, RowId};
 pub use labels::Lang;
 pub use ledger::{Fact, Ledger, LedgerRow, RowKey};
-pub use merge::{merge, Conflict, Merged};
+pub use merge::{merge, version_taken, Conflict, Merged};
 pub use model::*;
 pub use records::Records;
 pub use summary::{EntrySummary, FieldValue};

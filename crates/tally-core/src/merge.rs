@@ -41,6 +41,19 @@ fn key(table: Table, field: &str, value: &Value, epoch: u32, at: Version) -> Key
     (epoch, schema::rank(table, field, value), at)
 }
 
+/// Whether the change claims a version (HLC + device) that a field of the row already
+/// holds from another change. Such a change must be refused, never merged: the merge
+/// would take it for a repeat of what it already applied, and drop its values unseen.
+pub fn version_taken(current: Option<&Row>, change: &Change) -> bool {
+    let at = change.version();
+    current.is_some_and(|row| {
+        row.fields.values().any(|s| {
+            (s.at == at && s.change != change.id)
+                || s.losers.iter().any(|l| l.at == at && l.change != change.id)
+        })
+    })
+}
+
 /// Apply one change to the current state of its row (`None` if the row is new here).
 pub fn merge(current: Option<&Row>, change: &Change) -> Merged {
     let mut row = current.cloned().unwrap_or_else(|| Row {
@@ -372,6 +385,47 @@ mod tests {
         for (what, changes, field, winner, conflicts) in cases {
             check(what, &changes, field, winner, &conflicts);
         }
+    }
+
+    /// A second change claiming a version the row holds (as winner or as a conflict's
+    /// loser) is taken, whatever field it edits; a repeat of the same change is not, nor
+    /// a change whose version an editor saw before it arrived.
+    #[test]
+    fn a_version_held_by_another_change_is_taken() {
+        let a = change(v(10, 1), vec![("head", set(json!("张三")))]);
+        let b = change(v(11, 2), vec![("head", set(json!("李四")))]);
+        let row = apply([&a, &b]);
+        let impostor = |of: &Change, field: &str| {
+            let mut c = change(of.version(), vec![(field, set(json!("王五")))]);
+            c.id = ChangeId(uuid::Uuid::from_u128(99));
+            c
+        };
+        assert!(
+            version_taken(Some(&row), &impostor(&b, "head")),
+            "the winner's"
+        );
+        assert!(
+            version_taken(Some(&row), &impostor(&a, "head")),
+            "the loser's"
+        );
+        assert!(
+            version_taken(Some(&row), &impostor(&b, "phone")),
+            "another field"
+        );
+        assert!(
+            !version_taken(Some(&row), &b),
+            "a repeat is merged (as a no-op)"
+        );
+        assert!(!version_taken(None, &impostor(&b, "head")));
+        let late = change(v(5, 3), vec![("head", set(json!("赵六")))]);
+        let based = change(
+            v(20, 4),
+            vec![("head", set(json!("钱七")).on(late.version()))],
+        );
+        assert!(
+            !version_taken(Some(&apply([&based])), &late),
+            "seen, not held"
+        );
     }
 
     #[test]

@@ -89,6 +89,8 @@ pub mod codes {
     pub const BAD_CLOCK: &str = "bad_clock";
     /// Per change: `change.author` is not the account pushing it.
     pub const WRONG_AUTHOR: &str = "wrong_author";
+    /// Per change: another change already holds its version (HLC + device) on the row.
+    pub const VERSION_TAKEN: &str = "version_taken";
     /// Per change: fine, but not stored because its all-or-nothing batch (an admin
     /// import) had a rejection.
     pub const BATCH_REJECTED: &str = "batch_rejected";

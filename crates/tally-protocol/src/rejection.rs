@@ -30,6 +30,12 @@ pub enum Rejection {
     /// The change claims another author than the account pushing it.
     #[error("the change names {claimed:?} as its author, but {account:?} is pushing it")]
     WrongAuthor { claimed: String, account: String },
+    /// Another change already holds this change's version on the row.
+    #[error("another change already holds version {hlc} of device {device} on this row")]
+    VersionTaken {
+        hlc: tally_core::Hlc,
+        device: DeviceId,
+    },
     /// Settling a conflict (naming the losing values seen) is for leaders and admins.
     #[error("only a leader or an admin may settle a conflict")]
     ResolutionForbidden,
@@ -62,6 +68,7 @@ impl Explain for Rejection {
             Rejection::ClockAhead { .. } => codes::CLOCK_AHEAD,
             Rejection::BadClock { .. } => codes::BAD_CLOCK,
             Rejection::WrongAuthor { .. } => codes::WRONG_AUTHOR,
+            Rejection::VersionTaken { .. } => codes::VERSION_TAKEN,
             Rejection::ResolutionForbidden => codes::FORBIDDEN,
             Rejection::TableMismatch { .. } => codes::TABLE_MISMATCH,
             Rejection::BatchRejected => codes::BATCH_REJECTED,
@@ -85,6 +92,9 @@ impl Explain for Rejection {
                 format!("记录署名为 {claimed}，但提交的账号是 {account}，不能代他人登记")
             }
             Rejection::ResolutionForbidden => "只有队长或管理员可以裁定冲突".into(),
+            Rejection::VersionTaken { .. } => {
+                "这条记录的版本号已被另一条记录占用（设备时钟异常），未保存，以免覆盖".into()
+            }
             Rejection::TableMismatch { is, edited_as, .. } => format!(
                 "记录类别不符：这是{}，不能作为{}修改",
                 is.zh(),
@@ -157,6 +167,13 @@ mod tests {
                 "wrong_author",
             ),
             (Rejection::ResolutionForbidden, "forbidden"),
+            (
+                Rejection::VersionTaken {
+                    hlc: tally_core::Hlc::new(1_800_000_000_000, 3),
+                    device: DeviceId(id(4)),
+                },
+                "version_taken",
+            ),
             (
                 Rejection::TableMismatch {
                     row: RowId(id(3)),

@@ -244,6 +244,12 @@ fn decide(
     if !change.hlc.is_sane() {
         return reject(Rejection::BadClock { hlc: change.hlc });
     }
+    if tally_core::version_taken(existing, change) {
+        return reject(Rejection::VersionTaken {
+            hlc: change.hlc,
+            device: change.device,
+        });
+    }
     if change.author != who.user {
         return reject(Rejection::WrongAuthor {
             claimed: change.author.clone(),

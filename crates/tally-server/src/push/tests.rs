@@ -56,8 +56,8 @@ fn leader() -> Author {
     who(Role::Leader, &[TOWN_A])
 }
 
-/// A change by device 1 at the server's time; `n` makes its id and (unless
-/// given) its row.
+/// A change by device 1 at the server's time; `n` makes its id, its HLC counter and
+/// (unless given) its row.
 fn change(n: u128, table: Table, row: RowId, unit: &str, fields: Value) -> Change {
     Change {
         id: ChangeId(uuid::Uuid::from_u128(1000 + n)),
@@ -70,7 +70,8 @@ fn change(n: u128, table: Table, row: RowId, unit: &str, fields: Value) -> Chang
             .iter()
             .map(|(k, v)| (k.clone(), FieldEdit::new(v.clone())))
             .collect(),
-        hlc: Hlc::new(NOW, 0),
+        // One version per change, as a device issues them.
+        hlc: Hlc::new(NOW, n as u32),
         device: device(1),
         author: "someone".into(),
         correction: false,
@@ -277,6 +278,31 @@ fn identity_clock_and_privileged_fields_are_checked() {
     let mut edge = household(1, VILLAGE_A1);
     edge.hlc = Hlc::new(NOW, Hlc::MAX_COUNT);
     check("the largest counter", cadre(), fresh(), &[edge], &["store"]);
+    // Two change ids, one version, other values: the second is refused, in one batch
+    // or in the next, never taken for a repeat (its value would vanish unseen).
+    let first = household(1, VILLAGE_A1);
+    let mut twin = change(
+        2,
+        Table::Household,
+        row(1),
+        VILLAGE_A1,
+        json!({"head": "李四"}),
+    );
+    twin.hlc = first.hlc;
+    check(
+        "a version taken in the same batch",
+        cadre(),
+        fresh(),
+        &[first.clone(), twin.clone()],
+        &["store", "version_taken"],
+    );
+    check(
+        "a version taken before",
+        cadre(),
+        loaded(&[(&first, 1)], &[&first]),
+        &[twin],
+        &["version_taken"],
+    );
     // Settling: the edit names the losing version it saw.
     let first = household(1, VILLAGE_A1);
     let settle = |n| {
