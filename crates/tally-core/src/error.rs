@@ -56,6 +56,11 @@ pub enum ValidationError {
         parent: String,
         parent_level: &'static str,
     },
+    /// An org unit placed under itself or under one of its own descendants.
+    #[error(
+        "{unit:?} cannot be placed under {parent:?}, which is {unit:?} itself or lies below it"
+    )]
+    Cycle { unit: String, parent: String },
     #[error("the row belongs to {existing:?}, a change cannot move it to {got:?}")]
     UnitMismatch { existing: String, got: String },
     /// Allowed, but more than is usual for the field: saved only once confirmed.
@@ -94,6 +99,7 @@ impl ValidationError {
             ValidationError::WrongLevel { .. } | ValidationError::ParentLevel { .. } => {
                 "wrong_level"
             }
+            ValidationError::Cycle { .. } => "unit_cycle",
             ValidationError::Backwards { .. } => "status_backwards",
             ValidationError::UnitMismatch { .. } => "unit_mismatch",
             ValidationError::Unusual { .. } => "unusual_value",
@@ -174,6 +180,9 @@ impl ValidationError {
                     zh(level),
                     zh(parent_level)
                 )
+            }
+            ValidationError::Cycle { unit, parent } => {
+                format!("{unit} 不能隶属于 {parent}：那是它自己或它的下级单位")
             }
             ValidationError::UnitMismatch { existing, got } => {
                 format!("记录属于 {existing}，不能改到 {got}")

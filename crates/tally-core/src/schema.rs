@@ -223,6 +223,8 @@ pub trait Context {
     fn latest_event_day(&self) -> NaiveDate;
     /// The level of a known org unit.
     fn unit_level(&self, code: &str) -> Option<Level>;
+    /// The parent of a known org unit (`None` for a root or an unknown unit).
+    fn unit_parent(&self, code: &str) -> Option<String>;
 }
 
 fn bad(field: &str, value: &Value, why: Invalid) -> ValidationError {
@@ -507,6 +509,9 @@ fn check_epochs(change: &Change, existing: Option<&Row>) -> Result<(), Validatio
 }
 
 /// A unit's parent is exactly one level up (banner → township → village → hamlet).
+/// Deeper than any real tree (banner → township → village → hamlet); bounds each walk.
+const MAX_TREE_DEPTH: usize = 16;
+
 fn check_parent_level(
     change: &Change,
     existing: Option<&Row>,
@@ -524,11 +529,19 @@ fn check_parent_level(
     let (Some(level), Some(parent)) = (level, parent) else {
         return Ok(());
     };
-    let parent_level = if parent == change.unit {
-        Some(level)
-    } else {
-        ctx.unit_level(&parent)
-    };
+    // The tree stays a tree: the new parent may not be the unit or lie below it.
+    let mut at = Some(parent.clone());
+    for _ in 0..MAX_TREE_DEPTH {
+        let Some(code) = at else { break };
+        if code == change.unit {
+            return Err(ValidationError::Cycle {
+                unit: change.unit.clone(),
+                parent,
+            });
+        }
+        at = ctx.unit_parent(&code);
+    }
+    let parent_level = ctx.unit_level(&parent);
     match parent_level {
         Some(pl) if pl.child() == Some(level) => Ok(()),
         Some(pl) => Err(ValidationError::ParentLevel {

@@ -139,6 +139,9 @@ impl Context for ServerContext<'_> {
     fn unit_level(&self, code: &str) -> Option<Level> {
         self.tree.live_level(code)
     }
+    fn unit_parent(&self, code: &str) -> Option<String> {
+        self.tree.get(code).and_then(|u| u.parent.clone())
+    }
 }
 
 fn today(now_ms: u64) -> NaiveDate {

@@ -119,6 +119,18 @@ impl Context for TxContext<'_> {
             .flatten()
             .and_then(|l| l.parse().ok())
     }
+
+    fn unit_parent(&self, code: &str) -> Option<String> {
+        self.tx
+            .prepare_cached("SELECT parent FROM org_unit WHERE code = ?1")
+            .and_then(|mut s| {
+                s.query_row([code], |r| r.get::<_, Option<String>>(0))
+                    .optional()
+            })
+            .ok()
+            .flatten()
+            .flatten()
+    }
 }
 
 pub(crate) fn load_row(conn: &Connection, table: Table, id: RowId) -> Result<Option<Row>> {

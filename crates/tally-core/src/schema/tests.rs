@@ -24,6 +24,14 @@ impl Context for Ctx {
             _ => None,
         }
     }
+    fn unit_parent(&self, code: &str) -> Option<String> {
+        match code {
+            "1501" => Some("15".into()),
+            "150101" => Some("1501".into()),
+            "15010101" => Some("150101".into()),
+            _ => None,
+        }
+    }
 }
 
 const SEEN: Version = Version {
@@ -86,6 +94,21 @@ fn completed_household() -> Row {
             ("renovation".to_string(), state(json!("completed"))),
         ]),
     }
+}
+
+/// The township 1501 as stored.
+fn township() -> Row {
+    let c = change(
+        Table::OrgUnit,
+        "1501",
+        &[
+            ("code", json!("1501")),
+            ("name", json!("一镇")),
+            ("level", json!("township")),
+            ("parent", json!("15")),
+        ],
+    );
+    crate::merge::merge(None, &c).row
 }
 
 /// Renovation set to `value` by an editor whose base was `base`.
@@ -323,6 +346,24 @@ fn bad_changes_are_rejected_naming_the_field_and_value() {
             ),
             none.clone(),
             ("missing_field", &["parent"]),
+        ),
+        (
+            // A township turned into a hamlet under its own village: levels alone would
+            // allow it, the tree would be a cycle cut off from the banner.
+            "township under its own village",
+            change(
+                Table::OrgUnit,
+                "1501",
+                &[("level", json!("hamlet")), ("parent", json!("150101"))],
+            ),
+            Some(township()),
+            ("unit_cycle", &["1501", "150101"]),
+        ),
+        (
+            "unit under itself",
+            change(Table::OrgUnit, "1501", &[("parent", json!("1501"))]),
+            Some(township()),
+            ("unit_cycle", &["1501"]),
         ),
         (
             "unit under an unknown parent",

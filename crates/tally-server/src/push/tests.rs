@@ -303,6 +303,21 @@ fn identity_clock_and_privileged_fields_are_checked() {
         &[twin],
         &["version_taken"],
     );
+    // A leader turns his township into a hamlet under its own village: a cycle.
+    let cycle = change(
+        3,
+        Table::OrgUnit,
+        RowId::natural(tally_core::NaturalKey::OrgUnit { code: TOWN_A }),
+        TOWN_A,
+        json!({"code": TOWN_A, "name": "小镇", "level": "hamlet", "parent": VILLAGE_A1}),
+    );
+    check(
+        "a township under its own village",
+        leader(),
+        fresh(),
+        &[cycle],
+        &["unit_cycle"],
+    );
     // Settling: the edit names the losing version it saw.
     let first = household(1, VILLAGE_A1);
     let settle = |n| {
