@@ -227,9 +227,22 @@ pub trait Context {
     fn unit_parent(&self, code: &str) -> Option<String>;
 }
 
+/// A text as a message shows it: quoted, and cut when long (a 7 MB value is not
+/// repeated back in full).
+fn shown(s: &str) -> String {
+    const SHOWN: usize = 40;
+    let n = s.chars().count();
+    if n <= SHOWN {
+        format!("{s:?}")
+    } else {
+        let head: String = s.chars().take(SHOWN).collect();
+        format!("{head:?}… ({n} chars)")
+    }
+}
+
 fn bad(field: &str, value: &Value, why: Invalid) -> ValidationError {
     let shown = match value {
-        Value::String(s) => format!("{s:?}"),
+        Value::String(s) => shown(s),
         // 500, not 500.0: the number as a person typed it.
         Value::Number(n)
             if n.as_f64()
@@ -310,6 +323,17 @@ pub fn check_value(
         OptText { max } => check_len(name, v, 0, max),
         Phone => {
             let s = v.as_str().ok_or_else(|| ty("text"))?;
+            if s.chars().count() > 32 {
+                return Err(bad(
+                    name,
+                    v,
+                    Invalid::Length {
+                        min: 0,
+                        max: 32,
+                        got: s.chars().count(),
+                    },
+                ));
+            }
             let digits = s
                 .chars()
                 .filter(|c| !matches!(c, ' ' | '-' | '+'))
@@ -380,6 +404,18 @@ pub fn check_value(
         }
         Categories => {
             let items = v.as_array().ok_or_else(|| ty("a list of categories"))?;
+            let distinct: std::collections::BTreeSet<String> =
+                items.iter().map(Value::to_string).collect();
+            if items.len() > Category::ALL.len() || distinct.len() != items.len() {
+                return Err(bad(
+                    name,
+                    &Value::String(format!("{} items", items.len())),
+                    Invalid::Range {
+                        rule: format!("at most {} different categories", Category::ALL.len()),
+                        rule_zh: format!("应为最多 {} 个不同的户类别", Category::ALL.len()),
+                    },
+                ));
+            }
             for item in items {
                 let s = item.as_str().ok_or_else(|| ty("a list of categories"))?;
                 s.parse::<Category>().map_err(|_| {
@@ -415,6 +451,7 @@ pub fn validate_change(
     if change.fields.is_empty() {
         return Err(ValidationError::Empty);
     }
+    bounds::check(change)?;
     for (name, edit) in &change.fields {
         let spec = field(table, name).ok_or_else(|| ValidationError::UnknownField {
             table: table.code(),
@@ -598,8 +635,10 @@ fn check_unit(
     Ok(())
 }
 
+mod bounds;
 mod labels;
 mod typed;
+pub use bounds::{MAX_AUTHOR_CHARS, MAX_SAW, MAX_UNIT_CHARS};
 use labels::check_code;
 pub use labels::field_zh;
 pub use typed::{decimal, read_number, unusual};

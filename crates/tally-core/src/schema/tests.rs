@@ -275,6 +275,37 @@ fn bad_changes_are_rejected_naming_the_field_and_value() {
             ("invalid_value", &["phone", "138abc"]),
         ),
         (
+            // Digits and spaces: 7 to 15 digits once the spaces go, but 6 MB stored.
+            "a phone padded with spaces",
+            household(&[
+                ("head", json!("张三")),
+                ("phone", json!(format!("138{}00000000", " ".repeat(40)))),
+            ]),
+            none.clone(),
+            (
+                "invalid_value",
+                &["phone", "0 to 32 characters", "(51 chars)"],
+            ),
+        ),
+        (
+            "a category twice",
+            household(&[
+                ("head", json!("张三")),
+                ("categories", json!(["subsistence", "subsistence"])),
+            ]),
+            none.clone(),
+            ("invalid_value", &["categories", "different"]),
+        ),
+        (
+            "a long list of categories",
+            household(&[
+                ("head", json!("张三")),
+                ("categories", json!(vec!["subsistence"; 400])),
+            ]),
+            none.clone(),
+            ("invalid_value", &["categories", "400 items"]),
+        ),
+        (
             "unknown category",
             household(&[("head", json!("张三")), ("categories", json!(["rich"]))]),
             none.clone(),

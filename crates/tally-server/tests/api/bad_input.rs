@@ -174,6 +174,28 @@ fn cases() -> Vec<Case> {
             says: "conflict",
         },
         Case {
+            name: "a megabyte author",
+            input: Change(|c| c["author"] = json!("x".repeat(1 << 20))),
+            status: 200,
+            code: "invalid_value",
+            says: "author",
+        },
+        Case {
+            name: "an edit settling 65 versions",
+            input: Change(|c| {
+                let saw: Vec<Value> = (0..65u64)
+                    .map(|i| {
+                        json!({"hlc": {"ms": 1_748_000_000_000u64 + i, "count": 0},
+                               "device": "0190a1b2-0000-7000-8000-000000000009"})
+                    })
+                    .collect();
+                c["fields"]["tonnes"]["saw"] = json!(saw);
+            }),
+            status: 200,
+            code: "invalid_value",
+            says: "64",
+        },
+        Case {
             name: "a cleanup in a township",
             input: Change(|c| c["unit"] = json!(TOWN_A)),
             status: 403,
