@@ -35,6 +35,9 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 pub const DEFAULT_PULL_LIMIT: u32 = 500;
 /// The largest pull page.
 pub const MAX_PULL_LIMIT: u32 = 5000;
+/// A pull page also ends once its changes hold this many bytes of JSON (it always holds
+/// at least one change), so no page of large changes can exhaust a device's memory.
+pub const MAX_PULL_BYTES: usize = 4 << 20;
 
 /// At most this many seq ranges in a pull's `skip`.
 pub const MAX_SKIP_RANGES: usize = 64;

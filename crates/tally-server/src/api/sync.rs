@@ -3,8 +3,8 @@
 
 use super::ApiJson;
 use crate::auth::AuthDevice;
-use crate::db::Held;
 use crate::db::PushMode;
+use crate::db::{Held, PageSize};
 use crate::error::ApiError;
 use crate::scope::Scope;
 use crate::AppState;
@@ -79,7 +79,10 @@ pub async fn pull(
         SeqRanges::parse(q.skip.as_deref().unwrap_or_default()).map_err(ApiError::BadRequest)?;
     let cursor = q.cursor.unwrap_or_default();
     let held = Held::of(auth.device, skip);
-    let page = state.db.pull(filter, &cursor, limit, held).await?;
+    let page = state
+        .db
+        .pull(filter, &cursor, PageSize::of(limit), held)
+        .await?;
     tracing::debug!(device = %auth.device, n = page.changes.len(), more = page.more, "pull");
     Ok(Json(PullResponse {
         changes: page.changes,

@@ -138,6 +138,39 @@ pub struct PullPage {
     pub more: bool,
 }
 
+/// How big a pull page may be: at most `changes` changes and, after the first, `bytes`
+/// bytes of their JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageSize {
+    pub changes: u32,
+    pub bytes: usize,
+}
+
+impl PageSize {
+    /// At most `changes`, and the protocol's byte bound.
+    pub fn of(changes: u32) -> PageSize {
+        PageSize {
+            changes,
+            bytes: tally_protocol::MAX_PULL_BYTES,
+        }
+    }
+
+    /// How many of these bodies (in order) the page takes: the first always, then
+    /// while their bytes stay within the bound.
+    pub fn fits<'a>(&self, bodies: impl Iterator<Item = &'a str>) -> usize {
+        let mut total = 0usize;
+        let mut n = 0;
+        for body in bodies.take(self.changes as usize) {
+            total = total.saturating_add(body.len());
+            if n > 0 && total > self.bytes {
+                break;
+            }
+            n += 1;
+        }
+        n
+    }
+}
+
 /// Millisecond counts are u64 in Rust and BIGINT/INTEGER in the databases.
 pub(crate) fn to_i64(ms: u64) -> i64 {
     i64::try_from(ms).unwrap_or(i64::MAX)
@@ -310,12 +343,12 @@ pub trait ServerDb: Accounts {
     ) -> Result<Pushed, DbError>;
 
     /// Changes after `cursor` ("" = from the start) within `filter`, in commit order: a
-    /// page of `limit` changes less those `held` leaves out (the cursor passes them too).
+    /// page of at most `size` less those `held` leaves out (the cursor passes them too).
     async fn pull(
         &self,
         filter: ReadFilter,
         cursor: &str,
-        limit: u32,
+        size: PageSize,
         held: Held,
     ) -> Result<PullPage, DbError>;
 

@@ -13,7 +13,9 @@
 //! Pushes to the same row are serialised with transaction-scoped advisory locks on the
 //! row ids, taken in sorted order before anything is read.
 
-use super::{next_hlcs, parse_device, to_i64, Held, PullPage, PushMode, Pushed, ServerDb};
+use super::{
+    next_hlcs, parse_device, to_i64, Held, PageSize, PullPage, PushMode, Pushed, ServerDb,
+};
 use crate::error::DbError;
 use crate::push::{self, Author, Loaded, Outcome};
 use crate::scope::{ReadFilter, UnitInfo, UnitTree};
@@ -285,15 +287,15 @@ impl ServerDb for PgDb {
         Ok(pushed)
     }
 
-    #[tracing::instrument(skip_all, err, fields(cursor, limit))]
+    #[tracing::instrument(skip_all, err, fields(cursor))]
     async fn pull(
         &self,
         filter: ReadFilter,
         cursor: &str,
-        limit: u32,
+        size: PageSize,
         held: Held,
     ) -> Result<PullPage, DbError> {
-        pull::pull(self, filter, cursor, limit, held).await
+        pull::pull(self, filter, cursor, size, held).await
     }
 }
 

@@ -3,7 +3,9 @@
 //! IMMEDIATE`, also across processes), so seq order is commit order and the pull
 //! cursor is simply the last seq.
 
-use super::{next_hlcs, parse_device, to_i64, Held, PullPage, PushMode, Pushed, ServerDb};
+use super::{
+    next_hlcs, parse_device, to_i64, Held, PageSize, PullPage, PushMode, Pushed, ServerDb,
+};
 use crate::error::DbError;
 use crate::push::{self, Author, Loaded, Plan};
 use crate::scope::{ReadFilter, UnitInfo, UnitTree};
@@ -321,15 +323,15 @@ impl ServerDb for SqliteDb {
         self.read(sums::stored_and_rows).await
     }
 
-    #[tracing::instrument(skip_all, err, fields(cursor, limit))]
+    #[tracing::instrument(skip_all, err, fields(cursor))]
     async fn pull(
         &self,
         filter: ReadFilter,
         cursor: &str,
-        limit: u32,
+        size: PageSize,
         held: Held,
     ) -> Result<PullPage, DbError> {
-        pull::pull(self, filter, cursor, limit, held).await
+        pull::pull(self, filter, cursor, size, held).await
     }
 }
 

@@ -5,7 +5,7 @@
 use crate::support::*;
 use tally_core::ChangeId;
 use tally_protocol::SeqRanges;
-use tally_server::db::{Held, PushMode};
+use tally_server::db::{Held, PageSize, PushMode};
 use tally_testkit::banner::{VILLAGE_A, VILLAGE_B};
 use tally_testkit::{per_backend, Backend};
 
@@ -15,7 +15,68 @@ per_backend!(
     pages_come_in_commit_order_after_the_cursor,
     held_changes_are_skipped_and_passed,
     pulls_keep_to_their_units,
+    pages_are_bounded_in_bytes,
 );
+
+/// A page ends at its byte bound as well as at its count (always holding one change),
+/// and the pages still hold every change once, in order.
+async fn pages_are_bounded_in_bytes(backend: Backend) {
+    let Some(t) = seeded(backend).await else {
+        return;
+    };
+    let start = end_cursor(&t).await;
+    let mut a = Writer::cadre_a();
+    let mut pushed = Vec::new();
+    for i in 0..6 {
+        let c = a.household(VILLAGE_A, &format!("户主{i}"));
+        a.push(&t, std::slice::from_ref(&c), PushMode::PerChange)
+            .await;
+        pushed.push(c.id);
+    }
+    let all = pull_pages(&t, &everything(), &start, 100, &Held::default()).await;
+    assert_eq!(ids(&all), pushed);
+    let sizes: Vec<usize> = all[0]
+        .changes
+        .iter()
+        .map(|c| c.change.get().len())
+        .collect();
+    let pages_of = |bytes: usize| {
+        let t = &t;
+        let start = start.clone();
+        async move {
+            let mut pages = Vec::new();
+            let mut cursor = start;
+            for _ in 0..100 {
+                let size = PageSize {
+                    changes: 100,
+                    bytes,
+                };
+                let page =
+                    t.db.pull(everything(), &cursor, size, Held::default())
+                        .await
+                        .unwrap();
+                cursor = page.cursor.clone();
+                let more = page.more;
+                pages.push(page);
+                if !more {
+                    break;
+                }
+            }
+            pages
+        }
+    };
+    let one_each = pages_of(1).await;
+    assert_eq!(
+        one_each.len(),
+        6,
+        "a change bigger than the bound still comes, alone"
+    );
+    assert_eq!(ids(&one_each), pushed);
+    let two = pages_of(sizes[0] + sizes[1]).await;
+    assert_eq!(two[0].changes.len(), 2, "as many as fit");
+    assert!(two.iter().all(|p| p.changes.len() <= 2));
+    assert_eq!(ids(&two), pushed, "every change once, in order");
+}
 
 /// The cursor after everything stored so far (the seeding).
 async fn end_cursor(t: &tally_testkit::TestDb) -> String {
@@ -158,7 +219,7 @@ async fn held_changes_are_skipped_and_passed(backend: Backend) {
 
     // A page of one that holds only the skipped change still moves the cursor past it.
     let first =
-        t.db.pull(everything(), &start, 1, held.clone())
+        t.db.pull(everything(), &start, PageSize::of(1), held.clone())
             .await
             .unwrap();
     let rest = pull_pages(&t, &everything(), &first.cursor, 1, &held).await;

@@ -3,7 +3,7 @@
 use serde_json::json;
 use tally_core::{Change, ChangeId, DeviceId, Hlc, HlcClock, RowId, Table};
 use tally_protocol::{PushResult, Role};
-use tally_server::db::{Held, PullPage, PushMode, Pushed};
+use tally_server::db::{Held, PageSize, PullPage, PushMode, Pushed};
 use tally_server::push::Author;
 use tally_server::scope::ReadFilter;
 use tally_server::{ManualClock, WallClock};
@@ -120,7 +120,7 @@ pub async fn pull_pages(
     let mut cursor = cursor.to_string();
     for _ in 0..1000 {
         let page =
-            t.db.pull(filter.clone(), &cursor, limit, held.clone())
+            t.db.pull(filter.clone(), &cursor, PageSize::of(limit), held.clone())
                 .await
                 .expect("pull");
         cursor = page.cursor.clone();

@@ -3,7 +3,7 @@
 //! the cursor is a transaction id and a seq).
 
 use super::PgDb;
-use crate::db::{stored_change, Held, PullPage};
+use crate::db::{stored_change, Held, PageSize, PullPage};
 use crate::error::DbError;
 use crate::scope::ReadFilter;
 
@@ -11,7 +11,7 @@ pub(super) async fn pull(
     db: &PgDb,
     filter: ReadFilter,
     cursor: &str,
-    limit: u32,
+    size: PageSize,
     held: Held,
 ) -> Result<PullPage, DbError> {
     let (after_txid, after_seq) = parse_cursor(cursor)?;
@@ -26,6 +26,7 @@ pub(super) async fn pull(
     c.batch_execute("SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off")
         .await?;
     let after_txid_text = after_txid.to_string();
+    let limit = size.changes;
     let want = i64::from(limit) + 1;
     // The order is by the xid8 column, not by its text in the output (a bare ORDER
     // BY name would pick the output column: "1000" < "999").
@@ -76,11 +77,12 @@ pub(super) async fn pull(
         .await?
     };
     c.commit().await?;
-    let more = rows.len() > limit as usize;
-    let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
+    let fit = size.fits(rows.iter().map(|r| r.get::<_, &str>(2)));
+    let more = rows.len() > fit;
+    let mut changes = Vec::with_capacity(fit);
     let mut cursor = format_cursor(after_txid, after_seq);
     let mut last_seq = None;
-    for row in rows.iter().take(limit as usize) {
+    for row in rows.iter().take(fit) {
         let txid: String = row.get(0);
         let seq: i64 = row.get(1);
         // A unit in both lists yields the same change twice.

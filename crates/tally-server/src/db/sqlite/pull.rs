@@ -4,7 +4,7 @@
 //! admin) walks the log in seq order and filters.
 
 use super::SqliteDb;
-use crate::db::{stored_change, Held, PullPage};
+use crate::db::{stored_change, Held, PageSize, PullPage};
 use crate::error::DbError;
 use crate::scope::ReadFilter;
 use rusqlite::{params, Connection};
@@ -35,9 +35,10 @@ pub(super) async fn pull(
     db: &SqliteDb,
     filter: ReadFilter,
     cursor: &str,
-    limit: u32,
+    size: PageSize,
     held: Held,
 ) -> Result<PullPage, DbError> {
+    let limit = size.changes;
     let after: i64 = if cursor.is_empty() {
         0
     } else {
@@ -55,8 +56,9 @@ pub(super) async fn pull(
             }
             _ => wide(c, after, &filter, want)?,
         };
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
+        let fit = size.fits(rows.iter().map(|r| r.body.as_str()));
+        let more = rows.len() > fit;
+        rows.truncate(fit);
         let cursor = rows.last().map_or(after, |r| r.seq).to_string();
         let mut changes = Vec::with_capacity(rows.len());
         for r in rows.into_iter().filter(|r| !held.skips(&r.device, r.seq)) {
