@@ -15,7 +15,7 @@ use axum::http::request::Parts;
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use tally_core::DeviceId;
 use tally_protocol::{EnrollRequest, EnrollResponse, Role, MAX_DEVICE_NAME_CHARS};
 
@@ -25,6 +25,9 @@ pub const MAX_FAILURES: usize = 5;
 pub const FAILURE_WINDOW_MS: u64 = 15 * 60 * 1000;
 /// How often a device's `last_seen` is written (not on every request).
 const TOUCH_EVERY_MS: u64 = 60 * 1000;
+
+/// How long a login waits for a password check to be free before it is told to retry.
+const PASSWORD_CHECK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// An Argon2id hash (PHC string) of a password, with a fresh salt. Slow: call it off the
 /// async threads.
@@ -139,6 +142,10 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollRespon
     if user_name.is_empty() {
         return Err(ApiError::EmptyUser);
     }
+    let n = user_name.chars().count();
+    if n > tally_core::schema::MAX_AUTHOR_CHARS {
+        return Err(ApiError::UserTooLong(n));
+    }
     let n = device_name.chars().count();
     if n == 0 || n > MAX_DEVICE_NAME_CHARS {
         return Err(ApiError::DeviceNameLength(n));
@@ -149,7 +156,8 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollRespon
     if failures.len() >= MAX_FAILURES {
         let until = failures[failures.len() - MAX_FAILURES] + FAILURE_WINDOW_MS;
         let retry_after_s = until.saturating_sub(now).div_ceil(1000).max(1);
-        tracing::warn!(user = %user_name, retry_after_s, "enrolment refused: too many failures");
+        // `?`: a user name is logged escaped (a newline in it cannot forge a log line).
+        tracing::warn!(user = ?user_name, retry_after_s, "enrolment refused: too many failures");
         return Err(ApiError::TooManyAttempts { retry_after_s });
     }
     let user = state.db.user_by_name(&user_name).await?;
@@ -157,9 +165,21 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollRespon
         .as_ref()
         .map_or_else(|| dummy_hash().to_string(), |u| u.password_hash.clone());
     let password = req.password;
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(ApiError::internal)?;
+    let permit = tokio::time::timeout(
+        PASSWORD_CHECK_WAIT,
+        Arc::clone(&state.password_checks).acquire_owned(),
+    )
+    .await
+    .map_err(|_| ApiError::Busy {
+        retry_after_s: PASSWORD_CHECK_WAIT.as_secs().max(1),
+    })?
+    .map_err(ApiError::internal)?;
+    let ok = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        verify_password(&password, &hash)
+    })
+    .await
+    .map_err(ApiError::internal)?;
     let user = match user {
         Some(u) if ok => u,
         _ => {
@@ -167,7 +187,7 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollRespon
                 .db
                 .record_login_failure(&user_name, now, now.saturating_sub(FAILURE_WINDOW_MS))
                 .await?;
-            tracing::info!(user = %user_name, "enrolment refused: bad credentials");
+            tracing::info!(user = ?user_name, "enrolment refused: bad credentials");
             return Err(ApiError::BadCredentials);
         }
     };
@@ -197,7 +217,7 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollRespon
     if !stored {
         return Err(ApiError::DeviceTaken(device));
     }
-    tracing::info!(user = %user.name, %device, name = %device_name, "device enrolled");
+    tracing::info!(user = ?user.name, %device, name = ?device_name, "device enrolled");
     Ok(EnrollResponse {
         device_id: device,
         token,

@@ -103,6 +103,11 @@ pub enum ApiError {
     BadJson(String),
     #[error("user must not be empty")]
     EmptyUser,
+    #[error("user must have at most {max} characters, got {0}", max = tally_core::schema::MAX_AUTHOR_CHARS)]
+    UserTooLong(usize),
+    /// Too many logins are being checked at once; try again shortly.
+    #[error("the server is busy checking other logins; try again in {retry_after_s} s")]
+    Busy { retry_after_s: u64 },
     #[error("device_name must have 1 to {MAX_DEVICE_NAME_CHARS} characters, got {0}")]
     DeviceNameLength(usize),
     #[error("device_id {0} cannot be enrolled")]
@@ -141,10 +146,10 @@ impl ApiError {
             | DeviceTaken(_)
             | ReviewForbidden => StatusCode::FORBIDDEN,
             TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             BadJson(_) | BadCursor(_) | BatchTooLarge(_) => StatusCode::BAD_REQUEST,
-            EmptyUser | DeviceNameLength(_) | DeviceIdRefused(_) | BadRequest(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            EmptyUser | UserTooLong(_) | DeviceNameLength(_) | DeviceIdRefused(_)
+            | BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
             TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedEncoding => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             NotFound => StatusCode::NOT_FOUND,
@@ -171,9 +176,9 @@ impl Explain for ApiError {
             NothingInScope { .. } | UnitOutOfScope(_) => codes::OUT_OF_SCOPE,
             DeviceTaken(_) | ReviewForbidden => codes::FORBIDDEN,
             BadJson(_) => codes::BAD_JSON,
-            EmptyUser | DeviceNameLength(_) | DeviceIdRefused(_) | BadRequest(_) => {
-                codes::BAD_REQUEST
-            }
+            EmptyUser | UserTooLong(_) | DeviceNameLength(_) | DeviceIdRefused(_)
+            | BadRequest(_) => codes::BAD_REQUEST,
+            Busy { .. } => codes::TOO_MANY_ATTEMPTS,
             BadCursor(_) => codes::BAD_CURSOR,
             BatchTooLarge(_) => codes::BATCH_TOO_LARGE,
             TooLarge => codes::TOO_LARGE,
@@ -208,6 +213,13 @@ impl Explain for ApiError {
             }
             ReviewForbidden => "只有队长、督查组和管理员可以查看冲突".into(),
             EmptyUser => "用户名不能为空".into(),
+            UserTooLong(n) => format!(
+                "用户名最多 {} 个字符，实际为 {n} 个",
+                tally_core::schema::MAX_AUTHOR_CHARS
+            ),
+            Busy { retry_after_s } => {
+                format!("服务器正忙于核对其他登录，请 {retry_after_s} 秒后再试")
+            }
             DeviceNameLength(n) => {
                 format!("设备名须为 1 到 {MAX_DEVICE_NAME_CHARS} 个字符，实际为 {n} 个")
             }
@@ -241,7 +253,8 @@ impl IntoResponse for ApiError {
         }
         let body = ErrorBody::of(&self);
         let mut response = (self.status(), Json(body)).into_response();
-        if let ApiError::TooManyAttempts { retry_after_s } = self {
+        if let ApiError::TooManyAttempts { retry_after_s } | ApiError::Busy { retry_after_s } = self
+        {
             if let Ok(v) = HeaderValue::from_str(&retry_after_s.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
             }
@@ -354,6 +367,20 @@ mod tests {
                 "bad_request",
                 "user",
                 "用户名不能为空",
+            ),
+            (
+                ApiError::UserTooLong(70),
+                422,
+                "bad_request",
+                "at most 64 characters, got 70",
+                "用户名最多 64 个字符，实际为 70 个",
+            ),
+            (
+                ApiError::Busy { retry_after_s: 2 },
+                503,
+                "too_many_attempts",
+                "try again in 2 s",
+                "请 2 秒后再试",
             ),
             (
                 ApiError::DeviceNameLength(101),

@@ -65,7 +65,13 @@ impl WallClock for ManualClock {
 pub struct AppState {
     pub db: Db,
     pub clock: Arc<dyn WallClock>,
+    /// Password checks (Argon2, ~19 MiB each) running at once: a burst of logins
+    /// waits for a permit, or is told to come back, instead of taking the memory.
+    pub password_checks: Arc<tokio::sync::Semaphore>,
 }
+
+/// Password checks at once (see [`AppState::password_checks`]).
+pub const MAX_PASSWORD_CHECKS: usize = 4;
 
 impl AppState {
     /// A state on the system clock.
@@ -74,7 +80,11 @@ impl AppState {
     }
 
     pub fn with_clock(db: Db, clock: Arc<dyn WallClock>) -> Self {
-        Self { db, clock }
+        Self {
+            db,
+            clock,
+            password_checks: Arc::new(tokio::sync::Semaphore::new(MAX_PASSWORD_CHECKS)),
+        }
     }
 
     pub fn now_ms(&self) -> u64 {

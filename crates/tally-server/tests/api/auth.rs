@@ -14,7 +14,45 @@ both_backends!(
     wrong_passwords_are_slowed_down,
     revoked_forged_and_disabled_tokens_get_401,
     an_outdated_protocol_gets_426_and_touches_nothing,
+    logins_are_bounded_in_size_and_in_concurrent_checks,
 );
+
+/// A megabyte user name is refused before anything is checked or stored; when every
+/// password check is taken, a login is told to come back (503, Retry-After) instead of
+/// queueing its Argon2 memory behind the others.
+async fn logins_are_bounded_in_size_and_in_concurrent_checks(h: Harness) {
+    let r = h.try_enroll(&"x".repeat(1 << 20), "x").await;
+    assert_eq!(
+        (r.status.as_u16(), r.code()),
+        (422, "bad_request"),
+        "{:?}",
+        r.body
+    );
+    let long = "y".repeat(65);
+    let r = h.try_enroll(&long, "x").await;
+    assert_eq!(r.status.as_u16(), 422, "65 characters");
+    let mut state = tally_server::AppState::with_clock(h.reopen().await, h.clock.clone());
+    state.password_checks = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
+    let body = json!({"user": CADRE, "password": PASSWORD, "device_name": "x"});
+    let req = request(
+        Method::POST,
+        "/api/v1/devices",
+        None,
+        Some(serde_json::to_vec(&body).unwrap()),
+    );
+    let r = send(tally_server::router(state), req).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{:?}", r.body);
+    assert_eq!(r.headers[header::RETRY_AFTER], "2");
+    assert!(r.body["error"]["message_zh"]
+        .as_str()
+        .unwrap()
+        .contains("秒后再试"));
+    assert_eq!(
+        h.try_enroll(CADRE, PASSWORD).await.status,
+        StatusCode::OK,
+        "a free server logs in"
+    );
+}
 
 async fn health_is_open_and_stamped(h: Harness) {
     let req = Request::get("/api/v1/health").body(Body::empty()).unwrap();
