@@ -94,6 +94,8 @@ pub mod codes {
     pub const WRONG_AUTHOR: &str = "wrong_author";
     /// Per change: another change already holds its version (HLC + device) on the row.
     pub const VERSION_TAKEN: &str = "version_taken";
+    /// Per change: a change id already stored (or earlier in the batch) with other content.
+    pub const REPLAY_MISMATCH: &str = "replay_mismatch";
     /// Per change: fine, but not stored because its all-or-nothing batch (an admin
     /// import) had a rejection.
     pub const BATCH_REJECTED: &str = "batch_rejected";

@@ -30,6 +30,9 @@ pub enum Rejection {
     /// The change claims another author than the account pushing it.
     #[error("the change names {claimed:?} as its author, but {account:?} is pushing it")]
     WrongAuthor { claimed: String, account: String },
+    /// The change id is stored already, with other content.
+    #[error("change {id} is already stored with other content; a change is never rewritten")]
+    ReplayMismatch { id: tally_core::ChangeId },
     /// Another change already holds this change's version on the row.
     #[error("another change already holds version {hlc} of device {device} on this row")]
     VersionTaken {
@@ -69,6 +72,7 @@ impl Explain for Rejection {
             Rejection::BadClock { .. } => codes::BAD_CLOCK,
             Rejection::WrongAuthor { .. } => codes::WRONG_AUTHOR,
             Rejection::VersionTaken { .. } => codes::VERSION_TAKEN,
+            Rejection::ReplayMismatch { .. } => codes::REPLAY_MISMATCH,
             Rejection::ResolutionForbidden => codes::FORBIDDEN,
             Rejection::TableMismatch { .. } => codes::TABLE_MISMATCH,
             Rejection::BatchRejected => codes::BATCH_REJECTED,
@@ -92,6 +96,9 @@ impl Explain for Rejection {
                 format!("记录署名为 {claimed}，但提交的账号是 {account}，不能代他人登记")
             }
             Rejection::ResolutionForbidden => "只有队长或管理员可以裁定冲突".into(),
+            Rejection::ReplayMismatch { .. } => {
+                "同一编号的记录已以不同内容保存过，记录不能被改写；请重新登记".into()
+            }
             Rejection::VersionTaken { .. } => {
                 "这条记录的版本号已被另一条记录占用（设备时钟异常），未保存，以免覆盖".into()
             }
@@ -167,6 +174,12 @@ mod tests {
                 "wrong_author",
             ),
             (Rejection::ResolutionForbidden, "forbidden"),
+            (
+                Rejection::ReplayMismatch {
+                    id: tally_core::ChangeId(id(5)),
+                },
+                "replay_mismatch",
+            ),
             (
                 Rejection::VersionTaken {
                     hlc: tally_core::Hlc::new(1_800_000_000_000, 3),

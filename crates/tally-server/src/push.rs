@@ -27,8 +27,9 @@ pub struct Author {
 /// What the transaction read before deciding.
 #[derive(Clone, Debug, Default)]
 pub struct Loaded {
-    /// Seqs of the batch's change ids that are already stored.
-    pub known: HashMap<ChangeId, i64>,
+    /// The batch's change ids that are already stored: their seq and the change as
+    /// stored (a replay must be the same change).
+    pub known: HashMap<ChangeId, (i64, Change)>,
     /// Current state of the batch's rows.
     pub rows: HashMap<RowId, Row>,
     /// Shared with the backend's cache; copied only if the batch changes it.
@@ -170,12 +171,25 @@ pub fn plan(changes: &[Change], who: &Author, loaded: &mut Loaded, now_ms: u64) 
     let mut stored_at: HashMap<ChangeId, usize> = HashMap::new();
     let today = today(now_ms);
     for (i, change) in changes.iter().enumerate() {
-        if let Some(seq) = loaded.known.get(&change.id) {
-            plan.outcomes.push(Outcome::Replay(*seq));
-            continue;
+        // A repeat is answered only to the device that made the change (anyone else is
+        // told what any such change would be told: it is not theirs), and only when it
+        // is the same change: other content under a known id is refused, never dropped.
+        if let Some((seq, stored)) = loaded.known.get(&change.id) {
+            if stored.device == who.device {
+                plan.outcomes.push(if stored == change {
+                    Outcome::Replay(*seq)
+                } else {
+                    reject(Rejection::ReplayMismatch { id: change.id })
+                });
+                continue;
+            }
         }
-        if let Some(first) = stored_at.get(&change.id) {
-            plan.outcomes.push(Outcome::SameAs(*first));
+        if let Some(&first) = stored_at.get(&change.id) {
+            plan.outcomes.push(if &changes[first] == change {
+                Outcome::SameAs(first)
+            } else {
+                reject(Rejection::ReplayMismatch { id: change.id })
+            });
             continue;
         }
         let existing = loaded.rows.get(&change.row);

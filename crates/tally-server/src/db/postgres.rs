@@ -484,7 +484,7 @@ async fn load(
     };
     for r in c
         .query(
-            "SELECT id, seq FROM changes WHERE id = ANY($1::text[])",
+            "SELECT id, seq, body FROM changes WHERE id = ANY($1::text[])",
             &[&ids],
         )
         .await?
@@ -493,7 +493,8 @@ async fn load(
         let id: ChangeId = id
             .parse()
             .map_err(|_| DbError::Corrupt(format!("change id {id:?}")))?;
-        loaded.known.insert(id, r.get(1));
+        let stored: Change = serde_json::from_str(r.get(2))?;
+        loaded.known.insert(id, (r.get(1), stored));
     }
     for r in c
         .query("SELECT body FROM rows WHERE id = ANY($1::text[])", &[&rows])

@@ -403,16 +403,18 @@ fn load(inner: &Inner, tx: &Connection, changes: &[Change]) -> Result<Loaded, Db
         tree,
         ..Loaded::default()
     };
-    let mut seq_of = tx.prepare_cached("SELECT seq FROM changes WHERE id = ?1")?;
+    let mut seq_of = tx.prepare_cached("SELECT seq, body FROM changes WHERE id = ?1")?;
     for change in changes {
         if loaded.known.contains_key(&change.id) {
             continue;
         }
-        let seq: Option<i64> = seq_of
-            .query_row([change.id.to_string()], |r| r.get(0))
+        let stored: Option<(i64, String)> = seq_of
+            .query_row([change.id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        if let Some(seq) = seq {
-            loaded.known.insert(change.id, seq);
+        if let Some((seq, body)) = stored {
+            loaded
+                .known
+                .insert(change.id, (seq, serde_json::from_str(&body)?));
         }
         if let std::collections::hash_map::Entry::Vacant(slot) = loaded.rows.entry(change.row) {
             if let Some(row) = load_row(tx, change.row)? {

@@ -112,7 +112,10 @@ fn org_unit(n: u128, code: &str, level: &str, parent: Option<&str>) -> Change {
 /// What `loaded` holds: the tree, known change ids with their seqs, current rows.
 fn loaded(known: &[(&Change, i64)], rows: &[&Change]) -> Loaded {
     Loaded {
-        known: known.iter().map(|(c, seq)| (c.id, *seq)).collect(),
+        known: known
+            .iter()
+            .map(|(c, seq)| (c.id, (*seq, (*c).clone())))
+            .collect(),
         rows: rows.iter().map(|c| (c.row, merge(None, c).row)).collect(),
         tree: Arc::new(tree()),
     }
@@ -278,6 +281,37 @@ fn identity_clock_and_privileged_fields_are_checked() {
     let mut edge = household(1, VILLAGE_A1);
     edge.hlc = Hlc::new(NOW, Hlc::MAX_COUNT);
     check("the largest counter", cadre(), fresh(), &[edge], &["store"]);
+    // The same id with other content: refused (a change is never rewritten), in the
+    // next push and within one batch; another device's push of a known id learns
+    // nothing of it (it is refused as any change not made on it).
+    let stored = household(1, VILLAGE_A1);
+    let mut altered = stored.clone();
+    altered
+        .fields
+        .insert("head".into(), FieldEdit::new(json!("王五")));
+    check(
+        "a known id with other content",
+        cadre(),
+        loaded(&[(&stored, 1)], &[&stored]),
+        &[altered.clone()],
+        &["replay_mismatch"],
+    );
+    check(
+        "the same id twice in a batch, the second altered",
+        cadre(),
+        fresh(),
+        &[stored.clone(), altered],
+        &["store", "replay_mismatch"],
+    );
+    let mut elsewhere = cadre();
+    elsewhere.device = device(2);
+    check(
+        "another device replays a known id",
+        elsewhere,
+        loaded(&[(&stored, 1)], &[&stored]),
+        &[stored.clone()],
+        &["wrong_device"],
+    );
     // Two change ids, one version, other values: the second is refused, in one batch
     // or in the next, never taken for a repeat (its value would vanish unseen).
     let first = household(1, VILLAGE_A1);
