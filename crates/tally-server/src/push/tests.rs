@@ -309,7 +309,7 @@ fn identity_clock_and_privileged_fields_are_checked() {
         "another device replays a known id",
         elsewhere,
         loaded(&[(&stored, 1)], &[&stored]),
-        &[stored.clone()],
+        std::slice::from_ref(&stored),
         &["wrong_device"],
     );
     // Two change ids, one version, other values: the second is refused, in one batch
