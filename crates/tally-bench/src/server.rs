@@ -132,7 +132,7 @@ impl Server {
                     created_ms: now,
                 })
                 .await?;
-            anyhow::ensure!(stored, "device {device} is enrolled for another user");
+            anyhow::ensure!(stored, "device {device} belongs to another user");
             Ok(token)
         })
     }

@@ -95,7 +95,7 @@ pub enum ApiError {
     NothingInScope { n: usize, units: Vec<String> },
     #[error("org unit {0:?} is outside your assignment")]
     UnitOutOfScope(String),
-    #[error("device {0} is enrolled for another user; an admin must revoke it first")]
+    #[error("device {0} belongs to another user; set this device up anew (tally init) to log in")]
     DeviceTaken(DeviceId),
     #[error("only leaders, inspectors and admins review conflicts")]
     ReviewForbidden,
@@ -209,7 +209,7 @@ impl Explain for ApiError {
             }
             UnitOutOfScope(unit) => format!("{unit} 不在您负责的范围内"),
             DeviceTaken(device) => {
-                format!("设备 {device} 已登记给其他用户，需管理员先撤销该设备")
+                format!("设备 {device} 属于另一个账号；请在本机重新建立数据（tally init）后再登录")
             }
             ReviewForbidden => "只有队长、督查组和管理员可以查看冲突".into(),
             EmptyUser => "用户名不能为空".into(),
@@ -344,8 +344,8 @@ mod tests {
                 ApiError::DeviceTaken(device),
                 403,
                 "forbidden",
-                &format!("device {device} is enrolled for another user"),
-                &format!("设备 {device} 已登记给其他用户"),
+                &format!("device {device} belongs to another user"),
+                &format!("设备 {device} 属于另一个账号"),
             ),
             (
                 ApiError::ReviewForbidden,

@@ -285,7 +285,8 @@ pub trait Accounts: Send + Sync + 'static {
     async fn touch_device(&self, id: DeviceId, now_ms: u64) -> Result<(), DbError>;
 
     /// Enrol a device, or give an enrolled one a new token. `false`: the id belongs to
-    /// another user's active device and nothing was changed.
+    /// another user (the account that first enrolled it, revoked or not) and nothing was
+    /// changed.
     async fn add_device(&self, device: NewDevice) -> Result<bool, DbError>;
 
     async fn list_devices(&self) -> Result<Vec<DeviceRow>, DbError>;

@@ -84,7 +84,7 @@ async fn users_and_devices(backend: Backend) {
         token_hash: "token-2".into(),
         ..laptop.clone()
     };
-    assert!(!db.add_device(taken).await.unwrap());
+    assert!(!db.add_device(taken.clone()).await.unwrap());
     assert_eq!(db.device_by_token("token-2").await.unwrap(), None);
     // A new token for the user's own device replaces the old one.
     let renewed = NewDevice {
@@ -111,6 +111,10 @@ async fn users_and_devices(backend: Backend) {
         .revoke_device(DeviceId(uuid::Uuid::now_v7()), 6_000)
         .await
         .unwrap());
+    // Revoked, the id still belongs to the account that first enrolled it: another user
+    // cannot take it over and push as that device.
+    assert!(!db.add_device(taken).await.unwrap());
+    assert_eq!(db.device_by_token("token-2").await.unwrap(), None);
 
     assert!(db.set_user_disabled("batu", true).await.unwrap());
     assert!(db.user_by_name("batu").await.unwrap().unwrap().disabled);

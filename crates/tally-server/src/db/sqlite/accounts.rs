@@ -146,7 +146,7 @@ impl Accounts for SqliteDb {
                  VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, name = excluded.name,
                    token_hash = excluded.token_hash, revoked_ms = NULL
-                 WHERE devices.user_id = excluded.user_id OR devices.revoked_ms IS NOT NULL",
+                 WHERE devices.user_id = excluded.user_id",
                 params![
                     d.id.to_string(),
                     d.user_id,
