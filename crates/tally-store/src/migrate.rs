@@ -31,6 +31,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_day_sums_name",
         include_str!("../migrations/0006_day_sums_name.sql"),
     ),
+    (
+        "0007_local_changes_by_time",
+        include_str!("../migrations/0007_local_changes_by_time.sql"),
+    ),
+    (
+        "0008_household_search",
+        include_str!("../migrations/0008_household_search.sql"),
+    ),
 ];
 
 /// The schema version this build expects.

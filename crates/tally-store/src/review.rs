@@ -31,11 +31,15 @@ pub struct Resolution {
 }
 
 impl Store {
-    /// Pending and rejected local changes and open conflicts, counted by SQL.
+    /// Pending and rejected local changes and open conflicts, counted by SQL. Each count
+    /// reads a partial index (the rejected one names the index's own condition, which is
+    /// how SQLite knows it may use it), never the whole change log: the app counts after
+    /// every command.
     pub fn counts(&self) -> Result<Counts> {
         let (pending, rejected, conflicts) = self.conn.query_row(
             "SELECT (SELECT count(*) FROM change_log WHERE state = 'pending'),
-                    (SELECT count(*) FROM change_log WHERE origin = 'local' AND state = 'rejected'),
+                    (SELECT count(*) FROM change_log
+                      WHERE state IN ('pending', 'rejected') AND state = 'rejected' AND origin = 'local'),
                     (SELECT count(*) FROM conflict)",
             [],
             |r| {
