@@ -18,22 +18,8 @@ use state::{AppState, Paths};
 use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 
-/// WebKitGTK's DMA-BUF renderer draws the page through GL. Where no GPU driver serves
-/// it (virtual machines, remote desktops, many older laptops) that GL is Mesa's software
-/// rasteriser: measured under Xvfb, repainting a 1000×700 table ran at 10–20 frames/s
-/// (5–6 while the households list scrolled) against 60 with the shared-memory renderer,
-/// which still composites on the GPU where there is one. A value set outside wins.
-fn choose_webview_renderer() {
-    const DMABUF: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
-    if cfg!(target_os = "linux") && std::env::var_os(DMABUF).is_none() {
-        // Before GTK and WebKit start, while this is the only thread.
-        std::env::set_var(DMABUF, "1");
-    }
-}
-
 /// Start the app (blocks until the window closes).
 pub fn run() {
-    choose_webview_renderer();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
