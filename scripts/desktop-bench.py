@@ -81,7 +81,7 @@ class Report:
                              "< 50 ms", "yes" if l["backend_p95_ms"] < BUDGET["search"] else "no"))
             elif c in ("save-idle", "save-during-pull"):
                 rows.append((c, f"p50 {l['p50_ms']} / p95 {l['p95_ms']} / max {l['max_ms']} ms ({l['n']} saves)",
-                             "< 100 ms", "yes" if (l["p95_ms"] or 1e9) < BUDGET["save_idle"] else "no"))
+                             "< 100 ms", "—" if l["p95_ms"] is None else "yes" if l["p95_ms"] < BUDGET["save_idle"] else "no"))
             elif c == "scroll":
                 rows.append((c, f"{l['fps']} frames/s, {l['over_16_7_pct']} % > 16.7 ms, {l['over_33_pct']} % > 33 ms",
                              "~60 frames/s", "yes" if l["fps"] >= 55 else "no"))
@@ -303,7 +303,11 @@ def saves_during_pull(d, report, backlog, limit_s=600):
     d.go("sync")
     d.click("[data-test=sync-now]")
     t_sync = time.monotonic()
-    wait_until("the sync to start", lambda: syncing(d), timeout=30, every=0.05)
+    try:
+        # The window learns of a sync from its status poll (every second or five).
+        wait_until("the sync to start", lambda: syncing(d), timeout=15, every=0.05)
+    except AssertionError:
+        log("the sync ended before the window saw it (a small backlog): no save during it")
     d.go("entry")
     d.find("[data-test=cleanup-tonnes]")
     during, during_dom = [], []
@@ -321,6 +325,10 @@ def saves_during_pull(d, report, backlog, limit_s=600):
     result = d.js_async("""
         const done = arguments[0];
         window.__TAURI_INTERNALS__.invoke('status_get').then(s => done(s.last_result), e => done(null));""")
+    if not during:
+        report.add("save-during-pull", n=0, backlog=backlog, p50_ms=None, p95_ms=None, max_ms=None,
+                   sync_s=r1(time.monotonic() - t_sync))
+        return
     report.add("save-during-pull", n=len(during), backlog=backlog,
                p50_ms=r1(pct(during, 50)), p95_ms=r1(pct(during, 95)),
                max_ms=r1(max(during)) if during else None, sync_s=r1(pull_s),
@@ -363,10 +371,16 @@ def main():
     ap.add_argument("--saves", type=int, default=30)
     ap.add_argument("--scroll-seconds", type=float, default=6.0)
     ap.add_argument("--skip", default="", help="cases to leave out, comma separated (cold,search,save,pull,scroll)")
+    ap.add_argument("--smoke", action="store_true",
+                    help="a tiny fixture and few samples: checks that every case runs (a minute or two)")
     ap.add_argument("--label", default="", help="a name for this run in the JSON lines (before, after, …)")
     ap.add_argument("--out", help="append the JSON lines here")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = ap.parse_args()
+    if args.smoke:
+        args.households, args.records, args.backlog = 500, 2000, 3000
+        args.runs, args.queries, args.saves, args.scroll_seconds = 1, 4, 4, 1.0
+        args.fixture = str(Path(args.fixture) / "smoke")
     need_tools()
     skip = set(filter(None, args.skip.split(",")))
     app_bin = str(Path(args.app).resolve())

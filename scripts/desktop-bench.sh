@@ -4,7 +4,8 @@
 # the fixture once (20 000 households, 100 000 records, a 100 000-record backlog; kept
 # in $TALLY_DESKTOP_FIXTURE, default the target folder's desktop-fixture/), and runs
 # scripts/desktop-bench.py on it: a real window under Xvfb through WebKitWebDriver.
-# Arguments go to desktop-bench.py (--runs, --label, --out, --skip, …).
+# Arguments go to desktop-bench.py (--runs, --label, --out, --skip, --smoke for a tiny
+# fixture that only checks every case runs, …).
 # Needs `scripts/setup.sh base desktop` and `cd ui && npm ci` first. Not part of
 # `make test`: it takes ~5 minutes once built (the fixture ~2 more the first time).
 set -euo pipefail
