@@ -47,9 +47,11 @@ pub fn make(out: &Path, f: &Fixture) -> Result<()> {
     std::fs::create_dir_all(out)?;
     let started = Instant::now();
     let villages = f.households.div_ceil(f.per_village.max(1)).max(1);
+    // Village codes have three digits under a township: 1 to 100 villages each.
+    let per_township = f.per_township.clamp(1, 100);
     let setup = Setup {
         villages,
-        per_township: f.per_township,
+        per_township,
         dir: Some(out.join("server")),
         listen: f.listen.clone(),
     };
@@ -59,8 +61,8 @@ pub fn make(out: &Path, f: &Fixture) -> Result<()> {
     let scratch = tempfile::tempdir_in(out)?;
     let mut office = Store::open(&scratch.path().join("office.db"))?;
     office.init("office")?;
-    ledger::device_units(&mut office, villages, f.per_township)?;
-    let mut gen = Gen::new(f.seed, office.today(), villages, f.per_township);
+    ledger::device_units(&mut office, villages, per_township)?;
+    let mut gen = Gen::new(f.seed, office.today(), villages, per_township);
     let t = Instant::now();
     ledger::make(
         &mut office,
@@ -126,7 +128,7 @@ pub fn make(out: &Path, f: &Fixture) -> Result<()> {
         "records": f.records,
         "backlog": f.backlog,
         "villages": villages,
-        "townships": villages.div_ceil(f.per_township.max(1)),
+        "townships": villages.div_ceil(per_township),
         "seed": f.seed,
         "server_db": "server/server.db",
         "device_dir": "device",
