@@ -13,200 +13,20 @@ ledger shows the load. Screenshots of the main screens go to --shots.
 """
 
 import argparse
-import base64
-import json
 import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
+import desktop_driver
+from desktop_driver import Driver, Server, log, need_tools, start_display, start_webdriver, stop, wait_until
+
+desktop_driver.TAG = "e2e"
 PASSWORD = "e2e-密码-2026"
 VILLAGE = "150622100201"
-STEP_TIMEOUT = 30.0
-
-
-def log(msg):
-    print(f"[e2e {time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http(method, url, body=None, timeout=60):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", "application/json; charset=utf-8")
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, json.loads(r.read() or b"null")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null")
-
-
-def wait_until(what, check, timeout=STEP_TIMEOUT, every=0.2):
-    """Poll `check` until it returns a truthy value; bounded by `timeout`."""
-    deadline = time.monotonic() + timeout
-    last_error = None
-    while time.monotonic() < deadline:
-        try:
-            value = check()
-            if value:
-                return value
-        except Exception as e:  # noqa: BLE001 - keep polling, report the last one
-            last_error = e
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last error: {last_error})")
-
-
-class Server:
-    """tally-server on SQLite, administered through its CLI."""
-
-    def __init__(self, binary, workdir):
-        self.binary = binary
-        self.db = f"sqlite:{workdir / 'server.db'}"
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(workdir / "server.log", "ab")
-        self.proc = None
-
-    def admin(self, *args, stdin=None):
-        r = subprocess.run([self.binary, "--db", self.db, *args], input=stdin, capture_output=True, timeout=60)
-        if r.returncode != 0:
-            raise AssertionError(f"tally-server {' '.join(args)} failed: {r.stderr.decode()}")
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            [self.binary, "--db", self.db, "serve", "--listen", f"127.0.0.1:{self.port}"],
-            stdout=self.log, stderr=self.log,
-        )
-        wait_until("the server's health", lambda: http("GET", f"{self.url}/api/v1/health", timeout=2)[0] == 200)
-        log(f"server up on {self.url}")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self.proc = None
-        log("server stopped")
-
-
-class Driver:
-    """The few WebDriver endpoints the story needs."""
-
-    def __init__(self, url, app, env_note=""):
-        self.url = url
-        status, body = http("POST", f"{url}/session", {
-            "capabilities": {"alwaysMatch": {"webkitgtk:browserOptions": {"binary": app, "args": []}}}
-        }, timeout=120)
-        if status != 200:
-            raise AssertionError(f"cannot start a session ({status}): {body} {env_note}")
-        self.session = body["value"]["sessionId"]
-        self.base = f"{url}/session/{self.session}"
-
-    def cmd(self, method, path, body=None):
-        status, out = http(method, f"{self.base}{path}", body)
-        if status != 200:
-            raise AssertionError(f"{method} {path}: {status} {out}")
-        return out["value"]
-
-    def js(self, script, *args):
-        return self.cmd("POST", "/execute/sync", {"script": script, "args": list(args)})
-
-    def find(self, css, timeout=STEP_TIMEOUT):
-        def look():
-            return self.js("const e = document.querySelector(arguments[0]); return !!e && e.getClientRects().length > 0;", css)
-        wait_until(f"element {css}", look, timeout)
-        return css
-
-    def click(self, css):
-        """Click like a person: retried while something (a closing dialog, a popper)
-        still covers the element."""
-        self.find(css)
-
-        def attempt():
-            el = self.cmd("POST", "/element", {"using": "css selector", "value": css})
-            self.cmd("POST", f"/element/{next(iter(el.values()))}/click", {})
-            return True
-        wait_until(f"a click on {css}", attempt)
-
-    def click_text(self, css, text):
-        """Click the visible element matching `css` whose text contains `text`."""
-        def look():
-            return self.js("""
-                const [css, text] = arguments;
-                const e = [...document.querySelectorAll(css)].find(x => x.getClientRects().length && x.textContent.includes(text));
-                if (e) { e.click(); return true; } return false;""", css, text)
-        wait_until(f"{css} with text {text!r}", look)
-
-    def type(self, css, text):
-        """Set an input's value the way typing does (input and change events)."""
-        self.find(css)
-        self.js("""
-            let e = document.querySelector(arguments[0]);
-            if (!['INPUT', 'TEXTAREA'].includes(e.tagName)) e = e.querySelector('input, textarea');
-            e.focus();
-            const proto = e.tagName === 'TEXTAREA' ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
-            Object.getOwnPropertyDescriptor(proto, 'value').set.call(e, arguments[1]);
-            e.dispatchEvent(new Event('input', {bubbles: true}));
-            e.dispatchEvent(new Event('change', {bubbles: true}));
-            e.blur();""", css, text)
-
-    def text(self, css):
-        self.find(css)
-        return self.js("return document.querySelector(arguments[0]).textContent.trim();", css)
-
-    def texts(self, css):
-        return self.js("return [...document.querySelectorAll(arguments[0])].map(e => e.textContent.trim());", css)
-
-    def screenshot(self, path):
-        # A screenshot can lag the DOM: wait for two animation frames first. Toasts are
-        # hidden so that they do not cover the screen.
-        self.cmd("POST", "/execute/async", {
-            "script": "document.querySelectorAll('.el-message').forEach(e => e.style.visibility = 'hidden');"
-                      "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
-            "args": [],
-        })
-        time.sleep(0.3)
-        png = base64.b64decode(self.cmd("GET", "/screenshot"))
-        path.write_bytes(png)
-        log(f"screenshot {path.name} ({len(png) // 1024} KiB)")
-
-    def go(self, nav):
-        self.click(f"[data-test=nav-{nav}]")
-        time.sleep(0.4)
-
-    def quit(self):
-        try:
-            http("DELETE", self.base, timeout=20)
-        except Exception:  # noqa: BLE001 - the app may already be gone
-            pass
-
-
-def start_display(workdir):
-    for n in range(98, 120):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            proc = subprocess.Popen(
-                ["Xvfb", f":{n}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                stdout=open(workdir / "xvfb.log", "ab"), stderr=subprocess.STDOUT,
-            )
-            wait_until("Xvfb", lambda: Path(f"/tmp/.X11-unix/X{n}").exists(), timeout=15)
-            return proc, f":{n}"
-    raise AssertionError("no free X display between :98 and :119")
 
 
 def story(d, server, shots, workdir):
@@ -481,11 +301,7 @@ def start_app(app, display, workdir, data_dir):
                TALLY_HEALTH_POLL_SECS="2", HOME=str(workdir / "home"), LANG="C.UTF-8", RUST_LOG="info")
     if data_dir is not None:
         env["TALLY_DATA_DIR"] = str(data_dir)
-    port = free_port()
-    wd = subprocess.Popen(["WebKitWebDriver", f"--port={port}", "--host=127.0.0.1"], env=env,
-                          stdout=open(workdir / "webdriver.log", "ab"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    wait_until("WebKitWebDriver", lambda: http("GET", f"{url}/status", timeout=2)[0] == 200)
+    wd, url = start_webdriver(env, workdir)
     t_launch = time.monotonic()
     driver = Driver(url, app)
     driver.find("[data-test=nav-home]", timeout=60)
@@ -609,9 +425,7 @@ def main():
     app = str(Path(args.app).resolve())
     shots = Path(args.shots)
     shots.mkdir(parents=True, exist_ok=True)
-    for tool in ("Xvfb", "WebKitWebDriver"):
-        if not shutil.which(tool):
-            sys.exit(f"e2e: {tool} is missing: run scripts/setup.sh base desktop")
+    need_tools()
 
     workdir = Path(tempfile.mkdtemp(prefix="tally-e2e-"))
     started = time.monotonic()
@@ -670,11 +484,7 @@ def main():
         if server:
             server.stop()
         for p in reversed(procs):
-            p.terminate()
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+            stop(p)
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
         else:

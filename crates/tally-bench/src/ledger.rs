@@ -4,7 +4,7 @@
 //! and pushed to the server in batches; only the ledger calls are timed.
 
 use crate::report::Report;
-use crate::server::{village_code, Backend, Server, BANNER};
+use crate::server::{village_code_in, Backend, Server, BANNER};
 use crate::stats::{runs, since};
 use crate::sync::merge;
 use anyhow::{ensure, Result};
@@ -22,14 +22,33 @@ use tally_store::{Edit, Store};
 /// Households per village.
 const PER_VILLAGE: usize = 500;
 
-struct Gen {
+/// Surnames and given-name characters of the households' heads; some heads carry a
+/// Mongolian name alone, as people in Inner Mongolia do.
+const SURNAMES: &str = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶贺顾毛郝龚邵万钱严武戴孔汤";
+const GIVEN: &str = "明华军平强伟芳英兰秀福贵财宝林生海山河春秋玉珍凤梅桂荣德忠成富全有金银喜根柱锁润存旺双虎龙建国庆文武志刚红霞燕丽娟俊杰永";
+const MONGOLIAN: &str = "巴特尔 额尔敦 乌云 其其格 苏和 格日勒 宝音 朝鲁 斯琴 那仁 孟和 图雅 阿拉坦 巴图 哈斯 吉日木图 萨仁 乌日娜 特木尔 达来 布和 敖其尔 满都拉 乌力吉";
+
+/// Seeded households and records of a banner: the same seed gives the same data (ids
+/// and clocks aside).
+pub struct Gen {
     rng: SeededIds,
     today: NaiveDate,
     villages: usize,
+    per_township: usize,
     households: Vec<(RowId, String)>,
 }
 
 impl Gen {
+    pub fn new(seed: u64, today: NaiveDate, villages: usize, per_township: usize) -> Gen {
+        Gen {
+            rng: SeededIds::new(0, seed),
+            today,
+            villages,
+            per_township,
+            households: Vec::new(),
+        }
+    }
+
     fn pick(&mut self, n: usize) -> usize {
         (self.rng.next_u64() % n.max(1) as u64) as usize
     }
@@ -39,11 +58,29 @@ impl Gen {
         self.today - Days::new(back + 1)
     }
 
-    fn household(&mut self, i: usize) -> Edit {
-        let unit = village_code(i % self.villages);
+    /// A head's name: a surname and one or two given characters, or a Mongolian name.
+    fn head(&mut self) -> String {
+        let pick_char = |g: &mut Gen, s: &str| {
+            let n = s.chars().count();
+            s.chars().nth(g.pick(n)).unwrap_or('明')
+        };
+        if self.pick(8) == 0 {
+            let names: Vec<&str> = MONGOLIAN.split(' ').collect();
+            return names[self.pick(names.len())].to_string();
+        }
+        let mut name = String::from(pick_char(self, SURNAMES));
+        for _ in 0..1 + self.pick(2) {
+            name.push(pick_char(self, GIVEN));
+        }
+        name
+    }
+
+    pub fn household(&mut self, i: usize) -> Edit {
+        let unit = village_code_in(i % self.villages, self.per_township);
+        let head = self.head();
         let mut e = Edit::new(Table::Household)
             .unit(&unit)
-            .set("head", format!("户主{i}"))
+            .set("head", head)
             .set("members", 1 + self.pick(6) as u32)
             .set("rating", ["C", "D"][self.pick(2)]);
         let (d1, d2) = (self.day(), self.day());
@@ -65,7 +102,7 @@ impl Gen {
         e
     }
 
-    fn record(&mut self, j: usize) -> Edit {
+    pub fn record(&mut self, j: usize) -> Edit {
         let k = self.pick(self.households.len());
         let (hh, unit) = self.households[k].clone();
         let date = self.day();
@@ -103,7 +140,7 @@ impl Gen {
     }
 }
 
-fn units(store: &mut Store, villages: usize) -> Result<()> {
+fn units(store: &mut Store, villages: usize, per_township: usize) -> Result<()> {
     let mut add = |code: String, level, parent: Option<String>| {
         store.add_unit(&OrgUnit {
             name: format!("单位{code}"),
@@ -114,8 +151,8 @@ fn units(store: &mut Store, villages: usize) -> Result<()> {
     };
     add(BANNER.into(), Level::Banner, None)?;
     for i in 0..villages {
-        let v = village_code(i);
-        if i % 100 == 0 {
+        let v = village_code_in(i, per_township);
+        if i % per_township == 0 {
             add(v[..9].to_string(), Level::Township, Some(BANNER.into()))?;
         }
         add(v.clone(), Level::Village, Some(v[..9].to_string()))?;
@@ -124,45 +161,58 @@ fn units(store: &mut Store, villages: usize) -> Result<()> {
 }
 
 /// Make the data on the device and push every change to the server as it is made.
-fn build(
+pub fn build(
     store: &mut Store,
     server: &Server,
     gen: &mut Gen,
     households: usize,
     records: usize,
 ) -> Result<()> {
-    let device = store.device()?.id;
+    make(store, server, gen, 0..households + records, households)?;
+    push_targets(store, server, gen)
+}
+
+/// Push `changes` to the server as an admin's device, 1 000 per push.
+fn push(store: &Store, server: &Server, changes: Vec<Change>) -> Result<()> {
     let author = Author {
-        device,
+        device: store.device()?.id,
         user: "bench".into(),
         role: Role::Admin,
         units: vec![],
     };
     let now = tally_server::WallClock::now_ms(&tally_server::SystemClock);
-    let push = |changes: Vec<Change>| -> Result<()> {
-        for chunk in changes.chunks(1000) {
-            let pushed = server.rt.block_on(server.db.push(
-                chunk.to_vec(),
-                author.clone(),
-                now,
-                PushMode::PerChange,
-            ))?;
-            let rejected = pushed
-                .results
-                .iter()
-                .filter(|r| !matches!(r, tally_protocol::PushResult::Accepted { .. }))
-                .count();
-            ensure!(
-                rejected == 0,
-                "the server rejected {rejected} changes: {:?}",
-                pushed.results.first()
-            );
-        }
-        Ok(())
-    };
-    let total = households + records;
-    for start in (0..total).step_by(10_000) {
-        let end = (start + 10_000).min(total);
+    for chunk in changes.chunks(1000) {
+        let pushed = server.rt.block_on(server.db.push(
+            chunk.to_vec(),
+            author.clone(),
+            now,
+            PushMode::PerChange,
+        ))?;
+        let rejected = pushed
+            .results
+            .iter()
+            .filter(|r| !matches!(r, tally_protocol::PushResult::Accepted { .. }))
+            .count();
+        ensure!(
+            rejected == 0,
+            "the server rejected {rejected} changes: {:?}",
+            pushed.results.first()
+        );
+    }
+    Ok(())
+}
+
+/// Make rows `range` (the first `households` of all of them households, the rest records
+/// of the households made so far) and push them, 10 000 per device transaction.
+pub fn make(
+    store: &mut Store,
+    server: &Server,
+    gen: &mut Gen,
+    range: std::ops::Range<usize>,
+    households: usize,
+) -> Result<()> {
+    for start in range.clone().step_by(10_000) {
+        let end = (start + 10_000).min(range.end);
         let changes = store.batch(|s| {
             (start..end)
                 .map(|i| {
@@ -180,14 +230,20 @@ fn build(
                 })
                 .collect::<tally_store::Result<Vec<Change>>>()
         })?;
-        push(changes)?;
+        push(store, server, changes)?;
     }
+    Ok(())
+}
+
+/// Targets: renovation per village, cleanup and demolition for the banner.
+pub fn push_targets(store: &mut Store, server: &Server, gen: &Gen) -> Result<()> {
     let deadline = gen.today + Days::new(120);
     let mut targets = Vec::new();
     for i in 0..gen.villages {
+        let village = village_code_in(i, gen.per_township);
         targets.extend(
             store
-                .set_target(&village_code(i), Metric::Renovation, 300.0, deadline)?
+                .set_target(&village, Metric::Renovation, 300.0, deadline)?
                 .into_change(),
         );
     }
@@ -201,7 +257,12 @@ fn build(
             .set_target(BANNER, Metric::Demolition, 50_000.0, deadline)?
             .into_change(),
     );
-    push(targets)
+    push(store, server, targets)
+}
+
+/// The org units on the generating device (a device records only in units it knows).
+pub fn device_units(store: &mut Store, villages: usize, per_township: usize) -> Result<()> {
+    units(store, villages, per_township)
 }
 
 pub fn bench(
@@ -217,14 +278,9 @@ pub fn bench(
     let dir = tempfile::tempdir_in(data)?;
     let mut store = Store::open(&dir.path().join("ledger.db"))?;
     store.init("bench")?;
-    units(&mut store, villages)?;
+    units(&mut store, villages, 100)?;
     let today = store.today();
-    let mut gen = Gen {
-        rng: SeededIds::new(0, 7),
-        today,
-        villages,
-        households: Vec::new(),
-    };
+    let mut gen = Gen::new(7, today, villages, 100);
     let t = Instant::now();
     build(&mut store, &server, &mut gen, households, records)?;
     eprintln!(

@@ -4,6 +4,7 @@
 //! seconds (for CI); BENCHMARKS.md has the full-size figures and how to read them.
 
 mod bulk;
+mod desktop;
 mod device;
 mod floor;
 mod ledger;
@@ -98,6 +99,29 @@ enum Scenario {
     },
     /// Every scenario at full size.
     All,
+    /// Not a measurement: a server and a logged-in device at banner scale, for
+    /// scripts/desktop-bench.py (the desktop app driven through its window).
+    DesktopFixture {
+        /// Where the server's and the device's folders and fixture.json go.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 20_000)]
+        households: usize,
+        #[arg(long, default_value_t = 100_000)]
+        records: usize,
+        /// Records on the server the device has not pulled yet (a sync's work).
+        #[arg(long, default_value_t = 100_000)]
+        backlog: usize,
+        #[arg(long, default_value_t = 160)]
+        per_village: usize,
+        #[arg(long, default_value_t = 25)]
+        per_township: usize,
+        /// The server's address as the device keeps it; the benchmark serves it there.
+        #[arg(long, default_value = "127.0.0.1:17840")]
+        listen: String,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
     /// Every scenario at a tiny size: a few seconds, for CI.
     Smoke,
 }
@@ -142,6 +166,28 @@ fn machine(report: &mut Report, data: &std::path::Path) {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    if let Scenario::DesktopFixture {
+        out,
+        households,
+        records,
+        backlog,
+        per_village,
+        per_township,
+        listen,
+        seed,
+    } = &cli.scenario
+    {
+        let fixture = desktop::Fixture {
+            households: *households,
+            records: *records,
+            backlog: *backlog,
+            per_village: *per_village,
+            per_township: *per_township,
+            listen: listen.clone(),
+            seed: *seed,
+        };
+        return desktop::make(out, &fixture);
+    }
     let data = cli.data.clone().unwrap_or_else(std::env::temp_dir);
     std::fs::create_dir_all(&data)?;
     let mut report = Report::default();
@@ -208,6 +254,7 @@ fn main() -> Result<()> {
                 ledger::bench(r, b, &data, 1000, 5000, 1)
             })?
         }
+        Scenario::DesktopFixture { .. } => unreachable!("handled before the report"),
     }
     println!("\n{}", report.table());
     Ok(())

@@ -42,7 +42,30 @@ pub struct Server {
     pub db: Db,
     pub url: String,
     stop: Option<oneshot::Sender<()>>,
-    _dir: TempDir,
+    _dir: Option<TempDir>,
+}
+
+/// Where and how a server starts: its units, its SQLite folder, its address.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    /// Villages of the banner, `per_township` to a township.
+    pub villages: usize,
+    pub per_township: usize,
+    /// Keep the SQLite file here (a temporary folder if `None`).
+    pub dir: Option<std::path::PathBuf>,
+    /// The listening address (`127.0.0.1:0`: any free port).
+    pub listen: String,
+}
+
+impl Setup {
+    pub fn villages(villages: usize) -> Setup {
+        Setup {
+            villages,
+            per_township: 100,
+            dir: None,
+            listen: "127.0.0.1:0".into(),
+        }
+    }
 }
 
 /// The code of village `i` (0-based) of the banner's townships, 100 villages each.
@@ -50,7 +73,13 @@ pub fn village_code(i: usize) -> String {
     if i == 0 {
         return VILLAGE.to_string();
     }
-    format!("{}{:03}", township_code(i / 100), 201 + i % 100)
+    village_code_in(i, 100)
+}
+
+/// The code of village `i` (0-based) when a township has `per_township` villages.
+pub fn village_code_in(i: usize, per_township: usize) -> String {
+    let per = per_township.clamp(1, 100);
+    format!("{}{:03}", township_code(i / per), 201 + i % per)
 }
 
 fn township_code(t: usize) -> String {
@@ -60,6 +89,11 @@ fn township_code(t: usize) -> String {
 impl Server {
     /// Start a server with the banner, its townships and `villages` villages.
     pub fn start(backend: &Backend, villages: usize) -> Result<Server> {
+        Self::start_with(backend, &Setup::villages(villages))
+    }
+
+    /// Start a server as `setup` says.
+    pub fn start_with(backend: &Backend, setup: &Setup) -> Result<Server> {
         let rt = Arc::new(
             tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -67,10 +101,19 @@ impl Server {
                 .enable_all()
                 .build()?,
         );
-        let dir = tempfile::tempdir()?;
+        let temp = match &setup.dir {
+            Some(_) => None,
+            None => Some(tempfile::tempdir()?),
+        };
+        let dir = match (&setup.dir, &temp) {
+            (Some(d), _) => d.clone(),
+            (None, Some(t)) => t.path().to_path_buf(),
+            (None, None) => unreachable!("a temporary folder is made when none is given"),
+        };
+        std::fs::create_dir_all(&dir)?;
         let db = match backend {
             Backend::Sqlite => {
-                let url = format!("sqlite:{}", dir.path().join("server.db").display());
+                let url = format!("sqlite:{}", dir.join("server.db").display());
                 rt.block_on(Db::open(&url))?
             }
             Backend::Postgres(url) => {
@@ -81,8 +124,10 @@ impl Server {
                 )
             }
         };
-        rt.block_on(seed(&db, villages.max(1)))?;
-        let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        rt.block_on(seed(&db, setup.villages.max(1), setup.per_township))?;
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind(&setup.listen))
+            .with_context(|| format!("listen on {}", setup.listen))?;
         let addr = listener.local_addr()?;
         let app = router(AppState::new(db.clone()));
         let (stop, stopped) = oneshot::channel::<()>();
@@ -99,7 +144,7 @@ impl Server {
             db,
             url: format!("http://{addr}"),
             stop: Some(stop),
-            _dir: dir,
+            _dir: temp,
         })
     }
 
@@ -146,14 +191,15 @@ impl Drop for Server {
     }
 }
 
-async fn seed(db: &Db, villages: usize) -> Result<()> {
+async fn seed(db: &Db, villages: usize, per_township: usize) -> Result<()> {
+    let per = per_township.clamp(1, 100);
     let mut csv = String::from("code,name,level,parent\n");
     csv.push_str(&format!("{BANNER},杭锦旗,banner,\n"));
-    for t in 0..villages.div_ceil(100) {
+    for t in 0..villages.div_ceil(per) {
         csv.push_str(&format!("{},苏木{t},township,{BANNER}\n", township_code(t)));
     }
     for i in 0..villages {
-        let code = village_code(i);
+        let code = village_code_in(i, per);
         csv.push_str(&format!("{code},嘎查{i},village,{}\n", &code[..9]));
     }
     admin::import_units(db, &SystemClock, csv.as_bytes())

@@ -35,6 +35,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_withdrawn",
         include_str!("../migrations/0007_withdrawn.sql"),
     ),
+    (
+        "0008_local_changes_by_time",
+        include_str!("../migrations/0008_local_changes_by_time.sql"),
+    ),
+    (
+        "0009_household_search",
+        include_str!("../migrations/0009_household_search.sql"),
+    ),
 ];
 
 /// The schema version this build expects.

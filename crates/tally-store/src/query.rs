@@ -143,11 +143,10 @@ impl Store {
 
     /// Search households. Results are ordered by unit, then the head's pinyin.
     pub fn households(&self, f: &HouseholdFilter) -> Result<Vec<HouseholdSummary>> {
-        let mut sql = String::from(
-            "SELECT h.*, o.name AS unit_name,
-                    (SELECT max(v.date) FROM visit v WHERE v.household = h.id AND v.deleted = 0) AS last_visit
-             FROM household h LEFT JOIN org_unit o ON o.code = h.unit WHERE h.deleted = 0",
-        );
+        // Two steps: the households that match, read from the search index in list order
+        // (no row is read but the ones shown), then those rows with their village's name
+        // and last visit.
+        let mut sql = String::from("WITH hit AS (SELECT h.id FROM household h WHERE h.deleted = 0");
         let mut params: Vec<Sql> = Vec::new();
         let mut arg = |sql: &mut String, clause: &str, v: Sql| {
             params.push(v);
@@ -221,6 +220,12 @@ impl Store {
         if let Some(n) = f.limit {
             sql.push_str(&format!(" LIMIT {n}"));
         }
+        sql.push_str(
+            ") SELECT h.*, o.name AS unit_name,
+                      (SELECT max(v.date) FROM visit v WHERE v.household = h.id AND v.deleted = 0) AS last_visit
+               FROM hit JOIN household h ON h.id = hit.id LEFT JOIN org_unit o ON o.code = h.unit
+               ORDER BY h.unit, h.spelled, h.id",
+        );
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(params), household_from_sql)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

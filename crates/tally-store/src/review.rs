@@ -30,22 +30,25 @@ pub struct Resolution {
     pub saw: Vec<Version>,
 }
 
+/// The status bar's counts; the rejected count names the partial index's own condition,
+/// which is how SQLite knows it may read that index.
+pub(crate) const COUNTS: &str = "SELECT (SELECT count(*) FROM change_log WHERE state = 'pending'),
+        (SELECT count(*) FROM change_log
+          WHERE state IN ('pending', 'rejected') AND state = 'rejected' AND origin = 'local'),
+        (SELECT count(*) FROM conflict)";
+
 impl Store {
-    /// Pending and rejected local changes and open conflicts, counted by SQL.
+    /// Pending and rejected local changes and open conflicts, counted by SQL. Each count
+    /// reads a partial index, never the whole change log: the app counts after every
+    /// command.
     pub fn counts(&self) -> Result<Counts> {
-        let (pending, rejected, conflicts) = self.conn.query_row(
-            "SELECT (SELECT count(*) FROM change_log WHERE state = 'pending'),
-                    (SELECT count(*) FROM change_log WHERE origin = 'local' AND state = 'rejected'),
-                    (SELECT count(*) FROM conflict)",
-            [],
-            |r| {
-                Ok((
-                    r.get::<_, u32>(0)?,
-                    r.get::<_, u32>(1)?,
-                    r.get::<_, u32>(2)?,
-                ))
-            },
-        )?;
+        let (pending, rejected, conflicts) = self.conn.query_row(COUNTS, [], |r| {
+            Ok((
+                r.get::<_, u32>(0)?,
+                r.get::<_, u32>(1)?,
+                r.get::<_, u32>(2)?,
+            ))
+        })?;
         Ok(Counts {
             pending,
             rejected,

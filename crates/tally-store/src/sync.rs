@@ -142,6 +142,12 @@ fn rebuild_row(conn: &Connection, table: Table, id: RowId) -> Result<Option<Row>
     Ok(row)
 }
 
+/// Local changes recorded in a span of UTC time, newest first (index
+/// `change_log_local_time`: the pulled changes are never read).
+pub(crate) const LOCAL_BETWEEN: &str =
+    "SELECT seq FROM change_log WHERE origin = 'local' AND recorded_at >= ?1 AND recorded_at < ?2
+     ORDER BY seq DESC";
+
 impl Store {
     /// Local changes not yet accepted, oldest first, at most `limit`.
     pub fn pending(&self, limit: usize) -> Result<Vec<Change>> {
@@ -220,10 +226,7 @@ impl Store {
         // the UTC day, so the prefix filter reads the day either side and Rust decides.
         let from = (day - chrono::Days::new(1)).to_string();
         let to = format!("{}~", day + chrono::Days::new(1));
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT seq FROM change_log WHERE origin = 'local' AND recorded_at >= ?1 AND recorded_at < ?2
-             ORDER BY seq DESC",
-        )?;
+        let mut stmt = self.conn.prepare_cached(LOCAL_BETWEEN)?;
         let seqs = stmt
             .query_map((from, to), |r| r.get::<_, i64>(0))?
             .collect::<rusqlite::Result<Vec<_>>>()?;

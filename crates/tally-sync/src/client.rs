@@ -128,8 +128,10 @@ pub struct SyncOptions {
 }
 
 /// The apply step of an app in which people save entries while a sync runs (the
-/// desktop): a step of 250 changes holds the store for a few tens of milliseconds.
-pub const INTERACTIVE_APPLY_STEP: usize = 250;
+/// desktop): a step of 100 changes holds the store for a few milliseconds, ten or
+/// twenty when the window, the sync and a local server share two cores. (250 left saves
+/// at a p95 of ~240 ms through the window at banner scale; BENCHMARKS.md.)
+pub const INTERACTIVE_APPLY_STEP: usize = 100;
 
 impl Default for SyncOptions {
     fn default() -> Self {
