@@ -439,6 +439,32 @@ impl Store {
                 (k, v),
             )?;
         }
+        // Entries made here before this login, never stored on the server, are the
+        // logged-in account's: the server records the account that pushes a change and
+        // refuses one signed with another name.
+        let unsent: Vec<(String, String, String, String)> = tx
+            .prepare(
+                "SELECT id, tbl, row_id, body FROM change_log
+                 WHERE origin = 'local' AND state IN ('pending', 'rejected')",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut rows = std::collections::BTreeSet::new();
+        for (id, tbl, row_id, body) in unsent {
+            let mut change: Change = serde_json::from_str(&body)
+                .map_err(|e| StoreError::Corrupt(format!("change {id}: {e}")))?;
+            if change.author == user {
+                continue;
+            }
+            change.author = user.to_string();
+            let body =
+                serde_json::to_string(&change).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            tx.execute("UPDATE change_log SET body = ?2 WHERE id = ?1", (&id, body))?;
+            rows.insert((tbl, row_id));
+        }
+        for (tbl, row_id) in rows {
+            crate::withdraw::rebuild_row(&tx, &tbl, &row_id)?;
+        }
         tx.commit()?;
         self.load_identity()
     }

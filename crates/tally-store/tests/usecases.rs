@@ -654,3 +654,38 @@ fn a_device_refuses_an_event_dated_after_its_own_day() {
     assert_eq!(count_changes(&s), before, "nothing saved");
     s.add_visit(h, Some(today), "").expect("today is fine");
 }
+
+/// What was recorded on a device before its first login is the logged-in account's: the
+/// unsent changes (and their rows' field authors) carry the account's name, so the server
+/// — which refuses a change signed with another name — takes them; sent ones keep theirs.
+#[test]
+fn entries_made_before_the_first_login_are_the_accounts() {
+    let (mut s, _) = store();
+    let before = s
+        .add_cleanup(VILLAGE, PileKind::Hay, 2.0, None, None)
+        .unwrap();
+    let h = household(&mut s, VILLAGE, "张三");
+    let unsigned = s.outbox(None, 10).unwrap();
+    assert!(unsigned.iter().all(|e| e.change.author != "batu"));
+    s.save_login(
+        "http://127.0.0.1:9",
+        "batu",
+        Role::Cadre,
+        &[VILLAGE.to_string()],
+        "t",
+    )
+    .unwrap();
+    let signed = s.outbox(None, 10).unwrap();
+    assert_eq!(signed.len(), unsigned.len(), "nothing lost or added");
+    assert!(
+        signed.iter().all(|e| e.change.author == "batu"),
+        "{signed:?}"
+    );
+    let row = s.row(Table::Household, h).unwrap().unwrap();
+    assert!(row.fields.values().all(|f| f.author == "batu"));
+    assert!(s.row(Table::Cleanup, before).unwrap().is_some());
+    assert!(s.day_sums_consistent().unwrap());
+    s.add_cleanup(VILLAGE, PileKind::Hay, 1.0, None, None)
+        .unwrap();
+    assert_eq!(s.outbox(None, 1).unwrap()[0].change.author, "batu");
+}
