@@ -24,8 +24,15 @@ impl Lang {
     }
 }
 
-/// Every field name of the synced tables with its Chinese and English label.
+/// Every field name of the synced tables with its Chinese and English label, and the
+/// few names pages show beside them (a row's id and unit, a household's last visit, its
+/// timeline and its history).
 pub const FIELDS: &[(&str, &str, &str)] = &[
+    ("id", "编号", "Id"),
+    ("unit", "所在村", "Village"),
+    ("last_visit", "最近走访", "Last visit"),
+    ("timeline", "走访与进展", "Timeline"),
+    ("history", "修改记录", "History"),
     ("code", "编码", "Code"),
     ("name", "名称", "Name"),
     ("level", "级别", "Level"),
@@ -116,6 +123,11 @@ pub fn unit(table: Table, field: &str, kind: Option<&str>, lang: Lang) -> Option
         .iter()
         .find(|(t, f, k, ..)| *t == table && *f == field && (k.is_none() || *k == kind))
         .map(|&(.., zh, en)| if lang == Lang::Zh { zh } else { en })
+}
+
+/// A field's label in both languages, Chinese first: `户主姓名 Head of household`.
+pub fn field_both(name: &str) -> String {
+    format!("{} {}", field(name, Lang::Zh), field(name, Lang::En))
 }
 
 /// A number without needless decimals: 3, 2.5, 0.333.

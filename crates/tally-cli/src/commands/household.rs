@@ -8,6 +8,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use clap::{ArgGroup, Args, Subcommand};
 use serde::Serialize;
+use tally_core::labels::{field, field_both, unit};
 use tally_core::*;
 use tally_store::{
     HistoryEntry, HouseholdChanges, HouseholdDetail, HouseholdFilter, NewHousehold, TimelineKind,
@@ -214,7 +215,11 @@ fn show(ctx: &Ctx, id: RowId) -> Result<()> {
     }
     let mut out = page_lines(&shown.page);
     out.push(String::new());
-    out.push(format!("修改记录 history ({})", shown.history.len()));
+    out.push(format!(
+        "{} ({})",
+        field_both("history"),
+        shown.history.len()
+    ));
     for e in &shown.history {
         out.push(format!(
             "  {}  {}  {}  [{}]",
@@ -232,52 +237,67 @@ pub fn page_lines(page: &HouseholdDetail) -> Vec<String> {
     let h = &page.summary.household;
     let opt = |s: Option<String>| s.unwrap_or_else(|| "—".to_string());
     let date = |d: Option<NaiveDate>| opt(d.map(|d| d.to_string()));
+    // Labels from core (`labels::FIELDS`), each line `中文 English  value`.
+    let line = |name: &str, value: String| {
+        let label = field_both(name);
+        let pad = 30usize.saturating_sub(output::width(&label));
+        format!("{label}{}{value}", " ".repeat(pad))
+    };
     let mut out = vec![
-        format!("户主 head        {}", h.head),
-        format!("编号 id          {}", h.id),
-        format!(
-            "所在村 village   {} {}",
-            h.unit,
-            page.summary.unit_name.clone().unwrap_or_default()
+        line("head", h.head.clone()),
+        line("id", h.id.to_string()),
+        line(
+            "unit",
+            format!(
+                "{} {}",
+                h.unit,
+                page.summary.unit_name.clone().unwrap_or_default()
+            ),
         ),
-        format!("人口 members     {}", h.members),
-        format!("电话 phone       {}", opt(h.phone.clone())),
-        format!(
-            "类别 categories  {}",
-            opt(Some(output::categories(&h.categories)).filter(|c| !c.is_empty()))
+        line("members", h.members.to_string()),
+        line("phone", opt(h.phone.clone())),
+        line(
+            "categories",
+            opt(Some(output::categories(&h.categories)).filter(|c| !c.is_empty())),
         ),
-        format!("渗漏区 seepage   {}", output::yes_no(h.seepage)),
-        format!(
-            "危房等级 rating  {}",
-            opt(h.rating.map(|r| r.code().to_string()))
-        ),
-        format!(
-            "改造 renovation  {}",
-            opt(h.renovation.map(|r| r.zh().to_string()))
-        ),
-        format!(
-            "  计划 {}  开工 {}  竣工 {}  验收 {}",
-            date(h.planned_on),
-            date(h.started_on),
-            date(h.completed_on),
-            date(h.accepted_on)
-        ),
-        format!("包户干部 cadre   {}", opt(h.cadre.clone())),
-        format!("最近走访 last visit  {}", date(page.summary.last_visit)),
-        String::new(),
-        format!("走访与进展 timeline ({})", page.timeline.len()),
+        line("seepage", output::yes_no(h.seepage).to_string()),
+        line("rating", opt(h.rating.map(|r| r.zh().to_string()))),
+        line("renovation", opt(h.renovation.map(|r| r.zh().to_string()))),
     ];
+    for name in ["planned_on", "started_on", "completed_on", "accepted_on"] {
+        let day = match name {
+            "planned_on" => h.planned_on,
+            "started_on" => h.started_on,
+            "completed_on" => h.completed_on,
+            _ => h.accepted_on,
+        };
+        out.push(format!("  {}", line(name, date(day))));
+    }
+    out.push(line("cadre", opt(h.cadre.clone())));
+    out.push(line("last_visit", date(page.summary.last_visit)));
+    out.push(String::new());
+    out.push(format!(
+        "{} ({})",
+        field_both("timeline"),
+        page.timeline.len()
+    ));
     out.extend(page.timeline.iter().map(|t| {
         let what = match t.kind {
-            TimelineKind::Visit => "走访".to_string(),
-            TimelineKind::Renovation => {
-                format!("危房改造：{}", t.status.map(|s| s.zh()).unwrap_or_default())
-            }
-            TimelineKind::Demolition => "拆除".to_string(),
+            TimelineKind::Visit => Table::Visit.label(Lang::Zh).to_string(),
+            TimelineKind::Renovation => format!(
+                "{}：{}",
+                field("renovation", Lang::Zh),
+                t.status.map(|s| s.zh()).unwrap_or_default()
+            ),
+            TimelineKind::Demolition => Table::Demolition.label(Lang::Zh).to_string(),
         };
         let detail = match (&t.note, t.area_m2) {
             (Some(note), _) => format!("  {note}"),
-            (None, Some(a)) => format!("  {} 平方米", output::num(a)),
+            (None, Some(a)) => format!(
+                "  {} {}",
+                output::num(a),
+                unit(Table::Demolition, "area_m2", None, Lang::Zh).unwrap_or_default()
+            ),
             (None, None) => String::new(),
         };
         format!("  {}  {what}{detail}", t.date)

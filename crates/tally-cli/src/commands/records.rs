@@ -231,17 +231,21 @@ pub fn works(ctx: &Ctx, cmd: WorksCmd) -> Result<()> {
             if ctx.json {
                 return output::json(&works);
             }
-            let mut t = Grid::new(&[
-                "编号",
-                "所在村",
-                "类别",
-                "数量",
-                "受益人数",
-                "状态",
-                "开工",
-                "完工",
-            ])
-            .right(&[3, 4]);
+            // Headers from core's labels (one word per idea: 竣工 as on every screen).
+            let heads: Vec<&str> = [
+                "id",
+                "unit",
+                "kind",
+                "quantity",
+                "people",
+                "status",
+                "started_on",
+                "completed_on",
+            ]
+            .iter()
+            .map(|f| tally_core::labels::field(f, Lang::Zh))
+            .collect();
+            let mut t = Grid::new(&heads).right(&[3, 4]);
             for w in &works {
                 let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
                 t.row(vec![

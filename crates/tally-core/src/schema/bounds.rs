@@ -16,7 +16,7 @@ fn too_long(field: &str, text: &str, max: usize) -> ValidationError {
     let got = text.chars().count();
     ValidationError::Value {
         field: field.to_string(),
-        value: super::shown(text),
+        value: super::value::shown(text),
         why: Invalid::Length { min: 1, max, got },
     }
 }

@@ -3,7 +3,8 @@
 //! the schema allows but that are unusual enough to be confirmed before they are saved
 //! (a load of 150 t is more often 15 t mistyped, a street of 1 200 km is 1 200 m).
 
-use super::{bad, check_value, field, Kind};
+use super::value::{bad, check_value};
+use super::{field, Kind};
 use crate::error::{Invalid, ValidationError};
 use crate::labels::{self, Lang};
 use crate::model::Table;

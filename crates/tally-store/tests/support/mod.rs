@@ -61,3 +61,8 @@ pub fn conflict_on_members(a: &mut Store, h: RowId) {
         .unwrap();
     a.apply_remote(&[(9, theirs)], "9").unwrap();
 }
+
+/// How many changes this device has written.
+pub fn count_changes(s: &Store) -> usize {
+    s.outbox(None, 10_000).unwrap().len()
+}
