@@ -236,27 +236,24 @@ def scroll(d, report, total, seconds):
     time.sleep(0.5)
     out = d.js_async("""
         const [seconds, done] = [arguments[0], arguments[1]];
-        // The table's scrolling window: the element that holds the rows' whole height
-        // (Element Plus moves it on wheel events; overflow hidden, its own scrollbar).
-        const body = [...document.querySelectorAll('[data-test=hh-table] .el-table-v2__main *')]
-          .filter(e => e.scrollHeight > e.clientHeight + 100)
-          .sort((a, b) => b.scrollHeight - a.scrollHeight)[0];
+        // The table scrolls natively (overflow auto); a script's wheel events move nothing,
+        // so each frame moves it by what a mouse wheel at that speed would have.
+        const body = document.querySelector('[data-test=hh-table] .vt');
         if (!body) { done({error: 'no scrolling element in the table'}); return; }
         const max = body.scrollHeight - body.clientHeight;
         const deltas = [];
         const t0 = performance.now();
         let last = t0;
-        // Wheel events as a mouse wheel sends them: 1 800 px a second, a fast flick
-        // through the list (a 40 px row every ~22 ms).
+        // 1 800 px a second, a fast flick through the list (a 40 px row every ~22 ms).
         const speed = 1800 / 1000;
         function frame(now) {
           deltas.push(now - last);
           const dy = (now - last) * speed;
           last = now;
-          body.dispatchEvent(new WheelEvent('wheel', {deltaY: dy, deltaMode: 0, bubbles: true, cancelable: true}));
+          body.scrollTop += dy;
           if (now - t0 < seconds * 1000 && body.scrollTop < max) requestAnimationFrame(frame);
           else done({deltas: deltas.slice(1), scrolled: body.scrollTop, max, element: body.className,
-                     rows_in_dom: document.querySelectorAll('[data-test=hh-table] .el-table-v2__row').length});
+                     rows_in_dom: document.querySelectorAll('[data-test=hh-table] .vt-row').length});
         }
         requestAnimationFrame((now) => { last = now; requestAnimationFrame(frame); });""", seconds)
     if "error" in out:

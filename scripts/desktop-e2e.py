@@ -188,7 +188,7 @@ def open_form(d, tab):
         d.type("[data-test=hh-head]", "王五")
     elif tab == "visit":
         d.go("households")
-        d.click_text(".el-table-v2__row .el-button", "查看")
+        d.click_text("[data-test=hh-open]", "查看")
         wait_until("the household page", lambda: d.text("[data-test=hh-detail-head]") == "张三")
         d.click("[data-test=hh-visit]")
         d.find("[data-test=visit-save]")
@@ -279,7 +279,7 @@ def screen_text(d, screen):
     if screen == "household":
         d.go("households")
         wait_until("the household list", lambda: d.texts(".hh-head"))
-        d.js("document.querySelector('.el-table-v2__row .el-button').click();")
+        d.js("document.querySelector('[data-test=hh-open]').click();")
         wait_until("a household page", lambda: d.text("[data-test=hh-detail-head]"))
     else:
         d.go(screen)
@@ -390,7 +390,7 @@ def tour(d, shots):
     d.go("households")
     wait_until("the household list", lambda: len(d.texts(".hh-head")) > 5)
     d.screenshot(shots / "households.png")
-    d.click_text(".el-table-v2__row .el-button", "查看")
+    d.click_text("[data-test=hh-open]", "查看")
     wait_until("a household page", lambda: d.text("[data-test=hh-detail-head]"))
     d.screenshot(shots / "household.png")
     d.go("entry")

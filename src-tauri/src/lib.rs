@@ -7,6 +7,7 @@ pub mod commands;
 pub mod describe;
 pub mod dto;
 pub mod error;
+pub mod renderer;
 pub mod settings;
 pub mod state;
 pub mod sync_task;
@@ -27,6 +28,7 @@ pub fn run() {
         )
         .with_writer(std::io::stderr)
         .init();
+    renderer::choose();
     let paths = Paths::from_env();
     let state = match AppState::open(paths) {
         Ok(s) => Arc::new(s),

@@ -26,25 +26,40 @@ struct Sim {
     n: usize,
 }
 
+/// The device's push: a household of its village, then visits to it (a visit must name a
+/// known household of its village), `n` changes in all.
 fn changes(device: DeviceId, user: &str, unit: &str, n: usize, now_ms: u64) -> Vec<Change> {
     let day = crate::device::visit_day().to_string();
+    let household = RowId(uuid::Uuid::now_v7());
     (0..n)
         .map(|k| {
-            let mut fields = BTreeMap::new();
-            let hh = crate::device::household(k);
-            fields.insert(
-                "household".to_string(),
-                FieldEdit::new(hh.to_string().into()),
-            );
-            fields.insert("date".to_string(), FieldEdit::new(day.clone().into()));
-            fields.insert(
-                "note".to_string(),
-                FieldEdit::new(crate::device::note(k).into()),
-            );
+            let (table, row, fields) = if k == 0 {
+                (
+                    Table::Household,
+                    household,
+                    [("head", json!("户主")), ("members", json!(3))],
+                )
+            } else {
+                (
+                    Table::Visit,
+                    RowId(uuid::Uuid::now_v7()),
+                    [
+                        ("household", json!(household.to_string())),
+                        ("date", json!(day)),
+                    ],
+                )
+            };
+            let mut fields: BTreeMap<String, FieldEdit> = fields
+                .into_iter()
+                .map(|(name, v)| (name.to_string(), FieldEdit::new(v)))
+                .collect();
+            if table == Table::Visit {
+                fields.insert("note".into(), FieldEdit::new(crate::device::note(k).into()));
+            }
             Change {
                 id: ChangeId(uuid::Uuid::now_v7()),
-                table: Table::Visit,
-                row: RowId(uuid::Uuid::now_v7()),
+                table,
+                row,
                 unit: unit.to_string(),
                 fields,
                 hlc: Hlc::new(now_ms, k as u32),

@@ -1,15 +1,19 @@
 //! A real server for the benchmarks: the axum router on a `TcpListener` bound to
 //! 127.0.0.1 port 0, over a fresh SQLite file or a fresh PostgreSQL schema, seeded with
-//! a banner's org units and with users whose devices are enrolled directly (a token
+//! a banner's org units and the benchmark village's households, and with users whose devices are enrolled directly (a token
 //! made and stored hashed, as enrolment does, without Argon2's deliberate slowness).
 
+use crate::device::{household, HOUSEHOLDS};
 use anyhow::{Context, Result};
+use serde_json::json;
 use std::sync::Arc;
-use tally_core::DeviceId;
+use tally_core::{Change, ChangeId, DeviceId, FieldEdit, Table};
 use tally_protocol::Role;
-use tally_server::admin;
+use tally_server::admin::{self, SERVER_AUTHOR};
 use tally_server::auth::{new_token, token_hash};
+use tally_server::db::PushMode;
 use tally_server::db::{NewDevice, PgDb};
+use tally_server::push::Author;
 use tally_server::{router, AppState, Db, SystemClock, WallClock};
 use tempfile::TempDir;
 use tokio::runtime::Runtime;
@@ -205,6 +209,52 @@ async fn seed(db: &Db, villages: usize, per_township: usize) -> Result<()> {
     admin::import_units(db, &SystemClock, csv.as_bytes())
         .await
         .map_err(|e| anyhow::anyhow!("seed org units: {e}"))?;
+    seed_households(db).await
+}
+
+/// The households the benchmark's visits go to, stored as the server's own changes.
+async fn seed_households(db: &Db) -> Result<()> {
+    let now = SystemClock.now_ms();
+    let device = db.server_device().await?;
+    let hlcs = db.tick_server_hlc(now, HOUSEHOLDS).await?;
+    let changes: Vec<Change> = hlcs
+        .into_iter()
+        .enumerate()
+        .map(|(n, hlc)| {
+            let fields = [
+                ("head", json!(format!("户主{n:02}"))),
+                ("members", json!(3)),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), FieldEdit::new(v)))
+            .collect();
+            Change {
+                id: ChangeId(uuid::Uuid::now_v7()),
+                table: Table::Household,
+                row: household(n),
+                unit: VILLAGE.into(),
+                fields,
+                hlc,
+                device,
+                author: SERVER_AUTHOR.into(),
+                correction: false,
+            }
+        })
+        .collect();
+    let author = Author {
+        device,
+        user: SERVER_AUTHOR.into(),
+        role: Role::Admin,
+        units: Vec::new(),
+    };
+    let pushed = db
+        .push(changes, author, now, PushMode::AllOrNothing)
+        .await?;
+    anyhow::ensure!(
+        pushed.stored,
+        "seed households: {:?}",
+        pushed.results.first()
+    );
     Ok(())
 }
 

@@ -63,6 +63,17 @@ pub enum ValidationError {
     Cycle { unit: String, parent: String },
     #[error("the row belongs to {existing:?}, a change cannot move it to {got:?}")]
     UnitMismatch { existing: String, got: String },
+    /// A reference to a row nobody has recorded (or not yet synced here).
+    #[error("{field} {id} is not a known row")]
+    UnknownRef { field: String, id: String },
+    /// A reference to a row of another unit than the change's.
+    #[error("{field} {id} belongs to {unit:?}, not to {got:?} where this record is")]
+    RefElsewhere {
+        field: String,
+        id: String,
+        unit: String,
+        got: String,
+    },
     /// Allowed, but more than is usual for the field: saved only once confirmed.
     #[error("{field} {value} {unit_en} is more than usual (at most {most} {unit_en})")]
     Unusual {
@@ -102,6 +113,8 @@ impl ValidationError {
             ValidationError::Cycle { .. } => "unit_cycle",
             ValidationError::Backwards { .. } => "status_backwards",
             ValidationError::UnitMismatch { .. } => "unit_mismatch",
+            ValidationError::UnknownRef { .. } => "unknown_reference",
+            ValidationError::RefElsewhere { .. } => "reference_elsewhere",
             ValidationError::Unusual { .. } => "unusual_value",
             ValidationError::Other(_) => "invalid",
         }
@@ -114,6 +127,8 @@ impl ValidationError {
             | ValidationError::Missing { field }
             | ValidationError::Value { field, .. }
             | ValidationError::Backwards { field, .. }
+            | ValidationError::UnknownRef { field, .. }
+            | ValidationError::RefElsewhere { field, .. }
             | ValidationError::Unusual { field, .. } => Some(field),
             _ => None,
         }
@@ -187,6 +202,15 @@ impl ValidationError {
             ValidationError::UnitMismatch { existing, got } => {
                 format!("记录属于 {existing}，不能改到 {got}")
             }
+            ValidationError::UnknownRef { field, id } => {
+                format!("找不到所选的{}（{id}）：请先同步，或重新选择", f(field))
+            }
+            ValidationError::RefElsewhere {
+                field, unit, got, ..
+            } => format!(
+                "所选的{}属于 {unit}，这条记录在 {got}：请选本村的",
+                f(field)
+            ),
             ValidationError::Other(s) => s.clone(),
         }
     }
@@ -228,6 +252,16 @@ impl ValidationError {
             .replace("  ", " ")
             .replace(" :", ":")
             .replace(" )", ")"),
+            ValidationError::UnknownRef { field, id } => format!(
+                "the chosen {} ({id}) is not known here: sync first, or choose again",
+                f(field).to_lowercase()
+            ),
+            ValidationError::RefElsewhere {
+                field, unit, got, ..
+            } => format!(
+                "the chosen {} belongs to {unit}, but this record is in {got}: choose one of this village",
+                f(field).to_lowercase()
+            ),
             other => other.to_string(),
         }
     }

@@ -3,6 +3,7 @@
 
 use crate::change::{Change, Row};
 use crate::error::{Invalid, ValidationError};
+use crate::ids::RowId;
 use crate::model::*;
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -225,6 +226,9 @@ pub trait Context {
     fn unit_level(&self, code: &str) -> Option<Level>;
     /// The parent of a known org unit (`None` for a root or an unknown unit).
     fn unit_parent(&self, code: &str) -> Option<String>;
+    /// The unit of a household the validator knows (what a reference names); `None` if
+    /// no such household is known.
+    fn household_unit(&self, id: RowId) -> Option<String>;
 }
 
 /// required fields on creation, and no status moving backwards from a value the editor
@@ -271,6 +275,7 @@ pub fn validate_change(
         }
     }
     check_unit(change, existing, ctx)?;
+    check_refs(change, ctx)?;
     if let Some(row) = existing {
         for (name, edit) in change
             .fields
@@ -294,6 +299,48 @@ pub fn validate_change(
         }
     }
     check_epochs(change, existing)
+}
+
+/// The rows a change's reference fields name (households: a visit's, a demolition's),
+/// with the field naming each. A validator looks these up before validating.
+pub fn references(change: &Change) -> Vec<(&str, RowId)> {
+    change
+        .fields
+        .iter()
+        .filter(|(name, _)| {
+            field(change.table, name).is_some_and(|f| matches!(f.kind, Kind::Ref | Kind::OptRef))
+        })
+        .filter_map(|(name, edit)| {
+            let id = uuid::Uuid::parse_str(edit.value.as_str()?).ok()?;
+            Some((name.as_str(), RowId(id)))
+        })
+        .collect()
+}
+
+/// A reference names a known household of the change's own unit: a visit is to a
+/// household of its village. (The unit itself is checked against the writer's scope
+/// elsewhere.)
+fn check_refs(change: &Change, ctx: &dyn Context) -> Result<(), ValidationError> {
+    for (name, id) in references(change) {
+        match ctx.household_unit(id) {
+            None => {
+                return Err(ValidationError::UnknownRef {
+                    field: name.to_string(),
+                    id: id.to_string(),
+                })
+            }
+            Some(unit) if unit != change.unit => {
+                return Err(ValidationError::RefElsewhere {
+                    field: name.to_string(),
+                    id: id.to_string(),
+                    unit,
+                    got: change.unit.clone(),
+                })
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// The correction epoch decides a merge before anything else, so only a correction may

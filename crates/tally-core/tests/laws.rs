@@ -249,3 +249,97 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------
+// Versions claimed twice
+
+/// What the server keeps besides the rows: which change holds each version. A change
+/// whose version another change id holds is refused (`version_taken`), as is one the
+/// row shows holding it; everything else is merged.
+#[derive(Default)]
+struct Gate {
+    holders: BTreeMap<Version, ChangeId>,
+    rows: Rows,
+}
+
+impl Gate {
+    fn offer(&mut self, c: &Change) -> bool {
+        let claimed = self.holders.get(&c.version()).is_some_and(|h| *h != c.id);
+        if claimed || version_taken(self.rows.get(&c.row), c) {
+            return false;
+        }
+        self.holders.insert(c.version(), c.id);
+        let merged = merge(self.rows.get(&c.row), c);
+        self.rows.insert(c.row, merged.row);
+        true
+    }
+}
+
+/// The changes, plus impostors: copies of some of them under a new id with another
+/// value (the same version), inserted at random places.
+fn with_impostors() -> impl Strategy<Value = (Vec<Change>, Vec<Change>)> {
+    scenario().prop_flat_map(|(changes, (order, _), _)| {
+        let n = changes.len();
+        let arranged: Vec<Change> = order.iter().map(|&i| changes[i].clone()).collect();
+        (
+            Just(arranged),
+            many((any::<Index>(), 0..5usize, any::<Index>()), 1..6),
+        )
+            .prop_map(move |(mut arranged, fakes)| {
+                let originals = arranged.clone();
+                for (k, (which, value, at)) in fakes.into_iter().enumerate() {
+                    let mut fake = originals[which.index(n)].clone();
+                    fake.id = ChangeId(Uuid::from_u128(900_000 + k as u128));
+                    for (name, edit) in fake.fields.iter_mut() {
+                        edit.value = values(name)[value % values(name).len()].clone();
+                    }
+                    arranged.insert(at.index(arranged.len() + 1), fake);
+                }
+                (originals, arranged)
+            })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// For any changes, including second changes claiming a version: every change let
+    /// in keeps each of its values as the winner, as a listed loser (a conflict when
+    /// it differs), or seen by an editor who superseded it; every change refused had
+    /// its version held by another change id. No value disappears unseen.
+    #[test]
+    fn no_value_is_lost_without_being_the_winner_or_a_conflict(
+        (originals, arranged) in with_impostors()
+    ) {
+        let mut gate = Gate::default();
+        let mut admitted = Vec::new();
+        for c in &arranged {
+            if gate.offer(c) {
+                admitted.push(c.clone());
+            } else {
+                let holder = gate.holders.get(&c.version());
+                prop_assert!(holder.is_some_and(|h| *h != c.id), "{:?} refused unclaimed", c.id);
+            }
+        }
+        let mut ids: Vec<ChangeId> = admitted.iter().map(|c| c.id).collect();
+        ids.sort();
+        ids.dedup();
+        let versions: BTreeSet<Version> = admitted.iter().map(Change::version).collect();
+        prop_assert_eq!(ids.len(), versions.len(), "one change per version");
+        for c in &admitted {
+            let row = &gate.rows[&c.row];
+            for (name, edit) in &c.fields {
+                let state = &row.fields[name];
+                let kept = (state.change == c.id && state.value == edit.value)
+                    || state.losers.iter().any(|l| l.change == c.id && l.value == edit.value)
+                    || state.seen.contains(&c.version());
+                prop_assert!(kept, "{}'s {} = {} of {:?} vanished", name, edit.value, c.id, c.version());
+            }
+        }
+        // Without impostors the gate lets everything in (nothing else is refused).
+        let mut plain = Gate::default();
+        for c in &originals {
+            prop_assert!(plain.offer(c));
+        }
+    }
+}

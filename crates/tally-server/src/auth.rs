@@ -5,6 +5,7 @@
 
 use crate::db::NewDevice;
 use crate::error::ApiError;
+use crate::limits;
 use crate::push::Author;
 use crate::AppState;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -15,14 +16,11 @@ use axum::http::request::Parts;
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 use tally_core::DeviceId;
 use tally_protocol::{EnrollRequest, EnrollResponse, Role, MAX_DEVICE_NAME_CHARS};
 
-/// Wrong passwords per user name allowed within [`FAILURE_WINDOW_MS`].
-pub const MAX_FAILURES: usize = 5;
-/// The window of the slow-down.
-pub const FAILURE_WINDOW_MS: u64 = 15 * 60 * 1000;
 /// How often a device's `last_seen` is written (not on every request).
 const TOUCH_EVERY_MS: u64 = 60 * 1000;
 
@@ -135,8 +133,13 @@ impl FromRequestParts<AppState> for AuthDevice {
     }
 }
 
-/// Check a user's password (slowed down after repeated failures) and enrol a device.
-pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollResponse, ApiError> {
+/// Check a user's password (limited per account and source, see [`crate::limits`]) and
+/// enrol a device. `peer` is the address the request came from, if the server knows it.
+pub async fn enroll(
+    state: &AppState,
+    req: EnrollRequest,
+    peer: Option<IpAddr>,
+) -> Result<EnrollResponse, ApiError> {
     let user_name = req.user.trim().to_string();
     let device_name = req.device_name.trim().to_string();
     if user_name.is_empty() {
@@ -151,13 +154,15 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollRespon
         return Err(ApiError::DeviceNameLength(n));
     }
     let now = state.now_ms();
-    let window_start = now.saturating_sub(FAILURE_WINDOW_MS) + 1;
-    let failures = state.db.login_failures(&user_name, window_start).await?;
-    if failures.len() >= MAX_FAILURES {
-        let until = failures[failures.len() - MAX_FAILURES] + FAILURE_WINDOW_MS;
-        let retry_after_s = until.saturating_sub(now).div_ceil(1000).max(1);
+    let source = limits::source_key(peer);
+    if let Err(wait_ms) = state
+        .db
+        .begin_login_attempt(&user_name, &source, now)
+        .await?
+    {
+        let retry_after_s = wait_ms.div_ceil(1000).max(1);
         // `?`: a user name is logged escaped (a newline in it cannot forge a log line).
-        tracing::warn!(user = ?user_name, retry_after_s, "enrolment refused: too many failures");
+        tracing::warn!(user = ?user_name, source, retry_after_s, "enrolment refused: too many failures");
         return Err(ApiError::TooManyAttempts { retry_after_s });
     }
     let user = state.db.user_by_name(&user_name).await?;
@@ -183,18 +188,15 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollRespon
     let user = match user {
         Some(u) if ok => u,
         _ => {
-            state
-                .db
-                .record_login_failure(&user_name, now, now.saturating_sub(FAILURE_WINDOW_MS))
-                .await?;
-            tracing::info!(user = ?user_name, "enrolment refused: bad credentials");
+            // The attempt stays counted.
+            tracing::info!(user = ?user_name, source, "enrolment refused: bad credentials");
             return Err(ApiError::BadCredentials);
         }
     };
     if user.disabled {
         return Err(ApiError::UserDisabled(user.name));
     }
-    state.db.clear_login_failures(&user_name).await?;
+    state.db.login_succeeded(&user_name, &source).await?;
     // A device keeps the id its changes already carry; enrolling again gives it a new
     // token (the old one stops working) and binds it to this user.
     let device = req

@@ -7,8 +7,10 @@ pub mod api;
 pub mod auth;
 pub mod db;
 pub mod error;
+pub mod limits;
 pub mod push;
 pub mod scope;
+pub mod serve;
 
 pub use api::router;
 pub use db::Db;

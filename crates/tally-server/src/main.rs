@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use tally_core::{Explain, Level};
 use tally_protocol::Role;
 use tally_server::admin::{self, AdminError, NewUnit};
+use tally_server::serve::{self, TlsError};
 use tally_server::{AppState, Db, DbError, SystemClock};
 use thiserror::Error;
 use tracing_subscriber::EnvFilter;
@@ -37,6 +38,16 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+        #[arg(long, requires = "tls_key", value_name = "PEM")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM).
+        #[arg(long, requires = "tls_cert", value_name = "PEM")]
+        tls_key: Option<PathBuf>,
+        /// Open connections at most; at the cap the quietest is closed for a new one.
+        #[arg(long, default_value_t = tally_server::serve::MAX_CONNECTIONS,
+              value_parser = clap::value_parser!(u16).range(8..))]
+        max_connections: u16,
     },
     /// Org units (banner, township, village, hamlet).
     #[command(subcommand)]
@@ -121,6 +132,8 @@ enum CliError {
     },
     #[error("the server stopped: {0}")]
     Serve(std::io::Error),
+    #[error("HTTPS: {0}")]
+    Tls(#[from] tally_server::serve::TlsError),
 }
 
 impl CliError {
@@ -139,6 +152,7 @@ impl Explain for CliError {
             CliError::Read { .. } => "read_failed",
             CliError::Listen { .. } => "listen_failed",
             CliError::Serve(_) => "serve_failed",
+            CliError::Tls(_) => "tls_failed",
         }
     }
 
@@ -154,6 +168,13 @@ impl Explain for CliError {
                 format!("无法监听 {listen}（端口被占用或无权限）")
             }
             CliError::Serve(_) => "服务异常停止".into(),
+            CliError::Tls(e) => match e {
+                TlsError::Read { path, .. } => format!("无法读取 HTTPS 证书或私钥文件 {path}"),
+                TlsError::NoCertificate { path } => {
+                    format!("{path} 里没有证书（应为 PEM 格式，含 BEGIN CERTIFICATE）")
+                }
+                TlsError::Config(_) => "HTTPS 证书和私钥不匹配或格式不对".into(),
+            },
         }
     }
 }
@@ -179,20 +200,25 @@ fn format_ms(ms: Option<u64>) -> String {
         )
 }
 
-async fn serve(db: Db, listen: SocketAddr) -> Result<(), CliError> {
+async fn serve(db: Db, listen: SocketAddr, options: serve::Options) -> Result<(), CliError> {
     let backend = db.backend();
     let app = tally_server::router(AppState::new(db));
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|source| CliError::Listen { listen, source })?;
-    tracing::info!(%listen, backend, "tally-server listening");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-            tracing::info!("shutting down");
-        })
-        .await
-        .map_err(CliError::Serve)
+    let scheme = if options.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    tracing::info!(%listen, backend, scheme, max_connections = options.max_connections,
+                   "tally-server listening");
+    serve::serve(listener, app, options, async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
+    .await
+    .map_err(CliError::Serve)
 }
 
 #[tokio::main]
@@ -270,7 +296,25 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let db = Db::open(&cli.db).await?;
     let clock = SystemClock;
     match cli.command {
-        Command::Serve { listen } => serve(db, listen).await?,
+        Command::Serve {
+            listen,
+            tls_cert,
+            tls_key,
+            max_connections,
+        } => {
+            let tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => {
+                    Some(serve::tls_config(&cert, &key).map_err(CliError::Tls)?)
+                }
+                _ => None,
+            };
+            let options = serve::Options {
+                max_connections: usize::from(max_connections),
+                tls,
+                ..serve::Options::default()
+            };
+            serve(db, listen, options).await?
+        }
         Command::Unit(UnitCommand::Add {
             code,
             name,

@@ -11,7 +11,7 @@ use tally_core::ledger::DaySums;
 use tally_core::schema::{validate_change, Context};
 use tally_core::Explain;
 use tally_core::Role;
-use tally_core::{merge, Change, ChangeId, DeviceId, Level, OrgUnit, Row, RowId, Table};
+use tally_core::{merge, Change, ChangeId, DeviceId, Level, OrgUnit, Row, RowId, Table, Version};
 use tally_protocol::{codes, PushResult, Rejection, MAX_CLOCK_AHEAD_MS};
 
 /// Who is pushing: the token's device and user.
@@ -30,6 +30,9 @@ pub struct Loaded {
     /// The batch's change ids that are already stored: their seq and the change as
     /// stored (a replay must be the same change).
     pub known: HashMap<ChangeId, (i64, Change)>,
+    /// The stored changes that hold the batch's versions (HLC + device), by version: a
+    /// version belongs to one change id (the database's unique index says so too).
+    pub versions: HashMap<Version, ChangeId>,
     /// Current state of the batch's rows.
     pub rows: HashMap<RowId, Row>,
     /// Shared with the backend's cache; copied only if the batch changes it.
@@ -129,6 +132,8 @@ impl Plan {
 struct ServerContext<'a> {
     today: NaiveDate,
     tree: &'a UnitTree,
+    /// The batch's rows and the rows its changes reference, as loaded and merged so far.
+    rows: &'a HashMap<RowId, Row>,
 }
 
 impl Context for ServerContext<'_> {
@@ -142,6 +147,12 @@ impl Context for ServerContext<'_> {
     }
     fn unit_parent(&self, code: &str) -> Option<String> {
         self.tree.get(code).and_then(|u| u.parent.clone())
+    }
+    fn household_unit(&self, id: RowId) -> Option<String> {
+        self.rows
+            .get(&id)
+            .filter(|r| r.table == Table::Household)
+            .map(|r| r.unit.clone())
     }
 }
 
@@ -193,7 +204,19 @@ pub fn plan(changes: &[Change], who: &Author, loaded: &mut Loaded, now_ms: u64) 
             continue;
         }
         let existing = loaded.rows.get(&change.row);
-        let outcome = decide(change, existing, who, &scope, &loaded.tree, today, now_ms);
+        // Another change (stored, or earlier in this batch) holding this version: the
+        // row alone cannot tell, once that change's value was superseded and pruned.
+        let taken = loaded
+            .versions
+            .get(&change.version())
+            .is_some_and(|holder| *holder != change.id);
+        let outcome = match decide(change, existing, who, &scope, loaded, today, now_ms) {
+            Outcome::Store if taken => reject(Rejection::VersionTaken {
+                hlc: change.hlc,
+                device: change.device,
+            }),
+            outcome => outcome,
+        };
         if outcome == Outcome::Store {
             let merged = merge(existing, change);
             plan.sums.write(existing, &merged.row);
@@ -218,6 +241,7 @@ pub fn plan(changes: &[Change], who: &Author, loaded: &mut Loaded, now_ms: u64) 
             plan.rows.insert(change.row, merged.row.clone());
             loaded.rows.insert(change.row, merged.row);
             stored_at.insert(change.id, i);
+            loaded.versions.insert(change.version(), change.id);
         }
         plan.outcomes.push(outcome);
     }
@@ -229,10 +253,11 @@ fn decide(
     existing: Option<&Row>,
     who: &Author,
     scope: &Scope,
-    tree: &UnitTree,
+    loaded: &Loaded,
     today: NaiveDate,
     now_ms: u64,
 ) -> Outcome {
+    let tree = &loaded.tree;
     if let Err(o) = check_scope(change, existing, scope, tree) {
         return o;
     }
@@ -243,7 +268,11 @@ fn decide(
             edited_as: change.table,
         });
     }
-    let ctx = ServerContext { today, tree };
+    let ctx = ServerContext {
+        today,
+        tree,
+        rows: &loaded.rows,
+    };
     if let Err(e) = validate_change(change, existing, &ctx) {
         return reject(Rejection::Invalid(e));
     }

@@ -131,6 +131,14 @@ impl Context for TxContext<'_> {
             .flatten()
             .flatten()
     }
+
+    fn household_unit(&self, id: RowId) -> Option<String> {
+        self.tx
+            .prepare_cached("SELECT unit FROM row_state WHERE tbl = 'household' AND id = ?1")
+            .and_then(|mut s| s.query_row([id.to_string()], |r| r.get(0)).optional())
+            .ok()
+            .flatten()
+    }
 }
 
 pub(crate) fn load_row(conn: &Connection, table: Table, id: RowId) -> Result<Option<Row>> {

@@ -32,7 +32,21 @@ impl Context for Ctx {
             _ => None,
         }
     }
+    fn household_unit(&self, id: RowId) -> Option<String> {
+        [(HOUSEHOLD, "150101"), (HAMLET_HOUSEHOLD, "15010101")]
+            .iter()
+            .find(|(h, _)| *h == id)
+            .map(|(_, unit)| unit.to_string())
+    }
 }
+
+/// The households Ctx knows: one in the village 150101, one in its hamlet.
+const HOUSEHOLD: RowId = RowId(uuid::Uuid::from_u128(
+    0x0190_a1b2_0000_7000_8000_0000_0000_0001,
+));
+const HAMLET_HOUSEHOLD: RowId = RowId(uuid::Uuid::from_u128(
+    0x0190_a1b2_0000_7000_8000_0000_0000_0002,
+));
 
 const SEEN: Version = Version {
     hlc: Hlc {
@@ -325,6 +339,48 @@ fn bad_changes_are_rejected_naming_the_field_and_value() {
             ("invalid_value", &["household", "nobody"]),
         ),
         (
+            "visit of a household nobody recorded",
+            change(
+                Table::Visit,
+                "150101",
+                &[
+                    ("household", json!("0190a1b2-0000-7000-8000-0000000000ff")),
+                    ("date", json!("2024-06-01")),
+                ],
+            ),
+            none.clone(),
+            (
+                "unknown_reference",
+                &["household", "0190a1b2-0000-7000-8000-0000000000ff"],
+            ),
+        ),
+        (
+            "visit in the village of its hamlet's household",
+            change(
+                Table::Visit,
+                "150101",
+                &[
+                    ("household", json!(HAMLET_HOUSEHOLD.to_string())),
+                    ("date", json!("2024-06-01")),
+                ],
+            ),
+            none.clone(),
+            ("reference_elsewhere", &["household", "15010101", "150101"]),
+        ),
+        (
+            "demolition of another village's household",
+            change(
+                Table::Demolition,
+                "15010101",
+                &[
+                    ("household", json!(HOUSEHOLD.to_string())),
+                    ("date", json!("2024-06-01")),
+                ],
+            ),
+            none.clone(),
+            ("reference_elsewhere", &["household", "150101", "15010101"]),
+        ),
+        (
             "household without head",
             household(&[("members", json!(3))]),
             none.clone(),
@@ -512,6 +568,27 @@ fn good_changes_pass() {
         (
             "household in a hamlet",
             change(Table::Household, "15010101", &[("head", json!("张三"))]),
+            None,
+        ),
+        (
+            "visit of a household of its village",
+            change(
+                Table::Visit,
+                "150101",
+                &[
+                    ("household", json!(HOUSEHOLD.to_string())),
+                    ("date", json!("2024-06-01")),
+                ],
+            ),
+            None,
+        ),
+        (
+            "demolition with no household named",
+            change(
+                Table::Demolition,
+                "15010101",
+                &[("household", Value::Null), ("date", json!("2024-06-01"))],
+            ),
             None,
         ),
         (

@@ -294,18 +294,20 @@ pub trait Accounts: Send + Sync + 'static {
     /// Revoke a device's token; false if there is no such device.
     async fn revoke_device(&self, id: DeviceId, now_ms: u64) -> Result<bool, DbError>;
 
-    /// When the recent failed logins of a user name happened (at or after `since_ms`).
-    async fn login_failures(&self, user: &str, since_ms: u64) -> Result<Vec<u64>, DbError>;
-
-    /// Note a failed login, forgetting this name's failures before `forget_before_ms`.
-    async fn record_login_failure(
+    /// Count a login attempt of `user` from `source` (`limits::source_key`) at `now_ms`
+    /// unless [`crate::limits::verdict`] refuses it, in one transaction with the count
+    /// (concurrent attempts cannot all pass); `Err(ms)` until one frees up. Forgets
+    /// attempts older than the window, and the oldest beyond `limits::MAX_ROWS`.
+    async fn begin_login_attempt(
         &self,
         user: &str,
-        at_ms: u64,
-        forget_before_ms: u64,
-    ) -> Result<(), DbError>;
+        source: &str,
+        now_ms: u64,
+    ) -> Result<Result<(), u64>, DbError>;
 
-    async fn clear_login_failures(&self, user: &str) -> Result<(), DbError>;
+    /// The password was right: forget the account's attempts from that source (the
+    /// one just counted included).
+    async fn login_succeeded(&self, user: &str, source: &str) -> Result<(), DbError>;
 }
 
 impl Deref for Db {

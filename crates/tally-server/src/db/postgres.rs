@@ -24,7 +24,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError};
 use tally_core::ledger::{DaySums, Totals};
-use tally_core::{Change, ChangeId, Conflict, DeviceId, Hlc, Row, RowId, Target};
+use tally_core::{Change, ChangeId, Conflict, DeviceId, Hlc, Row, RowId, Target, Version};
 use tokio_postgres::{Config, GenericClient, NoTls};
 
 mod accounts;
@@ -51,6 +51,16 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         4,
         "0004_drop_unused_indexes",
         include_str!("../../migrations/postgres/0004_drop_unused_indexes.sql"),
+    ),
+    (
+        5,
+        "0005_change_versions",
+        include_str!("../../migrations/postgres/0005_change_versions.sql"),
+    ),
+    (
+        6,
+        "0006_login_sources",
+        include_str!("../../migrations/postgres/0006_login_sources.sql"),
     ),
 ];
 
@@ -322,6 +332,9 @@ impl PgPushTx {
         mode: PushMode,
     ) -> Result<Pushed, DbError> {
         let c = self.client()?;
+        // Rows are locked; a version (HLC + device) claimed by two concurrent pushes of
+        // one device on different rows meets the unique index instead (the second fails
+        // and, retried, is refused as `version_taken`).
         let mut keys: Vec<i64> = changes.iter().map(|ch| lock_key(ch.row)).collect();
         keys.sort_unstable();
         keys.dedup();
@@ -355,10 +368,11 @@ impl PgPushTx {
         }
         let inserted = c
             .query(
-                "INSERT INTO changes (id, tbl, row_id, unit, device, author, body, received_ms)
-                 SELECT i, t, r, u, d, a, b, $8
+                "INSERT INTO changes (id, tbl, row_id, unit, device, author, body, received_ms, hlc)
+                 SELECT i, t, r, u, d, a, b, $8, h
                  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-                             $6::text[], $7::text[]) WITH ORDINALITY AS x(i, t, r, u, d, a, b, n)
+                             $6::text[], $7::text[], $9::text[])
+                      WITH ORDINALITY AS x(i, t, r, u, d, a, b, h, n)
                  ORDER BY n
                  RETURNING id, seq",
                 &[
@@ -370,6 +384,7 @@ impl PgPushTx {
                     &col(&|ch| ch.author.clone()),
                     &bodies,
                     &to_i64(now_ms),
+                    &col(&|ch| ch.hlc.to_string()),
                 ],
             )
             .await?;
@@ -472,7 +487,15 @@ async fn load(
     cache: &TreeCache,
 ) -> Result<Loaded, DbError> {
     let ids: Vec<String> = changes.iter().map(|ch| ch.id.to_string()).collect();
-    let rows: Vec<String> = changes.iter().map(|ch| ch.row.to_string()).collect();
+    // The batch's rows, and the households its changes reference (validation looks there).
+    let rows: Vec<String> = changes
+        .iter()
+        .flat_map(|ch| {
+            let refs = tally_core::schema::references(ch);
+            std::iter::once(ch.row).chain(refs.into_iter().map(|(_, id)| id))
+        })
+        .map(|id| id.to_string())
+        .collect();
     let version = units_version(c).await?;
     let tree = match cached_tree(cache, &version) {
         Some(tree) => tree,
@@ -495,6 +518,27 @@ async fn load(
             .map_err(|_| DbError::Corrupt(format!("change id {id:?}")))?;
         let stored: Change = serde_json::from_str(r.get(2))?;
         loaded.known.insert(id, (r.get(1), stored));
+    }
+    let devices: Vec<String> = changes.iter().map(|ch| ch.device.to_string()).collect();
+    let hlcs: Vec<String> = changes.iter().map(|ch| ch.hlc.to_string()).collect();
+    for r in c
+        .query(
+            "SELECT c.id, c.device, c.hlc FROM changes c
+             JOIN unnest($1::text[], $2::text[]) AS v(device, hlc)
+               ON c.device = v.device AND c.hlc = v.hlc",
+            &[&devices, &hlcs],
+        )
+        .await?
+    {
+        let (id, device, hlc): (&str, &str, &str) = (r.get(0), r.get(1), r.get(2));
+        let corrupt = || DbError::Corrupt(format!("change {id:?} version {device:?} {hlc:?}"));
+        let version = Version {
+            hlc: hlc.parse().map_err(|_| corrupt())?,
+            device: device.parse().map_err(|_| corrupt())?,
+        };
+        loaded
+            .versions
+            .insert(version, id.parse().map_err(|_| corrupt())?);
     }
     for r in c
         .query("SELECT body FROM rows WHERE id = ANY($1::text[])", &[&rows])

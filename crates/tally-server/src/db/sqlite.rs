@@ -43,6 +43,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0004_drop_unused_indexes",
         include_str!("../../migrations/sqlite/0004_drop_unused_indexes.sql"),
     ),
+    (
+        5,
+        "0005_change_versions",
+        include_str!("../../migrations/sqlite/0005_change_versions.sql"),
+    ),
+    (
+        6,
+        "0006_login_sources",
+        include_str!("../../migrations/sqlite/0006_login_sources.sql"),
+    ),
 ];
 
 /// Idle reader connections kept open.
@@ -404,7 +414,24 @@ fn load(inner: &Inner, tx: &Connection, changes: &[Change]) -> Result<Loaded, Db
         ..Loaded::default()
     };
     let mut seq_of = tx.prepare_cached("SELECT seq, body FROM changes WHERE id = ?1")?;
+    let mut holder = tx.prepare_cached("SELECT id FROM changes WHERE device = ?1 AND hlc = ?2")?;
     for change in changes {
+        if let std::collections::hash_map::Entry::Vacant(slot) =
+            loaded.versions.entry(change.version())
+        {
+            let id: Option<String> = holder
+                .query_row(
+                    params![change.device.to_string(), change.hlc.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(id) = id {
+                let id = id
+                    .parse()
+                    .map_err(|_| DbError::Corrupt(format!("change id {id:?}")))?;
+                slot.insert(id);
+            }
+        }
         if loaded.known.contains_key(&change.id) {
             continue;
         }
@@ -416,9 +443,13 @@ fn load(inner: &Inner, tx: &Connection, changes: &[Change]) -> Result<Loaded, Db
                 .known
                 .insert(change.id, (seq, serde_json::from_str(&body)?));
         }
-        if let std::collections::hash_map::Entry::Vacant(slot) = loaded.rows.entry(change.row) {
-            if let Some(row) = load_row(tx, change.row)? {
-                slot.insert(row);
+        // The change's row, and the households it references (validation looks there).
+        let refs = tally_core::schema::references(change);
+        for id in std::iter::once(change.row).chain(refs.into_iter().map(|(_, id)| id)) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = loaded.rows.entry(id) {
+                if let Some(row) = load_row(tx, id)? {
+                    slot.insert(row);
+                }
             }
         }
     }
@@ -433,8 +464,8 @@ fn write_plan(
 ) -> Result<Vec<i64>, DbError> {
     let mut seqs = Vec::new();
     let mut insert = tx.prepare_cached(
-        "INSERT INTO changes (id, tbl, row_id, unit, device, author, body, received_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO changes (id, tbl, row_id, unit, device, author, body, received_ms, hlc)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     for (change, outcome) in changes.iter().zip(&plan.outcomes) {
         if *outcome != push::Outcome::Store {
@@ -449,6 +480,7 @@ fn write_plan(
             change.author,
             serde_json::to_string(change)?,
             to_i64(now_ms),
+            change.hlc.to_string(),
         ])?;
         seqs.push(tx.last_insert_rowid());
     }

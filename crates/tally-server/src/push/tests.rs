@@ -116,6 +116,7 @@ fn loaded(known: &[(&Change, i64)], rows: &[&Change]) -> Loaded {
             .iter()
             .map(|(c, seq)| (c.id, (*seq, (*c).clone())))
             .collect(),
+        versions: known.iter().map(|(c, _)| (c.version(), c.id)).collect(),
         rows: rows.iter().map(|c| (c.row, merge(None, c).row)).collect(),
         tree: Arc::new(tree()),
     }
@@ -334,7 +335,38 @@ fn identity_clock_and_privileged_fields_are_checked() {
         "a version taken before",
         cadre(),
         loaded(&[(&first, 1)], &[&first]),
-        &[twin],
+        std::slice::from_ref(&twin),
+        &["version_taken"],
+    );
+    // The row no longer holds the version (the first change's value was superseded by
+    // an edit that saw it, and pruned): the stored change still owns it.
+    let mut seen = change(
+        3,
+        Table::Household,
+        row(1),
+        VILLAGE_A1,
+        json!({"head": "王五"}),
+    );
+    seen.hlc.ms += 1_000;
+    seen.fields.get_mut("head").expect("head").base = Some(first.version());
+    let superseded = merge(Some(&merge(None, &first).row), &seen).row;
+    assert!(!tally_core::version_taken(Some(&superseded), &twin));
+    let mut after = loaded(&[(&first, 1), (&seen, 2)], &[]);
+    after.rows.insert(row(1), superseded);
+    check(
+        "a version of a change superseded and pruned",
+        cadre(),
+        after,
+        std::slice::from_ref(&twin),
+        &["version_taken"],
+    );
+    let mut elsewhere_row = twin.clone();
+    elsewhere_row.row = row(5);
+    check(
+        "a version taken, on another row",
+        cadre(),
+        loaded(&[(&first, 1)], &[&first]),
+        &[elsewhere_row],
         &["version_taken"],
     );
     // A leader turns his township into a hamlet under its own village: a cycle.

@@ -4,9 +4,12 @@ use crate::both_backends;
 use crate::support::*;
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
-use tally_core::{RowId, Table};
+use tally_core::{Change, ChangeId, RowId, Table};
 
-both_backends!(bad_input_is_refused_and_stores_nothing);
+both_backends!(
+    bad_input_is_refused_and_stores_nothing,
+    hostile_repeats_are_refused_and_lose_nothing
+);
 
 /// What a case sends: a raw body, or one change edited as JSON.
 enum Input {
@@ -196,6 +199,20 @@ fn cases() -> Vec<Case> {
             says: "64",
         },
         Case {
+            name: "a visit to a household nobody recorded",
+            input: Change(|c| visit_of(c, "0190a1b2-0000-7000-8000-0000000000ff")),
+            status: 200,
+            code: "unknown_reference",
+            says: "0190a1b2-0000-7000-8000-0000000000ff",
+        },
+        Case {
+            name: "a visit to another village's household",
+            input: Change(|c| visit_of(c, B1_HOUSEHOLD)),
+            status: 200,
+            code: "reference_elsewhere",
+            says: VILLAGE_B1,
+        },
+        Case {
             name: "a cleanup in a township",
             input: Change(|c| c["unit"] = json!(TOWN_A)),
             status: 403,
@@ -205,7 +222,20 @@ fn cases() -> Vec<Case> {
     ]
 }
 
+/// A household of village B1 (recorded by its own cadre before the cases run).
+const B1_HOUSEHOLD: &str = "0190a1b2-0000-7000-8000-0000000000b1";
+
+/// Turn the case's cleanup into a visit of `household`.
+fn visit_of(c: &mut Value, household: &str) {
+    c["table"] = json!("visit");
+    c["fields"] = json!({"household": {"value": household}, "date": {"value": TODAY}});
+}
+
 async fn bad_input_is_refused_and_stores_nothing(h: Harness) {
+    let mut b = h.device(CADRE_B).await;
+    let row = RowId(B1_HOUSEHOLD.parse().unwrap());
+    let house = b.change(Table::Household, row, VILLAGE_B1, json!({"head": "王五"}));
+    accepted(&h.push(&b, &[house]).await.results());
     let mut dev = h.device(CADRE).await;
     let (_, start) = h.pull_all(&dev, "").await;
     for case in cases() {
@@ -258,4 +288,93 @@ async fn bad_input_is_refused_and_stores_nothing(h: Harness) {
     // And the same change without the fault is accepted.
     let good = dev.cleanup(VILLAGE_A1, json!(12));
     accepted(&h.push(&dev, &[good]).await.results());
+}
+
+/// A repeat that is not one: what it sends after the cadre's cleanup (`first`) and, for
+/// some cases, an edit that superseded it (`later`) were stored.
+struct Repeat {
+    name: &'static str,
+    /// Sent by the cadre's other enrolled device instead of the cadre's own.
+    other_device: bool,
+    hostile: fn(first: &Change, later: &Change) -> Change,
+    code: &'static str,
+}
+
+fn impostor(of: &Change, tonnes: i64) -> Change {
+    let mut c = of.clone();
+    c.id = ChangeId(uuid::Uuid::now_v7());
+    c.fields.get_mut("tonnes").expect("tonnes").value = json!(tonnes);
+    c
+}
+
+fn repeats() -> Vec<Repeat> {
+    vec![
+        Repeat {
+            name: "a known change id with other content",
+            other_device: false,
+            hostile: |first, _| {
+                let mut c = first.clone();
+                c.fields.get_mut("tonnes").expect("tonnes").value = json!(99);
+                c
+            },
+            code: "replay_mismatch",
+        },
+        Repeat {
+            name: "another change id claiming a stored version",
+            other_device: false,
+            hostile: |_, later| impostor(later, 98),
+            code: "version_taken",
+        },
+        Repeat {
+            name: "another change id claiming the version of a superseded edit",
+            other_device: false,
+            hostile: |first, _| impostor(first, 97),
+            code: "version_taken",
+        },
+        Repeat {
+            name: "a stored version claimed on a new row",
+            other_device: false,
+            hostile: |first, _| {
+                let mut c = impostor(first, 96);
+                c.row = RowId(uuid::Uuid::now_v7());
+                c
+            },
+            code: "version_taken",
+        },
+        Repeat {
+            name: "another device replaying a known change id",
+            other_device: true,
+            hostile: |first, _| first.clone(),
+            code: "wrong_device",
+        },
+    ]
+}
+
+/// Each hostile repeat is refused with its own code, and the stored edits (the cleanup,
+/// the edit that superseded it) stay exactly as they were: nothing lost, nothing added.
+async fn hostile_repeats_are_refused_and_lose_nothing(h: Harness) {
+    let mut dev = h.device(CADRE).await;
+    let other = h.device(CADRE).await;
+    for case in repeats() {
+        let (_, start) = h.pull_all(&dev, "").await;
+        let first = dev.cleanup(VILLAGE_A1, json!(12));
+        let later = dev.edit(&first, json!({"tonnes": 15}));
+        accepted(
+            &h.push(&dev, &[first.clone(), later.clone()])
+                .await
+                .results(),
+        );
+        let hostile = (case.hostile)(&first, &later);
+        let by = if case.other_device { &other } else { &dev };
+        let results = h.push(by, std::slice::from_ref(&hostile)).await.results();
+        assert_eq!(
+            outcome(&results[0]),
+            case.code,
+            "{}: {results:?}",
+            case.name
+        );
+        let (pulled, _) = h.pull_all(&dev, &start).await;
+        let got: Vec<&Change> = pulled.iter().map(|p| &p.change).collect();
+        assert_eq!(got, vec![&first, &later], "{}", case.name);
+    }
 }

@@ -8,5 +8,6 @@ mod concurrent;
 mod late_commit;
 mod ledger;
 mod scope;
+mod serve;
 mod support;
 mod sync;

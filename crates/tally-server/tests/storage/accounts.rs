@@ -3,6 +3,7 @@
 use tally_core::DeviceId;
 use tally_protocol::Role;
 use tally_server::db::NewDevice;
+use tally_server::limits;
 use tally_testkit::{per_backend, Backend, TestDb};
 
 per_backend!(users_and_devices, failed_logins_are_counted_and_cleared);
@@ -126,19 +127,63 @@ async fn failed_logins_are_counted_and_cleared(backend: Backend) {
         return;
     };
     let db = &t.db;
-    for at in [1_000, 2_000, 3_000] {
-        db.record_login_failure("batu", at, 0).await.unwrap();
+    const T: u64 = 1_750_000_000_000;
+    const HOME: &str = "192.0.2.1";
+    const AWAY: &str = "198.51.100.9";
+    // Five attempts of one account from one source; the sixth waits for the first.
+    for i in 0..limits::PER_ACCOUNT as u64 {
+        assert_eq!(
+            db.begin_login_attempt("batu", AWAY, T + i * 1000)
+                .await
+                .unwrap(),
+            Ok(())
+        );
     }
-    db.record_login_failure("wang", 3_000, 0).await.unwrap();
-    let mut got = db.login_failures("batu", 1_500).await.unwrap();
-    got.sort_unstable();
-    assert_eq!(got, [2_000, 3_000]);
-    // Noting one forgets this name's failures before the window.
-    db.record_login_failure("batu", 4_000, 2_500).await.unwrap();
-    let mut got = db.login_failures("batu", 0).await.unwrap();
-    got.sort_unstable();
-    assert_eq!(got, [3_000, 4_000]);
-    db.clear_login_failures("batu").await.unwrap();
-    assert!(db.login_failures("batu", 0).await.unwrap().is_empty());
-    assert_eq!(db.login_failures("wang", 0).await.unwrap(), [3_000]);
+    let wait = db
+        .begin_login_attempt("batu", AWAY, T + 5_000)
+        .await
+        .unwrap();
+    assert_eq!(wait, Err(limits::WINDOW_MS - 5_000));
+    // The account from another source, and another account from that source, may try.
+    assert_eq!(
+        db.begin_login_attempt("batu", HOME, T + 5_000)
+            .await
+            .unwrap(),
+        Ok(())
+    );
+    assert_eq!(
+        db.begin_login_attempt("wang", AWAY, T + 5_000)
+            .await
+            .unwrap(),
+        Ok(())
+    );
+    // A right password forgets the account's attempts from its source only.
+    db.login_succeeded("batu", HOME).await.unwrap();
+    assert!(db
+        .begin_login_attempt("batu", AWAY, T + 6_000)
+        .await
+        .unwrap()
+        .is_err());
+    // Attempts leave with their window (the first at T: gone just after T + window).
+    assert_eq!(
+        db.begin_login_attempt("batu", AWAY, T + limits::WINDOW_MS + 1)
+            .await
+            .unwrap(),
+        Ok(())
+    );
+    // One source may try so many accounts, then waits.
+    let spray = "203.0.113.5";
+    for i in 0..limits::PER_SOURCE {
+        let name = format!("user{i}");
+        assert_eq!(
+            db.begin_login_attempt(&name, spray, T).await.unwrap(),
+            Ok(()),
+            "{i}"
+        );
+    }
+    assert!(db
+        .begin_login_attempt("one-more", spray, T)
+        .await
+        .unwrap()
+        .is_err());
 }

@@ -6,6 +6,7 @@ use crate::db::{
     UserRecord,
 };
 use crate::error::DbError;
+use crate::limits;
 use tally_core::DeviceId;
 use tally_protocol::Role;
 use tokio_postgres::GenericClient;
@@ -176,44 +177,68 @@ impl Accounts for PgDb {
         Ok(exists)
     }
 
-    async fn login_failures(&self, user: &str, since_ms: u64) -> Result<Vec<u64>, DbError> {
-        let c = self.pool.get().await?;
-        let rows = c
-            .query(
-                "SELECT at_ms FROM login_failures WHERE user_name = $1 AND at_ms >= $2
-                 ORDER BY at_ms",
-                &[&user, &to_i64(since_ms)],
-            )
-            .await?;
-        Ok(rows.iter().map(|r| to_u64(r.get(0))).collect())
-    }
-
-    async fn record_login_failure(
+    async fn begin_login_attempt(
         &self,
         user: &str,
-        at_ms: u64,
-        forget_before_ms: u64,
-    ) -> Result<(), DbError> {
+        source: &str,
+        now_ms: u64,
+    ) -> Result<Result<(), u64>, DbError> {
         let mut c = self.pool.get().await?;
         let tx = c.transaction().await?;
+        // Both counts include the source: one lock per source makes count-and-insert atomic.
         tx.execute(
-            "DELETE FROM login_failures WHERE user_name = $1 AND at_ms < $2",
-            &[&user, &to_i64(forget_before_ms)],
+            "SELECT pg_advisory_xact_lock(hashtextextended('login ' || $1, 0))",
+            &[&source],
         )
         .await?;
         tx.execute(
-            "INSERT INTO login_failures (user_name, at_ms) VALUES ($1, $2)",
-            &[&user, &to_i64(at_ms)],
+            "DELETE FROM login_failures WHERE at_ms <= $1",
+            &[&to_i64(now_ms.saturating_sub(limits::WINDOW_MS))],
+        )
+        .await?;
+        let account: Vec<u64> = tx
+            .query(
+                "SELECT at_ms FROM login_failures WHERE user_name = $1 AND source = $2",
+                &[&user, &source],
+            )
+            .await?
+            .iter()
+            .map(|r| to_u64(r.get(0)))
+            .collect();
+        let from_source: Vec<u64> = tx
+            .query(
+                "SELECT at_ms FROM login_failures WHERE source = $1",
+                &[&source],
+            )
+            .await?
+            .iter()
+            .map(|r| to_u64(r.get(0)))
+            .collect();
+        if let Err(wait) = limits::verdict(&account, &from_source, now_ms) {
+            return Ok(Err(wait));
+        }
+        tx.execute(
+            "INSERT INTO login_failures (user_name, source, at_ms) VALUES ($1, $2, $3)",
+            &[&user, &source, &to_i64(now_ms)],
+        )
+        .await?;
+        tx.execute(
+            "DELETE FROM login_failures WHERE ctid IN (
+                 SELECT ctid FROM login_failures ORDER BY at_ms DESC OFFSET $1)",
+            &[&(limits::MAX_ROWS as i64)],
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(Ok(()))
     }
 
-    async fn clear_login_failures(&self, user: &str) -> Result<(), DbError> {
+    async fn login_succeeded(&self, user: &str, source: &str) -> Result<(), DbError> {
         let c = self.pool.get().await?;
-        c.execute("DELETE FROM login_failures WHERE user_name = $1", &[&user])
-            .await?;
+        c.execute(
+            "DELETE FROM login_failures WHERE user_name = $1 AND source = $2",
+            &[&user, &source],
+        )
+        .await?;
         Ok(())
     }
 }

@@ -6,6 +6,7 @@ use crate::db::{
     UserRecord,
 };
 use crate::error::DbError;
+use crate::limits;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tally_core::DeviceId;
 use tally_protocol::Role;
@@ -211,46 +212,57 @@ impl Accounts for SqliteDb {
         .await
     }
 
-    async fn login_failures(&self, user: &str, since_ms: u64) -> Result<Vec<u64>, DbError> {
-        let user = user.to_string();
-        self.read(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT at_ms FROM login_failures WHERE user_name = ?1 AND at_ms >= ?2
-                 ORDER BY at_ms",
-            )?;
-            let rows = stmt.query_map(params![user, to_i64(since_ms)], |r| r.get::<_, i64>(0))?;
-            rows.map(|r| r.map(to_u64).map_err(DbError::from)).collect()
-        })
-        .await
-    }
-
-    async fn record_login_failure(
+    async fn begin_login_attempt(
         &self,
         user: &str,
-        at_ms: u64,
-        forget_before_ms: u64,
-    ) -> Result<(), DbError> {
-        let user = user.to_string();
+        source: &str,
+        now_ms: u64,
+    ) -> Result<Result<(), u64>, DbError> {
+        let (user, source) = (user.to_string(), source.to_string());
         self.write(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute(
-                "DELETE FROM login_failures WHERE user_name = ?1 AND at_ms < ?2",
-                params![user, to_i64(forget_before_ms)],
+                "DELETE FROM login_failures WHERE at_ms <= ?1",
+                [to_i64(now_ms.saturating_sub(limits::WINDOW_MS))],
+            )?;
+            let times = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> Result<Vec<u64>, DbError> {
+                let mut stmt = tx.prepare_cached(sql)?;
+                let rows = stmt.query_map(args, |r| r.get::<_, i64>(0))?;
+                rows.map(|r| r.map(to_u64).map_err(DbError::from)).collect()
+            };
+            let account = times(
+                "SELECT at_ms FROM login_failures WHERE user_name = ?1 AND source = ?2",
+                &[&user, &source],
+            )?;
+            let from_source = times(
+                "SELECT at_ms FROM login_failures WHERE source = ?1",
+                &[&source],
+            )?;
+            if let Err(wait) = limits::verdict(&account, &from_source, now_ms) {
+                return Ok(Err(wait));
+            }
+            tx.execute(
+                "INSERT INTO login_failures (user_name, source, at_ms) VALUES (?1, ?2, ?3)",
+                params![user, source, to_i64(now_ms)],
             )?;
             tx.execute(
-                "INSERT INTO login_failures (user_name, at_ms) VALUES (?1, ?2)",
-                params![user, to_i64(at_ms)],
+                "DELETE FROM login_failures WHERE rowid IN (
+                     SELECT rowid FROM login_failures ORDER BY at_ms DESC LIMIT -1 OFFSET ?1)",
+                [limits::MAX_ROWS as i64],
             )?;
             tx.commit()?;
-            Ok(())
+            Ok(Ok(()))
         })
         .await
     }
 
-    async fn clear_login_failures(&self, user: &str) -> Result<(), DbError> {
-        let user = user.to_string();
+    async fn login_succeeded(&self, user: &str, source: &str) -> Result<(), DbError> {
+        let (user, source) = (user.to_string(), source.to_string());
         self.write(move |c| {
-            c.execute("DELETE FROM login_failures WHERE user_name = ?1", [user])?;
+            c.execute(
+                "DELETE FROM login_failures WHERE user_name = ?1 AND source = ?2",
+                params![user, source],
+            )?;
             Ok(())
         })
         .await
