@@ -9,11 +9,13 @@ import json
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+import zlib
 from pathlib import Path
 
 STEP_TIMEOUT = 30.0
@@ -169,13 +171,19 @@ class Driver:
     def screenshot(self, path):
         # A screenshot can lag the DOM: wait for two animation frames first. Toasts are
         # hidden so that they do not cover the screen.
-        self.cmd("POST", "/execute/async", {
+        box = self.cmd("POST", "/execute/async", {
             "script": "document.querySelectorAll('.el-message').forEach(e => e.style.visibility = 'hidden');"
-                      "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                      "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => "
+                      "done([window.screenX, window.screenY, window.innerWidth, window.innerHeight])));",
             "args": [],
         })
         time.sleep(0.3)
-        png = base64.b64decode(self.cmd("GET", "/screenshot"))
+        if _framebuffer is not None:
+            # What the X server shows, read from Xvfb's screen file: WebDriver's own
+            # screenshot can hang with WebKitGTK's shared-memory renderer.
+            png = framebuffer_png(_framebuffer, box)
+        else:
+            png = base64.b64decode(self.cmd("GET", "/screenshot"))
         path.write_bytes(png)
         log(f"screenshot {path.name} ({len(png) // 1024} KiB)")
 
@@ -190,16 +198,53 @@ class Driver:
             pass
 
 
+# Xvfb's screen file (XWD) of the display this script started, for screenshots.
+_framebuffer = None
+
+
 def start_display(workdir):
+    global _framebuffer
+    fbdir = workdir / "framebuffer"
+    fbdir.mkdir(exist_ok=True)
     for n in range(98, 120):
         if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
             proc = subprocess.Popen(
-                ["Xvfb", f":{n}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                ["Xvfb", f":{n}", "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-nocursor", "-fbdir", str(fbdir)],
                 stdout=open(workdir / "xvfb.log", "ab"), stderr=subprocess.STDOUT,
             )
             wait_until("Xvfb", lambda: Path(f"/tmp/.X11-unix/X{n}").exists(), timeout=15)
+            _framebuffer = fbdir / "Xvfb_screen0"
             return proc, f":{n}"
     raise AssertionError("no free X display between :98 and :119")
+
+
+def framebuffer_png(xwd_path, box):
+    """The part `box` ([x, y, width, height]) of an XWD screen file (Xvfb -fbdir: 24-bit
+    depth, 32 bits a pixel) as PNG bytes."""
+    data = xwd_path.read_bytes()
+    fields = struct.unpack(">25I", data[:100])
+    header_size, bpp, bytes_per_line, ncolors = fields[0], fields[11], fields[12], fields[19]
+    width, height, byte_order = fields[4], fields[5], fields[7]
+    if bpp != 32:
+        raise AssertionError(f"framebuffer: {bpp} bits a pixel, expected 32")
+    pixels = data[header_size + 12 * ncolors:]
+    x, y, w, h = (max(0, int(v)) for v in box)
+    w, h = min(w, width - x), min(h, height - y)
+    # Little-endian pixels are B, G, R, X in memory; big-endian X, R, G, B.
+    b, g, r = (0, 1, 2) if byte_order == 0 else (3, 2, 1)
+    raw = bytearray()
+    for row in range(y, y + h):
+        start = row * bytes_per_line + 4 * x
+        line = pixels[start:start + 4 * w]
+        rgb = bytearray(3 * w)
+        rgb[0::3], rgb[1::3], rgb[2::3] = line[r::4], line[g::4], line[b::4]
+        raw += b"\x00" + rgb
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(bytes(raw), 6)) + chunk(b"IEND", b""))
 
 
 def start_webdriver(env, workdir):
