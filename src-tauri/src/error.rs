@@ -5,7 +5,7 @@ use serde::Serialize;
 use tally_core::Explain;
 use tally_export::ExportError;
 use tally_store::StoreError;
-use tally_sync::SyncError;
+use tally_sync::{ServerUrlError, SyncError};
 use ts_rs::TS;
 
 /// What the UI can do about an error.
@@ -135,9 +135,6 @@ pub enum AppError {
     Language(String),
     #[error("a sync is running; change the data folder after it")]
     SyncRunning,
-    /// The server address does not read as an http(s) URL.
-    #[error("{0}")]
-    ServerUrl(String),
 }
 
 impl Explain for AppError {
@@ -145,7 +142,6 @@ impl Explain for AppError {
         match self {
             AppError::Language(_) => "bad_language",
             AppError::SyncRunning => "sync_running",
-            AppError::ServerUrl(_) => "bad_server_url",
         }
     }
 
@@ -153,7 +149,6 @@ impl Explain for AppError {
         match self {
             AppError::Language(_) => "语言只能是中文或英文".into(),
             AppError::SyncRunning => "正在同步，请同步结束后再更换数据文件夹".into(),
-            AppError::ServerUrl(_) => "服务器地址应以 http:// 或 https:// 开头".into(),
         }
     }
 
@@ -161,7 +156,6 @@ impl Explain for AppError {
         match self {
             AppError::Language(_) => Some("language"),
             AppError::SyncRunning => None,
-            AppError::ServerUrl(_) => Some("server"),
         }
     }
 }
@@ -170,7 +164,17 @@ impl From<AppError> for IpcError {
     fn from(e: AppError) -> Self {
         let kind = match e {
             AppError::SyncRunning => ErrorKind::Conflict,
-            AppError::Language(_) | AppError::ServerUrl(_) => ErrorKind::Invalid,
+            AppError::Language(_) => ErrorKind::Invalid,
+        };
+        IpcError::explained(kind, &e)
+    }
+}
+
+impl From<ServerUrlError> for IpcError {
+    fn from(e: ServerUrlError) -> Self {
+        let kind = match e {
+            ServerUrlError::Client(_) => ErrorKind::Internal,
+            _ => ErrorKind::Invalid,
         };
         IpcError::explained(kind, &e)
     }

@@ -3,7 +3,7 @@
 //! syncs by itself when the server becomes reachable with entries waiting.
 
 use crate::dto::{LoginResult, SyncProgress, SyncResult};
-use crate::error::{AppError, IpcError, IpcResult};
+use crate::error::{IpcError, IpcResult};
 use crate::state::AppState;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,8 +36,7 @@ pub fn login(
     password: &str,
 ) -> IpcResult<LoginResult> {
     let server = server.trim().trim_end_matches('/');
-    let mut transport = HttpTransport::new(server)
-        .map_err(|e| IpcError::from(AppError::ServerUrl(e.to_string())))?;
+    let mut transport = HttpTransport::new(server)?;
     let enrolled = Client::new(&mut transport, SyncOptions::default()).login(
         store,
         server,
@@ -73,7 +72,7 @@ pub async fn run(
             .sync_meta()?
             .server
             .ok_or_else(|| IpcError::from(tally_sync::client::SyncError::NotLoggedIn))?;
-        let mut transport = HttpTransport::new(&server).map_err(IpcError::internal)?;
+        let mut transport = HttpTransport::new(&server)?;
         let options = SyncOptions {
             apply_step: tally_sync::INTERACTIVE_APPLY_STEP,
             ..SyncOptions::default()

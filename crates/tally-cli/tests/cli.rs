@@ -241,6 +241,22 @@ fn usage_errors_exit_2_and_refusals_exit_1_storing_nothing() {
 
     let bad_date = db.fails(2, &format!("visit add --household {zs} --date 2025-13-01"));
     assert!(bad_date.contains("YYYY-MM-DD"), "{bad_date}");
+    let public = db.fails(
+        2,
+        "login --server http://203.0.113.7:8080 --user batu --password-stdin",
+    );
+    assert!(
+        public.contains("203.0.113.7 不是本机或内网地址") && public.contains("https://"),
+        "{public}"
+    );
+    let nobody = db.fails(
+        1,
+        "visit add --household 01900000-0000-7000-8000-0000000000ff --date 2025-06-01",
+    );
+    assert!(
+        nobody.contains("找不到农户") && nobody.contains("not found"),
+        "{nobody}"
+    );
     for usage in [
         format!("visit add --household {zs} --when 2025-06-01"),
         "household show not-an-id".to_string(),

@@ -4,10 +4,12 @@
 
 pub mod client;
 pub mod plan;
+pub mod server_url;
 pub mod transport;
 
 pub use client::{
     Client, Progress, SharedStore, StoreAccess, SyncError, SyncOptions, SyncReport,
     INTERACTIVE_APPLY_STEP,
 };
+pub use server_url::ServerUrlError;
 pub use transport::{Backoff, HttpTransport, Method, Request, Response, Transport, TransportError};

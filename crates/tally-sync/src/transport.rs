@@ -1,6 +1,7 @@
 //! How the sync client reaches the server: a small request/response interface, the
 //! real HTTP one (reqwest with rustls, gzip both ways), and retries with backoff.
 
+use crate::server_url::ServerUrlError;
 use std::io::Write;
 use std::time::Duration;
 use tally_protocol::{ErrorBody, PROTOCOL_HEADER, PROTOCOL_VERSION, SERVER_TIME_HEADER};
@@ -67,22 +68,37 @@ pub struct HttpTransport {
 }
 
 impl HttpTransport {
-    pub fn new(base_url: &str) -> Result<HttpTransport, TransportError> {
-        let base = base_url.trim().trim_end_matches('/').to_string();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(TransportError(format!(
-                "server address must start with http:// or https://, got {base_url:?}"
-            )));
-        }
+    /// A transport to `base_url`, if the client may use it (`server_url::check_here`:
+    /// plain HTTP only to this machine or a private network).
+    pub fn new(base_url: &str) -> Result<HttpTransport, ServerUrlError> {
+        let base = crate::server_url::check_here(base_url)?;
         // No automatic decompression (reqwest's gzip feature is off): responses are
-        // decompressed here, so the bytes on the wire can be counted.
+        // decompressed here, so the bytes on the wire can be counted and bounded.
         let client = reqwest::blocking::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(120))
             .build()
-            .map_err(|e| TransportError(e.to_string()))?;
+            .map_err(|e| ServerUrlError::Client(e.to_string()))?;
         Ok(HttpTransport { base, client })
     }
+}
+
+/// An answer (as sent, and once decompressed) larger than this is refused: the
+/// server's pull pages are at most 4 MiB, so this is a hostile or broken server.
+pub const MAX_ANSWER_BYTES: u64 = 64 << 20;
+
+/// Read at most [`MAX_ANSWER_BYTES`] from `from`, or fail naming what was too big.
+fn read_bounded(from: impl std::io::Read, what: &str) -> Result<Vec<u8>, TransportError> {
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut from.take(MAX_ANSWER_BYTES + 1), &mut out)
+        .map_err(|e| TransportError(format!("{what}: {e}")))?;
+    if out.len() as u64 > MAX_ANSWER_BYTES {
+        return Err(TransportError(format!(
+            "{what}: more than {} MiB, refused",
+            MAX_ANSWER_BYTES >> 20
+        )));
+    }
+    Ok(out)
 }
 
 /// Bodies larger than this are sent gzip-compressed.
@@ -123,16 +139,13 @@ impl Transport for HttpTransport {
             .headers()
             .get("content-encoding")
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
-        let raw = resp
-            .bytes()
-            .map_err(|e| TransportError(describe(&e)))?
-            .to_vec();
+        let raw = read_bounded(resp, "the server's answer")?;
         let wire_bytes = sent + raw.len();
         let body = if gzipped {
-            let mut out = Vec::new();
-            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&raw[..]), &mut out)
-                .map_err(|e| TransportError(format!("bad gzip from the server: {e}")))?;
-            out
+            read_bounded(
+                flate2::read::GzDecoder::new(&raw[..]),
+                "the server's gzip answer",
+            )?
         } else {
             raw
         };
@@ -294,5 +307,23 @@ mod tests {
     fn a_server_address_without_a_scheme_is_refused() {
         assert!(HttpTransport::new("127.0.0.1:8080").is_err());
         assert!(HttpTransport::new("http://127.0.0.1:8080/").is_ok());
+    }
+
+    #[test]
+    fn an_answer_is_read_up_to_its_bound() {
+        let exact = vec![7u8; MAX_ANSWER_BYTES as usize];
+        assert_eq!(read_bounded(&exact[..], "x").unwrap().len(), exact.len());
+        let over = std::io::Read::take(std::io::repeat(0), MAX_ANSWER_BYTES + 1);
+        let e = read_bounded(over, "the server's gzip answer").unwrap_err();
+        assert!(e.0.contains("gzip answer") && e.0.contains("64 MiB"), "{e}");
+        // A gzip bomb: 65 MiB of zeros in well under a megabyte stops at the bound.
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..65 {
+            enc.write_all(&zeros).unwrap();
+        }
+        let bomb = enc.finish().unwrap();
+        assert!(bomb.len() < 1 << 20);
+        assert!(read_bounded(flate2::read::GzDecoder::new(&bomb[..]), "gzip").is_err());
     }
 }

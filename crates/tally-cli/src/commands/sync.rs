@@ -8,6 +8,7 @@ use clap::Args;
 use serde::Serialize;
 use std::io::{BufRead, IsTerminal, Write};
 use tally_core::ChangeId;
+use tally_core::Explain;
 use tally_store::OutboxState;
 use tally_sync::{Client, HttpTransport, Progress, SyncOptions};
 
@@ -27,25 +28,20 @@ pub struct LoginArgs {
 }
 
 fn transport(server: &str) -> Result<HttpTransport> {
-    HttpTransport::new(server).map_err(|e| {
-        Failure::usage(
-            format!("服务器地址不对：{server}（应以 http:// 或 https:// 开头）"),
-            e.to_string(),
-        )
-        .into()
-    })
+    HttpTransport::new(server).map_err(|e| Failure::usage(e.zh(), e.en()).into())
 }
 
 /// `tally login`: enrol this device with the server and keep its token.
 pub fn login(ctx: &Ctx, args: LoginArgs) -> Result<()> {
     let mut store = ctx.open()?;
+    // The address first: a refused one never has a password typed for it.
+    let mut t = transport(&args.server)?;
     let mut password = String::new();
     std::io::stdin().lock().read_line(&mut password)?;
     let password = password.trim_end_matches(['\r', '\n']);
     if password.is_empty() {
         return Err(Failure::usage("标准输入中没有密码", "no password on standard input").into());
     }
-    let mut t = transport(&args.server)?;
     let enrolled = Client::new(&mut t, SyncOptions::default()).login(
         &mut store,
         &args.server,
