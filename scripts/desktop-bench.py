@@ -40,6 +40,10 @@ desktop_driver.TAG = "bench"
 BUDGET = {"cold_start": 2000, "search": 50, "save_idle": 100, "save_pull": 100, "scroll_fps": 60}
 
 
+# The fixture's device database is encrypted with this key (made and opened with it).
+BENCH_DB_KEY = "62656e6368206669787475726520646174616261736520626d6b657920303031"
+os.environ["TALLY_DB_KEY"] = BENCH_DB_KEY
+
 def pct(xs, p):
     xs = sorted(xs)
     if not xs:
@@ -397,6 +401,7 @@ def main():
         # The server is down at first (an offline cold start; no sync competes with it);
         # the health poll is long so that the pull starts when the button asks.
         env = dict(os.environ, DISPLAY=display, TAURI_WEBVIEW_AUTOMATION="true", TALLY_HEALTH_POLL_SECS="3600",
+                   TALLY_DB_KEY=BENCH_DB_KEY,
                    HOME=str(workdir / "home"), LANG="C.UTF-8", RUST_LOG="warn",
                    TALLY_DATA_DIR=str(device), TALLY_CONFIG_DIR=str(workdir / "config"))
         wd, wd_url = start_webdriver(env, workdir)

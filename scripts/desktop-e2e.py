@@ -29,6 +29,9 @@ PASSWORD = "e2e-密码-2026"
 VILLAGE = "150622100201"
 
 
+# The key of the end-to-end test's device databases (unless TALLY_DB_KEY is set).
+E2E_DB_KEY = "65326520746573742064617461626173652065326520746573742064617461ff"
+
 def story(d, server, shots, workdir):
     t0 = time.monotonic()
     # 0. The window may call the app's own commands and nothing else.
@@ -140,6 +143,31 @@ def story(d, server, shots, workdir):
     assert device, "the device has a name"
     typed = ["张三", "墙体裂缝已加固，屋顶需更换", "杭锦旗", "锡尼镇", "阿斯尔嘎查", "zhangsan", device]
     walk_languages(d, shots, typed)
+    restore_backup(d, server, shots)
+
+
+def restore_backup(d, server, shots):
+    """The daily backup the app wrote at its first start (before the login, before
+    anything was typed) restores from the settings screen; logged in again, one sync
+    brings back everything the device had sent since, each entry once."""
+    d.go("settings")
+    rows = wait_until("today's backup", lambda: d.texts("[data-test=backups] .el-table__body tr"))
+    assert len(rows) == 1 and time.strftime("%Y-%m-%d") in rows[0], rows
+    d.screenshot(shots / "settings-backups.png")
+    d.click("[data-test=backup-restore]")
+    d.click(".el-message-box__btns .el-button--primary")
+    wait_until("the restore", lambda: any("已恢复" in m for m in d.texts(".el-message")))
+    d.go("households")
+    wait_until("the device as it was at the backup", lambda: d.text("[data-test=hh-count]").startswith("共 0 户"))
+    d.go("sync")
+    d.type("[data-test=login-server]", server.url)
+    d.type("[data-test=login-user]", "zhangsan")
+    d.type("[data-test=login-password]", PASSWORD)
+    d.click("[data-test=login-submit]")
+    wait_until("the sync after the restore", lambda: "同步完成" in d.text("[data-test=sync-message]"))
+    d.go("households")
+    wait_until("张三 back from the server", lambda: d.texts(".hh-head") == ["张三"])
+    log("a backup restored, and a sync brought back what was sent since")
 
 
 # What a tired cadre may type into each form: (entry tab or None for the household form,
@@ -297,8 +325,10 @@ def set_language(d, label, nav_home):
 def start_app(app, display, workdir, data_dir):
     """The app in a window, driven through its own WebKitWebDriver; `data_dir`: the
     device's data folder (None: TALLY_DATA_DIR as given)."""
+    # No keyring here: the device database's key comes from TALLY_DB_KEY.
     env = dict(os.environ, DISPLAY=display, TAURI_WEBVIEW_AUTOMATION="true",
-               TALLY_HEALTH_POLL_SECS="2", HOME=str(workdir / "home"), LANG="C.UTF-8", RUST_LOG="info")
+               TALLY_HEALTH_POLL_SECS="2", HOME=str(workdir / "home"), LANG="C.UTF-8", RUST_LOG="info",
+               TALLY_DB_KEY=os.environ.get("TALLY_DB_KEY", E2E_DB_KEY))
     if data_dir is not None:
         env["TALLY_DATA_DIR"] = str(data_dir)
     wd, url = start_webdriver(env, workdir)

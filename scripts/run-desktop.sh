@@ -34,6 +34,9 @@ db=$demo/device/tally.db
 server_db=sqlite:$demo/server.db
 password=demo1234
 tally() { "$bin/tally" --db "$db" "$@"; }
+# The device database is encrypted; the demo's key is made for this run (a desktop
+# with a keyring keeps its own key there when TALLY_DB_KEY is not set).
+export TALLY_DB_KEY=${TALLY_DB_KEY:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}
 admin() { "$bin/tally-server" --db "$server_db" "$@"; }
 
 echo "==> demo data (tally demo --seed 1) in $db"

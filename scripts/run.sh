@@ -26,6 +26,10 @@ mkdir -p "$demo_dir"
 rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
 
 tally() { "$bin" --db "$db" "$@"; }
+# The device database is encrypted; the demo's key is made for this run (a desktop
+# with a keyring keeps its own key there when TALLY_DB_KEY is not set).
+export TALLY_DB_KEY=${TALLY_DB_KEY:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}
+echo "==> the demo database is encrypted; to open it again: export TALLY_DB_KEY=$TALLY_DB_KEY"
 
 echo "==> tally --db $db init --device-name demo"
 tally init --device-name demo

@@ -47,6 +47,8 @@ fn export_all(dir: &Path) {
         LedgerView,
         tally_core::Works,
         tally_store::OutboxState,
+        BackupEntry,
+        RestoreResult,
     );
     // What each role may do, from core, for the UI's tests and fixtures.
     let roles: Vec<String> = tally_core::Role::ALL

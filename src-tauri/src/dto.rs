@@ -316,6 +316,26 @@ impl Default for Settings {
     }
 }
 
+/// One daily backup of the device database (the newest seven are kept).
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct BackupEntry {
+    /// The file's name in the backups folder, e.g. `tally-2026-11-30.db`.
+    pub name: String,
+    /// The local day it was written.
+    pub day: String,
+    pub size_bytes: u64,
+}
+
+/// A backup put in place of the device database.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct RestoreResult {
+    pub day: String,
+    /// Changes the restored database holds.
+    pub changes: i64,
+    /// Where the database restored over was kept.
+    pub kept_as: String,
+}
+
 /// What settings screen shows beside the saved settings.
 #[derive(Clone, Debug, Serialize, TS)]
 pub struct SettingsView {

@@ -133,8 +133,10 @@ impl From<ExportError> for IpcError {
 pub enum AppError {
     #[error("language must be zh-CN or en, got {0:?}")]
     Language(String),
-    #[error("a sync is running; change the data folder after it")]
+    #[error("a sync is running; try again once it is over")]
     SyncRunning,
+    #[error("there is no backup {0:?}")]
+    NoSuchBackup(String),
 }
 
 impl Explain for AppError {
@@ -142,20 +144,22 @@ impl Explain for AppError {
         match self {
             AppError::Language(_) => "bad_language",
             AppError::SyncRunning => "sync_running",
+            AppError::NoSuchBackup(_) => "no_such_backup",
         }
     }
 
     fn zh(&self) -> String {
         match self {
             AppError::Language(_) => "语言只能是中文或英文".into(),
-            AppError::SyncRunning => "正在同步，请同步结束后再更换数据文件夹".into(),
+            AppError::SyncRunning => "正在同步，请同步结束后再操作".into(),
+            AppError::NoSuchBackup(name) => format!("没有名为 {name} 的备份"),
         }
     }
 
     fn field(&self) -> Option<&str> {
         match self {
             AppError::Language(_) => Some("language"),
-            AppError::SyncRunning => None,
+            AppError::SyncRunning | AppError::NoSuchBackup(_) => None,
         }
     }
 }
@@ -165,6 +169,7 @@ impl From<AppError> for IpcError {
         let kind = match e {
             AppError::SyncRunning => ErrorKind::Conflict,
             AppError::Language(_) => ErrorKind::Invalid,
+            AppError::NoSuchBackup(_) => ErrorKind::NotFound,
         };
         IpcError::explained(kind, &e)
     }

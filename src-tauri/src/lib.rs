@@ -72,6 +72,8 @@ pub fn run() {
             commands::misc::export_write,
             commands::misc::settings_get,
             commands::misc::settings_save,
+            commands::misc::backup_list,
+            commands::misc::backup_restore,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

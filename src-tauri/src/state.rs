@@ -2,7 +2,9 @@
 //! sync status the background task and the commands share. Blocking database work runs
 //! through `with_store` on a blocking thread, never on the window's thread.
 
-use crate::dto::{AppStatus, Settings, SettingsView, SyncProgress, SyncResult};
+use crate::dto::{
+    AppStatus, BackupEntry, RestoreResult, Settings, SettingsView, SyncProgress, SyncResult,
+};
 use crate::error::{AppError, IpcError, IpcResult};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -95,13 +97,26 @@ fn default_device_name() -> String {
 }
 
 /// Open the database in `dir`, setting the device up on first use.
+/// The key comes from `TALLY_DB_KEY` or the OS keyring (`tally_store::key::resolve`).
 pub fn open_store(dir: &Path) -> IpcResult<Store> {
-    let mut store = Store::open(&dir.join("tally.db"))?;
+    let path = dir.join("tally.db");
+    let (key, source) = tally_store::key::resolve(&path)?;
+    tracing::info!(?source, "device database key");
+    let mut store = Store::open(&path, &key)?;
     if store.device().is_err() {
         store.init(&default_device_name())?;
     }
+    // Today's backup, once a day; a failure is logged, never blocks the app.
+    match store.daily_backup(&dir.join(BACKUP_DIR)) {
+        Ok(Some(written)) => tracing::info!(backup = %written.display(), "daily backup"),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "daily backup failed"),
+    }
     Ok(store)
 }
+
+/// The daily backups' folder, in the data folder.
+pub const BACKUP_DIR: &str = "backups";
 
 impl AppState {
     pub fn open(paths: Paths) -> IpcResult<AppState> {
@@ -220,6 +235,66 @@ impl AppState {
             .as_ref()
             .filter(|d| !d.trim().is_empty())
             .map_or_else(|| self.paths.default_export_dir.clone(), PathBuf::from)
+    }
+
+    /// The daily backups of the open data folder, newest first.
+    pub fn backups(&self) -> Vec<BackupEntry> {
+        let dir = data_dir(&self.paths, &self.settings()).join(BACKUP_DIR);
+        let mut out: Vec<BackupEntry> = tally_store::backup::daily_backups(&dir)
+            .into_iter()
+            .filter_map(|p| {
+                let name = p.file_name()?.to_str()?.to_string();
+                let day = name
+                    .strip_prefix("tally-")?
+                    .strip_suffix(".db")?
+                    .to_string();
+                let size_bytes = std::fs::metadata(&p).ok()?.len();
+                Some(BackupEntry {
+                    name,
+                    day,
+                    size_bytes,
+                })
+            })
+            .collect();
+        out.reverse();
+        out
+    }
+
+    /// Put the daily backup `name` in place of the device database (not during a
+    /// sync); the database restored over is kept beside it.
+    pub fn restore_backup(&self, name: &str) -> IpcResult<RestoreResult> {
+        if self.syncing() {
+            return Err(AppError::SyncRunning.into());
+        }
+        let entry = self
+            .backups()
+            .into_iter()
+            .find(|b| b.name == name)
+            .ok_or_else(|| AppError::NoSuchBackup(name.to_string()))?;
+        let dir = data_dir(&self.paths, &self.settings());
+        let path = dir.join("tally.db");
+        let (key, _) = tally_store::key::resolve(&path)?;
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+        let mut guard = self.store();
+        // The open connection must close before the file is replaced.
+        *guard = Store::open_in_memory(Box::new(tally_store::SystemTime))?;
+        let restored = tally_store::backup::restore(
+            &path,
+            &dir.join(BACKUP_DIR).join(&entry.name),
+            &key,
+            &stamp,
+        );
+        // Whatever happened, the device's database is open again.
+        *guard = Store::open(&path, &key)?;
+        self.refresh_counts(&guard);
+        let info = restored?;
+        let mut kept = path.file_name().unwrap_or_default().to_os_string();
+        kept.push(format!(".before-restore-{stamp}.bak"));
+        Ok(RestoreResult {
+            day: entry.day,
+            changes: info.changes,
+            kept_as: path.with_file_name(kept).display().to_string(),
+        })
     }
 
     /// Save the settings; a new data folder opens (creating if needed) its database now.

@@ -61,6 +61,7 @@ pub fn run(bin: &Path, args: &[&str], stdin: Option<&str>, dir: &Path) -> Out {
         .current_dir(dir)
         .env_remove("TALLY_DB")
         .env_remove("TALLY_SERVER_DB")
+        .env("TALLY_DB_KEY", tally_testkit::DB_KEY)
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {

@@ -14,7 +14,12 @@ use tally_tests::*;
 fn device(server: &Server, dir: &std::path::Path, user: &str) -> Store {
     // The server's simulated time, on the device too.
     let time = FakeTime::at(T0);
-    let mut store = Store::open_with(&dir.join(format!("{user}.db")), Box::new(time)).unwrap();
+    let mut store = Store::open_with(
+        &dir.join(format!("{user}.db")),
+        &tally_store::DbKey::parse(tally_testkit::DB_KEY).unwrap(),
+        Box::new(time),
+    )
+    .unwrap();
     store.init(&format!("{user} 的电脑")).unwrap();
     Client::new(&mut server.transport(), SyncOptions::default())
         .login(&mut store, "http://test", user, PASSWORD)

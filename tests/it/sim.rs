@@ -18,6 +18,11 @@ use tally_store::{Edit, FakeTime, NewHousehold, OutboxState, Store, StoreError};
 use tally_sync::{Backoff, Client, Method, Request, SyncOptions, Transport};
 use tally_tests::*;
 
+/// The devices' database key.
+fn key() -> tally_store::DbKey {
+    tally_store::DbKey::parse(tally_testkit::DB_KEY).unwrap()
+}
+
 const HOUR: i64 = 3_600_000;
 const MAX_SKEW: i64 = 72 * HOUR;
 
@@ -102,7 +107,7 @@ impl Device {
     fn restart(&mut self) {
         self.store = None;
         self.store = Some(
-            Store::open_with(&self.path, Box::new(self.time.clone()))
+            Store::open_with(&self.path, &key(), Box::new(self.time.clone()))
                 .expect("reopen after a crash"),
         );
         self.net.crashed = false;
@@ -145,7 +150,7 @@ impl World {
             let skew = skews[i] * HOUR;
             let time = FakeTime::at((T0 as i64 + skew) as u64);
             let path = dir.path().join(format!("{user}.db"));
-            let mut store = Store::open_with(&path, Box::new(time.clone())).unwrap();
+            let mut store = Store::open_with(&path, &key(), Box::new(time.clone())).unwrap();
             store.init(&format!("{user} 的电脑")).unwrap();
             let mut net = Nemesis::new(server.transport(), seed.wrapping_add(i as u64));
             Client::new(&mut net, SyncOptions::default())
@@ -407,6 +412,7 @@ fn run(backend: Backend, skews: [i64; 4], ops: &[Op], seed: u64) {
     let dir = tempfile::tempdir().unwrap();
     let mut admin = Store::open_with(
         &dir.path().join("admin.db"),
+        &key(),
         Box::new(FakeTime::at(tally_server::WallClock::now_ms(
             &*world.server.clock,
         ))),

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::time::Instant;
 use tally_protocol::Role;
 use tally_server::{admin, SystemClock};
-use tally_store::Store;
+use tally_store::{DbKey, Store};
 use tally_sync::{Client, HttpTransport, SyncOptions};
 
 /// What the fixture is made of.
@@ -59,7 +59,7 @@ pub fn make(out: &Path, f: &Fixture) -> Result<()> {
 
     // The office device makes the data and pushes it as it goes.
     let scratch = tempfile::tempdir_in(out)?;
-    let mut office = Store::open(&scratch.path().join("office.db"))?;
+    let mut office = Store::open(&scratch.path().join("office.db"), &DbKey::random())?;
     office.init("office")?;
     ledger::device_units(&mut office, villages, per_township)?;
     let mut gen = Gen::new(f.seed, office.today(), villages, per_township);
@@ -92,7 +92,11 @@ pub fn make(out: &Path, f: &Fixture) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("add the leader: {e}"))?;
     let device_dir = out.join("device");
     std::fs::create_dir_all(&device_dir)?;
-    let mut device = Store::open(&device_dir.join("tally.db"))?;
+    // The app opens it with TALLY_DB_KEY (the benchmark sets the same for both).
+    let key = DbKey::from_env().ok_or_else(|| {
+        anyhow::anyhow!("set TALLY_DB_KEY: the fixture's device database is encrypted with it")
+    })??;
+    let mut device = Store::open(&device_dir.join("tally.db"), &key)?;
     device.init("旗级桌面")?;
     let mut transport = HttpTransport::new(&server.url)?;
     let mut client = Client::new(&mut transport, SyncOptions::default());

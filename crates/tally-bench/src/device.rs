@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::Instant;
 use tally_core::{RowId, Table};
 use tally_protocol::Role;
-use tally_store::{Edit, Store};
+use tally_store::{DbKey, Edit, Store};
 use tally_sync::{Client, HttpTransport, Progress, SyncOptions, SyncReport};
 
 /// An enrolled device with its store.
@@ -56,7 +56,7 @@ impl Device {
         units: &[String],
     ) -> Result<Device> {
         let name = format!("{user}-{}", uuid::Uuid::now_v7().simple());
-        let mut store = Store::open(&dir.join(format!("{name}.db")))?;
+        let mut store = Store::open(&dir.join(format!("{name}.db")), &DbKey::random())?;
         let device = store.init(&name)?;
         let token = server.enroll(user, role, units, device.id)?;
         store.save_login(&server.url, user, role, units, &token)?;

@@ -17,7 +17,7 @@ use tally_core::{Change, Level, Metric, OrgUnit, PileKind, RowId, Table, WorksKi
 use tally_protocol::Role;
 use tally_server::db::PushMode;
 use tally_server::push::Author;
-use tally_store::{Edit, Store};
+use tally_store::{DbKey, Edit, Store};
 
 /// Households per village.
 const PER_VILLAGE: usize = 500;
@@ -276,7 +276,7 @@ pub fn bench(
     let villages = households.div_ceil(PER_VILLAGE).max(1);
     let server = Server::start(backend, villages)?;
     let dir = tempfile::tempdir_in(data)?;
-    let mut store = Store::open(&dir.path().join("ledger.db"))?;
+    let mut store = Store::open(&dir.path().join("ledger.db"), &DbKey::random())?;
     store.init("bench")?;
     units(&mut store, villages, 100)?;
     let today = store.today();

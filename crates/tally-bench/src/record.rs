@@ -14,11 +14,11 @@ use serde_json::json;
 use std::path::Path;
 use std::time::Instant;
 use tally_core::{Level, OrgUnit, RowId};
-use tally_store::{NewHousehold, Store};
+use tally_store::{DbKey, NewHousehold, Store};
 
 /// `n` visits recorded one by one, after a warm-up: each one's latency in ms.
 pub fn visits(dir: &Path, n: usize) -> Result<Vec<f64>> {
-    let mut store = Store::open(&dir.join("device.db"))?;
+    let mut store = Store::open(&dir.join("device.db"), &DbKey::random())?;
     store.init("bench")?;
     for (code, level, parent) in [
         (BANNER, Level::Banner, None),

@@ -91,6 +91,16 @@ enum Command {
         /// The change id shown by `tally status`
         change: String,
     },
+    /// Write an encrypted copy of this device's database to FILE, a new file (备份)
+    Backup {
+        #[arg(value_name = "FILE")]
+        file: std::path::PathBuf,
+    },
+    /// Put a backup of this device in place of its database (恢复备份)
+    Restore {
+        #[arg(value_name = "FILE")]
+        file: std::path::PathBuf,
+    },
 }
 
 /// An error the CLI itself reports, in both languages.
@@ -158,6 +168,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sync => commands::sync::sync(&ctx),
         Command::Status => commands::sync::status(&ctx),
         Command::Resend { change } => commands::sync::resend(&ctx, &change),
+        Command::Backup { file } => commands::backup::backup(&ctx, &file),
+        Command::Restore { file } => commands::backup::restore(&ctx, &file),
     }
 }
 

@@ -114,10 +114,13 @@ fn the_whole_contract_walk() {
     let visits: Vec<&Value> = timeline.iter().filter(|t| t["kind"] == "visit").collect();
     assert_eq!(visits.len(), 1);
     // The same page the desktop's household screen gets, from the same store function.
-    let page = tally_store::Store::open(&db.path)
-        .unwrap()
-        .household_page(zs.parse().unwrap())
-        .unwrap();
+    let page = tally_store::Store::open(
+        &db.path,
+        &tally_store::DbKey::parse(tally_testkit::DB_KEY).unwrap(),
+    )
+    .unwrap()
+    .household_page(zs.parse().unwrap())
+    .unwrap();
     assert_eq!(
         (&shown["summary"], &shown["timeline"]),
         (
@@ -315,6 +318,7 @@ fn without_init_every_command_says_to_run_init() {
         let args = cmd.split_whitespace();
         Command::new(env!("CARGO_BIN_EXE_tally"))
             .env("TALLY_DB", db)
+            .env("TALLY_DB_KEY", tally_testkit::DB_KEY)
             .args(args)
             .output()
             .unwrap()
@@ -396,7 +400,11 @@ fn conflicts_list_both_values_with_who_wrote_them() {
     )));
     db.ok(&format!("household edit {zs} --members 4"));
     // Another device, which had seen only the household's creation, wrote 6.
-    let mut store = tally_store::Store::open(&db.path).unwrap();
+    let mut store = tally_store::Store::open(
+        &db.path,
+        &tally_store::DbKey::parse(tally_testkit::DB_KEY).unwrap(),
+    )
+    .unwrap();
     let row: tally_core::RowId = zs.parse().unwrap();
     let history = store.history(Table::Household, row).unwrap();
     let created = &history[0].change;
@@ -448,4 +456,41 @@ fn conflicts_list_both_values_with_who_wrote_them() {
     assert_eq!(shown["summary"]["members"], 4);
     let none = db.fails(1, &format!("conflicts resolve {zs} members --value 4"));
     assert!(none.contains("no open conflict"), "{none}");
+}
+
+#[test]
+fn a_backup_is_encrypted_and_restores_the_device() {
+    let db = Db::with_units();
+    db.ok(&format!("household add --village {VILLAGE} --head 乌力吉"));
+    let backup = db.dir().join("backup.db");
+    let said = db.ok(&format!("backup {}", backup.display()));
+    assert!(said.contains("已备份") && said.contains("已加密"), "{said}");
+    let bytes = std::fs::read(&backup).unwrap();
+    assert!(!bytes
+        .windows("乌力吉".len())
+        .any(|w| w == "乌力吉".as_bytes()));
+    // Writing over an existing file is refused; so is restoring what is not a backup.
+    db.fails(1, &format!("backup {}", backup.display()));
+    let junk = db.dir().join("junk.db");
+    std::fs::write(&junk, "nothing of a database here, only text").unwrap();
+    let refused = db.fails(1, &format!("restore {}", junk.display()));
+    assert!(refused.contains("密钥或口令不对"), "{refused}");
+
+    db.ok(&format!("household add --village {VILLAGE} --head 后来户"));
+    assert_eq!(db.heads("").len(), 2);
+    let said = db.ok(&format!("restore {}", backup.display()));
+    assert!(
+        said.contains("已恢复") && said.contains("tally sync"),
+        "{said}"
+    );
+    assert_eq!(db.heads(""), ["乌力吉"]);
+    let kept = std::fs::read_dir(db.dir())
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy()
+                .starts_with("tally.db.before-restore-")
+        })
+        .count();
+    assert_eq!(kept, 1, "the database restored over is kept beside it");
 }

@@ -2,8 +2,10 @@
 //! audit trail) in one SQLite transaction; rows from elsewhere are merged with the same
 //! core function the server uses; typed projections serve search and the ledger.
 
+pub mod backup;
 mod edit;
 mod household;
+pub mod key;
 pub mod migrate;
 mod project;
 mod query;
@@ -18,6 +20,7 @@ mod works;
 
 pub use edit::{Edit, Edited, NewHousehold};
 pub use household::{HouseholdChanges, HouseholdDetail, TimelineItem, TimelineKind};
+pub use key::{DbKey, KeyError, KeySource};
 pub use query::{HistoryEntry, HouseholdFilter, HouseholdSummary};
 pub use review::{Counts, Keep, Resolution};
 pub use sync::{ApplyStats, OutboxEntry, OutboxState, Remote, SyncMeta};
@@ -83,6 +86,42 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The key does not open the database (or the file is not a Tally database).
+    #[error("the key does not open {path} (a wrong key or passphrase, or not a Tally database)")]
+    WrongKey { path: PathBuf },
+    /// No key for the database: it is never opened (or made) unencrypted.
+    #[error("no key for the device database: set TALLY_DB_KEY (64 hex digits or a passphrase of 8+ characters), or use a desktop with a keyring")]
+    NoKey,
+    /// A backup that cannot be written or restored.
+    #[error("backup {path}: {why}")]
+    Backup { path: PathBuf, why: String },
+    /// `TALLY_DB_KEY` (or the keyring's entry) cannot be a key.
+    #[error("{0}")]
+    BadKey(String),
+    /// Encrypting a plain database found a difference; the plain one is untouched.
+    #[error("encrypting the database stopped: {0}; the database is unchanged")]
+    Encryption(String),
+}
+
+/// The reason a backup is refused, in Chinese (the English reasons are fixed phrases).
+fn backup_why_zh(why: &str) -> String {
+    match why {
+        "no such file" => "文件不存在".into(),
+        "not a Tally device database" => "不是 Tally 的本机数据库".into(),
+        "a database in memory has no file to back up" => "内存中的数据库没有文件可备份".into(),
+        other => match other.strip_prefix("it is the backup of another device (") {
+            Some(rest) => {
+                let (theirs, ours) = rest
+                    .split_once("), not of this one (")
+                    .unwrap_or((rest, ""));
+                format!(
+                    "这是另一台设备（{theirs}）的备份，不是本机（{}）的",
+                    ours.trim_end_matches(')')
+                )
+            }
+            None => other.into(),
+        },
+    }
 }
 
 impl Explain for StoreError {
@@ -104,6 +143,11 @@ impl Explain for StoreError {
             StoreError::Corrupt(_) => "corrupt",
             StoreError::Sqlite(_) => "database",
             StoreError::Io { .. } => "data_folder",
+            StoreError::WrongKey { .. } => "wrong_key",
+            StoreError::NoKey => "no_key",
+            StoreError::BadKey(_) => "bad_key",
+            StoreError::Backup { .. } => "backup_refused",
+            StoreError::Encryption(_) => "encryption_failed",
         }
     }
 
@@ -154,6 +198,20 @@ impl Explain for StoreError {
             StoreError::Corrupt(_) => "保存的数据已损坏".into(),
             StoreError::Sqlite(e) => format!("本机数据库出错：{e}"),
             StoreError::Io { path, .. } => format!("无法创建数据文件夹 {}", path.display()),
+            StoreError::WrongKey { path } => format!(
+                "密钥或口令不对，打不开本机数据库 {}（也可能不是 Tally 的数据文件）",
+                path.display()
+            ),
+            StoreError::NoKey => "没有本机数据库的密钥：请设置环境变量 TALLY_DB_KEY（64 位十六进制或至少 8 个字的口令），或在有钥匙串的桌面上使用".into(),
+            StoreError::Backup { path, why } => format!(
+                "备份 {} 不能使用：{}",
+                path.display(),
+                backup_why_zh(why)
+            ),
+            StoreError::BadKey(_) => {
+                "TALLY_DB_KEY 不能用作密钥：应为 64 位十六进制，或至少 8 个字的口令".into()
+            }
+            StoreError::Encryption(_) => "加密本机数据库时发现不一致，已停止；数据库保持原样".into(),
         }
     }
 
@@ -212,23 +270,32 @@ pub struct Store {
     offset_ms: i64,
     device: Option<DeviceInfo>,
     path: Option<PathBuf>,
+    /// The key the file was opened with (a backup is written with it).
+    key: Option<DbKey>,
 }
 
 impl Store {
-    /// Open (creating if needed) the database at `path` and bring its schema up to date.
-    pub fn open(path: &Path) -> Result<Store> {
-        Self::open_with(path, Box::new(SystemTime))
+    /// Open (creating if needed) the encrypted database at `path` with `key` and bring
+    /// its schema up to date. A plain database from before encryption is encrypted in
+    /// place first (a backup beside it).
+    pub fn open(path: &Path, key: &DbKey) -> Result<Store> {
+        Self::open_with(path, key, Box::new(SystemTime))
     }
 
     /// Open with an injected time source (tests, simulations).
-    pub fn open_with(path: &Path, time: Box<dyn TimeSource + Send>) -> Result<Store> {
+    pub fn open_with(path: &Path, key: &DbKey, time: Box<dyn TimeSource + Send>) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
                 path: dir.to_path_buf(),
                 source,
             })?;
         }
+        if key::is_plain(path) {
+            let bak = key::encrypt_in_place(path, key, &time::utc_stamp(time.now_ms()))?;
+            tracing::info!(backup = %bak.display(), "device database encrypted");
+        }
         let conn = Connection::open(path)?;
+        key::unlock(&conn, key, path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // FULL: a committed entry survives a power cut too (a laptop battery running flat).
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -245,7 +312,7 @@ impl Store {
         // the savepoint journal of a page is kept in memory, not in a temp file.
         conn.pragma_update(None, "cache_size", -65_536)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
-        Self::setup(conn, Some(path.to_path_buf()), time)
+        Self::setup(conn, Some((path.to_path_buf(), key.clone())), time)
     }
 
     /// A database in memory (tests).
@@ -255,13 +322,14 @@ impl Store {
 
     fn setup(
         mut conn: Connection,
-        path: Option<PathBuf>,
+        file: Option<(PathBuf, DbKey)>,
         time: Box<dyn TimeSource + Send>,
     ) -> Result<Store> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "foreign_keys", true)?;
         let stamp = time::utc_stamp(time.now_ms());
-        if let Some(bak) = migrate::migrate(&mut conn, path.as_deref(), &stamp)? {
+        let at = file.as_ref().map(|(p, k)| (p.as_path(), k));
+        if let Some(bak) = migrate::migrate(&mut conn, at, &stamp)? {
             tracing::info!(backup = %bak.display(), "database backed up before migrating");
         }
         sums::rebuild_if_asked(&mut conn)?;
@@ -271,7 +339,8 @@ impl Store {
             clock: HlcClock::default(),
             offset_ms: 0,
             device: None,
-            path,
+            path: file.as_ref().map(|(p, _)| p.clone()),
+            key: file.map(|(_, k)| k),
         };
         store.load_identity()?;
         Ok(store)

@@ -1,7 +1,7 @@
 //! Versioned migrations of the device database. Before an existing database is
 //! migrated it is copied aside: field data may exist nowhere else.
 
-use crate::StoreError;
+use crate::{DbKey, StoreError};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
@@ -66,7 +66,7 @@ pub fn backup_path(db: &Path, from: usize, to: usize, stamp: &str) -> PathBuf {
 /// file that already holds data, a consistent copy is written first.
 pub fn migrate(
     conn: &mut Connection,
-    db_path: Option<&Path>,
+    db: Option<(&Path, &DbKey)>,
     stamp: &str,
 ) -> Result<Option<PathBuf>, StoreError> {
     let current = version(conn)?;
@@ -81,9 +81,9 @@ pub fn migrate(
     }
     let mut backup = None;
     let has_data: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
-    if let (Some(path), true) = (db_path, has_data > 0) {
+    if let (Some((path, key)), true) = (db, has_data > 0) {
         let to = backup_path(path, current, latest(), stamp);
-        conn.execute("VACUUM INTO ?1", [to.to_string_lossy()])?;
+        crate::key::copy_to(conn, &to, key)?;
         backup = Some(to);
     }
     for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current) {
@@ -99,6 +99,15 @@ pub fn migrate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::key::unlock;
+
+    /// The file at `path` opened with the tests' key.
+    fn keyed(path: &Path) -> (Connection, DbKey) {
+        let key = DbKey::parse(tally_testkit::DB_KEY).unwrap();
+        let conn = Connection::open(path).unwrap();
+        unlock(&conn, &key, path).unwrap();
+        (conn, key)
+    }
 
     #[test]
     fn all_migrations_apply_to_an_empty_database_and_are_idempotent() {
@@ -120,7 +129,7 @@ mod tests {
     fn the_day_sums_keep_their_rows_under_their_new_name() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tally.db");
-        let mut conn = Connection::open(&path).unwrap();
+        let (mut conn, key) = keyed(&path);
         for (_, sql) in &MIGRATIONS[..4] {
             conn.execute_batch(sql).unwrap();
         }
@@ -130,7 +139,7 @@ mod tests {
                                          '2026-11-27', 0, 2500, 1);",
         )
         .unwrap();
-        let backup = migrate(&mut conn, Some(&path), "s1").unwrap();
+        let backup = migrate(&mut conn, Some((&path, &key)), "s1").unwrap();
         assert_eq!(backup, Some(backup_path(&path, 4, latest(), "s1")));
         let completed: i64 = conn
             .query_row("SELECT completed FROM day_sums", [], |r| r.get(0))
@@ -160,14 +169,20 @@ mod tests {
     fn an_older_database_file_is_backed_up_before_migrating() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tally.db");
-        let mut conn = Connection::open(&path).unwrap();
+        let (mut conn, key) = keyed(&path);
         conn.execute_batch(
             "CREATE TABLE keepsake (x TEXT); INSERT INTO keepsake VALUES ('录入的数据');",
         )
         .unwrap();
-        migrate(&mut conn, Some(&path), "s1").unwrap();
+        migrate(&mut conn, Some((&path, &key)), "s1").unwrap();
         let bak = backup_path(&path, 0, latest(), "s1");
-        let copy = Connection::open(&bak).unwrap();
+        // The backup is encrypted like the database: no key, no data.
+        assert!(!crate::key::is_plain(&bak));
+        let bytes = std::fs::read(&bak).unwrap();
+        assert!(!bytes
+            .windows(12)
+            .any(|w| w == "录入的数据".as_bytes().get(..12).unwrap()));
+        let (copy, _) = keyed(&bak);
         let x: String = copy
             .query_row("SELECT x FROM keepsake", [], |r| r.get(0))
             .unwrap();
@@ -175,7 +190,7 @@ mod tests {
         // A migration that fails rolls back and leaves the data as it was.
         conn.pragma_update(None, "user_version", 0).unwrap();
         assert!(matches!(
-            migrate(&mut conn, Some(&path), "s2"),
+            migrate(&mut conn, Some((&path, &key)), "s2"),
             Err(StoreError::Migration { .. })
         ));
         assert!(backup_path(&path, 0, latest(), "s2").exists());
@@ -239,7 +254,7 @@ mod tests {
     fn a_fresh_file_needs_no_backup() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("new.db");
-        let mut conn = Connection::open(&path).unwrap();
-        assert_eq!(migrate(&mut conn, Some(&path), "s").unwrap(), None);
+        let (mut conn, key) = keyed(&path);
+        assert_eq!(migrate(&mut conn, Some((&path, &key)), "s").unwrap(), None);
     }
 }

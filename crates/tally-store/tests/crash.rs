@@ -13,14 +13,14 @@ use tally_store::*;
 
 mod support;
 
-use support::VILLAGE;
+use support::{key, VILLAGE};
 
 /// The test's name: the child runs exactly it.
 const TEST: &str = "every_acknowledged_write_survives_a_kill_and_nothing_is_half_written";
 
 /// The child: write to the database at `path` and acknowledge each write, until killed.
 fn crash_writer(path: &str) {
-    let mut s = Store::open(std::path::Path::new(&path)).unwrap();
+    let mut s = Store::open(std::path::Path::new(&path), &key()).unwrap();
     let h: RowId = std::env::var("TALLY_CRASH_HOUSEHOLD")
         .unwrap()
         .parse()
@@ -60,7 +60,7 @@ fn every_acknowledged_write_survives_a_kill_and_nothing_is_half_written() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("crash.db");
     let h = {
-        let mut s = Store::open(&path).unwrap();
+        let mut s = Store::open(&path, &key()).unwrap();
         s.init("crash").unwrap();
         support::seed_units(&mut s);
         s.add_household(&NewHousehold {
@@ -99,7 +99,7 @@ fn every_acknowledged_write_survives_a_kill_and_nothing_is_half_written() {
             acked.len()
         );
 
-        let s = Store::open(&path).unwrap();
+        let s = Store::open(&path, &key()).unwrap();
         let records = s.records().unwrap();
         let visits = s.rows(Table::Visit).unwrap();
         for id in &acked {

@@ -178,7 +178,7 @@ fn a_database_from_before_day_sums_gets_them_from_its_rows_when_opened() {
     let path = dir.path().join("tally.db");
     let time = FakeTime::on(day("2026-11-27"));
     let before = {
-        let mut s = Store::open_with(&path, Box::new(time.clone())).unwrap();
+        let mut s = Store::open_with(&path, &key(), Box::new(time.clone())).unwrap();
         s.init("旧版本").unwrap();
         seed_units(&mut s);
         s.add_cleanup("150625100201", PileKind::Dirt, 2.5, None, None)
@@ -198,6 +198,8 @@ fn a_database_from_before_day_sums_gets_them_from_its_rows_when_opened() {
     );
     // Back to schema 3, as a build before the sums left it.
     let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "key", format!("x'{}'", tally_testkit::DB_KEY))
+        .unwrap();
     conn.execute_batch(
         "DROP TABLE day_sums; DELETE FROM meta WHERE key = 'day_sums'; DROP TABLE withdrawn_change;
          ALTER TABLE change_log DROP COLUMN reject_reason_zh;
@@ -209,7 +211,7 @@ fn a_database_from_before_day_sums_gets_them_from_its_rows_when_opened() {
     )
     .unwrap();
     drop(conn);
-    let s = Store::open_with(&path, Box::new(time)).unwrap();
+    let s = Store::open_with(&path, &key(), Box::new(time)).unwrap();
     assert!(s.day_sums_consistent().unwrap());
     assert_eq!(s.ledger("150625", None).unwrap(), before);
 }

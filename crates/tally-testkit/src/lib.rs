@@ -34,3 +34,7 @@ pub mod server;
 pub mod window;
 
 pub use server::{Backend, TestDb};
+
+/// The key of every device database the tests make (`TALLY_DB_KEY` for the binaries;
+/// `tally_store::DbKey::parse(DB_KEY)` in-process): 64 hex digits, a raw 256-bit key.
+pub const DB_KEY: &str = "74616c6c795f746573745f6b65795f3074616c6c795f746573745f6b65795f30";

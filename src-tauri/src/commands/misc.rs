@@ -33,6 +33,21 @@ pub async fn export_write(state: AppS<'_>, input: ExportInput) -> IpcResult<Expo
     .await
 }
 
+/// The daily backups, newest first.
+#[tauri::command]
+pub async fn backup_list(state: AppS<'_>) -> IpcResult<Vec<BackupEntry>> {
+    Ok(state.backups())
+}
+
+/// Put a daily backup in place of the device database.
+#[tauri::command]
+pub async fn backup_restore(state: AppS<'_>, name: String) -> IpcResult<RestoreResult> {
+    let state = Arc::clone(&state);
+    tauri::async_runtime::spawn_blocking(move || state.restore_backup(&name))
+        .await
+        .map_err(IpcError::internal)?
+}
+
 #[tauri::command]
 pub async fn settings_get(state: AppS<'_>) -> IpcResult<SettingsView> {
     Ok(state.settings_view())

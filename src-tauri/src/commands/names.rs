@@ -26,4 +26,6 @@ pub const COMMANDS: &[&str] = &[
     "export_write",
     "settings_get",
     "settings_save",
+    "backup_list",
+    "backup_restore",
 ];

@@ -1,6 +1,8 @@
 // The only place that calls `invoke`: one wrapper per Tauri command (noun_verb in Rust,
 // camelCase here). The types come from Rust (./generated, by ts-rs).
 import { Channel, invoke } from "@tauri-apps/api/core";
+import type { BackupEntry } from "./generated/BackupEntry";
+import type { RestoreResult } from "./generated/RestoreResult";
 import type { AppStatus } from "./generated/AppStatus";
 import type { ChangeId } from "./generated/ChangeId";
 import type { CleanupInput } from "./generated/CleanupInput";
@@ -88,3 +90,7 @@ export const exportWrite = (input: ExportInput) => invoke<ExportResult>("export_
 export const settingsGet = () => invoke<SettingsView>("settings_get");
 
 export const settingsSave = (settings: Settings) => invoke<SettingsView>("settings_save", { settings });
+
+export const backupList = () => invoke<BackupEntry[]>("backup_list");
+
+export const backupRestore = (name: string) => invoke<RestoreResult>("backup_restore", { name });

@@ -1,6 +1,7 @@
 //! The commands, one module per noun, and what they share: the context (database path,
 //! output format) and opening the store.
 
+pub mod backup;
 pub mod conflicts;
 pub mod household;
 pub mod ledger;
@@ -30,7 +31,8 @@ impl Ctx {
             )
             .into());
         }
-        let store = Store::open(&self.db)?;
+        let (key, _) = tally_store::key::resolve(&self.db)?;
+        let store = Store::open(&self.db, &key)?;
         store.device()?;
         Ok(store)
     }
@@ -38,7 +40,8 @@ impl Ctx {
 
 /// `tally init`: create the database and give this device its id and name.
 pub fn init(ctx: &Ctx, device_name: &str) -> Result<()> {
-    let mut store = Store::open(&ctx.db)?;
+    let (key, _) = tally_store::key::resolve(&ctx.db)?;
+    let mut store = Store::open(&ctx.db, &key)?;
     let device = store.init(device_name)?;
     if ctx.json {
         return output::json(&serde_json::json!({ "device": device, "db": ctx.db }));

@@ -36,6 +36,7 @@ impl Db {
             .arg(&self.path)
             .args(cmd.split_whitespace())
             .env_remove("TALLY_DB")
+            .env("TALLY_DB_KEY", tally_testkit::DB_KEY)
             .output()
             .unwrap()
     }

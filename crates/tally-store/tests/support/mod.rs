@@ -9,6 +9,11 @@ use tally_store::*;
 #[allow(unused_imports)] // not every test binary names it
 pub use tally_testkit::banner::VILLAGE_A as VILLAGE;
 
+/// The tests' database key.
+pub fn key() -> DbKey {
+    DbKey::parse(tally_testkit::DB_KEY).unwrap()
+}
+
 pub fn day(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }

@@ -24,5 +24,7 @@ export const COMMANDS = [
   "export_write",
   "settings_get",
   "settings_save",
+  "backup_list",
+  "backup_restore",
 ] as const;
 export type Command = (typeof COMMANDS)[number];
