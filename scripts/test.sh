@@ -15,6 +15,9 @@ bash scripts/setup.sh base
 if [ "$(id -u)" -eq 0 ] && [ "${CI:-}" = true ]; then
   export CARGO_TARGET_DIR=/var/cache/tally-ci/target
   mkdir -p "$CARGO_TARGET_DIR"
+  # No incremental caches in CI: every run is a fresh clone, and they only grow (tens of
+  # GB over a day of runs).
+  export CARGO_INCREMENTAL=0
 fi
 export CARGO_TERM_COLOR=never
 echo "CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}"
