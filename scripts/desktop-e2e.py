@@ -322,21 +322,57 @@ def set_language(d, label, nav_home):
     wait_until(f"the app in {label}", lambda: d.text("[data-test=nav-home]") == nav_home)
 
 
-def start_app(app, display, workdir, data_dir):
+def start_app(app, display, workdir, data_dir, key=True):
     """The app in a window, driven through its own WebKitWebDriver; `data_dir`: the
-    device's data folder (None: TALLY_DATA_DIR as given)."""
-    # No keyring here: the device database's key comes from TALLY_DB_KEY.
+    device's data folder (None: TALLY_DATA_DIR as given). No keyring here: the device
+    database's key comes from TALLY_DB_KEY, or (`key=False`) a passphrase is asked for."""
     env = dict(os.environ, DISPLAY=display, TAURI_WEBVIEW_AUTOMATION="true",
                TALLY_HEALTH_POLL_SECS="2", HOME=str(workdir / "home"), LANG="C.UTF-8", RUST_LOG="info",
                TALLY_DB_KEY=os.environ.get("TALLY_DB_KEY", E2E_DB_KEY))
+    if not key:
+        del env["TALLY_DB_KEY"]
+        env.pop("DBUS_SESSION_BUS_ADDRESS", None)
     if data_dir is not None:
         env["TALLY_DATA_DIR"] = str(data_dir)
     wd, url = start_webdriver(env, workdir)
     t_launch = time.monotonic()
     driver = Driver(url, app)
-    driver.find("[data-test=nav-home]", timeout=60)
+    driver.find("[data-test=nav-home]" if key else "[data-test=unlock]", timeout=60)
     log(f"app window up in {time.monotonic() - t_launch:.1f}s")
     return wd, driver
+
+
+def passphrase_device(app, display, workdir, shots):
+    """A laptop with no keyring and no TALLY_DB_KEY: the app asks for a passphrase
+    (chosen twice the first time), opens with it, and the next start refuses a wrong one
+    beside the field and opens with the right one."""
+    data = workdir / "passphrase-device"
+    wd, d = start_app(app, display, workdir, data, key=False)
+    try:
+        d.type("[data-test=unlock-passphrase]", "草原上的口令很长很长")
+        d.type("[data-test=unlock-again]", "草原上的口令很长很长")
+        d.screenshot(shots / "unlock-choose.png")
+        d.click("[data-test=unlock-open]")
+        d.find("[data-test=nav-home]")
+        head = (data / "tally.db").read_bytes()[:16]
+        assert head != b"SQLite format 3\x00", "the database is encrypted"
+    finally:
+        d.quit()
+        stop(wd)
+    wd, d = start_app(app, display, workdir, data, key=False)
+    try:
+        d.type("[data-test=unlock-passphrase]", "不是这个口令呀呀呀")
+        d.click("[data-test=unlock-open]")
+        said = wait_until("the wrong passphrase refused", lambda: field_error(d, "[data-test=unlock-passphrase]"))
+        assert "密钥或口令不对" in said, said
+        d.screenshot(shots / "unlock-wrong.png")
+        d.type("[data-test=unlock-passphrase]", "草原上的口令很长很长")
+        d.click("[data-test=unlock-open]")
+        d.find("[data-test=nav-home]")
+    finally:
+        d.quit()
+        stop(wd)
+    log("no keyring: a passphrase chosen, a wrong one refused, the right one opens")
 
 
 TARGET_BAD = [("target-quantity", ["", "abc", "-5", "30户", "999999999999"], "30")]
@@ -493,6 +529,9 @@ def main():
             wd2, driver = start_app(app, display, workdir, workdir / "leader-device")
             procs.append(wd2)
             leader_targets(driver, server, shots)
+            driver.quit()
+            driver = None
+            passphrase_device(app, display, workdir, shots)
         log(f"PASSED in {time.monotonic() - started:.1f}s")
         print("1 passed, 0 failed")
     except BaseException:

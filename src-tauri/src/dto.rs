@@ -268,6 +268,11 @@ pub struct LoginResult {
 /// Everything the header, the home screen and the sync screen show about this device.
 #[derive(Clone, Debug, Serialize, TS)]
 pub struct AppStatus {
+    /// No key for the device database (no keyring, no TALLY_DB_KEY): the window asks for
+    /// the passphrase before anything else.
+    pub locked: bool,
+    /// Locked and no database yet: the passphrase is chosen now (typed twice).
+    pub new_database: bool,
     pub device_name: String,
     pub device_id: String,
     pub author: String,
@@ -293,6 +298,36 @@ pub struct AppStatus {
     pub clock_warning: bool,
     pub today: NaiveDate,
     pub db_path: String,
+}
+
+impl AppStatus {
+    /// A locked device: nothing is known until the passphrase opens the database.
+    pub fn locked(new_database: bool, today: NaiveDate) -> AppStatus {
+        AppStatus {
+            locked: true,
+            new_database,
+            device_name: String::new(),
+            device_id: String::new(),
+            author: String::new(),
+            server: None,
+            user: None,
+            role: None,
+            can: Role::Cadre.capabilities(),
+            last_sync: None,
+            pending: 0,
+            rejected: 0,
+            conflicts: 0,
+            online: None,
+            syncing: false,
+            progress: None,
+            last_result: None,
+            last_error: None,
+            clock_offset_ms: 0,
+            clock_warning: false,
+            today,
+            db_path: String::new(),
+        }
+    }
 }
 
 /// Kept between runs in the config folder.

@@ -137,6 +137,14 @@ pub enum AppError {
     SyncRunning,
     #[error("there is no backup {0:?}")]
     NoSuchBackup(String),
+    /// The device database is locked: the passphrase comes first.
+    #[error("the device database is locked: type its passphrase first")]
+    Locked,
+    #[error(
+        "the passphrase must have at least {} characters",
+        tally_store::key::MIN_PASSPHRASE
+    )]
+    PassphraseTooShort,
 }
 
 impl Explain for AppError {
@@ -145,6 +153,8 @@ impl Explain for AppError {
             AppError::Language(_) => "bad_language",
             AppError::SyncRunning => "sync_running",
             AppError::NoSuchBackup(_) => "no_such_backup",
+            AppError::Locked => "locked",
+            AppError::PassphraseTooShort => "passphrase_too_short",
         }
     }
 
@@ -153,13 +163,18 @@ impl Explain for AppError {
             AppError::Language(_) => "语言只能是中文或英文".into(),
             AppError::SyncRunning => "正在同步，请同步结束后再操作".into(),
             AppError::NoSuchBackup(name) => format!("没有名为 {name} 的备份"),
+            AppError::Locked => "本机数据已加密，请先输入口令".into(),
+            AppError::PassphraseTooShort => {
+                format!("口令至少要 {} 个字", tally_store::key::MIN_PASSPHRASE)
+            }
         }
     }
 
     fn field(&self) -> Option<&str> {
         match self {
             AppError::Language(_) => Some("language"),
-            AppError::SyncRunning | AppError::NoSuchBackup(_) => None,
+            AppError::SyncRunning | AppError::NoSuchBackup(_) | AppError::Locked => None,
+            AppError::PassphraseTooShort => Some("passphrase"),
         }
     }
 }
@@ -170,6 +185,8 @@ impl From<AppError> for IpcError {
             AppError::SyncRunning => ErrorKind::Conflict,
             AppError::Language(_) => ErrorKind::Invalid,
             AppError::NoSuchBackup(_) => ErrorKind::NotFound,
+            AppError::Locked => ErrorKind::Unauthorized,
+            AppError::PassphraseTooShort => ErrorKind::Invalid,
         };
         IpcError::explained(kind, &e)
     }

@@ -74,6 +74,7 @@ pub fn run() {
             commands::misc::settings_save,
             commands::misc::backup_list,
             commands::misc::backup_restore,
+            commands::misc::db_unlock,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

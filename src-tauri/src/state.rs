@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tally_core::Role;
-use tally_store::{Counts, Store};
+use tally_store::{Counts, DbKey, Store};
 use tally_sync::SharedStore;
 
 /// Sync state shared by the commands and the background task.
@@ -76,6 +76,9 @@ pub struct AppState {
     syncing: AtomicBool,
     /// Serialises syncs: the button waits for an automatic sync to finish.
     pub sync_lock: tokio::sync::Mutex<()>,
+    /// No key yet (no keyring, no TALLY_DB_KEY): the store is an empty stand-in until
+    /// the passphrase is typed (`unlock`).
+    locked: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -102,7 +105,13 @@ pub fn open_store(dir: &Path) -> IpcResult<Store> {
     let path = dir.join("tally.db");
     let (key, source) = tally_store::key::resolve(&path)?;
     tracing::info!(?source, "device database key");
-    let mut store = Store::open(&path, &key)?;
+    open_with_key(dir, &key)
+}
+
+/// Open the database in `dir` with `key` (set the device up on first use, back it up).
+fn open_with_key(dir: &Path, key: &DbKey) -> IpcResult<Store> {
+    let path = dir.join("tally.db");
+    let mut store = Store::open(&path, key)?;
     if store.device().is_err() {
         store.init(&default_device_name())?;
     }
@@ -122,7 +131,17 @@ impl AppState {
     pub fn open(paths: Paths) -> IpcResult<AppState> {
         let settings = crate::settings::load(&paths.config_dir);
         let dir = data_dir(&paths, &settings);
-        let store = open_store(&dir)?;
+        let (store, locked) = match open_store(&dir) {
+            Ok(store) => (store, false),
+            Err(e) if e.code == "no_key" => {
+                tracing::info!("no keyring and no TALLY_DB_KEY: the passphrase is asked for");
+                (
+                    Store::open_in_memory(Box::new(tally_store::SystemTime))?,
+                    true,
+                )
+            }
+            Err(e) => return Err(e),
+        };
         let state = AppState {
             store: SharedStore::new(store),
             settings: Mutex::new(settings),
@@ -131,9 +150,31 @@ impl AppState {
             counts: Mutex::default(),
             syncing: AtomicBool::new(false),
             sync_lock: tokio::sync::Mutex::new(()),
+            locked: AtomicBool::new(locked),
         };
         state.refresh_counts(&state.store.lock());
         Ok(state)
+    }
+
+    /// Waiting for the passphrase (see [`AppState::unlock`]).
+    pub fn locked(&self) -> bool {
+        self.locked.load(Ordering::SeqCst)
+    }
+
+    /// Open the device database with the passphrase typed (choosing it, for a new one).
+    pub fn unlock(&self, passphrase: &str) -> IpcResult<AppStatus> {
+        if self.locked() {
+            let key = match DbKey::parse(passphrase) {
+                Ok(k @ DbKey::Passphrase(_)) => k,
+                _ => return Err(AppError::PassphraseTooShort.into()),
+            };
+            let dir = data_dir(&self.paths, &self.settings());
+            let store = open_with_key(&dir, &key)?;
+            self.refresh_counts(&store);
+            *self.store() = store;
+            self.locked.store(false, Ordering::SeqCst);
+        }
+        self.status()
     }
 
     /// The store, locked (blocking: call from a blocking thread).
@@ -173,6 +214,14 @@ impl AppState {
     /// The status. A sync holds the store for one step at a time, so this waits at most
     /// for one step (one page applied), never for a whole sync.
     pub fn status(&self) -> IpcResult<AppStatus> {
+        if self.locked() {
+            let dir = data_dir(&self.paths, &self.settings());
+            let new_database = !dir.join("tally.db").exists();
+            return Ok(AppStatus::locked(
+                new_database,
+                chrono::Local::now().date_naive(),
+            ));
+        }
         let guard = Some(self.store.lock());
         let (device, meta, today, db_path) = match &guard {
             Some(store) => {
@@ -193,6 +242,8 @@ impl AppState {
         let meta = meta.unwrap_or_default();
         let offset = meta.clock_offset_ms;
         Ok(AppStatus {
+            locked: false,
+            new_database: false,
             device_name: device.as_ref().map(|d| d.name.clone()).unwrap_or_default(),
             device_id: device
                 .as_ref()
@@ -273,9 +324,10 @@ impl AppState {
             .ok_or_else(|| AppError::NoSuchBackup(name.to_string()))?;
         let dir = data_dir(&self.paths, &self.settings());
         let path = dir.join("tally.db");
-        let (key, _) = tally_store::key::resolve(&path)?;
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
         let mut guard = self.store();
+        // The key the database is open with (the keyring's, TALLY_DB_KEY or a passphrase).
+        let key = guard.key().cloned().ok_or(AppError::Locked)?;
         // The open connection must close before the file is replaced.
         *guard = Store::open_in_memory(Box::new(tally_store::SystemTime))?;
         let restored = tally_store::backup::restore(
@@ -336,6 +388,9 @@ where
     T: Send + 'static,
     F: FnOnce(&mut Store) -> IpcResult<T> + Send + 'static,
 {
+    if state.locked() {
+        return Err(AppError::Locked.into());
+    }
     let state = Arc::clone(state);
     tauri::async_runtime::spawn_blocking(move || {
         let mut store = state.store();

@@ -12,6 +12,11 @@ use std::path::{Path, PathBuf};
 pub const KEEP_DAILY: usize = 7;
 
 impl Store {
+    /// The key this database was opened with (`None` in memory): its backups open with it.
+    pub fn key(&self) -> Option<&DbKey> {
+        self.key.as_ref()
+    }
+
     /// Write an encrypted, consistent copy of this database to `dest` (a new file),
     /// while the store stays usable.
     pub fn backup_to(&self, dest: &Path) -> Result<()> {

@@ -198,10 +198,10 @@ impl Explain for StoreError {
             StoreError::Corrupt(_) => "保存的数据已损坏".into(),
             StoreError::Sqlite(e) => format!("本机数据库出错：{e}"),
             StoreError::Io { path, .. } => format!("无法创建数据文件夹 {}", path.display()),
-            StoreError::WrongKey { path } => format!(
-                "密钥或口令不对，打不开本机数据库 {}（也可能不是 Tally 的数据文件）",
-                path.display()
-            ),
+            // No path: a cadre reads it under the passphrase field (the English names it).
+            StoreError::WrongKey { .. } => {
+                "密钥或口令不对，打不开本机数据（或者这不是 Tally 的数据文件）".into()
+            }
             StoreError::NoKey => "没有本机数据库的密钥：请设置环境变量 TALLY_DB_KEY（64 位十六进制或至少 8 个字的口令），或在有钥匙串的桌面上使用".into(),
             StoreError::Backup { path, why } => format!(
                 "备份 {} 不能使用：{}",
@@ -219,6 +219,7 @@ impl Explain for StoreError {
         match self {
             StoreError::Invalid(v) => v.field(),
             StoreError::OutOfScope { .. } => Some("unit"),
+            StoreError::WrongKey { .. } => Some("passphrase"),
             _ => None,
         }
     }

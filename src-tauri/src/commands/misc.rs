@@ -33,6 +33,16 @@ pub async fn export_write(state: AppS<'_>, input: ExportInput) -> IpcResult<Expo
     .await
 }
 
+/// Open the encrypted device database with the passphrase typed (where no keyring holds
+/// its key); for a new database the passphrase is chosen now.
+#[tauri::command]
+pub async fn db_unlock(state: AppS<'_>, passphrase: String) -> IpcResult<AppStatus> {
+    let state = Arc::clone(&state);
+    tauri::async_runtime::spawn_blocking(move || state.unlock(&passphrase))
+        .await
+        .map_err(IpcError::internal)?
+}
+
 /// The daily backups, newest first.
 #[tauri::command]
 pub async fn backup_list(state: AppS<'_>) -> IpcResult<Vec<BackupEntry>> {

@@ -28,4 +28,5 @@ pub const COMMANDS: &[&str] = &[
     "settings_save",
     "backup_list",
     "backup_restore",
+    "db_unlock",
 ];

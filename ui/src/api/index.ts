@@ -93,4 +93,6 @@ export const settingsSave = (settings: Settings) => invoke<SettingsView>("settin
 
 export const backupList = () => invoke<BackupEntry[]>("backup_list");
 
+export const dbUnlock = (passphrase: string) => invoke<AppStatus>("db_unlock", { passphrase });
+
 export const backupRestore = (name: string) => invoke<RestoreResult>("backup_restore", { name });

@@ -16,6 +16,7 @@ const en: typeof zh = {
   summary: { newHousehold: "New household {head}", householdEdit: "Household {head}: {fields}", fieldValue: "{field} → {value}", fieldSep: ", ", visit: "Visit to {household}{date}", note: ": {note}", on: " ({date})", cleanup: "Cleanup {pile} {tonnes} t, {piles} pile{date} | Cleanup {pile} {tonnes} t, {piles} piles{date}", demolition: "Demolition {household}{area}{date}", area: " {area} m²", areaAlone: "{area} m²", works: "Works {kind} {quantity} {status}", target: "Target {metric} {quantity}, due {deadline}", orgUnit: "Org unit {name}", unknownHousehold: "(unknown household)" },
   timeline: { visit: "Visit", renovation: "Renovation: {status}", demolition: "Demolition" },
   values: { empty: "(empty)", none: "(none)", yes: "yes", no: "no", sep: ", " },
+  unlock: { title: "This device's data is encrypted", hint: "Type the passphrase of this device's database.", chooseTitle: "Choose a passphrase for this device's database", chooseHint: "There is no system keyring here, so this device's data is encrypted with a passphrase: at least 8 characters, typed each time Tally opens. Keep it safe: without it this device's data cannot be opened (what was synced is on the server).", passphrase: "Passphrase", again: "Type it again", mismatch: "The two passphrases differ", open: "Open", choose: "Choose and open" },
   errors: { ipc: "Something went wrong in the app (not in what you typed); nothing was saved. Please try again, and tell your administrator if it keeps happening." },
   codes: LABELS.en,
 };

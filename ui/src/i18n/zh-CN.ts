@@ -15,6 +15,7 @@ export default {
   summary: { newHousehold: "新增农户 {head}", householdEdit: "农户 {head}：{fields}", fieldValue: "{field}→{value}", fieldSep: "，", visit: "走访 {household}{date}", note: "：{note}", on: "（{date}）", cleanup: "清理 {pile} {tonnes} 吨，{piles} 堆{date}", demolition: "拆除 {household}{area}{date}", area: " {area} 平方米", areaAlone: "{area} 平方米", works: "工程 {kind} {quantity} {status}", target: "指标 {metric} {quantity}，截止 {deadline}", orgUnit: "组织单位 {name}", unknownHousehold: "（未知农户）" },
   timeline: { visit: "走访", renovation: "危房改造：{status}", demolition: "拆除" },
   values: { empty: "（空）", none: "（无）", yes: "是", no: "否", sep: "、" },
+  unlock: { title: "本机数据已加密", hint: "请输入本机数据库的口令。", chooseTitle: "设置本机数据库口令", chooseHint: "本机没有系统钥匙串，本机数据用口令加密保存。口令至少 8 个字，以后每次打开 Tally 都要输入。请记好：忘记口令就打不开本机数据（已同步的内容在服务器上）。", passphrase: "口令", again: "再输入一次", mismatch: "两次输入的口令不一样", open: "打开", choose: "设置并打开" },
   errors: { ipc: "程序出了差错（不是您填错了），这次什么也没有保存。请再试一次；一再出现请联系管理员。" },
   codes: LABELS["zh-CN"],
 };

@@ -12,6 +12,8 @@ export const units: UnitView[] = [
 
 export function appStatus(over: Partial<AppStatus> = {}): AppStatus {
   return {
+    locked: false,
+    new_database: false,
     device_name: "桌面-测试",
     device_id: "0190a1b2-0000-7000-8000-000000000001",
     author: "zhangsan",

@@ -11,7 +11,8 @@ use tally_store::backup;
 pub fn backup(ctx: &Ctx, to: &Path) -> Result<()> {
     let store = ctx.open()?;
     store.backup_to(to)?;
-    let info = backup::inspect(to, &tally_store::key::resolve(&ctx.db)?.0)?;
+    let key = store.key().ok_or(tally_store::StoreError::NoKey)?;
+    let info = backup::inspect(to, key)?;
     if ctx.json {
         return output::json(&serde_json::json!({
             "backup": to, "device": info.device_name, "changes": info.changes,

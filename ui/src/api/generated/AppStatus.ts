@@ -8,7 +8,16 @@ import type { SyncResult } from "./SyncResult";
 /**
  * Everything the header, the home screen and the sync screen show about this device.
  */
-export type AppStatus = { device_name: string, device_id: string, author: string, server: string | null, user: string | null, role: Role | null, 
+export type AppStatus = { 
+/**
+ * No key for the device database (no keyring, no TALLY_DB_KEY): the window asks for
+ * the passphrase before anything else.
+ */
+locked: boolean, 
+/**
+ * Locked and no database yet: the passphrase is chosen now (typed twice).
+ */
+new_database: boolean, device_name: string, device_id: string, author: string, server: string | null, user: string | null, role: Role | null, 
 /**
  * What the logged-in role may do (not logged in: a cadre's, nothing privileged).
  */

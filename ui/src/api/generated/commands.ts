@@ -26,5 +26,6 @@ export const COMMANDS = [
   "settings_save",
   "backup_list",
   "backup_restore",
+  "db_unlock",
 ] as const;
 export type Command = (typeof COMMANDS)[number];
