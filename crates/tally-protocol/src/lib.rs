@@ -110,6 +110,7 @@ pub mod codes {
     /// 400: more than [`super::MAX_PUSH_CHANGES`] changes in one push.
     pub const BATCH_TOO_LARGE: &str = "batch_too_large";
     /// 413: body larger than [`super::MAX_BODY_BYTES`] after decompression.
+    pub const TIMED_OUT: &str = "timed_out";
     pub const TOO_LARGE: &str = "too_large";
     /// 415: a body encoding the server cannot read.
     pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";

@@ -123,6 +123,9 @@ pub enum ApiError {
     TooLarge,
     #[error("unsupported Content-Encoding: send identity or gzip")]
     UnsupportedEncoding,
+    /// The request (its body, or its answer) took longer than the server allows.
+    #[error("the request took longer than {0} s; try again")]
+    TimedOut(u64),
     #[error("no such endpoint")]
     NotFound,
     #[error("method not allowed on this endpoint")]
@@ -152,6 +155,7 @@ impl ApiError {
             | BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
             TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedEncoding => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            TimedOut(_) => StatusCode::REQUEST_TIMEOUT,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -183,6 +187,7 @@ impl Explain for ApiError {
             BatchTooLarge(_) => codes::BATCH_TOO_LARGE,
             TooLarge => codes::TOO_LARGE,
             UnsupportedEncoding => codes::UNSUPPORTED_MEDIA_TYPE,
+            TimedOut(_) => codes::TIMED_OUT,
             NotFound => codes::NOT_FOUND,
             MethodNotAllowed => codes::METHOD_NOT_ALLOWED,
             Internal(_) => codes::INTERNAL,
@@ -228,6 +233,7 @@ impl Explain for ApiError {
             BadCursor(_) => "同步位置无效，请重新同步".into(),
             BatchTooLarge(_) | TooLarge => "一次提交的数据过多，请分批同步".into(),
             UnsupportedEncoding => "数据编码不受支持，请更新 Tally".into(),
+            TimedOut(s) => format!("请求超过 {s} 秒未完成（网络太慢或数据太多），请稍后再同步"),
             NotFound => "接口不存在".into(),
             MethodNotAllowed => "请求方法不被允许".into(),
             Internal(_) => "服务器内部错误，请稍后再试".into(),
@@ -381,6 +387,13 @@ mod tests {
                 "too_many_attempts",
                 "try again in 2 s",
                 "请 2 秒后再试",
+            ),
+            (
+                ApiError::TimedOut(120),
+                408,
+                "timed_out",
+                "longer than 120 s",
+                "请求超过 120 秒未完成",
             ),
             (
                 ApiError::DeviceNameLength(101),

@@ -8,6 +8,7 @@
 //! learns the peer's address (`ConnectInfo`).
 
 use axum::extract::connect_info::ConnectInfo;
+use axum::response::IntoResponse;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -42,6 +43,8 @@ pub struct Options {
     pub max_connections: usize,
     pub idle_timeout: Duration,
     pub header_timeout: Duration,
+    /// A whole request, body and answer: then 408 (`timed_out`).
+    pub request_timeout: Duration,
     pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
@@ -51,6 +54,7 @@ impl Default for Options {
             max_connections: usize::from(MAX_CONNECTIONS),
             idle_timeout: IDLE_TIMEOUT,
             header_timeout: HEADER_TIMEOUT,
+            request_timeout: REQUEST_TIMEOUT,
             tls: None,
         }
     }
@@ -116,10 +120,6 @@ pub async fn serve(
     options: Options,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    let app = app.layer(tower_http::timeout::TimeoutLayer::with_status_code(
-        axum::http::StatusCode::REQUEST_TIMEOUT,
-        REQUEST_TIMEOUT,
-    ));
     let conns = Arc::new(Mutex::new(Conns::default()));
     let started = Instant::now();
     let acceptor = options.tls.clone().map(tokio_rustls::TlsAcceptor::from);
@@ -233,12 +233,18 @@ async fn serve_one<S>(
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let limit = options.request_timeout;
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
         let answering = Busy::new(&busy);
         let app = app.clone();
         async move {
-            let answer = app.oneshot(req.map(axum::body::Body::new)).await;
+            let answer = tokio::time::timeout(limit, app.oneshot(req.map(axum::body::Body::new)))
+                .await
+                .unwrap_or_else(|_| {
+                    let secs = limit.as_secs_f64().ceil() as u64;
+                    Ok(crate::ApiError::TimedOut(secs).into_response())
+                });
             drop(answering);
             answer
         }

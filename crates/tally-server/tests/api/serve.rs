@@ -26,6 +26,7 @@ fn quick() -> Options {
         max_connections: 8,
         idle_timeout: Duration::from_millis(400),
         header_timeout: Duration::from_millis(400),
+        request_timeout: Duration::from_millis(700),
         tls: None,
     }
 }
@@ -54,18 +55,25 @@ async fn slow_and_idle_connections_are_closed_and_cannot_keep_others_out() {
     let h = Harness::new(Backend::Sqlite).await.unwrap();
     let addr = start(&h, quick()).await;
     tokio::task::spawn_blocking(move || {
-        let cases: [(&str, &[u8]); 3] = [
-            ("a half-sent header", b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: "),
-            ("nothing at all", b""),
+        // What each gets: closed with no answer, or told it took too long (408).
+        let cases: [(&str, &[u8], &str); 3] = [
+            ("a half-sent header", b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: ", ""),
+            ("nothing at all", b"", ""),
             (
                 "a half-sent body",
-                b"POST /api/v1/devices HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user\":",
+                b"POST /api/v1/devices HTTP/1.1\r\nHost: x\r\nX-Tally-Protocol: 1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user\":",
+                "408",
             ),
         ];
-        for (what, bytes) in cases {
+        for (what, bytes, status) in cases {
             let (answer, took) = send_and_wait(addr, bytes);
             assert!(took < Duration::from_secs(5), "{what}: held for {took:?}");
-            assert!(!answer.contains("200 OK"), "{what}: {answer}");
+            if status.is_empty() {
+                assert!(answer.is_empty(), "{what}: {answer}");
+            } else {
+                assert!(answer.starts_with(&format!("HTTP/1.1 {status}")), "{what}: {answer}");
+                assert!(answer.contains("timed_out") && answer.contains("请求超过"), "{what}: {answer}");
+            }
         }
         // Twenty idle connections against a cap of eight: health still answers, at once.
         let idle: Vec<TcpStream> = (0..20).map(|_| TcpStream::connect(addr).unwrap()).collect();
