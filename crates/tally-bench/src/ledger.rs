@@ -174,9 +174,10 @@ pub fn build(
 
 /// Push `changes` to the server as an admin's device, 1 000 per push.
 fn push(store: &Store, server: &Server, changes: Vec<Change>) -> Result<()> {
+    // The server records the pushing account as the author: the store's own.
     let author = Author {
         device: store.device()?.id,
-        user: "bench".into(),
+        user: store.device()?.author.clone(),
         role: Role::Admin,
         units: vec![],
     };
