@@ -7,13 +7,11 @@ use crate::device::{household, HOUSEHOLDS};
 use anyhow::{Context, Result};
 use serde_json::json;
 use std::sync::Arc;
-use tally_core::{Change, ChangeId, DeviceId, FieldEdit, Table};
+use tally_core::{DeviceId, FieldEdit, Table};
 use tally_protocol::Role;
-use tally_server::admin::{self, SERVER_AUTHOR};
+use tally_server::admin::{self, ServerRow};
 use tally_server::auth::{new_token, token_hash};
-use tally_server::db::PushMode;
 use tally_server::db::{NewDevice, PgDb};
-use tally_server::push::Author;
 use tally_server::{router, AppState, Db, SystemClock, WallClock};
 use tempfile::TempDir;
 use tokio::runtime::Runtime;
@@ -214,42 +212,21 @@ async fn seed(db: &Db, villages: usize, per_township: usize) -> Result<()> {
 
 /// The households the benchmark's visits go to, stored as the server's own changes.
 async fn seed_households(db: &Db) -> Result<()> {
-    let now = SystemClock.now_ms();
-    let device = db.server_device().await?;
-    let hlcs = db.tick_server_hlc(now, HOUSEHOLDS).await?;
-    let changes: Vec<Change> = hlcs
-        .into_iter()
-        .enumerate()
-        .map(|(n, hlc)| {
-            let fields = [
+    let rows = (0..HOUSEHOLDS)
+        .map(|n| ServerRow {
+            table: Table::Household,
+            row: household(n),
+            unit: VILLAGE.into(),
+            fields: [
                 ("head", json!(format!("户主{n:02}"))),
                 ("members", json!(3)),
             ]
             .into_iter()
             .map(|(k, v)| (k.to_string(), FieldEdit::new(v)))
-            .collect();
-            Change {
-                id: ChangeId(uuid::Uuid::now_v7()),
-                table: Table::Household,
-                row: household(n),
-                unit: VILLAGE.into(),
-                fields,
-                hlc,
-                device,
-                author: SERVER_AUTHOR.into(),
-                correction: false,
-            }
+            .collect(),
         })
         .collect();
-    let author = Author {
-        device,
-        user: SERVER_AUTHOR.into(),
-        role: Role::Admin,
-        units: Vec::new(),
-    };
-    let pushed = db
-        .push(changes, author, now, PushMode::AllOrNothing)
-        .await?;
+    let pushed = admin::push_as_server(db, SystemClock.now_ms(), rows).await?;
     anyhow::ensure!(
         pushed.stored,
         "seed households: {:?}",

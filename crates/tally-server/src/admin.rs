@@ -2,7 +2,7 @@
 //! changes authored by the server, so they replicate to devices through pull), users,
 //! and devices. All-or-nothing: a bad line of an import stores nothing.
 
-use crate::db::{Db, DeviceRow, PushMode};
+use crate::db::{Db, DeviceRow, PushMode, Pushed};
 use crate::error::DbError;
 use crate::push::Author;
 use crate::{auth, WallClock};
@@ -192,6 +192,43 @@ pub struct NewUnit {
     pub parent: Option<String>,
 }
 
+/// A row the server itself writes (org units; a benchmark's seeded households).
+pub struct ServerRow {
+    pub table: Table,
+    pub row: RowId,
+    pub unit: String,
+    pub fields: BTreeMap<String, FieldEdit>,
+}
+
+/// Store `rows` as the server's own changes (its device, its clock, author
+/// [`SERVER_AUTHOR`], an admin's rights), all or nothing, through the same push.
+pub async fn push_as_server(db: &Db, now: u64, rows: Vec<ServerRow>) -> Result<Pushed, DbError> {
+    let device = db.server_device().await?;
+    let hlcs = db.tick_server_hlc(now, rows.len()).await?;
+    let changes: Vec<Change> = rows
+        .into_iter()
+        .zip(hlcs)
+        .map(|(r, hlc)| Change {
+            id: ChangeId(uuid::Uuid::now_v7()),
+            table: r.table,
+            row: r.row,
+            unit: r.unit,
+            fields: r.fields,
+            hlc,
+            device,
+            author: SERVER_AUTHOR.into(),
+            correction: false,
+        })
+        .collect();
+    let author = Author {
+        device,
+        user: SERVER_AUTHOR.into(),
+        role: Role::Admin,
+        units: Vec::new(),
+    };
+    db.push(changes, author, now, PushMode::AllOrNothing).await
+}
+
 /// Create one org unit.
 pub async fn add_unit(db: &Db, clock: &dyn WallClock, unit: NewUnit) -> Result<(), AdminError> {
     let code = unit.code.clone();
@@ -305,13 +342,9 @@ async fn store_units(
     if fresh.is_empty() {
         return Ok(0);
     }
-    let now = clock.now_ms();
-    let device = db.server_device().await?;
-    let hlcs = db.tick_server_hlc(now, fresh.len()).await?;
-    let changes: Vec<Change> = fresh
+    let rows = fresh
         .iter()
-        .zip(hlcs)
-        .map(|((_, u), hlc)| {
+        .map(|(_, u)| {
             let mut fields = BTreeMap::new();
             let mut put = |k: &str, v: Value| fields.insert(k.to_string(), FieldEdit::new(v));
             put("code", u.code.clone().into());
@@ -320,28 +353,15 @@ async fn store_units(
             if let Some(p) = &u.parent {
                 put("parent", p.clone().into());
             }
-            Change {
-                id: ChangeId(uuid::Uuid::now_v7()),
+            ServerRow {
                 table: Table::OrgUnit,
                 row: RowId::natural(tally_core::NaturalKey::OrgUnit { code: &u.code }),
                 unit: u.code.clone(),
                 fields,
-                hlc,
-                device,
-                author: SERVER_AUTHOR.into(),
-                correction: false,
             }
         })
         .collect();
-    let author = Author {
-        device,
-        user: SERVER_AUTHOR.into(),
-        role: Role::Admin,
-        units: Vec::new(),
-    };
-    let pushed = db
-        .push(changes, author, now, PushMode::AllOrNothing)
-        .await?;
+    let pushed = push_as_server(db, clock.now_ms(), rows).await?;
     let first_rejection = fresh
         .iter()
         .zip(&pushed.results)
