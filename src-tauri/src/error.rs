@@ -112,6 +112,7 @@ impl From<SyncError> for IpcError {
             SyncError::Refused { status: 400, .. } | SyncError::Refused { status: 422, .. } => {
                 ErrorKind::Invalid
             }
+            SyncError::Bundle(_) => ErrorKind::Invalid,
             SyncError::Refused { .. } | SyncError::BadAnswer(_) => ErrorKind::Internal,
         };
         IpcError::explained(kind, &e)

@@ -1,5 +1,6 @@
 //! End-to-end stories.
 
+mod bundle;
 mod e2e;
 mod e2e_support;
 mod shared_store;

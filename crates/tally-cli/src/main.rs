@@ -101,6 +101,9 @@ enum Command {
         #[arg(value_name = "FILE")]
         file: std::path::PathBuf,
     },
+    /// Sync by USB stick, with no network at all (离线同步包)
+    #[command(subcommand)]
+    Bundle(commands::bundle::BundleCmd),
 }
 
 /// An error the CLI itself reports, in both languages.
@@ -170,6 +173,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Resend { change } => commands::sync::resend(&ctx, &change),
         Command::Backup { file } => commands::backup::backup(&ctx, &file),
         Command::Restore { file } => commands::backup::restore(&ctx, &file),
+        Command::Bundle(cmd) => commands::bundle::run(&ctx, cmd),
     }
 }
 

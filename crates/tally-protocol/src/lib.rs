@@ -50,6 +50,7 @@ pub const MAX_DEVICE_NAME_CHARS: usize = 100;
 /// yet to half this ahead of the server's time.
 pub const MAX_CLOCK_AHEAD_MS: u64 = 5 * 60 * 1000;
 
+pub mod bundle;
 mod rejection;
 mod seq_ranges;
 pub use rejection::Rejection;
@@ -315,6 +316,8 @@ mod tests {
             correction: false,
         }
     }
+
+    pub(crate) const CHANGE_JSON_FOR_DIGEST: &str = CHANGE_JSON;
 
     const CHANGE_JSON: &str = concat!(
         r#"{"id":"00000000-0000-0000-0000-000000000001","table":"cleanup","#,

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod bundle;
 pub mod db;
 pub mod error;
 pub mod limits;

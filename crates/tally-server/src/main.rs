@@ -11,8 +11,9 @@ use std::process::ExitCode;
 use tally_core::{Explain, Level};
 use tally_protocol::Role;
 use tally_server::admin::{self, AdminError, NewUnit};
+use tally_server::bundle::{self, ImportError};
 use tally_server::serve::{self, TlsError};
-use tally_server::{AppState, Db, DbError, SystemClock};
+use tally_server::{AppState, Db, DbError, SystemClock, WallClock};
 use thiserror::Error;
 use tracing_subscriber::EnvFilter;
 
@@ -58,6 +59,24 @@ enum Command {
     /// Enrolled devices.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Sneakernet: bundles carried on a USB stick from devices with no network.
+    #[command(subcommand)]
+    Bundle(BundleCommand),
+}
+
+#[derive(Subcommand)]
+enum BundleCommand {
+    /// Store a device's bundle as its push would, and write the receipts to carry back.
+    Import {
+        /// The bundle (`tally bundle export`).
+        file: PathBuf,
+        /// Where to write the receipts (`tally bundle import-receipts` reads them).
+        #[arg(long, value_name = "FILE")]
+        receipts: PathBuf,
+        /// Put the changes the device should receive into the receipts as well.
+        #[arg(long)]
+        with_changes: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -125,6 +144,11 @@ enum CliError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot write {}: {source}", .path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot listen on {listen}: {source}")]
     Listen {
         listen: SocketAddr,
@@ -150,6 +174,7 @@ impl Explain for CliError {
             CliError::NoPassword => "no_password",
             CliError::Stdin(_) => "stdin_failed",
             CliError::Read { .. } => "read_failed",
+            CliError::Write { .. } => "write_failed",
             CliError::Listen { .. } => "listen_failed",
             CliError::Serve(_) => "serve_failed",
             CliError::Tls(_) => "tls_failed",
@@ -164,6 +189,7 @@ impl Explain for CliError {
             CliError::NoPassword => "标准输入中没有密码".into(),
             CliError::Stdin(_) => "无法读取标准输入".into(),
             CliError::Read { path, .. } => format!("无法读取文件 {}", path.display()),
+            CliError::Write { path, .. } => format!("无法写入文件 {}", path.display()),
             CliError::Listen { listen, .. } => {
                 format!("无法监听 {listen}（端口被占用或无权限）")
             }
@@ -190,6 +216,19 @@ fn read_password() -> Result<String, CliError> {
         return Err(CliError::NoPassword);
     }
     Ok(password)
+}
+
+/// Write `bytes` to `path` whole or not at all (a temporary file renamed into place).
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {
+    let failed = |source| CliError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".part");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes).map_err(failed)?;
+    std::fs::rename(&tmp, path).map_err(failed)
 }
 
 fn format_ms(ms: Option<u64>) -> String {
@@ -251,6 +290,8 @@ enum Failure {
     Admin(#[from] AdminError),
     #[error(transparent)]
     Db(#[from] DbError),
+    #[error(transparent)]
+    Bundle(#[from] ImportError),
     #[error("cannot write the device list: {0}")]
     Json(#[from] serde_json::Error),
 }
@@ -262,7 +303,7 @@ impl Failure {
             Failure::Cli(e) => e.is_usage(),
             Failure::Db(e) | Failure::Admin(AdminError::Db(e)) => matches!(e, DbError::Url(_)),
             Failure::Admin(e) => matches!(e, AdminError::NotADeviceId { .. }),
-            Failure::Json(_) => false,
+            Failure::Bundle(_) | Failure::Json(_) => false,
         }
     }
 
@@ -271,6 +312,7 @@ impl Failure {
             Failure::Cli(e) => Some(e),
             Failure::Admin(e) => Some(e),
             Failure::Db(e) => Some(e),
+            Failure::Bundle(e) => Some(e),
             Failure::Json(_) => None,
         }
     }
@@ -376,6 +418,32 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     );
                 }
             }
+        }
+        Command::Bundle(BundleCommand::Import {
+            file,
+            receipts,
+            with_changes,
+        }) => {
+            let bytes = std::fs::read(&file).map_err(|source| CliError::Read {
+                path: file.clone(),
+                source,
+            })?;
+            let done = bundle::import(&db, &bytes, clock.now_ms(), with_changes).await?;
+            write_atomically(&receipts, &done.receipts)?;
+            println!(
+                "已导入同步包 / bundle imported: {} ({}): {} 条 / changes, 接收 / accepted {}, 拒收 / rejected {}",
+                done.device, done.user, done.changes, done.accepted, done.rejected
+            );
+            let more = if done.more {
+                "（未完，其余下次带回 / more to come）"
+            } else {
+                ""
+            };
+            println!(
+                "回执 / receipts: {} (下发 / changes for the device: {}{more})",
+                receipts.display(),
+                done.pulled
+            );
         }
         Command::Device(DeviceCommand::Revoke { id }) => {
             admin::revoke_device(&db, &clock, &id).await?;

@@ -285,7 +285,9 @@ impl Store {
     }
 
     /// Record a rejection as the server gave it (its code, its English and its Chinese
-    /// reason); the change stays visible until corrected or sent again.
+    /// reason); the change stays visible until corrected or sent again. A change the
+    /// server already accepted keeps its receipt (a late answer to an older copy of it,
+    /// e.g. a sneakernet bundle imported after a sync, cannot take it back).
     pub fn mark_rejected(
         &mut self,
         id: ChangeId,
@@ -296,10 +298,20 @@ impl Store {
         self.conn.execute(
             "UPDATE change_log SET state = 'rejected', reject_code = ?2, reject_reason = ?3,
                     reject_reason_zh = ?4
-             WHERE id = ?1 AND origin = 'local'",
+             WHERE id = ?1 AND origin = 'local' AND state != 'accepted'",
             (id.to_string(), code, reason, reason_zh),
         )?;
         Ok(())
+    }
+
+    /// A change made on this device, as it holds it now.
+    pub fn local_change(&self, id: ChangeId) -> Result<Option<Change>> {
+        let body: Option<String> = self
+            .conn
+            .prepare_cached("SELECT body FROM change_log WHERE id = ?1 AND origin = 'local'")?
+            .query_row([id.to_string()], |r| r.get(0))
+            .optional()?;
+        body.map(|b| parse_change(&b)).transpose()
     }
 
     /// Queue a rejected change to be sent again (after the cause was fixed).

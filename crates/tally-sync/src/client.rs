@@ -42,6 +42,8 @@ pub enum SyncError {
     #[error("the server sent an answer that cannot be read: {0}")]
     BadAnswer(String),
     #[error(transparent)]
+    Bundle(#[from] tally_protocol::bundle::BundleError),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -56,6 +58,7 @@ impl Explain for SyncError {
             SyncError::NotLoggedIn => "not_logged_in",
             SyncError::Refused { .. } => "refused",
             SyncError::BadAnswer(_) => "bad_answer",
+            SyncError::Bundle(e) => e.code(),
             SyncError::Store(e) => e.code(),
         }
     }
@@ -74,6 +77,7 @@ impl Explain for SyncError {
             SyncError::NotLoggedIn => "本设备还没有登录服务器".into(),
             SyncError::Refused { message_zh, .. } => format!("服务器拒绝了请求：{message_zh}"),
             SyncError::BadAnswer(_) => "服务器的回复无法识别".into(),
+            SyncError::Bundle(e) => e.zh(),
             SyncError::Store(e) => e.zh(),
         }
     }
@@ -458,7 +462,7 @@ impl<'a> Client<'a> {
                 // Where the page leaves off; its changes are read when it is applied.
                 let head: PullResponse<IgnoredAny> = Self::json(&resp)?;
                 let (before, step) = (cursor.clone(), self.options.apply_step);
-                applying = Some(scope.spawn(move || apply_page(store, &resp, &before, step)));
+                applying = Some(scope.spawn(move || apply_body(store, &resp.body, &before, step)));
                 cursor = head.cursor;
                 if !head.more {
                     break;
@@ -478,19 +482,19 @@ impl<'a> Client<'a> {
     }
 }
 
-/// Read a pulled page and apply it, keeping each change's JSON as it came, `step`
+/// Read a pulled page (its JSON body) and apply it, keeping each change's JSON as it came, `step`
 /// changes at a time (each step its own transaction, the store held for it only). Every
 /// step but the last keeps the cursor the page was asked with (`before`): a page cut
 /// short by a crash is asked for again, and the changes already applied are known and
 /// skipped.
-fn apply_page(
+pub(crate) fn apply_body(
     store: &impl StoreAccess,
-    resp: &Response,
+    body: &[u8],
     before: &str,
     step: usize,
 ) -> Result<ApplyStats, SyncError> {
     let page: PullResponse<&RawValue> =
-        serde_json::from_slice(&resp.body).map_err(|e| SyncError::BadAnswer(e.to_string()))?;
+        serde_json::from_slice(body).map_err(|e| SyncError::BadAnswer(e.to_string()))?;
     let changes = page
         .changes
         .iter()

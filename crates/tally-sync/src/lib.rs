@@ -2,6 +2,7 @@
 //! pushes the outbox and pulls until up to date. The wire types, codes and limits are
 //! `tally-protocol`'s, shared with the server.
 
+pub mod bundle;
 pub mod client;
 pub mod plan;
 pub mod server_url;

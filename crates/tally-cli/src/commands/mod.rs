@@ -2,6 +2,7 @@
 //! output format) and opening the store.
 
 pub mod backup;
+pub mod bundle;
 pub mod conflicts;
 pub mod household;
 pub mod ledger;

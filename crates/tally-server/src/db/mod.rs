@@ -282,6 +282,10 @@ pub trait Accounts: Send + Sync + 'static {
 
     async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>, DbError>;
 
+    /// The device with this id and the hash of its current token (sneakernet bundles
+    /// are sealed with it).
+    async fn device_by_id(&self, id: DeviceId) -> Result<Option<(DeviceAuth, String)>, DbError>;
+
     async fn touch_device(&self, id: DeviceId, now_ms: u64) -> Result<(), DbError>;
 
     /// Enrol a device, or give an enrolled one a new token. `false`: the id belongs to

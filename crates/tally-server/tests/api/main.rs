@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 mod bad_input;
+mod bundle;
 mod concurrent;
 mod late_commit;
 mod ledger;

@@ -79,28 +79,14 @@ impl Accounts for PgDb {
 
     async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>, DbError> {
         let c = self.pool.get().await?;
-        let Some(row) = c
-            .query_opt(
-                "SELECT d.id, u.id, u.name, u.role, d.revoked_ms IS NOT NULL, u.disabled,
-                        d.last_seen_ms
-                 FROM devices d JOIN users u ON u.id = d.user_id
-                 WHERE d.token_hash = $1",
-                &[&token_hash],
-            )
+        Ok(device_where(&c, "d.token_hash", token_hash)
             .await?
-        else {
-            return Ok(None);
-        };
-        let user_id: i64 = row.get(1);
-        Ok(Some(DeviceAuth {
-            device: parse_device(row.get(0))?,
-            user: row.get(2),
-            role: parse_role(row.get(3))?,
-            units: user_units(&**c, user_id).await?,
-            revoked: row.get(4),
-            disabled: row.get(5),
-            last_seen_ms: row.get::<_, Option<i64>>(6).map(to_u64),
-        }))
+            .map(|(d, _)| d))
+    }
+
+    async fn device_by_id(&self, id: DeviceId) -> Result<Option<(DeviceAuth, String)>, DbError> {
+        let c = self.pool.get().await?;
+        device_where(&c, "d.id", &id.to_string()).await
     }
 
     async fn touch_device(&self, id: DeviceId, now_ms: u64) -> Result<(), DbError> {
@@ -251,4 +237,39 @@ async fn user_units(c: &impl GenericClient, user_id: i64) -> Result<Vec<String>,
         )
         .await?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// The device (and its token hash) whose `column` is `value`.
+async fn device_where(
+    c: &deadpool_postgres::Object,
+    column: &str,
+    value: &str,
+) -> Result<Option<(DeviceAuth, String)>, DbError> {
+    let Some(row) = c
+        .query_opt(
+            &format!(
+                "SELECT d.id, u.id, u.name, u.role, d.revoked_ms IS NOT NULL, u.disabled,
+                        d.last_seen_ms, d.token_hash
+                 FROM devices d JOIN users u ON u.id = d.user_id
+                 WHERE {column} = $1"
+            ),
+            &[&value],
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let user_id: i64 = row.get(1);
+    Ok(Some((
+        DeviceAuth {
+            device: parse_device(row.get(0))?,
+            user: row.get(2),
+            role: parse_role(row.get(3))?,
+            units: user_units(&***c, user_id).await?,
+            revoked: row.get(4),
+            disabled: row.get(5),
+            last_seen_ms: row.get::<_, Option<i64>>(6).map(to_u64),
+        },
+        row.get(7),
+    )))
 }

@@ -92,41 +92,13 @@ impl Accounts for SqliteDb {
 
     async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>, DbError> {
         let token_hash = token_hash.to_string();
-        self.read(move |c| {
-            let found = c
-                .query_row(
-                    "SELECT d.id, u.id, u.name, u.role, d.revoked_ms IS NOT NULL, u.disabled,
-                            d.last_seen_ms
-                     FROM devices d JOIN users u ON u.id = d.user_id
-                     WHERE d.token_hash = ?1",
-                    [&token_hash],
-                    |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, i64>(1)?,
-                            r.get::<_, String>(2)?,
-                            r.get::<_, String>(3)?,
-                            r.get::<_, bool>(4)?,
-                            r.get::<_, bool>(5)?,
-                            r.get::<_, Option<i64>>(6)?,
-                        ))
-                    },
-                )
-                .optional()?;
-            let Some((device, user_id, user, role, revoked, disabled, seen)) = found else {
-                return Ok(None);
-            };
-            Ok(Some(DeviceAuth {
-                device: parse_device(&device)?,
-                user,
-                role: parse_role(&role)?,
-                units: user_units(c, user_id)?,
-                revoked,
-                disabled,
-                last_seen_ms: seen.map(to_u64),
-            }))
-        })
-        .await
+        self.read(move |c| Ok(device_where(c, "d.token_hash", &token_hash)?.map(|(d, _)| d)))
+            .await
+    }
+
+    async fn device_by_id(&self, id: DeviceId) -> Result<Option<(DeviceAuth, String)>, DbError> {
+        self.read(move |c| device_where(c, "d.id", &id.to_string()))
+            .await
     }
 
     async fn touch_device(&self, id: DeviceId, now_ms: u64) -> Result<(), DbError> {
@@ -274,4 +246,50 @@ fn user_units(c: &Connection, user_id: i64) -> Result<Vec<String>, DbError> {
         c.prepare_cached("SELECT unit FROM user_units WHERE user_id = ?1 ORDER BY unit")?;
     let rows = stmt.query_map([user_id], |r| r.get::<_, String>(0))?;
     rows.map(|r| r.map_err(DbError::from)).collect()
+}
+
+/// The device (and its token hash) whose `column` is `value`.
+fn device_where(
+    c: &Connection,
+    column: &str,
+    value: &str,
+) -> Result<Option<(DeviceAuth, String)>, DbError> {
+    let found = c
+        .query_row(
+            &format!(
+                "SELECT d.id, u.id, u.name, u.role, d.revoked_ms IS NOT NULL, u.disabled,
+                        d.last_seen_ms, d.token_hash
+                 FROM devices d JOIN users u ON u.id = d.user_id
+                 WHERE {column} = ?1"
+            ),
+            [value],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, bool>(4)?,
+                    r.get::<_, bool>(5)?,
+                    r.get::<_, Option<i64>>(6)?,
+                    r.get::<_, String>(7)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((device, user_id, user, role, revoked, disabled, seen, hash)) = found else {
+        return Ok(None);
+    };
+    Ok(Some((
+        DeviceAuth {
+            device: parse_device(&device)?,
+            user,
+            role: parse_role(&role)?,
+            units: user_units(c, user_id)?,
+            revoked,
+            disabled,
+            last_seen_ms: seen.map(to_u64),
+        },
+        hash,
+    )))
 }

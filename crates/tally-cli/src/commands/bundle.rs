@@ -1,0 +1,110 @@
+//! `tally bundle export FILE` and `tally bundle import-receipts FILE`: sync carried on a
+//! USB stick when there is no network at all. The server imports the bundle
+//! (`tally-server bundle import`) and writes the receipts this device imports.
+
+use super::Ctx;
+use crate::{output, Failure};
+use anyhow::Result;
+use clap::Subcommand;
+use std::path::{Path, PathBuf};
+use tally_sync::bundle;
+
+#[derive(Subcommand)]
+pub enum BundleCmd {
+    /// Write the entries not yet sent, and where this device's sync stands, to FILE
+    /// (导出同步包)
+    Export {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Record the receipts the server wrote for a bundle (导入回执)
+    ImportReceipts {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+}
+
+pub fn run(ctx: &Ctx, cmd: BundleCmd) -> Result<()> {
+    match cmd {
+        BundleCmd::Export { file } => export(ctx, &file),
+        BundleCmd::ImportReceipts { file } => import_receipts(ctx, &file),
+    }
+}
+
+fn export(ctx: &Ctx, to: &Path) -> Result<()> {
+    let store = ctx.open()?;
+    let id = uuid::Uuid::now_v7().to_string();
+    let done = bundle::export(&store, &id)?;
+    write_whole(to, &done.file)?;
+    if ctx.json {
+        return output::json(&serde_json::json!({
+            "bundle": to, "bundle_id": done.bundle_id, "changes": done.changes,
+        }));
+    }
+    output::lines([
+        format!(
+            "已导出同步包 / bundle written: {} （{} 条待同步 / pending changes）",
+            to.display(),
+            done.changes
+        ),
+        "下一步 / next: 带到服务器运行 tally-server bundle import，再把回执带回来运行 tally bundle import-receipts".to_string(),
+    ])
+}
+
+fn import_receipts(ctx: &Ctx, from: &Path) -> Result<()> {
+    let bytes = std::fs::read(from).map_err(|e| {
+        Failure::new(
+            format!("无法读取文件 {}", from.display()),
+            format!("cannot read {}: {e}", from.display()),
+        )
+    })?;
+    let mut store = ctx.open()?;
+    let done = bundle::import_receipts(&mut store, &bytes)?;
+    if ctx.json {
+        return output::json(&done);
+    }
+    let mut lines = vec![format!(
+        "已导入回执 / receipts imported: 已接收 accepted {}, 被拒收 rejected {}, 收到 received {}",
+        done.accepted, done.rejected, done.received
+    )];
+    if done.rejected > 0 {
+        lines.push("被拒收的条目见 tally status / see `tally status` for the rejections".into());
+    }
+    if done.changed_since > 0 {
+        lines.push(format!(
+            "{} 条在导出后又改过，下次同步时再发送 / changed since the export, sent at the next sync",
+            done.changed_since
+        ));
+    }
+    if done.restamped > 0 {
+        lines.push(format!(
+            "{} 条因本机时钟偏快已重新盖时间 / re-stamped: this device's clock runs ahead",
+            done.restamped
+        ));
+    }
+    if done.pull_skipped {
+        lines.push(
+            "本设备导出后已同步过，回执中的下发内容不再需要 / synced since the export: the changes in the receipts were not needed".into(),
+        );
+    } else if done.more {
+        lines.push("服务器还有更多内容，下次同步或导出时带回 / the server has more: they come with the next sync or bundle".into());
+    }
+    output::lines(lines)
+}
+
+/// Write `bytes` to `path` whole or not at all (a temporary file renamed into place): a
+/// stick pulled out mid-write leaves no half bundle under the name.
+fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".part");
+    let tmp = PathBuf::from(tmp);
+    let failed = |e: std::io::Error| {
+        Failure::new(
+            format!("无法写入文件 {}", path.display()),
+            format!("cannot write {}: {e}", path.display()),
+        )
+    };
+    std::fs::write(&tmp, bytes).map_err(failed)?;
+    std::fs::rename(&tmp, path).map_err(failed)?;
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! Importing a device's sneakernet bundle (`tally_protocol::bundle`): the seal checked
+//! under the device's own token hash, then its changes stored exactly as the device's
+//! push would store them (same validation, same scope, the device's account as the
+//! author, idempotent), and the receipts written, optionally with the changes the
+//! device should receive after the bundle's cursor.
+
+use crate::db::{Held, PageSize, PushMode};
+use crate::push::Author;
+use crate::scope::Scope;
+use crate::{Db, DbError};
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
+use tally_core::{DeviceId, Explain};
+use tally_protocol::bundle::{
+    change_digest, key_of_token_hash, seal, Addressed, BundleError, BundlePayload, Kind,
+    ReceiptsPayload, ReceiptsPull, Sealed,
+};
+use tally_protocol::{PushResult, SeqRanges, MAX_PULL_LIMIT, MAX_PUSH_CHANGES};
+use thiserror::Error;
+
+/// The most bytes of changes a receipts file carries for the device; a longer backlog
+/// stops short (`more`) and the rest comes with the next bundle or sync.
+pub const MAX_RECEIPTS_PULL_BYTES: usize = 64 << 20;
+
+/// Why a bundle was refused (whole: nothing of it was stored).
+#[derive(Debug, Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    #[error("the bundle comes from device {0}, which this server has never enrolled")]
+    UnknownDevice(DeviceId),
+    #[error(
+        "the bundle comes from device {0}, which was revoked; log it in again and export again"
+    )]
+    Revoked(DeviceId),
+    #[error("the bundle comes from a device of account {0}, which is disabled")]
+    Disabled(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl Explain for ImportError {
+    fn code(&self) -> &'static str {
+        match self {
+            ImportError::Bundle(e) => e.code(),
+            ImportError::UnknownDevice(_) => "bundle_unknown_device",
+            ImportError::Revoked(_) => "bundle_device_revoked",
+            ImportError::Disabled(_) => "bundle_user_disabled",
+            ImportError::Db(e) => e.code(),
+        }
+    }
+
+    fn zh(&self) -> String {
+        match self {
+            ImportError::Bundle(e) => e.zh(),
+            ImportError::UnknownDevice(id) => {
+                format!("同步包来自本服务器从未登记过的设备（{id}），整份拒收")
+            }
+            ImportError::Revoked(id) => {
+                format!("同步包来自已停用的设备（{id}），整份拒收：请该设备重新登录后再导出")
+            }
+            ImportError::Disabled(user) => {
+                format!("同步包来自账号 {user} 的设备，该账号已停用，整份拒收")
+            }
+            ImportError::Db(e) => e.zh(),
+        }
+    }
+}
+
+/// What an import did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Imported {
+    /// The receipts file to carry back.
+    pub receipts: Vec<u8>,
+    pub device: DeviceId,
+    pub user: String,
+    pub changes: usize,
+    pub accepted: usize,
+    pub rejected: usize,
+    /// Changes for the device in the receipts (0 unless asked for).
+    pub pulled: usize,
+    /// The receipts could not carry the device's whole backlog.
+    pub more: bool,
+}
+
+/// Import the bundle `file` at `now_ms`; with `with_changes`, the receipts carry what
+/// the device should receive after the bundle's cursor.
+pub async fn import(
+    db: &Db,
+    file: &[u8],
+    now_ms: u64,
+    with_changes: bool,
+) -> Result<Imported, ImportError> {
+    let sealed = Sealed::read(file, Kind::Bundle)?;
+    let Addressed { device_id } = sealed.peek()?;
+    let (device, token_hash) = db
+        .device_by_id(device_id)
+        .await?
+        .ok_or(ImportError::UnknownDevice(device_id))?;
+    let key = key_of_token_hash(&token_hash).ok_or(BundleError::Tampered)?;
+    let bundle: BundlePayload = sealed.open(&key)?;
+    // Checked after the seal: whoever made a file must not learn what the server knows.
+    if device.revoked {
+        return Err(ImportError::Revoked(device_id));
+    }
+    if device.disabled {
+        return Err(ImportError::Disabled(device.user));
+    }
+    let author = Author {
+        device: device.device,
+        user: device.user.clone(),
+        role: device.role,
+        units: device.units.clone(),
+    };
+    let n = bundle.changes.len();
+    let mut results: Vec<PushResult> = Vec::with_capacity(n);
+    let mut digests = BTreeMap::new();
+    // Bounded by the bundle: one push per MAX_PUSH_CHANGES changes, as the device's
+    // own sync would send them.
+    for batch in bundle.changes.chunks(MAX_PUSH_CHANGES) {
+        let pushed = db
+            .push(batch.to_vec(), author.clone(), now_ms, PushMode::PerChange)
+            .await?;
+        for (change, result) in batch.iter().zip(&pushed.results) {
+            if matches!(result, PushResult::Accepted { .. }) {
+                digests.insert(change.id, change_digest(change));
+            }
+        }
+        results.extend(pushed.results);
+    }
+    let accepted = digests.len();
+    let receipts_seqs: Vec<i64> = results
+        .iter()
+        .filter_map(|r| match r {
+            PushResult::Accepted { seq, .. } => Some(*seq),
+            PushResult::Rejected { .. } => None,
+        })
+        .collect();
+    let pull = if with_changes {
+        let held = Held::of(device_id, SeqRanges::of(&receipts_seqs));
+        Some(backlog(db, &author, &bundle.cursor, held, now_ms).await?)
+    } else {
+        None
+    };
+    let (pulled, more) = pull
+        .as_ref()
+        .map_or((0, false), |p| (p.changes.len(), p.more));
+    tracing::info!(device = %device_id, user = %author.user, n, accepted, pulled, more,
+                   "bundle imported");
+    let payload = ReceiptsPayload {
+        bundle_id: bundle.bundle_id,
+        device_id,
+        server_time_ms: now_ms,
+        results,
+        digests,
+        pulled_after: bundle.cursor,
+        pull,
+    };
+    Ok(Imported {
+        receipts: seal(Kind::Receipts, &payload, &key),
+        device: device_id,
+        user: author.user,
+        changes: n,
+        accepted,
+        rejected: n - accepted,
+        pulled,
+        more,
+    })
+}
+
+/// The changes after `cursor` the device may read, leaving out its own held ones, up to
+/// [`MAX_RECEIPTS_PULL_BYTES`].
+async fn backlog(
+    db: &Db,
+    who: &Author,
+    cursor: &str,
+    held: Held,
+    now_ms: u64,
+) -> Result<ReceiptsPull, DbError> {
+    let tree = db.unit_tree().await?;
+    let filter = Scope::of(who.role, &who.units, &tree).read_filter();
+    let mut changes: Vec<tally_protocol::Pulled<Box<RawValue>>> = Vec::new();
+    let mut cursor = cursor.to_string();
+    let mut bytes = 0usize;
+    let mut more = true;
+    // Bounded by the byte budget, and far above any real backlog in pages.
+    for _ in 0..100_000 {
+        if !more || bytes >= MAX_RECEIPTS_PULL_BYTES {
+            break;
+        }
+        let page = db
+            .pull(
+                filter.clone(),
+                &cursor,
+                PageSize::of(MAX_PULL_LIMIT),
+                held.clone(),
+            )
+            .await?;
+        bytes += page
+            .changes
+            .iter()
+            .map(|c| c.change.get().len())
+            .sum::<usize>();
+        changes.extend(page.changes);
+        cursor = page.cursor;
+        more = page.more;
+    }
+    Ok(ReceiptsPull {
+        changes,
+        cursor,
+        more,
+        server_time_ms: now_ms,
+    })
+}
