@@ -5,6 +5,7 @@
 
 use std::io::{Read, Write};
 use tally_core::Explain;
+use tally_protocol::bundle::{key_of_token, BundlePayload, Kind, Sealed};
 use tally_store::{FakeTime, NewHousehold, OutboxState, Store};
 use tally_sync::bundle::{export, import_receipts};
 use tally_sync::{Client, SyncOptions};
@@ -110,7 +111,10 @@ fn story(backend: Backend) {
         (done.accepted, done.rejected, done.changed_since),
         (2, 0, 0)
     );
-    assert_eq!(done.received, 1, "the colleague's household");
+    assert_eq!(
+        done.received, 1,
+        "the colleague's household (its own are confirmed)"
+    );
     assert_eq!(far.pending_count().unwrap(), 0);
     assert_eq!(
         far.household_page(theirs).unwrap().summary.household.head,
@@ -145,6 +149,43 @@ fn story(backend: Backend) {
     assert_eq!(
         far.outbox(Some(OutboxState::Rejected), 100).unwrap().len(),
         0
+    );
+
+    // Two bundles carry one change made while the clock ran ahead. The first comes back
+    // `clock_ahead` (the device re-stamps it); the second is imported once the server's
+    // clock has passed the old stamp and stores the old copy: the device takes the
+    // server's copy as the change, and the two agree.
+    time.advance(2 * 3_600_000);
+    let late = household(&mut far, "娜仁");
+    let first = export(&far, "stick-3").unwrap();
+    let second = export(&far, "stick-4").unwrap();
+    time.advance(60_000);
+    let done = import_receipts(&mut far, &server_import(&server, &first.file)).unwrap();
+    assert_eq!(done.restamped, 1, "{done:?}");
+    server.clock.advance(3 * 3_600_000);
+    let done = import_receipts(&mut far, &server_import(&server, &second.file)).unwrap();
+    assert_eq!((done.accepted, done.changed_since), (0, 1), "{done:?}");
+    assert_eq!(
+        far.pending_count().unwrap(),
+        0,
+        "the server's copy was taken"
+    );
+    let token = far.sync_meta().unwrap().token.unwrap();
+    let carried: BundlePayload = Sealed::read(&second.file, Kind::Bundle)
+        .and_then(|s| s.open(&key_of_token(&token)))
+        .unwrap();
+    let held = far.outbox(Some(OutboxState::Accepted), 100).unwrap();
+    let held = held.iter().find(|e| e.change.row == late).unwrap();
+    assert_eq!(
+        held.change, carried.changes[0],
+        "the device holds the server's copy"
+    );
+    let report = sync(&server, &mut far);
+    assert_eq!((report.sent, report.rejected), (0, 0), "{report:?}");
+    sync(&server, &mut near);
+    assert_eq!(
+        near.household_page(late).unwrap().summary.household,
+        far.household_page(late).unwrap().summary.household
     );
 }
 

@@ -15,7 +15,7 @@ use tally_protocol::bundle::{
     change_digest, key_of_token_hash, seal, Addressed, BundleError, BundlePayload, Kind,
     ReceiptsPayload, ReceiptsPull, Sealed,
 };
-use tally_protocol::{PushResult, SeqRanges, MAX_PULL_LIMIT, MAX_PUSH_CHANGES};
+use tally_protocol::{PushResult, MAX_PULL_LIMIT, MAX_PUSH_CHANGES};
 use thiserror::Error;
 
 /// The most bytes of changes a receipts file carries for the device; a longer backlog
@@ -129,16 +129,10 @@ pub async fn import(
         results.extend(pushed.results);
     }
     let accepted = digests.len();
-    let receipts_seqs: Vec<i64> = results
-        .iter()
-        .filter_map(|r| match r {
-            PushResult::Accepted { seq, .. } => Some(*seq),
-            PushResult::Rejected { .. } => None,
-        })
-        .collect();
+    // The device's own changes are not left out of the pull: a copy of one that the
+    // device has changed since the export (re-stamped) is put right by the server's.
     let pull = if with_changes {
-        let held = Held::of(device_id, SeqRanges::of(&receipts_seqs));
-        Some(backlog(db, &author, &bundle.cursor, held, now_ms).await?)
+        Some(backlog(db, &author, &bundle.cursor, now_ms).await?)
     } else {
         None
     };
@@ -168,13 +162,11 @@ pub async fn import(
     })
 }
 
-/// The changes after `cursor` the device may read, leaving out its own held ones, up to
-/// [`MAX_RECEIPTS_PULL_BYTES`].
+/// The changes after `cursor` the device may read, up to [`MAX_RECEIPTS_PULL_BYTES`].
 async fn backlog(
     db: &Db,
     who: &Author,
     cursor: &str,
-    held: Held,
     now_ms: u64,
 ) -> Result<ReceiptsPull, DbError> {
     let tree = db.unit_tree().await?;
@@ -193,7 +185,7 @@ async fn backlog(
                 filter.clone(),
                 &cursor,
                 PageSize::of(MAX_PULL_LIMIT),
-                held.clone(),
+                Held::default(),
             )
             .await?;
         bytes += page

@@ -142,6 +142,22 @@ fn rebuild_row(conn: &Connection, table: Table, id: RowId) -> Result<Option<Row>
     Ok(row)
 }
 
+/// Replace this device's copy of `change` with the server's (stored as `seq`), accepted,
+/// and rebuild the row from its changes.
+fn adopt(tx: &Connection, change: &Change, body: Option<&str>, seq: i64) -> Result<()> {
+    let text = match body {
+        Some(b) => b.to_string(),
+        None => self::body(change)?,
+    };
+    tx.prepare_cached(
+        "UPDATE change_log SET body = ?2, state = 'accepted', receipt = ?3, reject_code = NULL,
+                reject_reason = NULL, reject_reason_zh = NULL
+         WHERE id = ?1",
+    )?
+    .execute((change.id.to_string(), text, seq))?;
+    crate::withdraw::rebuild_row(tx, change.table.code(), &change.row.to_string())
+}
+
 /// Local changes recorded in a span of UTC time, newest first (index
 /// `change_log_local_time`: the pulled changes are never read).
 pub(crate) const LOCAL_BETWEEN: &str =
@@ -355,16 +371,25 @@ impl Store {
         let mut clock = self.clock;
         let tx = self.conn.savepoint()?;
         for &Remote { seq, change, body } in changes {
-            let known: Option<(String, String, Option<i64>)> = tx
-                .prepare_cached("SELECT origin, state, receipt FROM change_log WHERE id = ?1")?
+            let known: Option<(String, String, Option<i64>, String)> = tx
+                .prepare_cached(
+                    "SELECT origin, state, receipt, body FROM change_log WHERE id = ?1",
+                )?
                 .query_row([change.id.to_string()], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
                 })
                 .optional()?;
-            if let Some((origin, state, receipt)) = known {
+            if let Some((origin, state, receipt, local)) = known {
                 if origin == "local" {
-                    // Usually the push's answer already recorded this very receipt.
-                    if state != "accepted" || receipt != Some(seq) {
+                    let same = body.is_some_and(|b| b == local) || parse_change(&local)? == *change;
+                    if !same {
+                        // The server stored another copy of this change (one that left on
+                        // a USB stick before the device re-stamped it): the server's copy
+                        // is the change, here as everywhere.
+                        clock.observe(change.hlc);
+                        adopt(&tx, change, body, seq)?;
+                    } else if state != "accepted" || receipt != Some(seq) {
+                        // Usually the push's answer already recorded this very receipt.
                         tx.prepare_cached(
                             "UPDATE change_log SET state = 'accepted', receipt = ?2 WHERE id = ?1",
                         )?

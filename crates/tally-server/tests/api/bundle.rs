@@ -62,14 +62,15 @@ async fn a_bundle_is_stored_as_its_push_and_answered_with_sealed_receipts(h: Har
     let codes: Vec<String> = back.results.iter().map(outcome).collect();
     assert_eq!(codes, ["accepted", "accepted", "out_of_scope"]);
     assert_eq!(back.digests.len(), 2);
-    // The receipts carry what the device should receive: the leader's load, not its own.
+    // The receipts carry what came after the bundle's cursor: the leader's load, and the
+    // device's own changes as stored (the device checks its copies against them).
     let pull = back.pull.expect("changes asked for");
     let got: Vec<Change> = pull
         .changes
         .iter()
         .map(|p| serde_json::from_str(p.change.get()).unwrap())
         .collect();
-    assert_eq!(got, vec![from_leader]);
+    assert_eq!(got, vec![from_leader, mine[0].clone(), mine[1].clone()]);
     assert!(!pull.more);
     assert_eq!(back.pulled_after, cursor);
 
