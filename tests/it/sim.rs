@@ -7,6 +7,7 @@
 //! nothing is left in an outbox but visible rejections.
 
 use proptest::prelude::*;
+use tally_core::Explain;
 use proptest::test_runner::RngSeed;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -59,6 +60,12 @@ enum Op {
     Crash {
         dev: usize,
     },
+    /// Sync by USB stick, with a fault on the way (see `World::bundle`).
+    Bundle {
+        dev: usize,
+        fault: u8,
+        with_changes: bool,
+    },
     Clock {
         dev: usize,
         hours: i64,
@@ -75,6 +82,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => dev.clone().prop_map(|dev| Op::ForbiddenTarget { dev }),
         5 => (dev.clone(), any::<bool>()).prop_map(|(dev, hostile)| Op::Sync { dev, hostile }),
         1 => dev.clone().prop_map(|dev| Op::Crash { dev }),
+        2 => (dev.clone(), any::<u8>(), any::<bool>()).prop_map(|(dev, fault, with_changes)| Op::Bundle { dev, fault, with_changes }),
         1 => (dev, -48i64..48).prop_map(|(dev, hours)| Op::Clock { dev, hours }),
     ]
 }
@@ -96,6 +104,8 @@ struct Device {
     time: FakeTime,
     skew: i64,
     net: Nemesis,
+    /// Every bundle this device exported (an old one may be imported again).
+    stick: Vec<Vec<u8>>,
 }
 
 impl Device {
@@ -162,6 +172,7 @@ impl World {
                 time,
                 skew,
                 net,
+                stick: Vec::new(),
             });
         }
         let mut world = World {
@@ -305,6 +316,11 @@ impl World {
                 }
             }
             Op::Crash { dev } => self.devices[dev].restart(),
+            Op::Bundle {
+                dev,
+                fault,
+                with_changes,
+            } => self.bundle(dev, fault, with_changes),
             Op::Clock { dev, hours } => {
                 let d = &mut self.devices[dev];
                 let next = (d.skew + hours * HOUR).clamp(-MAX_SKEW, MAX_SKEW);
@@ -312,6 +328,100 @@ impl World {
                 d.skew = next;
             }
         }
+    }
+}
+
+/// The kinds of fault a bundle or its receipts meet (`fault % BUNDLE_FAULTS`).
+const BUNDLE_FAULTS: u8 = 9;
+
+impl World {
+    /// Device `dev` exports a bundle; on the way to the server and back, by `fault`:
+    /// 0 all goes well, 1 the stick is lost, 2 a byte of the bundle changes, 3 the
+    /// bundle is cut short, 4 the bundle is imported twice, 5 the receipts are lost, 6
+    /// the receipts are cut short (then the whole ones come), 7 an older bundle of the
+    /// device is imported instead, 8 the receipts are first tried on another device.
+    /// A refused file changes nothing, anywhere.
+    fn bundle(&mut self, dev: usize, fault: u8, with_changes: bool) {
+        let server = &self.server;
+        let import = |file: &[u8]| {
+            let now = tally_server::WallClock::now_ms(&*server.clock);
+            server.rt.block_on(tally_server::bundle::import(
+                &server.db,
+                file,
+                now,
+                with_changes,
+            ))
+        };
+        let d = &mut self.devices[dev];
+        let id = format!("stick-{}", d.stick.len());
+        let file = tally_sync::bundle::export(d.store(), &id)
+            .expect("export a bundle")
+            .file;
+        d.stick.push(file.clone());
+        let receipts = match fault % BUNDLE_FAULTS {
+            1 => return,
+            2 | 3 => {
+                let bad = if fault % BUNDLE_FAULTS == 2 {
+                    let mut b = file.clone();
+                    let i = b.len() / 2;
+                    b[i] ^= 0x55;
+                    b
+                } else {
+                    file[..file.len() * 2 / 3].to_vec()
+                };
+                let e = import(&bad).expect_err("a damaged bundle is refused");
+                assert!(
+                    matches!(e.code(), "bundle_tampered" | "bundle_unreadable"),
+                    "{e}"
+                );
+                return;
+            }
+            4 => {
+                let first = import(&file).expect("import a bundle");
+                let second = import(&file).expect("import it again");
+                let results = |r: &[u8]| {
+                    tally_protocol::bundle::Sealed::read(r, tally_protocol::bundle::Kind::Receipts)
+                        .and_then(|s| s.peek::<tally_protocol::bundle::ReceiptsPayload>())
+                        .unwrap()
+                        .results
+                };
+                let (a, b) = (results(&first.receipts), results(&second.receipts));
+                // Stored once: the second import answers with the first's receipts (a
+                // change refused for its clock may be taken the second time round).
+                for (a, b) in a.iter().zip(&b) {
+                    if let tally_protocol::PushResult::Accepted { .. } = a {
+                        assert_eq!(a, b, "a second import stores nothing twice");
+                    }
+                }
+                second.receipts
+            }
+            7 => {
+                let old = d.stick[usize::from(fault / BUNDLE_FAULTS) % d.stick.len()].clone();
+                import(&old).expect("import an older bundle").receipts
+            }
+            _ => import(&file).expect("import a bundle").receipts,
+        };
+        match fault % BUNDLE_FAULTS {
+            5 => return,
+            6 => {
+                let s = d.store();
+                let before = (s.pending_count().unwrap(), s.sync_meta().unwrap().cursor);
+                let cut = &receipts[..receipts.len() / 2];
+                let e = tally_sync::bundle::import_receipts(s, cut).expect_err("cut receipts");
+                assert_eq!(e.code(), "bundle_unreadable", "{e}");
+                let after = (s.pending_count().unwrap(), s.sync_meta().unwrap().cursor);
+                assert_eq!(before, after, "refused receipts change nothing");
+            }
+            8 => {
+                let other = self.devices[(dev + 1) % 4].store();
+                let e = tally_sync::bundle::import_receipts(other, &receipts)
+                    .expect_err("receipts of another device");
+                assert_eq!(e.code(), "bundle_other_device", "{e}");
+            }
+            _ => {}
+        }
+        tally_sync::bundle::import_receipts(self.devices[dev].store(), &receipts)
+            .expect("import the receipts");
     }
 }
 
@@ -588,6 +698,38 @@ proptest! {
     fn devices_converge_on_postgres(skews in prop::array::uniform4(-72i64..=72), ops in prop::collection::vec(op(), 30..120), seed in any::<u64>()) {
         run(Backend::Postgres, skews, &ops, seed);
     }
+}
+
+/// Every fault a bundle can meet, among edits, syncs and skewed clocks: the devices
+/// still converge with the server.
+#[test]
+fn bundles_converge_through_every_fault() {
+    let mut ops = Vec::new();
+    for fault in 0..BUNDLE_FAULTS * 2 {
+        let dev = usize::from(fault) % 4;
+        ops.push(Op::Edit {
+            dev,
+            hh: usize::from(fault),
+            field: fault % 6,
+            value: fault.wrapping_mul(37),
+        });
+        ops.push(Op::Visit {
+            dev,
+            hh: usize::from(fault),
+        });
+        ops.push(Op::Bundle {
+            dev,
+            fault: fault + BUNDLE_FAULTS * fault,
+            with_changes: fault % 3 != 0,
+        });
+        if fault % 4 == 1 {
+            ops.push(Op::Sync {
+                dev: (dev + 1) % 4,
+                hostile: true,
+            });
+        }
+    }
+    run(Backend::Sqlite, [30, -20, 0, 60], &ops, 11);
 }
 
 /// The nemesis must actually strike, or the simulation proves little.
