@@ -297,6 +297,56 @@ fn story(backend: Backend) {
         );
         assert_eq!(dev.pending(), 0);
     }
+
+    // Cadre B goes where there is no network at all: a visit, carried on a USB stick.
+    b.ok(&format!(
+        "visit add --household {zhang} --date 2025-06-04 --note 入户宣传"
+    ));
+    let stick = dir.join("b-bundle.tally");
+    let receipts = dir.join("b-receipts.tally");
+    let out = b.json(&format!("bundle export {}", stick.display()));
+    assert_eq!(out["changes"], json!(1), "{out}");
+    // A copy changed on the way is refused whole, in Chinese first, and writes nothing.
+    let mut changed = std::fs::read(&stick).unwrap();
+    let middle = changed.len() / 2;
+    changed[middle] ^= 0x55;
+    let bad = dir.join("changed.tally");
+    std::fs::write(&bad, changed).unwrap();
+    let bad_receipts = dir.join("changed-receipts.tally");
+    let out = server.admin_run(
+        &format!(
+            "bundle import {} --receipts {}",
+            bad.display(),
+            bad_receipts.display()
+        ),
+        None,
+    );
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with("错误: ") && out.stderr.contains("整份拒收"),
+        "{}",
+        out.stderr
+    );
+    assert!(!bad_receipts.exists());
+    // The admin imports it (twice: nothing is stored twice) while the server runs.
+    for _ in 0..2 {
+        server.admin(
+            &format!(
+                "bundle import {} --receipts {} --with-changes",
+                stick.display(),
+                receipts.display()
+            ),
+            None,
+        );
+    }
+    let r = b.json(&format!("bundle import-receipts {}", receipts.display()));
+    assert_eq!(pick(&r, "accepted rejected"), json!({"accepted": 1, "rejected": 0}));
+    assert_eq!(b.pending(), 0);
+    let r = a.sync();
+    assert_eq!(pick(&r, "sent received"), json!({"sent": 0, "received": 1}));
+    let r = b.sync();
+    assert_eq!(pick(&r, "sent received"), json!({"sent": 0, "received": 0}));
+
     server.stop();
     eprintln!(
         "e2e: whole story {} ms (of which the failed offline sync {offline_ms} ms)",
