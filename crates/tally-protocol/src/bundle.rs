@@ -36,6 +36,20 @@ impl Kind {
         }
     }
 
+    /// The kind written as `format`, if any.
+    fn named(format: &str) -> Option<Kind> {
+        [Kind::Bundle, Kind::Receipts]
+            .into_iter()
+            .find(|k| k.format() == format)
+    }
+
+    fn en_with_article(self) -> &'static str {
+        match self {
+            Kind::Bundle => "a bundle",
+            Kind::Receipts => "a receipts file",
+        }
+    }
+
     fn zh(self) -> &'static str {
         match self {
             Kind::Bundle => "同步包",
@@ -137,7 +151,7 @@ pub type ReceiptsPull = PullResponse<Box<RawValue>>;
 pub enum BundleError {
     #[error("the file is not a Tally {what}, or it is incomplete (copied only in part?): {detail}", what = .expected.en())]
     Unreadable { expected: Kind, detail: String },
-    #[error("this is a {found}, not a {}", .expected.en())]
+    #[error("this is {}, not a {}", Kind::named(.found).map_or("another kind of file", |k| k.en_with_article()), .expected.en())]
     WrongKind { expected: Kind, found: String },
     #[error("the file was written by a newer version of Tally (format {0}); update Tally")]
     TooNew(u32),
@@ -167,14 +181,11 @@ impl Explain for BundleError {
                 "文件不是 Tally 的{}，或者不完整（可能没有拷完），整份拒收",
                 expected.zh()
             ),
-            BundleError::WrongKind { expected, found } => {
-                let found = match found.as_str() {
-                    f if f == Kind::Bundle.format() => Kind::Bundle.zh(),
-                    f if f == Kind::Receipts.format() => Kind::Receipts.zh(),
-                    _ => "其他文件",
-                };
-                format!("这是{found}，不是{}", expected.zh())
-            }
+            BundleError::WrongKind { expected, found } => format!(
+                "这是{}，不是{}",
+                Kind::named(found).map_or("其他文件", Kind::zh),
+                expected.zh()
+            ),
             BundleError::TooNew(_) => "文件由更新版本的 Tally 写成，请先更新 Tally".into(),
             BundleError::TooLarge => {
                 format!("文件解开后超过 {} MB，拒收", MAX_BUNDLE_BYTES >> 20)

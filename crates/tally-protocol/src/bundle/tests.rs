@@ -152,6 +152,7 @@ fn a_file_that_unpacks_past_the_bound_is_refused() {
 fn a_wrong_kind_names_both_kinds_in_chinese() {
     let e = Sealed::read(&sealed(), Kind::Receipts).err().unwrap();
     assert_eq!(e.zh(), "这是同步包，不是回执文件");
+    assert_eq!(e.en(), "this is a bundle, not a receipts file");
 }
 
 #[test]
