@@ -17,8 +17,9 @@ usage() {
 # PostgreSQL: the server package (postgresql-15, Debian 12's version) brings the client,
 # postgresql-common and the `postgres` OS user; scripts/with-postgres.sh uses its
 # /usr/lib/postgresql/15/bin/{initdb,pg_ctl}. libssl-dev: SQLCipher (the device database is
-# encrypted) links its libcrypto; libdbus-1-dev: the OS keyring (Secret Service) holds its key.
-base_pkgs=(build-essential pkg-config libssl-dev libdbus-1-dev curl file postgresql-15)
+# encrypted) links its libcrypto; libdbus-1-dev: the OS keyring (Secret Service) holds its key;
+# openssl: the test PostgreSQL's self-signed TLS certificate.
+base_pkgs=(build-essential pkg-config libssl-dev libdbus-1-dev curl file openssl postgresql-15)
 # The list measured in /work/shared/NOTES-tauri.md (build-essential pkg-config libssl-dev
 # curl file are in base), and a Chinese font so that the window (and its screenshots under
 # Xvfb) shows Chinese rather than empty boxes.

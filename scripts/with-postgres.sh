@@ -7,6 +7,8 @@
 # (unix socket inside that directory), create role `tally` (trust auth, no password) and
 # database `tally_test`, export
 #   TALLY_TEST_PG_URL=postgres://tally@127.0.0.1:PORT/tally_test
+#   TALLY_TEST_PG_CA=<the CA (PEM) that signed the server's certificate>
+# (the server also accepts TLS: sslmode=require&sslrootcert=$TALLY_TEST_PG_CA),
 # run CMD, then stop the server and delete the directory. Exits with CMD's status.
 # PostgreSQL refuses to run as root: as root (CI) the server runs as the `postgres` OS
 # user; otherwise as the calling user. Server binaries: $PG_BINDIR, else Debian's
@@ -39,6 +41,7 @@ if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ] || [ ! -x "$bindir/pg_ctl" ]; t
 fi
 command -v psql >/dev/null 2>&1 || die "cannot start PostgreSQL: psql not found (package postgresql-client-15)"
 command -v python3 >/dev/null 2>&1 || die "python3 is needed to pick a free port"
+command -v openssl >/dev/null 2>&1 || die "openssl is needed for the server's TLS certificate (package openssl)"
 
 # --- who runs the server -------------------------------------------------------------
 if [ "$(id -u)" -eq 0 ]; then
@@ -99,6 +102,25 @@ if ! init_out=$(as_pg "$bindir/initdb" -D "$datadir" -U postgres -A trust -E UTF
   die "cannot start PostgreSQL: initdb failed (as user $pg_user, in $datadir)"
 fi
 
+# A throwaway CA and a server certificate for 127.0.0.1 it signed, so that TLS
+# connections can be tested (checked against the CA, as a private CA is used).
+make_certs() {
+  local d=$workdir
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3 -subj "/CN=Tally test CA" \
+    -keyout "$d/ca.key" -out "$d/ca.crt" &&
+    openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+      -keyout "$d/server.key" -out "$d/server.csr" &&
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$d/server.ext" &&
+    openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
+      -days 3 -extfile "$d/server.ext" -out "$d/server.crt"
+}
+if ! tls_out=$(make_certs 2>&1); then
+  echo "$tls_out" >&2
+  die "cannot make the test server's TLS certificate with openssl"
+fi
+chmod 600 "$workdir/server.key" "$workdir/ca.key"
+[ "$pg_user" = "$(id -un)" ] || chown "$pg_user:" "$workdir/server.key" "$workdir/server.crt"
+
 free_port() {
   python3 -c 'import socket
 s = socket.socket()
@@ -113,7 +135,7 @@ port=
 for _ in 1 2 3 4 5; do
   candidate=$(free_port)
   if as_pg "$bindir/pg_ctl" -D "$datadir" -l "$logfile" -w -t 60 -o \
-    "-h 127.0.0.1 -p $candidate -k $sockdir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    "-h 127.0.0.1 -p $candidate -k $sockdir -c ssl=on -c ssl_cert_file=$workdir/server.crt -c ssl_key_file=$workdir/server.key -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
     start >/dev/null 2>&1; then
     port=$candidate
     started=true
@@ -136,6 +158,7 @@ if ! psql_out=$(psql -X -q -v ON_ERROR_STOP=1 -h "$sockdir" -p "$port" -U postgr
 fi
 
 export TALLY_TEST_PG_URL="postgres://tally@127.0.0.1:$port/tally_test"
+export TALLY_TEST_PG_CA="$workdir/ca.crt"
 echo "with-postgres.sh: PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port; TALLY_TEST_PG_URL=$TALLY_TEST_PG_URL" >&2
 
 set +e

@@ -340,7 +340,10 @@ fn story(backend: Backend) {
         );
     }
     let r = b.json(&format!("bundle import-receipts {}", receipts.display()));
-    assert_eq!(pick(&r, "accepted rejected"), json!({"accepted": 1, "rejected": 0}));
+    assert_eq!(
+        pick(&r, "accepted rejected"),
+        json!({"accepted": 1, "rejected": 0})
+    );
     assert_eq!(b.pending(), 0);
     let r = a.sync();
     assert_eq!(pick(&r, "sent received"), json!({"sent": 0, "received": 1}));

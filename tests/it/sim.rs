@@ -7,10 +7,10 @@
 //! nothing is left in an outbox but visible rejections.
 
 use proptest::prelude::*;
-use tally_core::Explain;
 use proptest::test_runner::RngSeed;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use tally_core::Explain;
 use tally_core::{
     schema, Change, Metric, PileKind, Rating, RenovationStatus, Row, RowId, RowKey, Table, Version,
 };

@@ -29,6 +29,8 @@ pub enum DbError {
     Corrupt(String),
     #[error("unsupported database {0:?}: use sqlite:PATH or postgres://USER@HOST/DB")]
     Url(String),
+    #[error("TLS to PostgreSQL: {0}")]
+    Tls(String),
     #[error("migration {name} failed: {message}")]
     Migration { name: String, message: String },
     #[error("the pull cursor {0:?} was not issued by this server")]
@@ -48,6 +50,7 @@ impl Explain for DbError {
             DbError::PoolSetup(_) => "database_connect",
             DbError::Json(_) | DbError::Corrupt(_) => "corrupt",
             DbError::Url(_) => "database_url",
+            DbError::Tls(_) => "database_tls",
             DbError::Migration { .. } => "migration_failed",
             DbError::BadCursor(_) => codes::BAD_CURSOR,
             DbError::Commit(_) => "commit_failed",
@@ -64,6 +67,7 @@ impl Explain for DbError {
             DbError::Url(url) => {
                 format!("不支持的数据库地址 {url:?}：请用 sqlite:路径 或 postgres://用户@主机/库名")
             }
+            DbError::Tls(why) => format!("无法用加密连接（TLS）连接 PostgreSQL：{why}"),
             DbError::Migration { name, .. } => format!("数据库升级 {name} 失败"),
             DbError::BadCursor(_) => "同步位置无效，请重新同步".into(),
             DbError::Commit(_) => "写入数据库失败，未保存".into(),

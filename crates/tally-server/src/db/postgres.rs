@@ -30,6 +30,7 @@ use tokio_postgres::{Config, GenericClient, NoTls};
 mod accounts;
 mod pull;
 mod sums;
+mod tls;
 
 const MIGRATIONS: &[(i32, &str, &str)] = &[
     (
@@ -79,6 +80,20 @@ pub struct PgDb {
     tree: TreeCache,
 }
 
+/// Run `sql` on a connection of its own.
+async fn once<T>(config: &Config, tls: T, sql: &str) -> Result<(), DbError>
+where
+    T: tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>,
+    T::Stream: Send + 'static,
+{
+    let (client, connection) = config.connect(tls).await?;
+    let task = tokio::spawn(connection);
+    client.batch_execute(sql).await?;
+    drop(client);
+    let _ = task.await;
+    Ok(())
+}
+
 fn now_ms() -> u64 {
     use crate::WallClock;
     crate::SystemClock.now_ms()
@@ -87,8 +102,7 @@ fn now_ms() -> u64 {
 impl PgDb {
     /// Connect to `url` (`postgres://USER@HOST:PORT/DB`) and run the migrations.
     pub async fn connect(url: &str) -> Result<Self, DbError> {
-        let config: Config = url.parse()?;
-        Self::from_config(config).await
+        Self::from_target(tls::target(url)?).await
     }
 
     /// Connect with every table in `schema` (created if missing): one database can hold
@@ -101,26 +115,24 @@ impl PgDb {
         if !valid {
             return Err(DbError::Url(format!("{url} (schema {schema:?})")));
         }
-        let mut config: Config = url.parse()?;
-        let (client, connection) = config.connect(NoTls).await?;
-        let task = tokio::spawn(connection);
-        client
-            .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
-            .await?;
-        drop(client);
-        let _ = task.await;
-        config.options(format!("-c search_path={schema}"));
-        Self::from_config(config).await
+        let mut target = tls::target(url)?;
+        let create = format!("CREATE SCHEMA IF NOT EXISTS {schema}");
+        match &target.tls {
+            Some(tls) => once(&target.config, tls.clone(), &create).await?,
+            None => once(&target.config, NoTls, &create).await?,
+        }
+        target.config.options(format!("-c search_path={schema}"));
+        Self::from_target(target).await
     }
 
-    async fn from_config(config: Config) -> Result<Self, DbError> {
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+    async fn from_target(target: tls::Target) -> Result<Self, DbError> {
+        let recycling = || ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match target.tls {
+            Some(tls) => Manager::from_config(target.config, tls, recycling()),
+            None => Manager::from_config(target.config, NoTls, recycling()),
+        };
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
             .build()
@@ -130,7 +142,20 @@ impl PgDb {
             tree: TreeCache::default(),
         };
         db.migrate().await?;
+        tracing::info!(tls = db.uses_tls().await?, "connected to PostgreSQL");
         Ok(db)
+    }
+
+    /// Whether this process's connections to PostgreSQL are encrypted (TLS).
+    pub async fn uses_tls(&self) -> Result<bool, DbError> {
+        let c = self.pool.get().await?;
+        let row = c
+            .query_one(
+                "SELECT coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)",
+                &[],
+            )
+            .await?;
+        Ok(row.get(0))
     }
 
     async fn migrate(&self) -> Result<(), DbError> {

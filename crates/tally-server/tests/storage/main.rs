@@ -8,3 +8,4 @@ mod day_sums;
 mod push_pull;
 mod reads;
 mod support;
+mod tls;
