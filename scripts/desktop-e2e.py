@@ -129,6 +129,8 @@ def story(d, server, shots, workdir):
     assert files[0].endswith(".xlsx") and Path(files[0]).is_file(), files
     d.screenshot(shots / "export.png")
 
+    usb_bundle(d, server, shots)
+
     d.go("conflicts")
     d.screenshot(shots / "conflicts.png")
     d.go("settings")
@@ -144,6 +146,38 @@ def story(d, server, shots, workdir):
     typed = ["张三", "墙体裂缝已加固，屋顶需更换", "杭锦旗", "锡尼镇", "阿斯尔嘎查", "zhangsan", device]
     walk_languages(d, shots, typed)
     restore_backup(d, server, shots)
+
+
+def usb_bundle(d, server, shots):
+    """No network: a load is carried to the server on a USB stick (here the export
+    folder): exported from the sync screen, imported by the admin, and the receipts
+    imported back from the same screen."""
+    server.stop()
+    d.go("entry")
+    d.type("[data-test=cleanup-tonnes]", "2")
+    d.click("[data-test=cleanup-save]")
+    wait_until("the load saved", lambda: "本次已录入" in d.text("[data-test=cleanup-session]"))
+    d.go("sync")
+    wait_until("one entry waiting", lambda: d.text("[data-test=sync-pending]") == "1")
+    d.click("[data-test=bundle-place]")
+    d.click_text(".el-select-dropdown__item", "导出文件夹")
+    d.click("[data-test=bundle-export]")
+    said = wait_until("the bundle written", lambda: "已导出 1 条" in d.text("[data-test=bundle-message]")
+                      and d.text("[data-test=bundle-message]"))
+    bundle = Path(said.split("到 ", 1)[1])
+    assert bundle.is_file() and bundle.suffix == ".tally", said
+    receipts = bundle.with_name("receipts.tally")
+    server.admin("bundle", "import", str(bundle), "--receipts", str(receipts), "--with-changes")
+    d.click("[data-test=bundle-refresh]")
+    wait_until("the receipts found", lambda: receipts.name in d.text("[data-test=bundle-receipts]"))
+    d.screenshot(shots / "sync-bundle-receipts.png")
+    d.click("[data-test=bundle-import]")
+    wait_until("the receipts imported",
+               lambda: "回执已导入：已同步 1 条" in d.text("[data-test=bundle-message]"))
+    wait_until("nothing waiting", lambda: d.text("[data-test=sync-pending]") == "0")
+    d.screenshot(shots / "sync-bundle.png")
+    server.start()
+    log(f"a load carried on a USB stick: {bundle.name}, receipts imported")
 
 
 def restore_backup(d, server, shots):

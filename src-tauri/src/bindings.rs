@@ -49,6 +49,10 @@ fn export_all(dir: &Path) {
         tally_store::OutboxState,
         BackupEntry,
         RestoreResult,
+        BundlePlace,
+        BundleWritten,
+        ReceiptsFile,
+        ReceiptsResult,
     );
     // What each role may do, from core, for the UI's tests and fixtures.
     let roles: Vec<String> = tally_core::Role::ALL

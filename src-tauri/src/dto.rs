@@ -371,6 +371,61 @@ pub struct RestoreResult {
     pub kept_as: String,
 }
 
+/// A folder a bundle can be written to (a USB stick, or the export folder).
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct BundlePlace {
+    pub path: String,
+    /// The stick's name, or the export folder's path.
+    pub name: String,
+    pub removable: bool,
+}
+
+/// A bundle written for the server.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct BundleWritten {
+    pub path: String,
+    /// Pending entries it carries.
+    pub changes: u32,
+}
+
+/// A receipts file for this device, found in a place.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct ReceiptsFile {
+    pub path: String,
+    pub name: String,
+    /// The place's name (see [`BundlePlace`]).
+    pub place: String,
+    /// When the file was written, local time.
+    pub modified: String,
+}
+
+/// What importing receipts did (see `tally_sync::bundle::ReceiptsImported`).
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct ReceiptsResult {
+    pub accepted: u32,
+    pub rejected: u32,
+    pub changed_since: u32,
+    pub restamped: u32,
+    pub received: u32,
+    pub pull_skipped: bool,
+    pub more: bool,
+}
+
+impl From<tally_sync::bundle::ReceiptsImported> for ReceiptsResult {
+    fn from(r: tally_sync::bundle::ReceiptsImported) -> Self {
+        let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        ReceiptsResult {
+            accepted: n(r.accepted),
+            rejected: n(r.rejected),
+            changed_since: n(r.changed_since),
+            restamped: n(r.restamped),
+            received: n(r.received),
+            pull_skipped: r.pull_skipped,
+            more: r.more,
+        }
+    }
+}
+
 /// What settings screen shows beside the saved settings.
 #[derive(Clone, Debug, Serialize, TS)]
 pub struct SettingsView {

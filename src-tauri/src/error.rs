@@ -138,6 +138,10 @@ pub enum AppError {
     SyncRunning,
     #[error("there is no backup {0:?}")]
     NoSuchBackup(String),
+    #[error("{0:?} is not a place offered for bundles (a USB stick or the export folder)")]
+    NotABundlePlace(String),
+    #[error("{0:?} is not a receipts file of this device in a USB stick or the export folder")]
+    NoSuchReceipts(String),
     /// The device database is locked: the passphrase comes first.
     #[error("the device database is locked: type its passphrase first")]
     Locked,
@@ -154,6 +158,8 @@ impl Explain for AppError {
             AppError::Language(_) => "bad_language",
             AppError::SyncRunning => "sync_running",
             AppError::NoSuchBackup(_) => "no_such_backup",
+            AppError::NotABundlePlace(_) => "not_a_bundle_place",
+            AppError::NoSuchReceipts(_) => "no_such_receipts",
             AppError::Locked => "locked",
             AppError::PassphraseTooShort => "passphrase_too_short",
         }
@@ -164,6 +170,12 @@ impl Explain for AppError {
             AppError::Language(_) => "语言只能是中文或英文".into(),
             AppError::SyncRunning => "正在同步，请同步结束后再操作".into(),
             AppError::NoSuchBackup(name) => format!("没有名为 {name} 的备份"),
+            AppError::NotABundlePlace(dir) => {
+                format!("不能写到 {dir}：请选U盘或导出文件夹")
+            }
+            AppError::NoSuchReceipts(path) => {
+                format!("{path} 不是本机的回执文件（请从U盘或导出文件夹里选）")
+            }
             AppError::Locked => "本机数据已加密，请先输入口令".into(),
             AppError::PassphraseTooShort => {
                 format!("口令至少要 {} 个字", tally_store::key::MIN_PASSPHRASE)
@@ -174,7 +186,11 @@ impl Explain for AppError {
     fn field(&self) -> Option<&str> {
         match self {
             AppError::Language(_) => Some("language"),
-            AppError::SyncRunning | AppError::NoSuchBackup(_) | AppError::Locked => None,
+            AppError::SyncRunning
+            | AppError::NoSuchBackup(_)
+            | AppError::NotABundlePlace(_)
+            | AppError::NoSuchReceipts(_)
+            | AppError::Locked => None,
             AppError::PassphraseTooShort => Some("passphrase"),
         }
     }
@@ -185,7 +201,8 @@ impl From<AppError> for IpcError {
         let kind = match e {
             AppError::SyncRunning => ErrorKind::Conflict,
             AppError::Language(_) => ErrorKind::Invalid,
-            AppError::NoSuchBackup(_) => ErrorKind::NotFound,
+            AppError::NoSuchBackup(_) | AppError::NoSuchReceipts(_) => ErrorKind::NotFound,
+            AppError::NotABundlePlace(_) => ErrorKind::Invalid,
             AppError::Locked => ErrorKind::Unauthorized,
             AppError::PassphraseTooShort => ErrorKind::Invalid,
         };

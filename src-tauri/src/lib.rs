@@ -75,6 +75,10 @@ pub fn run() {
             commands::misc::backup_list,
             commands::misc::backup_restore,
             commands::misc::db_unlock,
+            commands::bundle::bundle_places,
+            commands::bundle::bundle_export,
+            commands::bundle::bundle_receipts,
+            commands::bundle::bundle_import,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

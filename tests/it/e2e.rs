@@ -323,7 +323,9 @@ fn story(backend: Backend) {
     );
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert!(
-        out.stderr.starts_with("错误: ") && out.stderr.contains("整份拒收"),
+        out.stderr
+            .lines()
+            .any(|l| l.starts_with("错误: ") && l.contains("整份拒收")),
         "{}",
         out.stderr
     );

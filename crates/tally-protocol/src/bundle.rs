@@ -237,6 +237,23 @@ pub fn seal(kind: Kind, payload: &impl Serialize, key: &BundleKey) -> Vec<u8> {
     gz.finish().expect("writing to memory")
 }
 
+/// Write a sealed file to `path` whole or not at all (a temporary file beside it, renamed
+/// into place): a stick pulled out mid-write leaves no half file under the name.
+pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".part");
+    let tmp = std::path::PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Whether `file` is a receipts file for `device` (its seal is not checked here).
+pub fn is_receipts_for(file: &[u8], device: DeviceId) -> bool {
+    Sealed::read(file, Kind::Receipts)
+        .and_then(|s| s.peek::<Addressed>())
+        .is_ok_and(|a| a.device_id == device)
+}
+
 /// A file read and checked for its kind, not yet for its seal.
 pub struct Sealed {
     kind: Kind,

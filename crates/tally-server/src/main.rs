@@ -218,19 +218,6 @@ fn read_password() -> Result<String, CliError> {
     Ok(password)
 }
 
-/// Write `bytes` to `path` whole or not at all (a temporary file renamed into place).
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {
-    let failed = |source| CliError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".part");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(failed)?;
-    std::fs::rename(&tmp, path).map_err(failed)
-}
-
 fn format_ms(ms: Option<u64>) -> String {
     ms.and_then(|ms| chrono::DateTime::from_timestamp_millis(i64::try_from(ms).ok()?))
         .map_or_else(
@@ -429,7 +416,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 source,
             })?;
             let done = bundle::import(&db, &bytes, clock.now_ms(), with_changes).await?;
-            write_atomically(&receipts, &done.receipts)?;
+            tally_protocol::bundle::write_file(&receipts, &done.receipts).map_err(|source| {
+                CliError::Write {
+                    path: receipts.clone(),
+                    source,
+                }
+            })?;
             println!(
                 "已导入同步包 / bundle imported: {} ({}): {} 条 / changes, 接收 / accepted {}, 拒收 / rejected {}",
                 done.device, done.user, done.changes, done.accepted, done.rejected

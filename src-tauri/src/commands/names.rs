@@ -29,4 +29,8 @@ pub const COMMANDS: &[&str] = &[
     "backup_list",
     "backup_restore",
     "db_unlock",
+    "bundle_places",
+    "bundle_export",
+    "bundle_receipts",
+    "bundle_import",
 ];

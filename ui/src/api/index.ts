@@ -2,6 +2,10 @@
 // camelCase here). The types come from Rust (./generated, by ts-rs).
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type { BackupEntry } from "./generated/BackupEntry";
+import type { BundlePlace } from "./generated/BundlePlace";
+import type { BundleWritten } from "./generated/BundleWritten";
+import type { ReceiptsFile } from "./generated/ReceiptsFile";
+import type { ReceiptsResult } from "./generated/ReceiptsResult";
 import type { RestoreResult } from "./generated/RestoreResult";
 import type { AppStatus } from "./generated/AppStatus";
 import type { ChangeId } from "./generated/ChangeId";
@@ -96,3 +100,11 @@ export const backupList = () => invoke<BackupEntry[]>("backup_list");
 export const dbUnlock = (passphrase: string) => invoke<AppStatus>("db_unlock", { passphrase });
 
 export const backupRestore = (name: string) => invoke<RestoreResult>("backup_restore", { name });
+
+export const bundlePlaces = () => invoke<BundlePlace[]>("bundle_places");
+
+export const bundleExport = (dir: string) => invoke<BundleWritten>("bundle_export", { dir });
+
+export const bundleReceipts = () => invoke<ReceiptsFile[]>("bundle_receipts");
+
+export const bundleImport = (path: string) => invoke<ReceiptsResult>("bundle_import", { path });

@@ -92,19 +92,13 @@ fn import_receipts(ctx: &Ctx, from: &Path) -> Result<()> {
     output::lines(lines)
 }
 
-/// Write `bytes` to `path` whole or not at all (a temporary file renamed into place): a
-/// stick pulled out mid-write leaves no half bundle under the name.
+/// Write the bundle whole or not at all.
 fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".part");
-    let tmp = PathBuf::from(tmp);
-    let failed = |e: std::io::Error| {
+    tally_protocol::bundle::write_file(path, bytes).map_err(|e| {
         Failure::new(
             format!("无法写入文件 {}", path.display()),
             format!("cannot write {}: {e}", path.display()),
         )
-    };
-    std::fs::write(&tmp, bytes).map_err(failed)?;
-    std::fs::rename(&tmp, path).map_err(failed)?;
+    })?;
     Ok(())
 }
