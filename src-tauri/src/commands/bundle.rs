@@ -51,9 +51,7 @@ fn removable_volumes() -> Vec<PathBuf> {
         entries
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .filter(|p| {
-                std::fs::metadata(p).is_ok_and(|m| m.is_dir() && m.dev() != parent.dev())
-            })
+            .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.is_dir() && m.dev() != parent.dev()))
             .collect()
     };
     let user = std::env::var("USER").unwrap_or_default();
@@ -108,7 +106,11 @@ fn receipts_files(state: &AppState, device: tally_core::DeviceId) -> Vec<Receipt
             let modified = meta
                 .modified()
                 .ok()
-                .map(|t| chrono::DateTime::<chrono::Local>::from(t).format("%Y-%m-%d %H:%M").to_string())
+                .map(|t| {
+                    chrono::DateTime::<chrono::Local>::from(t)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string()
+                })
                 .unwrap_or_default();
             out.push(ReceiptsFile {
                 name: entry.file_name().to_string_lossy().into(),
@@ -184,8 +186,8 @@ pub async fn bundle_import(state: AppS<'_>, path: String) -> IpcResult<ReceiptsR
     if !found.iter().any(|f| f.path == path) {
         return Err(AppError::NoSuchReceipts(path).into());
     }
-    let bytes = std::fs::read(&path)
-        .map_err(|e| IpcError::internal(format!("cannot read {path}: {e}")))?;
+    let bytes =
+        std::fs::read(&path).map_err(|e| IpcError::internal(format!("cannot read {path}: {e}")))?;
     with_store(&state, move |s| {
         Ok(tally_sync::bundle::import_receipts(s, &bytes)?.into())
     })

@@ -27,5 +27,9 @@ export const COMMANDS = [
   "backup_list",
   "backup_restore",
   "db_unlock",
+  "bundle_places",
+  "bundle_export",
+  "bundle_receipts",
+  "bundle_import",
 ] as const;
 export type Command = (typeof COMMANDS)[number];
