@@ -334,6 +334,7 @@ impl AppState {
             &path,
             &dir.join(BACKUP_DIR).join(&entry.name),
             &key,
+            &key,
             &stamp,
         );
         // Whatever happened, the device's database is open again.

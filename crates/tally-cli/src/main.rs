@@ -100,10 +100,23 @@ enum Command {
     Restore {
         #[arg(value_name = "FILE")]
         file: std::path::PathBuf,
+        /// The backup was made on another computer: read that computer's key (as `tally
+        /// key show` printed it) from standard input
+        #[arg(long)]
+        backup_key_stdin: bool,
     },
+    /// This device database's key, to keep apart from the laptop (数据库密钥)
+    #[command(subcommand)]
+    Key(KeyCmd),
     /// Sync by USB stick, with no network at all (离线同步包)
     #[command(subcommand)]
     Bundle(commands::bundle::BundleCmd),
+}
+
+#[derive(Subcommand)]
+enum KeyCmd {
+    /// Print the key: a backup restored on another computer needs it (显示密钥)
+    Show,
 }
 
 /// An error the CLI itself reports, in both languages.
@@ -172,7 +185,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Status => commands::sync::status(&ctx),
         Command::Resend { change } => commands::sync::resend(&ctx, &change),
         Command::Backup { file } => commands::backup::backup(&ctx, &file),
-        Command::Restore { file } => commands::backup::restore(&ctx, &file),
+        Command::Restore {
+            file,
+            backup_key_stdin,
+        } => commands::backup::restore(&ctx, &file, backup_key_stdin),
+        Command::Key(KeyCmd::Show) => commands::backup::show_key(&ctx),
         Command::Bundle(cmd) => commands::bundle::run(&ctx, cmd),
     }
 }

@@ -494,3 +494,77 @@ fn a_backup_is_encrypted_and_restores_the_device() {
         .count();
     assert_eq!(kept, 1, "the database restored over is kept beside it");
 }
+
+/// The laptop is lost, its backup is on a stick: `tally key show` gave the key to keep
+/// apart; on the new computer (another key) the backup restores with it, and a wrong or
+/// malformed key is refused, changing nothing.
+#[test]
+fn a_backup_restores_on_another_computer_with_the_key_kept_apart() {
+    let db = Db::with_units();
+    db.ok(&format!(
+        "household add --village {VILLAGE} --head 未同步户"
+    ));
+    let said = db.ok("key show");
+    assert!(
+        said.contains(tally_testkit::DB_KEY) && said.contains("分开保存"),
+        "{said}"
+    );
+    assert_eq!(db.json("key show")["key"], tally_testkit::DB_KEY);
+    let backup = db.dir().join("stick.db");
+    db.ok(&format!("backup {}", backup.display()));
+
+    let new_db = db.dir().join("new.db");
+    let new_key = "ab".repeat(32);
+    let restore = |stdin: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tally"));
+        cmd.arg("--db").arg(&new_db).arg("restore").arg(&backup);
+        if stdin.is_some() {
+            cmd.arg("--backup-key-stdin");
+        }
+        let mut child = cmd
+            .env_remove("TALLY_DB")
+            .env("TALLY_DB_KEY", &new_key)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        let mut input = child.stdin.take().unwrap();
+        input
+            .write_all(format!("{}\n", stdin.unwrap_or_default()).as_bytes())
+            .unwrap();
+        drop(input);
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for (stdin, exit, says) in [
+        (None, 1, "密钥或口令不对"),
+        (Some(&*"cd".repeat(32)), 1, "密钥或口令不对"),
+        (Some("short"), 2, "64 位十六进制"),
+    ] {
+        let (code, _, err) = restore(stdin);
+        assert_eq!(code, Some(exit), "{stdin:?}: {err}");
+        assert!(err.contains(says), "{stdin:?}: {err}");
+        assert!(!new_db.exists(), "{stdin:?}: nothing written");
+    }
+    let (code, out, err) = restore(Some(tally_testkit::DB_KEY));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("已恢复"), "{out}");
+    let heads = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .arg("--db")
+        .arg(&new_db)
+        .args(["--json", "household", "list"])
+        .env("TALLY_DB_KEY", &new_key)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&heads.stdout).contains("未同步户"),
+        "{}",
+        String::from_utf8_lossy(&heads.stderr)
+    );
+}

@@ -106,11 +106,19 @@ pub fn inspect(from: &Path, key: &DbKey) -> Result<BackupInfo> {
 }
 
 /// Put the backup `from` in place of the database at `path` (closed: no store may be
-/// open on it). The backup must open with `key`; a database already at `path` must be
-/// the same device's (another device's would be overwritten by mistake) and is kept
-/// beside it as `….before-restore-STAMP.bak`. Returns what was restored.
-pub fn restore(path: &Path, from: &Path, key: &DbKey, stamp: &str) -> Result<BackupInfo> {
-    let info = inspect(from, key)?;
+/// open on it). The backup must open with `backup_key`: this device's own `key`, or, for
+/// a backup brought to another computer, the key of the one it was made on (as `tally
+/// key show` printed it); it is then re-encrypted with `key`. A database already at
+/// `path` must be the same device's (another device's would be overwritten by mistake)
+/// and is kept beside it as `….before-restore-STAMP.bak`. Returns what was restored.
+pub fn restore(
+    path: &Path,
+    from: &Path,
+    backup_key: &DbKey,
+    key: &DbKey,
+    stamp: &str,
+) -> Result<BackupInfo> {
+    let info = inspect(from, backup_key)?;
     let sibling = |suffix: &str| {
         let mut name = path.file_name().unwrap_or_default().to_os_string();
         name.push(suffix);
@@ -139,6 +147,11 @@ pub fn restore(path: &Path, from: &Path, key: &DbKey, stamp: &str) -> Result<Bac
     let incoming = sibling(".restoring");
     let _ = std::fs::remove_file(&incoming);
     std::fs::copy(from, &incoming).map_err(io)?;
+    if backup_key != key {
+        let conn = Connection::open(&incoming)?;
+        key::unlock(&conn, backup_key, &incoming)?;
+        key::rekey(&conn, key)?;
+    }
     for suffix in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(sibling(suffix));
     }

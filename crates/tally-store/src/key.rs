@@ -144,6 +144,13 @@ pub(crate) fn unlock(conn: &Connection, key: &DbKey, path: &Path) -> Result<(), 
     }
 }
 
+/// Encrypt the database open on `conn` with `key` from now on (SQLCipher re-encrypts every
+/// page).
+pub(crate) fn rekey(conn: &Connection, key: &DbKey) -> Result<(), StoreError> {
+    conn.pragma_update(None, "rekey", key.pragma())?;
+    Ok(())
+}
+
 /// A consistent copy of the open database at `dest` (which must not exist), encrypted
 /// with `key`: SQLite's online backup, page by page, while the store stays usable.
 pub fn copy_to(conn: &Connection, dest: &Path, key: &DbKey) -> Result<(), StoreError> {

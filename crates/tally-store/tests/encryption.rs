@@ -141,7 +141,7 @@ fn a_backup_restores_the_device_as_it_was() {
     household(&mut s, VILLAGE, "后来户");
     drop(s);
 
-    let info = restore(&path, &backup, &key(), "t1").unwrap();
+    let info = restore(&path, &backup, &key(), &key(), "t1").unwrap();
     assert_eq!((info.device_name.as_str(), info.changes), ("甲机", 6));
     let s = Store::open(&path, &key()).unwrap();
     assert_eq!(heads(&s), ["乌力吉巴图"]);
@@ -179,12 +179,51 @@ fn a_backup_restores_the_device_as_it_was() {
         ),
     ];
     for (from, k, code, says) in cases {
-        let e = restore(&path, from, k, "t2").unwrap_err();
+        let e = restore(&path, from, k, k, "t2").unwrap_err();
         assert_eq!(e.code(), code, "{}", from.display());
         assert!(e.zh().contains(says), "{}", e.zh());
     }
     let s = Store::open(&path, &key()).unwrap();
     assert_eq!(heads(&s), ["乌力吉巴图"]);
+}
+
+/// A laptop is lost; its backup (on a USB stick) is restored on a new one, whose keyring
+/// holds another key: with the old key (as `tally key show` printed it) the backup opens,
+/// and the restored database opens with the new computer's key only.
+#[test]
+fn a_backup_restores_on_another_computer_with_the_old_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.db");
+    let backup = dir.path().join("stick.db");
+    let mut s = device(&old, &key(), "甲机");
+    household(&mut s, VILLAGE, "未同步户");
+    s.backup_to(&backup).unwrap();
+    drop(s);
+    let new_key = DbKey::parse(&"ab".repeat(32)).unwrap();
+    let new = dir.path().join("new").join("tally.db");
+    std::fs::create_dir_all(new.parent().unwrap()).unwrap();
+    let e = restore(&new, &backup, &new_key, &new_key, "t1").unwrap_err();
+    assert_eq!(
+        e.code(),
+        "wrong_key",
+        "the new computer's key does not open it"
+    );
+    assert!(!new.exists(), "nothing written");
+    let info = restore(&new, &backup, &key(), &new_key, "t1").unwrap();
+    assert_eq!(info.device_name, "甲机");
+    let s = Store::open(&new, &new_key).unwrap();
+    assert!(
+        heads(&s).contains(&"未同步户".to_string()),
+        "{:?}",
+        heads(&s)
+    );
+    drop(s);
+    assert_eq!(
+        Store::open(&new, &key()).err().map(|e| e.code()),
+        Some("wrong_key"),
+        "re-encrypted with the new computer's key"
+    );
+    assert!(!contains(&new, "未同步户"));
 }
 
 #[test]
