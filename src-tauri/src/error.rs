@@ -102,6 +102,7 @@ impl From<SyncError> for IpcError {
         let kind = match &e {
             SyncError::Store(inner) => return IpcError::explained(store_kind(inner), &e),
             SyncError::Offline(_) => ErrorKind::Offline,
+            SyncError::Untrusted(_) => ErrorKind::Invalid,
             SyncError::Outdated(_) => ErrorKind::Outdated,
             SyncError::Unauthorized(_)
             | SyncError::BadCredentials

@@ -3,5 +3,6 @@
 mod bundle;
 mod e2e;
 mod e2e_support;
+mod https;
 mod shared_store;
 mod sim;

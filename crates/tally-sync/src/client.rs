@@ -20,7 +20,9 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum SyncError {
     #[error("cannot reach the server: {0}")]
-    Offline(#[from] TransportError),
+    Offline(TransportError),
+    #[error("{0}")]
+    Untrusted(TransportError),
     #[error("this version of Tally is too old for the server; please update ({0})")]
     Outdated(String),
     #[error("the server refused this device: {0}; log in again")]
@@ -47,10 +49,21 @@ pub enum SyncError {
     Store(#[from] StoreError),
 }
 
+impl From<TransportError> for SyncError {
+    fn from(e: TransportError) -> Self {
+        if e.is_untrusted() {
+            SyncError::Untrusted(e)
+        } else {
+            SyncError::Offline(e)
+        }
+    }
+}
+
 impl Explain for SyncError {
     fn code(&self) -> &'static str {
         match self {
             SyncError::Offline(_) => "offline",
+            SyncError::Untrusted(_) => "untrusted_certificate",
             SyncError::Outdated(_) => codes::CLIENT_OUTDATED,
             SyncError::Unauthorized(_) => codes::UNAUTHORIZED,
             SyncError::BadCredentials => codes::BAD_CREDENTIALS,
@@ -68,6 +81,10 @@ impl Explain for SyncError {
             SyncError::Offline(_) => {
                 "连不上服务器（没有网络或服务器未开），录入的内容已保存在本机，稍后再同步".into()
             }
+            SyncError::Untrusted(_) => format!(
+                "服务器的证书不受信任，为安全没有连接。若服务器用的是自签名或单位内部的证书，请把该证书文件的路径设在环境变量 {} 中",
+                crate::transport::CA_FILE
+            ),
             SyncError::Outdated(_) => {
                 "客户端版本过旧，请更新 Tally 后再同步（待同步内容不受影响）".into()
             }

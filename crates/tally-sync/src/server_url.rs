@@ -21,6 +21,12 @@ pub enum ServerUrlError {
          tokens would cross the network unencrypted), or set TALLY_ALLOW_PLAIN_HTTP=1"
     )]
     PlainHttp { host: String },
+    #[error("cannot use the certificates to trust in {path} ({var}): {why}")]
+    CaFile {
+        path: String,
+        var: &'static str,
+        why: String,
+    },
     #[error("cannot start the HTTP client: {0}")]
     Client(String),
 }
@@ -30,6 +36,7 @@ impl Explain for ServerUrlError {
         match self {
             ServerUrlError::Scheme(_) | ServerUrlError::NoHost(_) => "bad_server_url",
             ServerUrlError::PlainHttp { .. } => "plain_http_refused",
+            ServerUrlError::CaFile { .. } => "bad_ca_file",
             ServerUrlError::Client(_) => "internal",
         }
     }
@@ -43,6 +50,9 @@ impl Explain for ServerUrlError {
             ServerUrlError::PlainHttp { host } => format!(
                 "{host} 不是本机或内网地址：请用 https:// 开头的地址（http:// 不加密，密码会在网上明文传送）"
             ),
+            ServerUrlError::CaFile { path, var, .. } => {
+                format!("无法使用 {var} 指定的证书文件 {path}（应为 PEM 格式的证书）")
+            }
             ServerUrlError::Client(_) => "无法启动网络连接组件，请重新打开 Tally".into(),
         }
     }

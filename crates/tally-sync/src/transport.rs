@@ -50,10 +50,28 @@ pub fn server_time(headers: &reqwest::header::HeaderMap) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
-/// The request never got an answer (connection refused, reset, timed out).
+/// The request never got an answer (connection refused, reset, timed out, a server
+/// whose certificate is not trusted).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct TransportError(pub String);
+
+/// How an untrusted certificate's failure begins.
+const UNTRUSTED: &str = "the server's certificate is not trusted";
+
+impl TransportError {
+    /// The server's TLS certificate did not check out (`detail`: why).
+    pub fn untrusted(detail: &str) -> TransportError {
+        TransportError(format!(
+            "{UNTRUSTED} ({detail}); if the server uses a private CA or a self-signed certificate, set {CA_FILE} to that certificate"
+        ))
+    }
+
+    /// Whether the server's certificate was the trouble (retrying will not help).
+    pub fn is_untrusted(&self) -> bool {
+        self.0.starts_with(UNTRUSTED)
+    }
+}
 
 /// Sends requests. The simulation tests implement it over the server's router with a
 /// network that drops, duplicates and cuts.
@@ -67,16 +85,50 @@ pub struct HttpTransport {
     client: reqwest::blocking::Client,
 }
 
+/// The environment variable naming a PEM file of certificates to trust besides the
+/// system's: a server whose certificate a private CA signed, or a self-signed one.
+pub const CA_FILE: &str = "TALLY_CA_FILE";
+
 impl HttpTransport {
     /// A transport to `base_url`, if the client may use it (`server_url::check_here`:
-    /// plain HTTP only to this machine or a private network).
+    /// plain HTTP only to this machine or a private network), trusting the system's
+    /// roots and the certificates in [`CA_FILE`] if it is set.
     pub fn new(base_url: &str) -> Result<HttpTransport, ServerUrlError> {
+        let extra = match std::env::var_os(CA_FILE) {
+            Some(path) => Some(std::fs::read(&path).map_err(|e| ServerUrlError::CaFile {
+                path: path.to_string_lossy().into_owned(),
+                var: CA_FILE,
+                why: e.to_string(),
+            })?),
+            None => None,
+        };
+        Self::with_roots(base_url, extra.as_deref())
+    }
+
+    /// [`HttpTransport::new`] trusting the certificates of `pem` (a PEM bundle) as well.
+    pub fn with_roots(base_url: &str, pem: Option<&[u8]>) -> Result<HttpTransport, ServerUrlError> {
         let base = crate::server_url::check_here(base_url)?;
         // No automatic decompression (reqwest's gzip feature is off): responses are
         // decompressed here, so the bytes on the wire can be counted and bounded.
-        let client = reqwest::blocking::Client::builder()
+        let mut builder = reqwest::blocking::Client::builder()
             .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(120))
+            .timeout(Duration::from_secs(120));
+        if let Some(pem) = pem {
+            let bad = |why: String| ServerUrlError::CaFile {
+                path: std::env::var(CA_FILE).unwrap_or_default(),
+                var: CA_FILE,
+                why,
+            };
+            let certs =
+                reqwest::Certificate::from_pem_bundle(pem).map_err(|e| bad(e.to_string()))?;
+            if certs.is_empty() {
+                return Err(bad("no certificate in it (PEM, BEGIN CERTIFICATE)".into()));
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let client = builder
             .build()
             .map_err(|e| ServerUrlError::Client(e.to_string()))?;
         Ok(HttpTransport { base, client })
@@ -132,7 +184,7 @@ impl Transport for HttpTransport {
                 builder = builder.body(body.clone());
             }
         }
-        let resp = builder.send().map_err(|e| TransportError(describe(&e)))?;
+        let resp = builder.send().map_err(|e| describe(&e))?;
         let status = resp.status().as_u16();
         let server_time_ms = server_time(resp.headers());
         let gzipped = resp
@@ -158,20 +210,23 @@ impl Transport for HttpTransport {
     }
 }
 
-fn describe(e: &reqwest::Error) -> String {
-    if e.is_connect() {
-        "connection refused or no network".to_string()
+fn describe(e: &reqwest::Error) -> TransportError {
+    let mut chain = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(inner) = src {
+        chain.push_str(": ");
+        chain.push_str(&inner.to_string());
+        src = inner.source();
+    }
+    if chain.contains("certificate") || chain.contains("Certificate") {
+        let detail = chain.rsplit(": ").next().unwrap_or(&chain);
+        TransportError::untrusted(detail)
+    } else if e.is_connect() {
+        TransportError("connection refused or no network".into())
     } else if e.is_timeout() {
-        "the server did not answer in time".to_string()
+        TransportError("the server did not answer in time".into())
     } else {
-        let mut s = e.to_string();
-        let mut src = std::error::Error::source(e);
-        while let Some(inner) = src {
-            s.push_str(": ");
-            s.push_str(&inner.to_string());
-            src = inner.source();
-        }
-        s
+        TransportError(chain)
     }
 }
 
@@ -225,6 +280,7 @@ pub fn send_with_retry(
                 last = Some(Ok(resp));
             }
             Ok(resp) => return Ok(resp),
+            Err(e) if e.is_untrusted() => return Err(e),
             Err(e) => {
                 tracing::warn!(error = %e, attempt, path = %req.path, "request failed, retrying");
                 last = Some(Err(e));

@@ -316,10 +316,26 @@ impl ServerDb for PgDb {
         now_ms: u64,
         mode: PushMode,
     ) -> Result<Pushed, DbError> {
-        let mut tx = self.begin_push().await?;
-        let pushed = tx.apply(&changes, &who, now_ms, mode).await?;
-        tx.commit().await?;
-        Ok(pushed)
+        // A version (HLC + device) claimed at once by another push of the same device
+        // meets the unique index: that push has committed by then, so the batch is
+        // decided again and the claim is refused (`version_taken`), never a failure.
+        for attempt in 0..3 {
+            let mut tx = self.begin_push().await?;
+            let outcome = match tx.apply(&changes, &who, now_ms, mode).await {
+                Ok(pushed) => tx.commit().await.map(|()| pushed),
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Err(DbError::Postgres(e))
+                    if attempt < 2
+                        && e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) =>
+                {
+                    tracing::info!(error = %e, "a concurrent push took a version; deciding again");
+                }
+                other => return other,
+            }
+        }
+        Err(DbError::Commit("a version stayed contested".into()))
     }
 
     #[tracing::instrument(skip_all, err, fields(cursor))]
@@ -358,8 +374,8 @@ impl PgPushTx {
     ) -> Result<Pushed, DbError> {
         let c = self.client()?;
         // Rows are locked; a version (HLC + device) claimed by two concurrent pushes of
-        // one device on different rows meets the unique index instead (the second fails
-        // and, retried, is refused as `version_taken`).
+        // one device on different rows meets the unique index instead (the second is
+        // decided again, see `push`, and refused as `version_taken`).
         let mut keys: Vec<i64> = changes.iter().map(|ch| lock_key(ch.row)).collect();
         keys.sort_unstable();
         keys.dedup();

@@ -14,7 +14,39 @@ use tally_protocol::Pulled;
 both_backends!(
     pushes_arriving_together_each_get_their_own_receipts,
     a_narrow_pull_sees_what_the_whole_log_filtered_by_scope_sees,
+    one_version_claimed_by_two_pushes_at_once_is_stored_once_and_refused_once,
 );
+
+/// A hostile device sends two different changes under one version (HLC + device), on
+/// two rows, in two pushes at the same moment: one is stored, the other is refused as
+/// `version_taken` (never a server failure), many times over.
+async fn one_version_claimed_by_two_pushes_at_once_is_stored_once_and_refused_once(h: Harness) {
+    let mut dev = h.device(CADRE).await;
+    for round in 0..12 {
+        let first = dev.cleanup(VILLAGE_A1, json!(1));
+        let mut second = dev.cleanup(VILLAGE_A1, json!(2));
+        second.hlc = first.hlc;
+        let a = tokio::spawn(send(
+            h.app(),
+            push_request(&dev, std::slice::from_ref(&first)),
+        ));
+        let b = tokio::spawn(send(
+            h.app(),
+            push_request(&dev, std::slice::from_ref(&second)),
+        ));
+        let (a, b) = (a.await.unwrap(), b.await.unwrap());
+        assert_eq!(
+            (a.status, b.status),
+            (StatusCode::OK, StatusCode::OK),
+            "round {round}: {:?} {:?}",
+            a.body,
+            b.body
+        );
+        let mut codes = vec![outcome(&a.results()[0]), outcome(&b.results()[0])];
+        codes.sort();
+        assert_eq!(codes, ["accepted", "version_taken"], "round {round}");
+    }
+}
 
 fn push_request(dev: &Dev, changes: &[Change]) -> axum::http::Request<axum::body::Body> {
     let body = serde_json::to_vec(&json!({ "changes": changes })).unwrap();
