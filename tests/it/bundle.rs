@@ -37,7 +37,9 @@ fn server_import(server: &Server, file: &[u8]) -> Vec<u8> {
     let now = tally_server::WallClock::now_ms(&*server.clock);
     server
         .rt
-        .block_on(tally_server::bundle::import(&server.db, file, now, true))
+        .block_on(tally_server::bundle::import(
+            &server.db, file, now, true, None,
+        ))
         .expect("the server imports the bundle")
         .receipts
 }

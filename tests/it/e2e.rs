@@ -352,6 +352,51 @@ fn story(backend: Backend) {
     let r = b.sync();
     assert_eq!(pick(&r, "sent received"), json!({"sent": 0, "received": 0}));
 
+    // Next time the stick goes to the township leader, whose laptop is online: the
+    // leader's device carries it to the server and hands back the receipts.
+    b.ok(&format!(
+        "cleanup add --village {VILLAGE} --kind garbage --tonnes 1.5 --date 2025-06-05"
+    ));
+    let stick2 = dir.join("b-bundle-2.tally");
+    let receipts2 = dir.join("b-receipts-2.tally");
+    b.ok(&format!("bundle export {}", stick2.display()));
+    let refused = a.run(
+        &format!(
+            "bundle forward {} --receipts {}",
+            stick2.display(),
+            receipts2.display()
+        ),
+        None,
+    );
+    assert_eq!(
+        refused.code,
+        Some(1),
+        "a cadre does not carry bundles: {}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("只有队长和管理员"),
+        "{}",
+        refused.stderr
+    );
+    let r = leader.json(&format!(
+        "bundle forward {} --receipts {} --with-changes",
+        stick2.display(),
+        receipts2.display()
+    ));
+    assert_eq!(
+        pick(&r, "accepted rejected"),
+        json!({"accepted": 1, "rejected": 0})
+    );
+    let r = b.json(&format!("bundle import-receipts {}", receipts2.display()));
+    assert_eq!(
+        pick(&r, "accepted rejected"),
+        json!({"accepted": 1, "rejected": 0})
+    );
+    assert_eq!(b.pending(), 0);
+    let r = a.sync();
+    assert_eq!(pick(&r, "sent received"), json!({"sent": 0, "received": 1}));
+
     server.stop();
     eprintln!(
         "e2e: whole story {} ms (of which the failed offline sync {offline_ms} ms)",

@@ -350,6 +350,7 @@ impl World {
                 file,
                 now,
                 with_changes,
+                None,
             ))
         };
         let d = &mut self.devices[dev];

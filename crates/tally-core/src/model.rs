@@ -214,6 +214,12 @@ impl Role {
         matches!(self, Role::Inspector | Role::Leader | Role::Admin)
     }
 
+    /// Carries another device's sneakernet bundle to the server from its own logged-in
+    /// device (a township leader with a network, for a cadre without one).
+    pub fn may_forward_bundles(self) -> bool {
+        matches!(self, Role::Leader | Role::Admin)
+    }
+
     /// Creates a new top-level unit (a banner), which is in nobody's scope yet.
     pub fn may_create_root_units(self) -> bool {
         matches!(self, Role::Admin)

@@ -9,6 +9,7 @@
 //! | `POST /api/v1/sync/push` | [`PushRequest`] | [`PushResponse`] |
 //! | `GET /api/v1/sync/pull?cursor=C&limit=N[&unit=CODE]` | — | [`PullResponse`] |
 //! | `GET /api/v1/conflicts` | — | [`ConflictsResponse`] |
+//! | `POST /api/v1/bundles[?with_changes=true]` | a bundle file ([`bundle`]) | its receipts file |
 //!
 //! Every request but health carries `X-Tally-Protocol: 1` and, but enrolment,
 //! `Authorization: Bearer TOKEN`. Every answer carries `X-Tally-Server-Time-Ms`; every
@@ -63,6 +64,9 @@ pub mod paths {
     pub const PUSH: &str = "/api/v1/sync/push";
     pub const PULL: &str = "/api/v1/sync/pull";
     pub const CONFLICTS: &str = "/api/v1/conflicts";
+    /// `POST` a sneakernet bundle of another device (`?with_changes=true` for its
+    /// backlog too); the answer is its receipts file (`application/octet-stream`).
+    pub const BUNDLES: &str = "/api/v1/bundles";
 }
 
 /// The stable error codes of [`ErrorDetail::code`] and [`PushResult::Rejected`]'s

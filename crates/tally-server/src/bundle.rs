@@ -10,12 +10,12 @@ use crate::scope::Scope;
 use crate::{Db, DbError};
 use serde_json::value::RawValue;
 use std::collections::BTreeMap;
-use tally_core::{DeviceId, Explain};
+use tally_core::{DeviceId, Explain, Role};
 use tally_protocol::bundle::{
     change_digest, key_of_token_hash, seal, Addressed, BundleError, BundlePayload, Kind,
     ReceiptsPayload, ReceiptsPull, Sealed,
 };
-use tally_protocol::{PushResult, MAX_PULL_LIMIT, MAX_PUSH_CHANGES};
+use tally_protocol::{codes, PushResult, MAX_PULL_LIMIT, MAX_PUSH_CHANGES};
 use thiserror::Error;
 
 /// The most bytes of changes a receipts file carries for the device; a longer backlog
@@ -35,6 +35,10 @@ pub enum ImportError {
     Revoked(DeviceId),
     #[error("the bundle comes from a device of account {0}, which is disabled")]
     Disabled(String),
+    #[error("only leaders and admins carry other devices' bundles to the server, not a {0}")]
+    ForwardForbidden(Role),
+    #[error("the bundle's device works in {0}, outside what you may read")]
+    ForwardOutOfScope(String),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -46,6 +50,8 @@ impl Explain for ImportError {
             ImportError::UnknownDevice(_) => "bundle_unknown_device",
             ImportError::Revoked(_) => "bundle_device_revoked",
             ImportError::Disabled(_) => "bundle_user_disabled",
+            ImportError::ForwardForbidden(_) => codes::FORBIDDEN,
+            ImportError::ForwardOutOfScope(_) => codes::OUT_OF_SCOPE,
             ImportError::Db(e) => e.code(),
         }
     }
@@ -61,6 +67,15 @@ impl Explain for ImportError {
             }
             ImportError::Disabled(user) => {
                 format!("同步包来自账号 {user} 的设备，该账号已停用，整份拒收")
+            }
+            ImportError::ForwardForbidden(role) => {
+                format!(
+                    "只有队长和管理员可以代传别的设备的同步包，{}不行",
+                    role.zh()
+                )
+            }
+            ImportError::ForwardOutOfScope(unit) => {
+                format!("同步包的设备负责 {unit}，不在您负责的范围内，不能代传")
             }
             ImportError::Db(e) => e.zh(),
         }
@@ -83,13 +98,24 @@ pub struct Imported {
     pub more: bool,
 }
 
+/// Who carries a bundle to the server from their own logged-in device (`None`: the
+/// admin at the server's command line).
+#[derive(Clone, Debug)]
+pub struct Forwarder {
+    pub role: Role,
+    pub units: Vec<String>,
+}
+
 /// Import the bundle `file` at `now_ms`; with `with_changes`, the receipts carry what
-/// the device should receive after the bundle's cursor.
+/// the device should receive after the bundle's cursor. A `forwarder` must be a leader
+/// or an admin who may read every unit of the bundle's device (the receipts carry that
+/// device's changes).
 pub async fn import(
     db: &Db,
     file: &[u8],
     now_ms: u64,
     with_changes: bool,
+    forwarder: Option<&Forwarder>,
 ) -> Result<Imported, ImportError> {
     let sealed = Sealed::read(file, Kind::Bundle)?;
     let Addressed { device_id } = sealed.peek()?;
@@ -105,6 +131,9 @@ pub async fn import(
     }
     if device.disabled {
         return Err(ImportError::Disabled(device.user));
+    }
+    if let Some(by) = forwarder {
+        check_forwarder(db, by, device.role, &device.units).await?;
     }
     let author = Author {
         device: device.device,
@@ -160,6 +189,27 @@ pub async fn import(
         pulled,
         more,
     })
+}
+
+/// A forwarder must be allowed to carry bundles and to read all the device may read.
+async fn check_forwarder(
+    db: &Db,
+    by: &Forwarder,
+    role: Role,
+    units: &[String],
+) -> Result<(), ImportError> {
+    if !by.role.may_forward_bundles() {
+        return Err(ImportError::ForwardForbidden(by.role));
+    }
+    let tree = db.unit_tree().await?;
+    let scope = Scope::of(by.role, &by.units, &tree);
+    if !role.needs_units() && by.role.needs_units() {
+        return Err(ImportError::ForwardOutOfScope("*".into()));
+    }
+    match units.iter().find(|u| !scope.can_read(u)) {
+        Some(unit) => Err(ImportError::ForwardOutOfScope(unit.clone())),
+        None => Ok(()),
+    }
 }
 
 /// The changes after `cursor` the device may read, up to [`MAX_RECEIPTS_PULL_BYTES`].

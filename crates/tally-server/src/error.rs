@@ -116,6 +116,9 @@ pub enum ApiError {
     DeviceNameLength(usize),
     #[error("device_id {0} cannot be enrolled")]
     DeviceIdRefused(DeviceId),
+    /// A sneakernet bundle refused (whole): its own code and words.
+    #[error(transparent)]
+    Bundle(crate::bundle::ImportError),
     /// A request the parser refused: its own words, with the path of the wrong field.
     #[error("{0}")]
     BadRequest(String),
@@ -158,6 +161,20 @@ impl ApiError {
             EmptyUser | UserTooLong(_) | DeviceNameLength(_) | DeviceIdRefused(_)
             | BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
             TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Bundle(e) => {
+                use crate::bundle::ImportError as E;
+                match e {
+                    E::Revoked(_)
+                    | E::Disabled(_)
+                    | E::ForwardForbidden(_)
+                    | E::ForwardOutOfScope(_) => StatusCode::FORBIDDEN,
+                    E::Bundle(tally_protocol::bundle::BundleError::TooLarge) => {
+                        StatusCode::PAYLOAD_TOO_LARGE
+                    }
+                    E::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                    E::Bundle(_) | E::UnknownDevice(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                }
+            }
             UnsupportedEncoding => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             TimedOut(_) => StatusCode::REQUEST_TIMEOUT,
             NotFound => StatusCode::NOT_FOUND,
@@ -190,6 +207,7 @@ impl Explain for ApiError {
             BadCursor(_) => codes::BAD_CURSOR,
             BatchTooLarge(_) => codes::BATCH_TOO_LARGE,
             TooLarge => codes::TOO_LARGE,
+            Bundle(e) => e.code(),
             UnsupportedEncoding => codes::UNSUPPORTED_MEDIA_TYPE,
             TimedOut(_) => codes::TIMED_OUT,
             NotFound => codes::NOT_FOUND,
@@ -237,10 +255,20 @@ impl Explain for ApiError {
             BadCursor(_) => "同步位置无效，请重新同步".into(),
             BatchTooLarge(_) | TooLarge => "一次提交的数据过多，请分批同步".into(),
             UnsupportedEncoding => "数据编码不受支持，请更新 Tally".into(),
+            Bundle(e) => e.zh(),
             TimedOut(s) => format!("请求超过 {s} 秒未完成（网络太慢或数据太多），请稍后再同步"),
             NotFound => "接口不存在".into(),
             MethodNotAllowed => "请求方法不被允许".into(),
             Internal(_) => "服务器内部错误，请稍后再试".into(),
+        }
+    }
+}
+
+impl From<crate::bundle::ImportError> for ApiError {
+    fn from(e: crate::bundle::ImportError) -> Self {
+        match e {
+            crate::bundle::ImportError::Db(db) => db.into(),
+            other => ApiError::Bundle(other),
         }
     }
 }
@@ -435,6 +463,21 @@ mod tests {
                 "分批",
             ),
             (ApiError::TooLarge, 413, "too_large", "bytes", "分批"),
+            (
+                crate::bundle::ImportError::ForwardForbidden(tally_core::Role::Cadre).into(),
+                403,
+                "forbidden",
+                "not a cadre",
+                "驻村干部不行",
+            ),
+            (
+                crate::bundle::ImportError::Bundle(tally_protocol::bundle::BundleError::Tampered)
+                    .into(),
+                422,
+                "bundle_tampered",
+                "seal does not match",
+                "整份拒收",
+            ),
             (
                 ApiError::UnsupportedEncoding,
                 415,

@@ -415,7 +415,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 path: file.clone(),
                 source,
             })?;
-            let done = bundle::import(&db, &bytes, clock.now_ms(), with_changes).await?;
+            let done = bundle::import(&db, &bytes, clock.now_ms(), with_changes, None).await?;
             tally_protocol::bundle::write_file(&receipts, &done.receipts).map_err(|source| {
                 CliError::Write {
                     path: receipts.clone(),

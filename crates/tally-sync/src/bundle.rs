@@ -3,7 +3,7 @@
 //! as a push answer is (receipts, rejections, a re-stamp after `clock_ahead`), and the
 //! changes the receipts carry applied as a pull page is.
 
-use crate::client::{apply_body, SyncError};
+use crate::client::{apply_body, Client, SyncError};
 use crate::plan::PushPlan;
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -165,4 +165,50 @@ pub fn import_receipts(store: &mut Store, file: &[u8]) -> Result<ReceiptsImporte
         }
     }
     Ok(done)
+}
+
+/// A bundle carried to the server by this device for another one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Forwarded {
+    /// The receipts file, for the bundle's device.
+    #[serde(skip)]
+    pub receipts: Vec<u8>,
+    pub device: tally_core::DeviceId,
+    pub accepted: usize,
+    pub rejected: usize,
+    /// Changes for that device in the receipts.
+    pub received: usize,
+}
+
+/// Carry another device's bundle to the server from this logged-in device (a leader's,
+/// or an admin's); the server imports it as that device's push and answers with its
+/// receipts. A file that is not a bundle is refused here, before anything is sent.
+pub fn forward(
+    client: &mut Client<'_>,
+    store: &Store,
+    bundle: &[u8],
+    with_changes: bool,
+) -> Result<Forwarded, SyncError> {
+    let token = logged_in(store)?;
+    Sealed::read(bundle, Kind::Bundle)?;
+    let receipts = client.forward_bundle(&token, bundle.to_vec(), with_changes)?;
+    let read: ReceiptsPayload = Sealed::read(&receipts, Kind::Receipts)
+        .and_then(|s| s.peek())
+        .map_err(|e| SyncError::BadAnswer(e.to_string()))?;
+    let received = match &read.pull {
+        Some(pull) => {
+            serde_json::from_str::<tally_protocol::PullResponse<serde::de::IgnoredAny>>(pull.get())
+                .map(|p| p.changes.len())
+                .map_err(|e| SyncError::BadAnswer(e.to_string()))?
+        }
+        None => 0,
+    };
+    let accepted = read.digests.len();
+    Ok(Forwarded {
+        device: read.device_id,
+        accepted,
+        rejected: read.results.len() - accepted,
+        received,
+        receipts,
+    })
 }

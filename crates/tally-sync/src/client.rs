@@ -492,6 +492,20 @@ impl<'a> Client<'a> {
         })
     }
 
+    /// Carry another device's sneakernet bundle to the server (a leader's device); the
+    /// receipts file the server wrote for that device.
+    pub fn forward_bundle(
+        &mut self,
+        token: &str,
+        bundle: Vec<u8>,
+        with_changes: bool,
+    ) -> Result<Vec<u8>, SyncError> {
+        let path = format!("{}?with_changes={with_changes}", paths::BUNDLES);
+        Ok(self
+            .call(Method::Post, path, Some(token), Some(bundle))?
+            .body)
+    }
+
     /// Open conflicts in the server's view (leaders).
     pub fn conflicts(&mut self, token: &str) -> Result<ConflictsResponse, SyncError> {
         let resp = self.call(Method::Get, paths::CONFLICTS.to_string(), Some(token), None)?;

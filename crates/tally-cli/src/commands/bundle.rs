@@ -22,12 +22,29 @@ pub enum BundleCmd {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// Carry another device's bundle to the server from this logged-in device (a
+    /// leader's), and write its receipts to give back (代传同步包)
+    Forward {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Where to write the receipts
+        #[arg(long, value_name = "FILE")]
+        receipts: PathBuf,
+        /// Put the changes that device should receive into the receipts as well
+        #[arg(long)]
+        with_changes: bool,
+    },
 }
 
 pub fn run(ctx: &Ctx, cmd: BundleCmd) -> Result<()> {
     match cmd {
         BundleCmd::Export { file } => export(ctx, &file),
         BundleCmd::ImportReceipts { file } => import_receipts(ctx, &file),
+        BundleCmd::Forward {
+            file,
+            receipts,
+            with_changes,
+        } => forward(ctx, &file, &receipts, with_changes),
     }
 }
 
@@ -52,12 +69,7 @@ fn export(ctx: &Ctx, to: &Path) -> Result<()> {
 }
 
 fn import_receipts(ctx: &Ctx, from: &Path) -> Result<()> {
-    let bytes = std::fs::read(from).map_err(|e| {
-        Failure::new(
-            format!("无法读取文件 {}", from.display()),
-            format!("cannot read {}: {e}", from.display()),
-        )
-    })?;
+    let bytes = read(from)?;
     let mut store = ctx.open()?;
     let done = bundle::import_receipts(&mut store, &bytes)?;
     if ctx.json {
@@ -90,6 +102,42 @@ fn import_receipts(ctx: &Ctx, from: &Path) -> Result<()> {
         lines.push("服务器还有更多内容，下次同步或导出时带回 / the server has more: they come with the next sync or bundle".into());
     }
     output::lines(lines)
+}
+
+fn read(from: &Path) -> Result<Vec<u8>> {
+    Ok(std::fs::read(from).map_err(|e| {
+        Failure::new(
+            format!("无法读取文件 {}", from.display()),
+            format!("cannot read {}: {e}", from.display()),
+        )
+    })?)
+}
+
+fn forward(ctx: &Ctx, from: &Path, to: &Path, with_changes: bool) -> Result<()> {
+    let bytes = read(from)?;
+    let store = ctx.open()?;
+    let server = store
+        .sync_meta()?
+        .server
+        .ok_or(tally_sync::SyncError::NotLoggedIn)?;
+    let mut t = super::sync::transport(&server)?;
+    let mut client = tally_sync::Client::new(&mut t, tally_sync::SyncOptions::default());
+    let done = bundle::forward(&mut client, &store, &bytes, with_changes)?;
+    write_whole(to, &done.receipts)?;
+    if ctx.json {
+        return output::json(&done);
+    }
+    output::lines([
+        format!(
+            "已代传同步包 / bundle forwarded: 设备 device {}: 接收 accepted {}, 拒收 rejected {}",
+            done.device, done.accepted, done.rejected
+        ),
+        format!(
+            "回执 / receipts: {} （下发 / changes for the device: {}）；请交给该设备运行 tally bundle import-receipts",
+            to.display(),
+            done.received
+        ),
+    ])
 }
 
 /// Write the bundle whole or not at all.

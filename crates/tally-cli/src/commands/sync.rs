@@ -27,7 +27,7 @@ pub struct LoginArgs {
     password_stdin: bool,
 }
 
-fn transport(server: &str) -> Result<HttpTransport> {
+pub(crate) fn transport(server: &str) -> Result<HttpTransport> {
     HttpTransport::new(server).map_err(|e| Failure::usage(e.zh(), e.en()).into())
 }
 

@@ -3,6 +3,7 @@
 //! decompression), gzip both ways, request tracing, and the JSON body extractor that
 //! turns serde errors into stable codes naming the field.
 
+mod bundles;
 mod conflicts;
 mod devices;
 mod health;
@@ -35,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route(paths::PUSH, post(sync::push))
         .route(paths::PULL, get(sync::pull))
         .route(paths::CONFLICTS, get(conflicts::list))
+        .route(paths::BUNDLES, post(bundles::forward))
         .route_layer(middleware::from_fn(require_protocol));
     Router::new()
         .route(paths::HEALTH, get(health::health))
@@ -106,6 +108,29 @@ async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
 
+/// A request body whose errors are [`ApiError`]s: 413 `too_large`, 422 `bad_request`.
+pub struct ApiBytes(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        Bytes::from_request(req, state)
+            .await
+            .map(ApiBytes)
+            .map_err(|rej| {
+                if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::TooLarge
+                } else {
+                    ApiError::BadRequest(format!(
+                        "could not read the request body: {}",
+                        rej.body_text()
+                    ))
+                }
+            })
+    }
+}
+
 /// A JSON body whose errors are [`ApiError`]s: 413 `too_large`, 400 `bad_json` for
 /// text that is not JSON, 422 `bad_request` with the path of the wrong field.
 pub struct ApiJson<T>(pub T);
@@ -114,16 +139,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|rej| {
-            if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::TooLarge
-            } else {
-                ApiError::BadRequest(format!(
-                    "could not read the request body: {}",
-                    rej.body_text()
-                ))
-            }
-        })?;
+        let ApiBytes(bytes) = ApiBytes::from_request(req, state).await?;
         parse_json(&bytes).map(ApiJson)
     }
 }

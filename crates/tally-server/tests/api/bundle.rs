@@ -14,7 +14,8 @@ use tally_server::bundle::{import, ImportError};
 
 both_backends!(
     a_bundle_is_stored_as_its_push_and_answered_with_sealed_receipts,
-    bad_bundles_are_refused_whole_and_store_nothing
+    bad_bundles_are_refused_whole_and_store_nothing,
+    a_leaders_device_forwards_a_bundle_of_its_scope_and_no_one_else_does
 );
 
 fn bundle(dev: &Dev, cursor: &str, changes: Vec<Change>) -> BundlePayload {
@@ -55,7 +56,7 @@ async fn a_bundle_is_stored_as_its_push_and_answered_with_sealed_receipts(h: Har
     ];
     let file = sealed_for(&dev, &bundle(&dev, &cursor, mine.clone()));
 
-    let done = import(&h.db, &file, T0, true).await.unwrap();
+    let done = import(&h.db, &file, T0, true, None).await.unwrap();
     assert_eq!((done.changes, done.accepted, done.rejected), (3, 2, 1));
     let back = receipts(&dev, &done.receipts);
     assert_eq!(back.bundle_id, "bundle-1");
@@ -75,7 +76,7 @@ async fn a_bundle_is_stored_as_its_push_and_answered_with_sealed_receipts(h: Har
     assert_eq!(back.pulled_after, cursor);
 
     // The same bundle again: the same receipts, nothing stored twice.
-    let again = import(&h.db, &file, T0 + 1000, false).await.unwrap();
+    let again = import(&h.db, &file, T0 + 1000, false, None).await.unwrap();
     assert_eq!(receipts(&dev, &again.receipts).results, back.results);
     assert!(receipts(&dev, &again.receipts).pull.is_none());
     let (all, _) = h.pull_all(&leader, "").await;
@@ -188,7 +189,7 @@ async fn bad_bundles_are_refused_whole_and_store_nothing(h: Harness) {
     ];
     let (before, _) = h.pull_all(&leader, "").await;
     for (case, bytes) in rows {
-        let e = import(&h.db, &bytes, T0, true).await.unwrap_err();
+        let e = import(&h.db, &bytes, T0, true, None).await.unwrap_err();
         assert_eq!(e.code(), case.code, "{}: {e}", case.name);
         assert!(e.zh().contains(case.says), "{}: {}", case.name, e.zh());
         let (after, _) = h.pull_all(&leader, "").await;
@@ -200,7 +201,7 @@ async fn bad_bundles_are_refused_whole_and_store_nothing(h: Harness) {
     tally_server::admin::disable_user(&h.db, CADRE)
         .await
         .unwrap();
-    let e = import(&h.db, &file, T0, false).await.unwrap_err();
+    let e = import(&h.db, &file, T0, false, None).await.unwrap_err();
     assert!(matches!(e, ImportError::Disabled(_)), "{e}");
     // Per-change refusals are the push's own: another author, a clock far ahead.
     let mut b = h.device(CADRE_B).await;
@@ -215,6 +216,7 @@ async fn bad_bundles_are_refused_whole_and_store_nothing(h: Harness) {
         &sealed_for(&b, &bundle(&b, "", vec![forged, ahead])),
         T0,
         false,
+        None,
     )
     .await
     .unwrap();
@@ -231,7 +233,7 @@ async fn bad_bundles_are_refused_whole_and_store_nothing(h: Harness) {
     let again = h.post("/api/v1/devices", None, &body).await;
     assert_eq!(again.status, 200, "{:?}", again.body);
     assert_ne!(again.body["token"].as_str().unwrap(), other.token);
-    let e = import(&h.db, &stale, T0, false).await.unwrap_err();
+    let e = import(&h.db, &stale, T0, false, None).await.unwrap_err();
     assert_eq!(e.code(), "bundle_tampered", "{e}");
 }
 
@@ -239,4 +241,81 @@ async fn admin_revoke(h: &Harness, dev: &Dev) {
     tally_server::admin::revoke_device(&h.db, &*h.clock, &dev.id.to_string())
         .await
         .unwrap();
+}
+
+/// POST a bundle to /api/v1/bundles as `by`: the status, and the body's bytes.
+async fn forward(h: &Harness, by: Option<&Dev>, file: Vec<u8>) -> (u16, Vec<u8>) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let req = request(
+        axum::http::Method::POST,
+        "/api/v1/bundles?with_changes=true",
+        by.map(|d| d.token.as_str()),
+        Some(file),
+    );
+    let res = h.app().oneshot(req).await.unwrap();
+    let status = res.status().as_u16();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    (status, bytes)
+}
+
+fn error_code(body: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(body).unwrap()["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn a_leaders_device_forwards_a_bundle_of_its_scope_and_no_one_else_does(h: Harness) {
+    let mut cadre = h.device(CADRE).await;
+    let mut far = h.device(CADRE_B).await;
+    let leader = h.device(LEADER).await;
+    let inspector = h.device(INSPECTOR).await;
+    let load = cadre.cleanup(VILLAGE_A1, json!(4));
+    let file = sealed_for(&cadre, &bundle(&cadre, "", vec![load.clone()]));
+
+    // Refused, storing nothing: no login, a cadre, an inspector, a bundle from a village
+    // outside the leader's township, a file that is not a bundle.
+    let other = far.cleanup(VILLAGE_B1, json!(1));
+    let outside = sealed_for(&far, &bundle(&far, "", vec![other]));
+    let cases: [(Option<&Dev>, Vec<u8>, u16, &str); 5] = [
+        (None, file.clone(), 401, "unauthorized"),
+        (Some(&far), file.clone(), 403, "forbidden"),
+        (Some(&inspector), file.clone(), 403, "forbidden"),
+        (Some(&leader), outside, 403, "out_of_scope"),
+        (
+            Some(&leader),
+            b"not a bundle".to_vec(),
+            422,
+            "bundle_unreadable",
+        ),
+    ];
+    for (by, body, status, code) in cases {
+        let (got, answer) = forward(&h, by, body).await;
+        assert_eq!((got, error_code(&answer).as_str()), (status, code));
+    }
+    let (all, _) = h.pull_all(&leader, "").await;
+    assert!(all
+        .iter()
+        .all(|p| p.change.device != cadre.id && p.change.device != far.id));
+
+    // The leader's device carries it: stored as the cadre's push, receipts for the cadre.
+    let (status, answer) = forward(&h, Some(&leader), file).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
+    let back = receipts(&cadre, &answer);
+    assert_eq!(
+        back.results.iter().map(outcome).collect::<Vec<_>>(),
+        ["accepted"]
+    );
+    let (all, _) = h.pull_all(&leader, "").await;
+    let stored: Vec<&Change> = all
+        .iter()
+        .map(|p| &p.change)
+        .filter(|c| c.device == cadre.id)
+        .collect();
+    assert_eq!(stored, vec![&load]);
+    assert_eq!(
+        stored[0].author, CADRE,
+        "the cadre's change, not the leader's"
+    );
 }
