@@ -215,6 +215,7 @@ BAD_VALUES = [
     ("works", "works-quantity", ["", "0", "-1", "abc", "12.5公里", "99999999"], "2.5"),
     ("household", "hh-head", ["", "   ", TOO_LONG_HEAD], "李四"),
     ("household", "hh-members", ["0", "-2", "abc", "3人", "99"], "4"),
+    ("household", "hh-pension", ["9", "-1", "两"], "2"),
     ("visit", "visit-note", ["备注" * 1001], "入户核实"),
 ]
 SAVE = {"cleanup": "cleanup-save", "demolition": "demolition-save", "works": "works-save",

@@ -134,9 +134,9 @@ fn labels_ts() -> String {
             .collect();
         out.push_str(&format!("    field: {{ {} }},\n", fields.join(", ")));
         // `table/field` or `table/field/kind` (works kind, target metric) → its unit.
-        let units: Vec<String> = tally_core::labels::UNITS
-            .iter()
-            .map(|&(table, field, kind, zh, en)| {
+        let units: Vec<String> = tally_core::labels::units()
+            .into_iter()
+            .map(|(table, field, kind, zh, en)| {
                 let key = match kind {
                     Some(k) => format!("{}/{field}/{k}", table.code()),
                     None => format!("{}/{field}", table.code()),

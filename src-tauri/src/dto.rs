@@ -73,39 +73,57 @@ pub struct HouseholdInput {
     pub rating: Option<Rating>,
     #[ts(optional)]
     pub cadre: Option<String>,
+    /// Members with pension insurance, as typed; blank: not recorded.
+    #[serde(default)]
+    pub pension: String,
+    /// Members with medical insurance, as typed; blank: not recorded.
+    #[serde(default)]
+    pub medical: String,
     /// The person confirmed the unusual values (`unusual_value`).
     #[serde(default)]
     pub confirmed: bool,
 }
 
 impl HouseholdInput {
-    /// The form as a new household with its members as read (blank text is no value:
+    /// The form as a new household with its numbers as read (blank text is no value:
     /// the store decides).
-    pub fn into_new(self, members: Option<u32>) -> NewHousehold {
+    pub fn into_new(self, n: HouseholdNumbers) -> NewHousehold {
         NewHousehold {
             village: self.unit,
             head: self.head,
-            members,
+            members: n.members,
             phone: self.phone,
             categories: self.categories,
             seepage: self.seepage,
             rating: self.rating,
             cadre: self.cadre,
+            pension: n.pension,
+            medical: n.medical,
         }
     }
 
     /// The form as changes to a stored household: every field it shows.
-    pub fn changes(&self, members: Option<u32>) -> HouseholdChanges {
+    pub fn changes(&self, n: HouseholdNumbers) -> HouseholdChanges {
         HouseholdChanges {
             head: Some(self.head.clone()),
-            members: Some(members.unwrap_or(1)),
+            members: Some(n.members.unwrap_or(1)),
             phone: Some(self.phone.clone().unwrap_or_default()),
             categories: Some(self.categories.clone()),
             seepage: Some(self.seepage),
             rating: Some(self.rating),
             cadre: Some(self.cadre.clone().unwrap_or_default()),
+            pension: Some(n.pension),
+            medical: Some(n.medical),
         }
     }
+}
+
+/// The numbers of a household form, as read from what was typed.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HouseholdNumbers {
+    pub members: Option<u32>,
+    pub pension: Option<u32>,
+    pub medical: Option<u32>,
 }
 
 #[derive(Clone, Debug, Deserialize, TS)]

@@ -302,6 +302,9 @@ impl Demo<'_> {
             seepage,
             rating: Some(rating),
             cadre,
+            // Most adults in the pension scheme, nearly everyone in the medical one.
+            pension: Some(members - members / 3),
+            medical: Some(members),
         })?;
         t.households += 1;
         if rating >= Rating::C {

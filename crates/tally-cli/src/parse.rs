@@ -169,6 +169,14 @@ pub fn code_or_none<T: Code>(s: &str) -> Result<Option<T>, Bad> {
     code(s).map(Some)
 }
 
+/// A whole number, or `none` (无) for no value.
+pub fn count_or_none(s: &str) -> Result<Option<u32>, Bad> {
+    if is_none(s) {
+        return Ok(None);
+    }
+    count(s).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -158,7 +158,11 @@ fn the_whole_contract_walk() {
     let mut want: Vec<&str> = ROW_KEYS.split(',').collect();
     want.sort();
     assert!(rows.iter().all(|r| keys(r) == want), "{rows:?}");
-    assert_eq!(rows.len(), 11);
+    assert_eq!(
+        rows.len(),
+        20,
+        "the fifteen metrics, then cleanup per pile kind"
+    );
     assert!(rows
         .iter()
         .any(|r| r["metric"] == "cleanup-tonnes" && r["pile"] == "firewood"));
@@ -204,7 +208,7 @@ fn the_whole_contract_walk() {
 
     let csv = db.ok(&format!("ledger --unit {BANNER} --as-of 2025-06-10 --csv"));
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!((lines[0], lines.len()), (ROW_KEYS, 12));
+    assert_eq!((lines[0], lines.len()), (ROW_KEYS, 21));
     let cells: Vec<&str> = lines[1].split(',').collect();
     assert_eq!((cells[0], cells[1]), ("renovation", ""));
     let values: Vec<f64> = cells[2..].iter().map(|c| c.parse().unwrap()).collect();

@@ -83,6 +83,13 @@ pub enum ValidationError {
         unit_zh: &'static str,
         unit_en: &'static str,
     },
+    /// More household members insured than the household has.
+    #[error("{field} {insured} is more than the household's {members} members")]
+    MoreThanMembers {
+        field: String,
+        insured: u64,
+        members: u64,
+    },
     #[error("{0}")]
     Other(String),
 }
@@ -116,6 +123,7 @@ impl ValidationError {
             ValidationError::UnknownRef { .. } => "unknown_reference",
             ValidationError::RefElsewhere { .. } => "reference_elsewhere",
             ValidationError::Unusual { .. } => "unusual_value",
+            ValidationError::MoreThanMembers { .. } => "more_than_members",
             ValidationError::Other(_) => "invalid",
         }
     }
@@ -129,7 +137,8 @@ impl ValidationError {
             | ValidationError::Backwards { field, .. }
             | ValidationError::UnknownRef { field, .. }
             | ValidationError::RefElsewhere { field, .. }
-            | ValidationError::Unusual { field, .. } => Some(field),
+            | ValidationError::Unusual { field, .. }
+            | ValidationError::MoreThanMembers { field, .. } => Some(field),
             _ => None,
         }
     }
@@ -176,6 +185,14 @@ impl ValidationError {
             .replace("  ", " ")
             .replace(" 比", "比")
             .replace(" ）", "）"),
+            ValidationError::MoreThanMembers {
+                field,
+                insured,
+                members,
+            } => format!(
+                "{}不能多于家庭人口 {members} 人（填的是 {insured}）",
+                f(field)
+            ),
             ValidationError::UnknownUnit(u) => format!("找不到组织单位 {u}"),
             ValidationError::WrongLevel { unit, .. } => {
                 format!("{unit} 不是嘎查村或自然村，不能登记此类记录")

@@ -49,6 +49,8 @@ pub const FIELDS: &[(&str, &str, &str)] = &[
     ("completed_on", "竣工日期", "Completed on"),
     ("accepted_on", "验收日期", "Accepted on"),
     ("cadre", "包户干部", "Cadre"),
+    ("pension", "养老保险人数", "Pension-insured members"),
+    ("medical", "医疗保险人数", "Medical-insured members"),
     ("household", "农户", "Household"),
     ("date", "日期", "Date"),
     ("note", "备注", "Note"),
@@ -75,54 +77,50 @@ pub fn field(name: &str, lang: Lang) -> &'static str {
     }
 }
 
-/// The unit each number field is counted in, per works kind or target metric where it
-/// depends on them (more specific rows first): `(table, field, kind, 中文, English)`.
-pub const UNITS: &[(Table, &str, Option<&str>, &str, &str)] = &[
-    (Table::Household, "members", None, "人", "people"),
-    (Table::Cleanup, "tonnes", None, "吨", "t"),
-    (Table::Cleanup, "piles", None, "堆", "piles"),
-    (Table::Demolition, "area_m2", None, "平方米", "m²"),
-    (Table::Works, "quantity", Some("road"), "公里", "km"),
-    (Table::Works, "quantity", None, "处", "sites"),
-    (Table::Works, "people", None, "人", "people"),
-    (
-        Table::Target,
-        "quantity",
-        Some("renovation"),
-        "户",
-        "households",
-    ),
-    (Table::Target, "quantity", Some("road-km"), "公里", "km"),
-    (
-        Table::Target,
-        "quantity",
-        Some("water-sites"),
-        "处",
-        "sites",
-    ),
-    (
-        Table::Target,
-        "quantity",
-        Some("water-people"),
-        "人",
-        "people",
-    ),
-    (
-        Table::Target,
-        "quantity",
-        Some("demolition"),
-        "户",
-        "households",
-    ),
-    (Table::Target, "quantity", Some("cleanup-tonnes"), "吨", "t"),
+/// The unit of each number field that does not depend on a kind: `(table, field, unit)`.
+const FIELD_UNITS: &[(Table, &str, Measure)] = &[
+    (Table::Household, "members", Measure::People),
+    (Table::Household, "pension", Measure::People),
+    (Table::Household, "medical", Measure::People),
+    (Table::Cleanup, "tonnes", Measure::Tonnes),
+    (Table::Demolition, "area_m2", Measure::SquareMetres),
+    (Table::Works, "people", Measure::People),
 ];
+
+/// The unit each number field is counted in, per works kind or target metric where it
+/// depends on them (from their declarations, `crate::metrics`): `(table, field, kind,
+/// 中文, English)`. Piles are counted in 堆.
+pub fn units() -> Vec<(
+    Table,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+)> {
+    let mut out: Vec<_> = FIELD_UNITS
+        .iter()
+        .map(|&(t, f, m)| (t, f, None, m.zh(), m.en()))
+        .collect();
+    out.push((Table::Cleanup, "piles", None, "堆", "piles"));
+    out.extend(WorksKind::ALL.iter().map(|k| {
+        let m = k.def().measure;
+        (Table::Works, "quantity", Some(k.code()), m.zh(), m.en())
+    }));
+    // A works item whose kind is not known yet (a form before the kind is chosen).
+    out.push((Table::Works, "quantity", None, "处", "sites"));
+    out.extend(Metric::ALL.iter().map(|k| {
+        let m = k.measure();
+        (Table::Target, "quantity", Some(k.code()), m.zh(), m.en())
+    }));
+    out
+}
 
 /// The unit a number field is counted in (`kind`: the works kind or target metric).
 pub fn unit(table: Table, field: &str, kind: Option<&str>, lang: Lang) -> Option<&'static str> {
-    UNITS
-        .iter()
+    units()
+        .into_iter()
         .find(|(t, f, k, ..)| *t == table && *f == field && (k.is_none() || *k == kind))
-        .map(|&(.., zh, en)| if lang == Lang::Zh { zh } else { en })
+        .map(|(.., zh, en)| if lang == Lang::Zh { zh } else { en })
 }
 
 /// A field's label in both languages, Chinese first: `户主姓名 Head of household`.
@@ -271,6 +269,20 @@ mod tests {
         assert_eq!(
             unit(Table::Works, "quantity", Some("clinic"), Lang::En),
             Some("sites")
+        );
+        for (kind, zh) in [
+            ("school", "平方米"),
+            ("power", "个自然村"),
+            ("greening", "株"),
+        ] {
+            assert_eq!(
+                unit(Table::Works, "quantity", Some(kind), Lang::Zh),
+                Some(zh)
+            );
+        }
+        assert_eq!(
+            unit(Table::Target, "quantity", Some("medical"), Lang::Zh),
+            Some("人")
         );
     }
 }

@@ -4,6 +4,7 @@
 //! produce with a GROUP BY; the roll-up is then the same whatever made the facts.
 
 use crate::labels::Lang;
+use crate::metrics::{Source, WorksAmount};
 use crate::model::*;
 use crate::records::Records;
 use chrono::NaiveDate;
@@ -118,30 +119,42 @@ fn fact(unit: &str, metric: Metric, stage: Stage, on: Option<NaiveDate>, amount:
     }
 }
 
-/// Reduce records to facts. Deleted records contribute nothing.
+/// Reduce records to facts, as each metric's declaration says (`crate::metrics`).
+/// Deleted records contribute nothing.
 pub fn facts(records: &Records) -> Vec<Fact> {
     let mut out = Vec::new();
     for h in records.households.iter().filter(|h| !h.deleted) {
-        let Some(status) = h.renovation else { continue };
-        if status >= RenovationStatus::Started {
-            let on = h.started_on.or(h.completed_on).or(h.accepted_on);
-            out.push(fact(&h.unit, Metric::Renovation, Stage::Started, on, 1.0));
+        if let Some(status) = h.renovation {
+            if status >= RenovationStatus::Started {
+                let on = h.started_on.or(h.completed_on).or(h.accepted_on);
+                out.push(fact(&h.unit, Metric::Renovation, Stage::Started, on, 1.0));
+            }
+            if status >= RenovationStatus::Completed {
+                let on = h.completed_on.or(h.accepted_on);
+                out.push(fact(&h.unit, Metric::Renovation, Stage::Completed, on, 1.0));
+            }
         }
-        if status >= RenovationStatus::Completed {
-            let on = h.completed_on.or(h.accepted_on);
-            out.push(fact(&h.unit, Metric::Renovation, Stage::Completed, on, 1.0));
+        for m in Metric::ALL {
+            let Source::Insured(scheme) = m.def().source else {
+                continue;
+            };
+            let insured = match scheme {
+                Scheme::Pension => h.pension,
+                Scheme::Medical => h.medical,
+            };
+            if let Some(n) = insured.filter(|n| *n > 0) {
+                for stage in [Stage::Started, Stage::Completed] {
+                    out.push(fact(&h.unit, *m, stage, None, f64::from(n)));
+                }
+            }
         }
     }
     for w in records.works.iter().filter(|w| !w.deleted) {
-        let metrics: Vec<(Metric, f64)> = match w.kind {
-            WorksKind::Road => vec![(Metric::RoadKm, w.quantity)],
-            WorksKind::Water => vec![
-                (Metric::WaterSites, w.quantity),
-                (Metric::WaterPeople, f64::from(w.people.unwrap_or(0))),
-            ],
-            _ => continue,
-        };
-        for (metric, amount) in metrics {
+        for (metric, amount) in w.kind.metrics() {
+            let amount = match amount {
+                WorksAmount::Quantity => w.quantity,
+                WorksAmount::People => f64::from(w.people.unwrap_or(0)),
+            };
             if w.status >= WorksStatus::Started {
                 out.push(fact(
                     &w.unit,

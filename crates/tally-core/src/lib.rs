@@ -9,6 +9,7 @@ pub mod ids;
 pub mod labels;
 pub mod ledger;
 pub mod merge;
+pub mod metrics;
 pub mod model;
 pub mod records;
 pub mod schema;

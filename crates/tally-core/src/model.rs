@@ -128,13 +128,39 @@ code_enum!(
 );
 
 code_enum!(
-    /// Kinds of public works.
+    /// Kinds of public works (what each counts in the ledger: `crate::metrics`).
     WorksKind, "works kind" {
         Road = "road" / "街巷硬化" / "Street hardening",
         Water = "water" / "安全饮水" / "Safe water",
-        CultureRoom = "culture-room" / "文化室" / "Culture room",
+        Power = "power" / "通电" / "Power",
+        Broadcast = "broadcast" / "广播电视通信" / "Broadcast & telecom",
+        School = "school" / "校舍" / "School buildings",
         Clinic = "clinic" / "卫生室" / "Clinic",
+        CultureRoom = "culture-room" / "文化室" / "Culture room",
         Shop = "shop" / "便民超市" / "Shop",
+        Greening = "greening" / "植树绿化" / "Greening",
+    }
+);
+
+code_enum!(
+    /// What a quantity is counted in (the metrics' and the works kinds' units).
+    Measure, "measure" {
+        Households = "households" / "户" / "households",
+        Km = "km" / "公里" / "km",
+        Sites = "sites" / "处" / "sites",
+        People = "people" / "人" / "people",
+        Hamlets = "hamlets" / "个自然村" / "hamlets",
+        SquareMetres = "m2" / "平方米" / "m²",
+        Tonnes = "t" / "吨" / "t",
+        Trees = "trees" / "株" / "trees",
+    }
+);
+
+code_enum!(
+    /// Social insurance a household's members may have (养老 / 医疗).
+    Scheme, "insurance scheme" {
+        Pension = "pension" / "养老保险" / "Pension insurance",
+        Medical = "medical" / "医疗保险" / "Medical insurance",
     }
 );
 
@@ -148,14 +174,24 @@ code_enum!(
 );
 
 code_enum!(
-    /// The metrics of the progress ledger.
+    /// The metrics of the progress ledger: 十个全覆盖, demolition and cleanup. What each
+    /// counts and in what unit: `Metric::def` (`crate::metrics`).
     Metric, "metric" {
         Renovation = "renovation" / "危房改造(户)" / "Renovation (households)",
         RoadKm = "road-km" / "街巷硬化(公里)" / "Streets (km)",
         WaterSites = "water-sites" / "安全饮水(处)" / "Safe water (sites)",
         WaterPeople = "water-people" / "安全饮水(人)" / "Safe water (people)",
+        Power = "power" / "通电(个自然村)" / "Power (hamlets)",
+        Broadcast = "broadcast" / "广播电视通信(个自然村)" / "Broadcast & telecom (hamlets)",
+        School = "school" / "校舍(平方米)" / "School buildings (m²)",
+        Clinic = "clinic" / "卫生室(处)" / "Clinics (sites)",
+        CultureRoom = "culture-room" / "文化室(处)" / "Culture rooms (sites)",
+        Shop = "shop" / "便民超市(处)" / "Shops (sites)",
+        Pension = "pension" / "养老保险(人)" / "Pension insurance (people)",
+        Medical = "medical" / "医疗保险(人)" / "Medical insurance (people)",
         Demolition = "demolition" / "拆除(户)" / "Demolition (households)",
         CleanupTonnes = "cleanup-tonnes" / "清理(吨)" / "Cleanup (t)",
+        Greening = "greening" / "植树绿化(株)" / "Greening (trees)",
     }
 );
 
@@ -323,6 +359,10 @@ pub struct Household {
     pub accepted_on: Option<NaiveDate>,
     /// The responsible cadre.
     pub cadre: Option<String>,
+    /// Members with pension insurance (养老保险), if recorded.
+    pub pension: Option<u32>,
+    /// Members with medical insurance (医疗保险), if recorded.
+    pub medical: Option<u32>,
     pub deleted: bool,
 }
 

@@ -35,6 +35,8 @@ impl Household {
             completed_on: row.date("completed_on"),
             accepted_on: row.date("accepted_on"),
             cadre: row.str("cadre").map(str::to_string),
+            pension: row.u32("pension"),
+            medical: row.u32("medical"),
             deleted: row.deleted(),
         })
     }

@@ -99,6 +99,8 @@ const HOUSEHOLD_FIELDS: &[Field] = &[
     f("completed_on", Kind::OptDate, false),
     f("accepted_on", Kind::OptDate, false),
     f("cadre", Kind::OptText { max: 40 }, false),
+    f("pension", Kind::OptInt { min: 0, max: 50 }, false),
+    f("medical", Kind::OptInt { min: 0, max: 50 }, false),
     DELETED,
 ];
 const VISIT_FIELDS: &[Field] = &[
@@ -276,6 +278,7 @@ pub fn validate_change(
     }
     check_unit(change, existing, ctx)?;
     check_refs(change, ctx)?;
+    check_insured(change, existing)?;
     if let Some(row) = existing {
         for (name, edit) in change
             .fields
@@ -423,6 +426,34 @@ fn check_parent_level(
         }),
         None => Err(ValidationError::UnknownUnit(parent)),
     }
+}
+
+/// A household's insured members (养老 / 医疗) are at most its members, as the change
+/// leaves them; checked when the change touches one of them.
+fn check_insured(change: &Change, existing: Option<&Row>) -> Result<(), ValidationError> {
+    let touched = ["members", "pension", "medical"]
+        .iter()
+        .any(|f| change.fields.contains_key(*f));
+    if change.table != Table::Household || !touched {
+        return Ok(());
+    }
+    let get = |name: &str| -> Option<u64> {
+        match change.fields.get(name) {
+            Some(edit) => edit.value.as_u64(),
+            None => existing.and_then(|r| r.value(name)).and_then(Value::as_u64),
+        }
+    };
+    let members = get("members").unwrap_or(1);
+    for scheme in crate::model::Scheme::ALL {
+        if let Some(insured) = get(scheme.field()).filter(|n| *n > members) {
+            return Err(ValidationError::MoreThanMembers {
+                field: scheme.field().to_string(),
+                insured,
+                members,
+            });
+        }
+    }
+    Ok(())
 }
 
 fn check_unit(

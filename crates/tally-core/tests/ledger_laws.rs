@@ -52,20 +52,29 @@ fn unit_tree() -> impl Strategy<Value = Vec<OrgUnit>> {
 fn records() -> impl Strategy<Value = (Records, NaiveDate)> {
     let (unit, gone) = (|| any::<Index>(), prop::bool::weighted);
     let status = || prop::option::of(0..4usize);
-    let households = (unit(), status(), opt_day(), opt_day(), opt_day(), gone(0.1));
+    let insured = || prop::option::of(0..6u32);
+    let households = (
+        unit(),
+        status(),
+        opt_day(),
+        opt_day(),
+        opt_day(),
+        gone(0.1),
+        (insured(), insured()),
+    );
     let cleanups = (unit(), 0..5usize, quarters(800), 0..40u64, gone(0.1));
     let people = prop::option::of(0..1000u32);
     let dates = (opt_day(), opt_day());
     let works = (
         unit(),
-        0..5usize,
+        0..WorksKind::ALL.len(),
         quarters(80),
         people,
         0..3usize,
         dates,
         gone(0.1),
     );
-    let targets = (unit(), 0..6usize, 1..100u32, 0..90u64, gone(0.2));
+    let targets = (unit(), 0..Metric::ALL.len(), 1..100u32, 0..90u64, gone(0.2));
     (
         unit_tree(),
         many(households, 0..14),
@@ -78,12 +87,14 @@ fn records() -> impl Strategy<Value = (Records, NaiveDate)> {
         .prop_map(|(units, hs, cs, ds, ws, ts, as_of)| {
             let at = |ix: &Index| units[ix.index(units.len())].code.clone();
             let mut r = Records::default();
-            for (n, (u, s, started, completed, accepted, deleted)) in hs.iter().enumerate() {
+            for (n, (u, s, started, completed, accepted, deleted, (pension, medical))) in
+                hs.iter().enumerate()
+            {
                 r.households.push(Household {
                     id: id(n),
                     unit: at(u),
                     head: format!("户{n}"),
-                    members: 1,
+                    members: 5,
                     phone: None,
                     categories: vec![],
                     seepage: false,
@@ -94,6 +105,8 @@ fn records() -> impl Strategy<Value = (Records, NaiveDate)> {
                     completed_on: *completed,
                     accepted_on: *accepted,
                     cadre: None,
+                    pension: *pension,
+                    medical: *medical,
                     deleted: *deleted,
                 });
             }
@@ -196,11 +209,40 @@ fn naive_sums(
                 add(1.0, start, done);
             }
         }
-        Metric::RoadKm | Metric::WaterSites | Metric::WaterPeople => {
-            let kind = if metric == Metric::RoadKm {
-                WorksKind::Road
-            } else {
-                WorksKind::Water
+        Metric::Pension | Metric::Medical => {
+            for h in r
+                .households
+                .iter()
+                .filter(|h| !h.deleted && inside(&h.unit))
+            {
+                let n = if metric == Metric::Pension {
+                    h.pension
+                } else {
+                    h.medical
+                };
+                add(f64::from(n.unwrap_or(0)), Some(None), Some(None));
+            }
+        }
+        Metric::RoadKm
+        | Metric::WaterSites
+        | Metric::WaterPeople
+        | Metric::Power
+        | Metric::Broadcast
+        | Metric::School
+        | Metric::Clinic
+        | Metric::CultureRoom
+        | Metric::Shop
+        | Metric::Greening => {
+            let kind = match metric {
+                Metric::RoadKm => WorksKind::Road,
+                Metric::WaterSites | Metric::WaterPeople => WorksKind::Water,
+                Metric::Power => WorksKind::Power,
+                Metric::Broadcast => WorksKind::Broadcast,
+                Metric::School => WorksKind::School,
+                Metric::Clinic => WorksKind::Clinic,
+                Metric::CultureRoom => WorksKind::CultureRoom,
+                Metric::Shop => WorksKind::Shop,
+                _ => WorksKind::Greening,
             };
             for w in r
                 .works

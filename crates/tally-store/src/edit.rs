@@ -97,6 +97,10 @@ pub struct NewHousehold {
     pub seepage: bool,
     pub rating: Option<Rating>,
     pub cadre: Option<String>,
+    /// Members with pension insurance, if known.
+    pub pension: Option<u32>,
+    /// Members with medical insurance, if known.
+    pub medical: Option<u32>,
 }
 
 /// Validation context over an open transaction.
@@ -303,6 +307,11 @@ impl Store {
         }
         if let Some(c) = h.cadre.as_deref().and_then(crate::household::blank_is_none) {
             e = e.set("cadre", c);
+        }
+        for (field, n) in [("pension", h.pension), ("medical", h.medical)] {
+            if let Some(n) = n {
+                e = e.set(field, n);
+            }
         }
         Ok(self.edit(e)?.row())
     }

@@ -64,6 +64,10 @@ pub struct HouseholdChanges {
     pub seepage: Option<bool>,
     pub rating: Option<Option<Rating>>,
     pub cadre: Option<String>,
+    /// Members with pension insurance (`Some(None)`: no longer recorded).
+    pub pension: Option<Option<u32>>,
+    /// Members with medical insurance (`Some(None)`: no longer recorded).
+    pub medical: Option<Option<u32>>,
 }
 
 /// Text as stored: trimmed, and blank is no value.
@@ -147,6 +151,8 @@ impl Store {
             ("seepage", c.seepage.map(|s| json!(s))),
             ("rating", c.rating.map(|r| json!(r))),
             ("cadre", c.cadre.as_ref().map(|p| json!(blank_is_none(p)))),
+            ("pension", c.pension.map(|n| json!(n))),
+            ("medical", c.medical.map(|n| json!(n))),
         ];
         let mut edit = Edit::new(Table::Household).row(id);
         for (field, value) in wanted {

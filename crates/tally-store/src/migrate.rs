@@ -43,6 +43,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0009_household_search",
         include_str!("../migrations/0009_household_search.sql"),
     ),
+    (
+        "0010_household_insured",
+        include_str!("../migrations/0010_household_insured.sql"),
+    ),
 ];
 
 /// The schema version this build expects.

@@ -133,8 +133,9 @@ pub(crate) fn project(conn: &Connection, row: &Row, old: Option<&Row>) -> Result
                 replace(
                     conn,
                     "INSERT INTO household (id, unit, head, initials, spelled, members, phone, categories, seepage,
-                       rating, renovation, planned_on, started_on, completed_on, accepted_on, cadre, deleted)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                       rating, renovation, planned_on, started_on, completed_on, accepted_on, cadre, deleted,
+                       pension, medical)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
                     &[
                         &id,
                         &h.unit,
@@ -153,6 +154,8 @@ pub(crate) fn project(conn: &Connection, row: &Row, old: Option<&Row>) -> Result
                         &date(h.accepted_on),
                         &h.cadre,
                         &deleted,
+                        &h.pension,
+                        &h.medical,
                     ],
                 )?;
             }

@@ -75,6 +75,8 @@ fn household_from_sql(r: &SqlRow) -> rusqlite::Result<HouseholdSummary> {
             completed_on: parse(r.get("completed_on")?),
             accepted_on: parse(r.get("accepted_on")?),
             cadre: r.get("cadre")?,
+            pension: r.get("pension")?,
+            medical: r.get("medical")?,
             deleted: r.get("deleted")?,
         },
         unit_name: r.get("unit_name")?,

@@ -114,6 +114,8 @@ fn saving_a_household_writes_only_what_differs_and_no_change_is_a_value() {
         seepage: Some(false),
         rating: Some(None),
         cadre: Some(" ".into()),
+        pension: Some(None),
+        medical: Some(None),
     };
     assert_eq!(s.edit_household(h, &same).unwrap(), Edited::Unchanged(h));
     assert_eq!(count_changes(&s), before, "nothing written");
@@ -151,6 +153,31 @@ fn saving_a_household_writes_only_what_differs_and_no_change_is_a_value() {
         s.edit_household(h, &bad),
         Err(StoreError::Invalid(ValidationError::Value { .. }))
     ));
+    // Insured members: at most the household's members, and counted by the ledger.
+    let insured = HouseholdChanges {
+        members: Some(4),
+        pension: Some(Some(3)),
+        medical: Some(Some(4)),
+        ..Default::default()
+    };
+    s.edit_household(h, &insured).unwrap();
+    let too_many = HouseholdChanges {
+        pension: Some(Some(5)),
+        ..Default::default()
+    };
+    let e = s.edit_household(h, &too_many).unwrap_err();
+    assert_eq!(e.code(), "more_than_members", "{e}");
+    assert!(e.zh().contains("不能多于家庭人口 4 人"), "{}", e.zh());
+    let ledger = s.ledger(VILLAGE, None).unwrap();
+    let completed = |m: tally_core::Metric| {
+        ledger
+            .rows
+            .iter()
+            .find(|r| r.key == tally_core::RowKey::metric(m))
+            .map(|r| r.completed)
+    };
+    assert_eq!(completed(tally_core::Metric::Pension), Some(3.0));
+    assert_eq!(completed(tally_core::Metric::Medical), Some(4.0));
 }
 
 #[test]

@@ -102,10 +102,15 @@ pub async fn household_get(state: AppS<'_>, id: RowId) -> IpcResult<HouseholdDet
 
 /// Create a household, or write the fields of an existing one that changed.
 pub fn save_household(s: &mut Store, h: HouseholdInput) -> IpcResult<RowId> {
-    let members = form(s, Table::Household, None, h.confirmed).count("members", &h.members)?;
+    let typed = form(s, Table::Household, None, h.confirmed);
+    let n = HouseholdNumbers {
+        members: typed.count("members", &h.members)?,
+        pension: typed.count("pension", &h.pension)?,
+        medical: typed.count("medical", &h.medical)?,
+    };
     Ok(match h.id {
-        None => s.add_household(&h.into_new(members))?,
-        Some(id) => s.edit_household(id, &h.changes(members))?.row(),
+        None => s.add_household(&h.into_new(n))?,
+        Some(id) => s.edit_household(id, &h.changes(n))?.row(),
     })
 }
 

@@ -49,6 +49,8 @@ fn input(head: &str) -> HouseholdInput {
         seepage: false,
         rating: Some(Rating::D),
         cadre: None,
+        pension: "3".into(),
+        medical: String::new(),
         confirmed: false,
     }
 }

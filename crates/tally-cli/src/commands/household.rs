@@ -58,6 +58,12 @@ pub struct AddArgs {
     /// Phone number
     #[arg(long)]
     phone: Option<String>,
+    /// Members with pension insurance (养老保险人数), at most the members
+    #[arg(long, value_name = "N", value_parser = parse::count)]
+    pension: Option<u32>,
+    /// Members with medical insurance (医疗保险人数), at most the members
+    #[arg(long, value_name = "N", value_parser = parse::count)]
+    medical: Option<u32>,
     /// Responsible cadre (包户干部)
     #[arg(long, value_name = "NAME")]
     cadre: Option<String>,
@@ -93,7 +99,7 @@ pub struct ListArgs {
 
 #[derive(Args)]
 #[command(group(ArgGroup::new("fields").required(true).multiple(true)
-    .args(["head", "members", "phone", "category", "seepage", "rating", "cadre"])))]
+    .args(["head", "members", "phone", "category", "seepage", "rating", "cadre", "pension", "medical"])))]
 pub struct EditArgs {
     #[arg(value_parser = parse::row_id)]
     id: RowId,
@@ -116,6 +122,12 @@ pub struct EditArgs {
     /// Responsible cadre ("" clears it)
     #[arg(long, value_name = "NAME")]
     cadre: Option<String>,
+    /// Members with pension insurance (养老保险人数), at most the members; none clears it
+    #[arg(long, value_name = "N", value_parser = parse::count_or_none)]
+    pension: Option<Option<u32>>,
+    /// Members with medical insurance (医疗保险人数), at most the members; none clears it
+    #[arg(long, value_name = "N", value_parser = parse::count_or_none)]
+    medical: Option<Option<u32>>,
 }
 
 pub fn run(ctx: &Ctx, cmd: HouseholdCmd) -> Result<()> {
@@ -131,6 +143,8 @@ pub fn run(ctx: &Ctx, cmd: HouseholdCmd) -> Result<()> {
                 seepage: a.seepage,
                 rating: a.rating,
                 cadre: a.cadre,
+                pension: a.pension,
+                medical: a.medical,
             })?;
             output::created(ctx.json, &id.to_string())
         }
@@ -274,6 +288,8 @@ pub fn page_lines(page: &HouseholdDetail) -> Vec<String> {
         out.push(format!("  {}", line(name, date(day))));
     }
     out.push(line("cadre", opt(h.cadre.clone())));
+    out.push(line("pension", opt(h.pension.map(|n| n.to_string()))));
+    out.push(line("medical", opt(h.medical.map(|n| n.to_string()))));
     out.push(line("last_visit", date(page.summary.last_visit)));
     out.push(String::new());
     out.push(format!(
@@ -331,6 +347,8 @@ fn edit(ctx: &Ctx, a: EditArgs) -> Result<()> {
         seepage: a.seepage,
         rating: a.rating,
         cadre: a.cadre,
+        pension: a.pension,
+        medical: a.medical,
     };
     super::saved(ctx, store.edit_household(a.id, &changes))
 }

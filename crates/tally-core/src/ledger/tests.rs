@@ -38,6 +38,8 @@ fn house(n: u128, unit: &str, status: Option<RenovationStatus>, [s, c, a]: Dates
         completed_on: c,
         accepted_on: a,
         cadre: None,
+        pension: None,
+        medical: None,
         deleted: false,
     }
 }

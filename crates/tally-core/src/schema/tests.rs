@@ -283,6 +283,28 @@ fn bad_changes_are_rejected_naming_the_field_and_value() {
             ("invalid_value", &["members", "0", "1 to 50"]),
         ),
         (
+            "more pension-insured members than members",
+            household(&[
+                ("head", json!("张三")),
+                ("members", json!(3)),
+                ("pension", json!(4)),
+            ]),
+            none.clone(),
+            ("more_than_members", &["pension", "4", "3 members"]),
+        ),
+        (
+            "medical insurance over a stored household's members",
+            household(&[("medical", json!(2))]),
+            Some(completed_household()),
+            ("more_than_members", &["medical", "2", "1 members"]),
+        ),
+        (
+            "negative pension-insured members",
+            household(&[("head", json!("张三")), ("pension", json!(-1))]),
+            none.clone(),
+            ("invalid_value", &["pension", "-1"]),
+        ),
+        (
             "phone with letters",
             household(&[("head", json!("张三")), ("phone", json!("138abc"))]),
             none.clone(),

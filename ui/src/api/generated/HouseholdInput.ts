@@ -12,6 +12,14 @@ export type HouseholdInput = { id?: RowId, unit: string, head: string,
  */
 members: string, phone?: string, categories: Array<Category>, seepage: boolean, rating?: Rating, cadre?: string, 
 /**
+ * Members with pension insurance, as typed; blank: not recorded.
+ */
+pension: string, 
+/**
+ * Members with medical insurance, as typed; blank: not recorded.
+ */
+medical: string, 
+/**
  * The person confirmed the unusual values (`unusual_value`).
  */
 confirmed: boolean, };

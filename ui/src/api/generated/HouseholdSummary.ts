@@ -15,4 +15,12 @@ unit: string, head: string, members: number, phone: string | null, categories: A
 /**
  * The responsible cadre.
  */
-cadre: string | null, deleted: boolean, };
+cadre: string | null, 
+/**
+ * Members with pension insurance (养老保险), if recorded.
+ */
+pension: number | null, 
+/**
+ * Members with medical insurance (医疗保险), if recorded.
+ */
+medical: number | null, deleted: boolean, };
