@@ -72,7 +72,7 @@ def story(d, server, shots, workdir):
     d.screenshot(shots / "household.png")
 
     d.go("entry")
-    d.type("[data-test=cleanup-tonnes]", "500")
+    d.type("[data-test=cleanup-tonnes]", "5000")
     d.click("[data-test=cleanup-save]")
     wait_until("the validation message beside tonnes",
                lambda: any("吨数" in t for t in d.texts(".el-form-item__error")))
@@ -290,9 +290,9 @@ def bad_values(d, shots):
     # An unusual load is asked about; going back to fix it saves nothing.
     open_form(d, "cleanup")
     before = pending(d)
-    d.type("[data-test=cleanup-tonnes]", "150")
+    d.type("[data-test=cleanup-tonnes]", "350")
     d.click("[data-test=cleanup-save]")
-    wait_until("the question about 150 t", lambda: "通常不超过" in d.text(".el-message-box"))
+    wait_until("the question about 350 t", lambda: "通常不超过" in d.text(".el-message-box"))
     d.screenshot(shots / "entry-unusual.png")
     d.click_text(".el-message-box__btns button", "返回修改")
     wait_until("the message beside tonnes", lambda: "通常不超过" in field_error(d, "[data-test=cleanup-tonnes]"))
@@ -495,7 +495,7 @@ def tour(d, shots):
     wait_until("a household page", lambda: d.text("[data-test=hh-detail-head]"))
     d.screenshot(shots / "household.png")
     d.go("entry")
-    d.type("[data-test=cleanup-tonnes]", "500")
+    d.type("[data-test=cleanup-tonnes]", "5000")
     d.click("[data-test=cleanup-save]")
     wait_until("the validation message", lambda: any("吨数" in t for t in d.texts(".el-form-item__error")))
     d.screenshot(shots / "entry-validation.png")

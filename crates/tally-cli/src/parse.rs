@@ -169,6 +169,15 @@ pub fn code_or_none<T: Code>(s: &str) -> Result<Option<T>, Bad> {
     code(s).map(Some)
 }
 
+/// The help of a code option: every code with its Chinese label, from core.
+pub fn help_codes<T: Code>() -> String {
+    T::all()
+        .iter()
+        .map(|c| format!("{c} ({})", c.label()))
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
 /// A whole number, or `none` (无) for no value.
 pub fn count_or_none(s: &str) -> Result<Option<u32>, Bad> {
     if is_none(s) {

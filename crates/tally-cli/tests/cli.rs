@@ -282,7 +282,7 @@ fn usage_errors_exit_2_and_refusals_exit_1_storing_nothing() {
     );
     assert!(negative.starts_with("错误: 吨数"), "{negative}");
     assert!(
-        negative.contains("error: tonnes must be more than 0 and at most 200"),
+        negative.contains("error: tonnes must be more than 0 and at most 2000"),
         "{negative}"
     );
     let unknown = db.fails(1, "household add --village 999 --head 李四");
@@ -571,4 +571,64 @@ fn a_backup_restores_on_another_computer_with_the_key_kept_apart() {
         "{}",
         String::from_utf8_lossy(&heads.stderr)
     );
+}
+
+/// Every coverage reaches the ledger in its own unit: the new works kinds, a household's
+/// insured members (at most its members; `none` clears them), a village's day of cleanup
+/// as one entry.
+#[test]
+fn every_coverage_reaches_the_ledger_in_its_unit() {
+    let db = Db::with_units();
+    let h = id(db.ok(&format!(
+        "household add --village {VILLAGE} --head 巴特尔 --members 4 --pension 3 --medical 4"
+    )));
+    let too_many = db.fails(1, &format!("household edit {h} --pension 5"));
+    assert!(
+        too_many.contains("养老保险人数不能多于家庭人口 4 人（填的是 5）"),
+        "{too_many}"
+    );
+    let bad = db.fails(2, &format!("household edit {h} --medical 两"));
+    assert!(bad.contains("整数"), "{bad}");
+    for (kind, quantity, status) in [
+        ("school", "1200", "completed"),
+        ("greening", "3000", "started"),
+        ("power", "3", "completed"),
+        ("broadcast", "2", "planned"),
+    ] {
+        db.ok(&format!(
+            "works add --village {VILLAGE} --kind {kind} --quantity {quantity} --status {status} --date 2025-06-02"
+        ));
+    }
+    db.ok(&format!(
+        "cleanup add --village {VILLAGE} --kind manure --tonnes 1800 --date 2025-06-02"
+    ));
+    let over = db.fails(
+        1,
+        &format!("cleanup add --village {VILLAGE} --kind manure --tonnes 2500 --date 2025-06-02"),
+    );
+    assert!(over.contains("不超过 2000"), "{over}");
+    let ledger = db.json(&format!("ledger --unit {VILLAGE} --as-of 2025-06-10"));
+    let got = |metric: &str| {
+        let r = row(&ledger, metric);
+        (r["started"].as_f64(), r["completed"].as_f64())
+    };
+    assert_eq!(got("school"), (Some(1200.0), Some(1200.0)));
+    assert_eq!(got("greening"), (Some(3000.0), Some(0.0)));
+    assert_eq!(got("power"), (Some(3.0), Some(3.0)));
+    assert_eq!(got("broadcast"), (Some(0.0), Some(0.0)));
+    assert_eq!(got("pension"), (Some(3.0), Some(3.0)));
+    assert_eq!(got("medical"), (Some(4.0), Some(4.0)));
+    assert_eq!(got("cleanup-tonnes"), (Some(1800.0), Some(1800.0)));
+    db.ok(&format!("household edit {h} --pension none"));
+    let ledger = db.json(&format!("ledger --unit {VILLAGE} --as-of 2025-06-10"));
+    assert_eq!(row(&ledger, "pension")["completed"].as_f64(), Some(0.0));
+    let table = db.ok(&format!("ledger --unit {VILLAGE} --as-of 2025-06-10"));
+    for label in [
+        "校舍(平方米)",
+        "植树绿化(株)",
+        "通电(个自然村)",
+        "医疗保险(人)",
+    ] {
+        assert!(table.contains(label), "{label} in {table}");
+    }
 }

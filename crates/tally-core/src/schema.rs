@@ -126,9 +126,10 @@ const CLEANUP_FIELDS: &[Field] = &[
     f("kind", Kind::Code, true),
     f(
         "tonnes",
+        // A load, or a village's day of loads entered as one (up to 2 000 t).
         Kind::Num {
             min: 0.0,
-            max: 200.0,
+            max: 2_000.0,
         },
         true,
     ),

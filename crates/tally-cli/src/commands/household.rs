@@ -18,6 +18,7 @@ use tally_store::{
 // shapes (optional value, grouped occurrences): here the inner type is the value.
 type MaybeStatus = Option<RenovationStatus>;
 type MaybeRating = Option<Rating>;
+type MaybeCount = Option<u32>;
 type Categories = Vec<Category>;
 
 #[derive(Subcommand)]
@@ -124,10 +125,10 @@ pub struct EditArgs {
     cadre: Option<String>,
     /// Members with pension insurance (养老保险人数), at most the members; none clears it
     #[arg(long, value_name = "N", value_parser = parse::count_or_none)]
-    pension: Option<Option<u32>>,
+    pension: Option<MaybeCount>,
     /// Members with medical insurance (医疗保险人数), at most the members; none clears it
     #[arg(long, value_name = "N", value_parser = parse::count_or_none)]
-    medical: Option<Option<u32>>,
+    medical: Option<MaybeCount>,
 }
 
 pub fn run(ctx: &Ctx, cmd: HouseholdCmd) -> Result<()> {

@@ -70,7 +70,7 @@ pub enum CleanupCmd {
         /// firewood | hay | manure | dirt | garbage (柴堆 草堆 粪堆 土堆 垃圾堆)
         #[arg(long, value_parser = parse::code::<PileKind>)]
         kind: PileKind,
-        /// Tonnes cleared (more than 0, at most 200 per load)
+        /// Tonnes cleared (more than 0, at most 2000: a load, or a day of loads as one entry)
         #[arg(long, value_name = "X", allow_negative_numbers = true, value_parser = parse::number)]
         tonnes: f64,
         /// Number of piles (default 1)
@@ -88,10 +88,9 @@ pub enum WorksCmd {
     Add {
         #[arg(long, value_name = "CODE")]
         village: String,
-        /// road | water | culture-room | clinic | shop
-        #[arg(long, value_parser = parse::code::<WorksKind>)]
+        #[arg(long, value_parser = parse::code::<WorksKind>, help = parse::help_codes::<WorksKind>())]
         kind: WorksKind,
-        /// km of road, water sites, or rooms
+        /// In the kind's unit: km of road, water sites, hamlets, m² of school, trees …
         #[arg(long, value_name = "X", allow_negative_numbers = true, value_parser = parse::number)]
         quantity: f64,
         /// People served (water)
@@ -117,7 +116,7 @@ pub enum WorksCmd {
         /// A team leader's correction: may move the status back
         #[arg(long)]
         correction: bool,
-        /// A new quantity (km of road, water sites, rooms)
+        /// A new quantity, in the kind's unit
         #[arg(long, value_name = "X", allow_negative_numbers = true, value_parser = parse::number)]
         quantity: Option<f64>,
         /// New people served (water)
@@ -137,8 +136,7 @@ pub enum TargetCmd {
     Set {
         #[arg(long, value_name = "CODE")]
         unit: String,
-        /// renovation | road-km | water-sites | water-people | demolition | cleanup-tonnes
-        #[arg(long, value_parser = parse::code::<Metric>)]
+        #[arg(long, value_parser = parse::code::<Metric>, help = parse::help_codes::<Metric>())]
         metric: Metric,
         #[arg(long, value_name = "X", allow_negative_numbers = true, value_parser = parse::number)]
         quantity: f64,

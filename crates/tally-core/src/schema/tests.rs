@@ -163,13 +163,13 @@ fn bad_changes_are_rejected_naming_the_field_and_value() {
             "negative tonnes",
             cleanup(&[("tonnes", json!(-3))]),
             none.clone(),
-            ("invalid_value", &["tonnes", "-3", "200"]),
+            ("invalid_value", &["tonnes", "-3", "2000"]),
         ),
         (
-            "500 tonnes in one load",
-            cleanup(&[("tonnes", json!(500))]),
+            "5 000 tonnes in one entry (more than a village's day)",
+            cleanup(&[("tonnes", json!(5000))]),
             none.clone(),
-            ("invalid_value", &["tonnes", "500"]),
+            ("invalid_value", &["tonnes", "5000", "2000"]),
         ),
         (
             "zero tonnes",
@@ -623,8 +623,8 @@ fn good_changes_pass() {
             None,
         ),
         (
-            "cleanup of 200 tonnes",
-            cleanup(&[("tonnes", json!(200))]),
+            "cleanup of a village's day, 1 800 tonnes",
+            cleanup(&[("tonnes", json!(1800))]),
             None,
         ),
         (

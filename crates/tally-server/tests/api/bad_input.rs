@@ -87,11 +87,11 @@ fn cases() -> Vec<Case> {
             says: "tonnes",
         },
         Case {
-            name: "500 tonnes",
-            input: Change(|c| c["fields"]["tonnes"]["value"] = json!(500)),
+            name: "5 000 tonnes in one entry",
+            input: Change(|c| c["fields"]["tonnes"]["value"] = json!(5000)),
             status: 200,
             code: "invalid_value",
-            says: "at most 200",
+            says: "at most 2000",
         },
         Case {
             name: "tonnes as text",
