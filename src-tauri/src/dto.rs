@@ -198,6 +198,14 @@ pub struct WorksInput {
     pub status: WorksStatus,
     #[ts(optional)]
     pub date: Option<NaiveDate>,
+    /// What people call it; blank: none.
+    #[serde(default)]
+    pub name: String,
+    /// Where it is, in words; blank: none.
+    #[serde(default)]
+    pub location: String,
+    #[serde(default)]
+    pub note: String,
     #[serde(default)]
     pub confirmed: bool,
 }

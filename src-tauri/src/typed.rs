@@ -80,7 +80,8 @@ mod tests {
             ("tonnes", "", "missing_field"),
             ("tonnes", "12.5吨", "invalid_value"),
             ("tonnes", "-2", "invalid_value"),
-            ("tonnes", "150", "unusual_value"),
+            ("tonnes", "350", "unusual_value"),
+            ("tonnes", "2500", "invalid_value"),
             ("piles", "-2", "invalid_value"),
             ("piles", "x", "invalid_value"),
         ] {
@@ -101,7 +102,7 @@ mod tests {
             );
         }
         let confirmed = typed(Table::Cleanup, None, true);
-        assert_eq!(confirmed.required("tonnes", "150").unwrap(), 150.0);
+        assert_eq!(confirmed.required("tonnes", "350").unwrap(), 350.0);
         let road = typed(Table::Works, Some("road"), false);
         let e = road.required("quantity", "1200").unwrap_err();
         assert!(e.message_zh.contains("1200 公里"), "{}", e.message_zh);

@@ -632,3 +632,35 @@ fn every_coverage_reaches_the_ledger_in_its_unit() {
         assert!(table.contains(label), "{label} in {table}");
     }
 }
+
+/// Works are projects: a name, a place and a note beside the kind and quantity, listed
+/// by kind with the quantity in the kind's unit.
+#[test]
+fn works_are_named_projects_listed_by_kind() {
+    let db = Db::with_units();
+    db.ok(&format!(
+        "works add --village {VILLAGE} --kind road --quantity 5 --status started --date 2025-06-02 --name 村东主街 --location 一组至三组"
+    ));
+    db.ok(&format!(
+        "works add --village {VILLAGE} --kind school --quantity 1200 --status planned"
+    ));
+    let roads = db.json(&format!("works list --village {VILLAGE} --kind road"));
+    let roads = roads.as_array().unwrap();
+    assert_eq!(roads.len(), 1, "{roads:?}");
+    assert_eq!(roads[0]["name"], "村东主街");
+    assert_eq!(roads[0]["location"], "一组至三组");
+    let table = db.ok(&format!("works list --village {VILLAGE}"));
+    assert!(
+        table.contains("村东主街") && table.contains("5 公里"),
+        "{table}"
+    );
+    assert!(table.contains("1200 平方米"), "{table}");
+    let long = "长".repeat(61);
+    let refused = db.fails(
+        1,
+        &format!(
+            "works add --village {VILLAGE} --kind road --quantity 1 --status planned --name {long}"
+        ),
+    );
+    assert!(refused.contains("名称最多 60 个字"), "{refused}");
+}

@@ -54,6 +54,7 @@ pub const FIELDS: &[(&str, &str, &str)] = &[
     ("household", "农户", "Household"),
     ("date", "日期", "Date"),
     ("note", "备注", "Note"),
+    ("location", "地点", "Location"),
     ("area_m2", "面积", "Area"),
     ("kind", "类别", "Kind"),
     ("tonnes", "吨数", "Tonnes"),

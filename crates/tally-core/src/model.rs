@@ -410,6 +410,11 @@ pub struct Works {
     pub id: RowId,
     pub unit: String,
     pub kind: WorksKind,
+    /// What people call it: 村东主街, 二组饮水井.
+    pub name: Option<String>,
+    /// Where it is, in words.
+    pub location: Option<String>,
+    pub note: Option<String>,
     pub quantity: f64,
     pub people: Option<u32>,
     pub status: WorksStatus,

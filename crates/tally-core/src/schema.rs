@@ -146,14 +146,18 @@ const CLEANUP_FIELDS: &[Field] = &[
 ];
 const WORKS_FIELDS: &[Field] = &[
     f("kind", Kind::Code, true),
+    // In the kind's unit (`metrics.rs`): km, sites, hamlets, m² of school, trees.
     f(
         "quantity",
         Kind::Num {
             min: 0.0,
-            max: 10_000.0,
+            max: 1_000_000.0,
         },
         true,
     ),
+    f("name", Kind::OptText { max: 60 }, false),
+    f("location", Kind::OptText { max: 120 }, false),
+    f("note", Kind::OptText { max: 500 }, false),
     f(
         "people",
         Kind::OptInt {

@@ -103,6 +103,14 @@ pub struct NewHousehold {
     pub medical: Option<u32>,
 }
 
+/// What a works item is called, where it is, and a note (blank: none).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WorksAbout {
+    pub name: Option<String>,
+    pub location: Option<String>,
+    pub note: Option<String>,
+}
+
 /// Validation context over an open transaction.
 pub(crate) struct TxContext<'a> {
     pub tx: &'a Connection,
@@ -413,7 +421,7 @@ impl Store {
         Ok(self.edit(e)?.row())
     }
 
-    /// Add a works item.
+    /// Add a works item (without name, place or note: [`Store::add_works_with`]).
     pub fn add_works(
         &mut self,
         village: &str,
@@ -423,6 +431,22 @@ impl Store {
         status: WorksStatus,
         date: Option<NaiveDate>,
     ) -> Result<RowId> {
+        let about = WorksAbout::default();
+        self.add_works_with(village, kind, quantity, people, status, date, &about)
+    }
+
+    /// Add a works item with its name, place and note.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_works_with(
+        &mut self,
+        village: &str,
+        kind: WorksKind,
+        quantity: f64,
+        people: Option<u32>,
+        status: WorksStatus,
+        date: Option<NaiveDate>,
+        about: &WorksAbout,
+    ) -> Result<RowId> {
         let date = date.unwrap_or_else(|| self.today());
         let mut e = Edit::new(Table::Works)
             .unit(village)
@@ -430,6 +454,15 @@ impl Store {
             .set("quantity", quantity)
             .set("people", people)
             .set("status", status);
+        for (field, text) in [
+            ("name", &about.name),
+            ("location", &about.location),
+            ("note", &about.note),
+        ] {
+            if let Some(t) = text.as_deref().and_then(crate::household::blank_is_none) {
+                e = e.set(field, t);
+            }
+        }
         if status >= WorksStatus::Started {
             e = e.set("started_on", date);
         }

@@ -18,7 +18,7 @@ mod village;
 mod withdraw;
 mod works;
 
-pub use edit::{Edit, Edited, NewHousehold};
+pub use edit::{Edit, Edited, NewHousehold, WorksAbout};
 pub use household::{HouseholdChanges, HouseholdDetail, TimelineItem, TimelineKind};
 pub use key::{DbKey, KeyError, KeySource};
 pub use query::{HistoryEntry, HouseholdFilter, HouseholdSummary};

@@ -10,7 +10,7 @@ use crate::typed::Typed;
 use chrono::{Days, NaiveDate};
 use std::sync::Arc;
 use tally_core::*;
-use tally_store::{HouseholdDetail, HouseholdFilter, Store, WorksUpdate};
+use tally_store::{HouseholdDetail, HouseholdFilter, Store, WorksAbout, WorksUpdate};
 use tauri::State;
 
 type AppS<'a> = State<'a, Arc<AppState>>;
@@ -179,7 +179,14 @@ pub fn save_works(s: &mut Store, w: WorksInput) -> IpcResult<RowId> {
     let quantity = typed.required("quantity", &w.quantity)?;
     let people = typed.count("people", &w.people)?;
     Ok(match w.id {
-        None => s.add_works(&w.unit, w.kind, quantity, people, w.status, w.date)?,
+        None => {
+            let about = WorksAbout {
+                name: Some(w.name.clone()),
+                location: Some(w.location.clone()),
+                note: Some(w.note.clone()),
+            };
+            s.add_works_with(&w.unit, w.kind, quantity, people, w.status, w.date, &about)?
+        }
         Some(id) => {
             let update = WorksUpdate {
                 quantity: Some(quantity),

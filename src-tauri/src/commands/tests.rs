@@ -200,9 +200,19 @@ fn a_works_item_moves_on_as_one_change_or_not_at_all() {
         people: String::new(),
         status,
         date: Some(day("2026-11-20")),
+        name: "村东主街".into(),
+        location: " ".into(),
+        note: String::new(),
         confirmed: false,
     };
     let id = save_works(&mut s, works(None, "2", WorksStatus::Started)).unwrap();
+    let saved = s.works(None).unwrap();
+    assert_eq!(saved[0].name.as_deref(), Some("村东主街"));
+    assert_eq!(
+        (saved[0].location.as_deref(), saved[0].note.as_deref()),
+        (None, None),
+        "blank is none"
+    );
     let before = s.pending_count().unwrap();
     for typed in ["-1", "2.5公里", "", "1200"] {
         let bad = save_works(&mut s, works(Some(id), typed, WorksStatus::Completed)).unwrap_err();

@@ -8,7 +8,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use clap::Subcommand;
 use tally_core::*;
-use tally_store::WorksUpdate;
+use tally_store::{WorksAbout, WorksUpdate};
 
 #[derive(Subcommand)]
 pub enum RenovationCmd {
@@ -102,6 +102,15 @@ pub enum WorksCmd {
         /// The day it started / completed (default today)
         #[arg(long, value_parser = parse::date)]
         date: Option<NaiveDate>,
+        /// What people call it (名称), e.g. 村东主街
+        #[arg(long, value_name = "TEXT")]
+        name: Option<String>,
+        /// Where it is, in words (地点)
+        #[arg(long, value_name = "TEXT")]
+        location: Option<String>,
+        /// A note (备注)
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
     },
     /// Move a works item to a status (forward only, unless --correction), with new
     /// figures if given: one change, written whole or not at all
@@ -127,6 +136,9 @@ pub enum WorksCmd {
     List {
         #[arg(long, visible_alias = "unit", value_name = "CODE")]
         village: Option<String>,
+        /// Only works of this kind
+        #[arg(long, value_parser = parse::code::<WorksKind>)]
+        kind: Option<WorksKind>,
     },
 }
 
@@ -205,8 +217,24 @@ pub fn works(ctx: &Ctx, cmd: WorksCmd) -> Result<()> {
             people,
             status,
             date,
+            name,
+            location,
+            note,
         } => {
-            let id = store.add_works(village.trim(), kind, quantity, people, status, date)?;
+            let about = WorksAbout {
+                name,
+                location,
+                note,
+            };
+            let id = store.add_works_with(
+                village.trim(),
+                kind,
+                quantity,
+                people,
+                status,
+                date,
+                &about,
+            )?;
             output::created(ctx.json, &id.to_string())
         }
         WorksCmd::Set {
@@ -224,8 +252,9 @@ pub fn works(ctx: &Ctx, cmd: WorksCmd) -> Result<()> {
             };
             saved(ctx, store.update_works(id, &update))
         }
-        WorksCmd::List { village } => {
-            let works = store.works(village.as_deref().map(str::trim))?;
+        WorksCmd::List { village, kind } => {
+            let mut works = store.works(village.as_deref().map(str::trim))?;
+            works.retain(|w| kind.is_none_or(|k| w.kind == k));
             if ctx.json {
                 return output::json(&works);
             }
@@ -234,6 +263,7 @@ pub fn works(ctx: &Ctx, cmd: WorksCmd) -> Result<()> {
                 "id",
                 "unit",
                 "kind",
+                "name",
                 "quantity",
                 "people",
                 "status",
@@ -243,14 +273,15 @@ pub fn works(ctx: &Ctx, cmd: WorksCmd) -> Result<()> {
             .iter()
             .map(|f| tally_core::labels::field(f, Lang::Zh))
             .collect();
-            let mut t = Grid::new(&heads).right(&[3, 4]);
+            let mut t = Grid::new(&heads).right(&[4, 5]);
             for w in &works {
                 let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
                 t.row(vec![
                     w.id.to_string(),
                     w.unit.clone(),
                     w.kind.zh().to_string(),
-                    output::num(w.quantity),
+                    w.name.clone().unwrap_or_default(),
+                    format!("{} {}", output::num(w.quantity), w.kind.def().measure.zh()),
                     w.people.map(|p| p.to_string()).unwrap_or_default(),
                     w.status.zh().to_string(),
                     date(w.started_on),

@@ -6,4 +6,12 @@ import type { WorksStatus } from "./WorksStatus";
 /**
  * A public works item: a road (km), a water site (with people served), a room.
  */
-export type Works = { id: RowId, unit: string, kind: WorksKind, quantity: number, people: number | null, status: WorksStatus, started_on: string | null, completed_on: string | null, deleted: boolean, };
+export type Works = { id: RowId, unit: string, kind: WorksKind, 
+/**
+ * What people call it: 村东主街, 二组饮水井.
+ */
+name: string | null, 
+/**
+ * Where it is, in words.
+ */
+location: string | null, note: string | null, quantity: number, people: number | null, status: WorksStatus, started_on: string | null, completed_on: string | null, deleted: boolean, };

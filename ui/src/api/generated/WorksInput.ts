@@ -14,4 +14,12 @@ quantity: string,
 /**
  * As typed; blank: not given.
  */
-people: string, status: WorksStatus, date?: string, confirmed: boolean, };
+people: string, status: WorksStatus, date?: string, 
+/**
+ * What people call it; blank: none.
+ */
+name: string, 
+/**
+ * Where it is, in words; blank: none.
+ */
+location: string, note: string, confirmed: boolean, };
