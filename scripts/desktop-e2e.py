@@ -285,6 +285,8 @@ def bad_values(d, shots):
             checked += 1
         d.type(css, good)
         wait_until(f"the message beside {field} to go once corrected", lambda: field_error(d, css) == "")
+        if tab == "works":
+            d.screenshot(shots / "entry-works.png")
     log(f"bad values: {checked} refused beside their field in Chinese, nothing saved")
 
     # An unusual load is asked about; going back to fix it saves nothing.

@@ -73,6 +73,23 @@ fn export_all(dir: &Path) {
         ),
     )
     .unwrap();
+    // What each works kind records, from core's declarations (`metrics.rs`).
+    let serving: Vec<String> = tally_core::WorksKind::ALL
+        .iter()
+        .filter(|k| k.def().serves_people)
+        .map(|k| format!("\"{}\"", k.code()))
+        .collect();
+    std::fs::write(
+        dir.join("works_kinds.ts"),
+        format!(
+            "// Generated from tally_core::WorksKind::def. Do not edit.\n\
+             import type {{ WorksKind }} from \"./WorksKind\";\n\
+             /** The works kinds that record the people they serve. */\n\
+             export const SERVES_PEOPLE: readonly WorksKind[] = [{}];\n",
+            serving.join(", ")
+        ),
+    )
+    .unwrap();
     std::fs::write(dir.join("labels.ts"), labels_ts()).unwrap();
     let names: Vec<String> = COMMANDS.iter().map(|c| format!("  \"{c}\",")).collect();
     std::fs::write(

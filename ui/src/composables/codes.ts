@@ -2,7 +2,9 @@
 // core into the `codes` messages), stored values as a person reads them, and the code
 // lists forms offer.
 import { useI18n } from "vue-i18n";
+import { LABELS } from "../api/generated/labels";
 import type { Category } from "../api/generated/Category";
+import type { Metric } from "../api/generated/Metric";
 import type { JsonValue } from "../api/generated/serde_json/JsonValue";
 import type { PileKind } from "../api/generated/PileKind";
 import type { Rating } from "../api/generated/Rating";
@@ -12,13 +14,16 @@ import type { Table } from "../api/generated/Table";
 import type { WorksKind } from "../api/generated/WorksKind";
 import type { WorksStatus } from "../api/generated/WorksStatus";
 
-export const CATEGORIES: Category[] = ["five-guarantee", "subsistence", "disabled-poor"];
-export const RATINGS: Rating[] = ["A", "B", "C", "D"];
-export const RENOVATION: RenovationStatus[] = ["planned", "started", "completed", "accepted"];
-export const PILES: PileKind[] = ["firewood", "hay", "manure", "dirt", "garbage"];
-export const WORKS_KINDS: WorksKind[] = ["road", "water", "culture-room", "clinic", "shop"];
-export const WORKS_STATUS: WorksStatus[] = ["planned", "started", "completed"];
-export const METRICS = ["renovation", "road-km", "water-sites", "water-people", "demolition", "cleanup-tonnes"] as const;
+/** The codes of a group, in core's order (the generated labels list every code). */
+const codesOf = <T extends string>(group: string): T[] => Object.keys(LABELS["zh-CN"][group] ?? {}) as T[];
+
+export const CATEGORIES = codesOf<Category>("category");
+export const RATINGS = codesOf<Rating>("rating");
+export const RENOVATION = codesOf<RenovationStatus>("renovation");
+export const PILES = codesOf<PileKind>("pile");
+export const WORKS_KINDS = codesOf<WorksKind>("worksKind");
+export const WORKS_STATUS = codesOf<WorksStatus>("worksStatus");
+export const METRICS = codesOf<Metric>("metric");
 
 /** Which code group a field of a table holds (as core's `labels::code`). */
 function codeGroup(table: Table, field: string): string | null {
