@@ -78,11 +78,14 @@ impl Gen {
     pub fn household(&mut self, i: usize) -> Edit {
         let unit = village_code_in(i % self.villages, self.per_township);
         let head = self.head();
+        let members = 1 + self.pick(6) as u32;
         let mut e = Edit::new(Table::Household)
             .unit(&unit)
             .set("head", head)
-            .set("members", 1 + self.pick(6) as u32)
-            .set("rating", ["C", "D"][self.pick(2)]);
+            .set("members", members)
+            .set("rating", ["C", "D"][self.pick(2)])
+            .set("pension", members - members / 3)
+            .set("medical", members);
         let (d1, d2) = (self.day(), self.day());
         let (start, done) = (d1.min(d2), d1.max(d2));
         e = match self.pick(10) {
@@ -124,14 +127,17 @@ impl Gen {
                 .set("area_m2", 20.0 + self.pick(200) as f64)
                 .set("date", date),
             _ => {
-                let kind = [WorksKind::Road, WorksKind::Water][self.pick(2)];
+                // Every kind, so that every metric of the ledger has facts.
+                let kind = WorksKind::ALL[self.pick(WorksKind::ALL.len())];
                 Edit::new(Table::Works)
                     .unit(&unit)
                     .set("kind", kind)
                     .set("quantity", 0.5 + self.pick(20) as f64 / 4.0)
                     .set(
                         "people",
-                        (kind == WorksKind::Water).then_some(50 + self.pick(500) as u32),
+                        kind.def()
+                            .serves_people
+                            .then_some(50 + self.pick(500) as u32),
                     )
                     .set("status", ["planned", "started", "completed"][self.pick(3)])
                     .set("started_on", date)
