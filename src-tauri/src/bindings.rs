@@ -33,6 +33,8 @@ fn export_all(dir: &Path) {
         CleanupInput,
         SavedLoad,
         WorksInput,
+        WorksItem,
+        ProgressInput,
         TargetInput,
         EntryView,
         ConflictView,

@@ -206,6 +206,35 @@ pub struct WorksInput {
     pub location: String,
     #[serde(default)]
     pub note: String,
+    /// Latitude and longitude in degrees, as typed; blank: not measured.
+    #[serde(default)]
+    pub lat: String,
+    #[serde(default)]
+    pub lon: String,
+    #[serde(default)]
+    pub confirmed: bool,
+}
+
+/// A works item as its list shows it: the record and how much of it is done
+/// (`Works::done`).
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct WorksItem {
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub works: Works,
+    pub done: f64,
+}
+
+/// A progress entry to append to a works item.
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct ProgressInput {
+    pub works: RowId,
+    /// As typed, in the kind's unit.
+    pub quantity: String,
+    #[ts(optional)]
+    pub date: Option<NaiveDate>,
+    #[serde(default)]
+    pub note: String,
     #[serde(default)]
     pub confirmed: bool,
 }

@@ -60,6 +60,7 @@ pub fn run() {
             commands::records::cleanup_save,
             commands::records::works_list,
             commands::records::works_save,
+            commands::records::works_progress,
             commands::records::target_save,
             commands::records::entry_list,
             commands::sync::sync_login,

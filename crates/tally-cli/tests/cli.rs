@@ -172,6 +172,7 @@ fn the_whole_contract_walk() {
         ROW_KEYS
             .split(',')
             .skip(2)
+            .take(ROW_FIGURES)
             .map(|k| pile_num(m, p, k))
             .collect::<Vec<_>>()
     };
@@ -211,15 +212,23 @@ fn the_whole_contract_walk() {
     assert_eq!((lines[0], lines.len()), (ROW_KEYS, 21));
     let cells: Vec<&str> = lines[1].split(',').collect();
     assert_eq!((cells[0], cells[1]), ("renovation", ""));
-    let values: Vec<f64> = cells[2..].iter().map(|c| c.parse().unwrap()).collect();
+    let values: Vec<f64> = cells[2..2 + ROW_FIGURES]
+        .iter()
+        .map(|c| c.parse().unwrap())
+        .collect();
     assert_eq!(values, renovation);
+    assert_eq!(
+        &cells[2 + ROW_FIGURES..],
+        ["0.0", ""],
+        "accepted; no deadline of its own"
+    );
     let road_line = lines.iter().find(|l| l.starts_with("road-km,")).unwrap();
     assert!(
         road_line.starts_with("road-km,,,2.5,2.5,,,,"),
         "{road_line}"
     );
     assert!(
-        lines.contains(&"cleanup-tonnes,manure,,3.5,3.5,,,,0.5"),
+        lines.contains(&"cleanup-tonnes,manure,,3.5,3.5,,,,0.5,,"),
         "{csv}"
     );
 
@@ -663,4 +672,64 @@ fn works_are_named_projects_listed_by_kind() {
         ),
     );
     assert!(refused.contains("名称最多 60 个字"), "{refused}");
+}
+
+/// A 5 km road done entry by entry: the ledger counts 5 km started, what the entries add
+/// up to as done, and the road accepted once it is; progress beyond the road's length is
+/// refused in Chinese and stores nothing.
+#[test]
+fn a_road_is_done_by_its_progress_entries_and_accepted() {
+    let db = Db::with_units();
+    let id = db.ok(&format!(
+        "works add --village {VILLAGE} --kind road --quantity 5 --name 村东主街 --lat 40.21 --lon 111.03"
+    ));
+    let id = id.trim();
+    let road = |as_of: &str| {
+        let l = db.json(&format!("ledger --unit {BANNER} --as-of {as_of}"));
+        row(&l, "road-km").clone()
+    };
+    let entry = db.ok(&format!(
+        "works progress {id} --quantity 3.2 --date 2025-06-03 --note 东段"
+    ));
+    assert_eq!(entry.trim().len(), 36, "the entry's id: {entry}");
+    let r = road("2025-06-05");
+    assert_eq!(
+        (&r["started"], &r["completed"], &r["accepted"]),
+        (&json!(5.0), &json!(3.2), &json!(0.0)),
+        "{r}"
+    );
+    let before = db.ok("status");
+    let refused = db.fails(
+        1,
+        &format!("works progress {id} --quantity 2 --date 2025-06-04"),
+    );
+    assert!(
+        refused.contains("完成进度合计 5.2 超过了计划数量 5"),
+        "{refused}"
+    );
+    assert_eq!(db.ok("status"), before, "nothing stored");
+    db.ok(&format!(
+        "works set {id} --status completed --date 2025-06-06"
+    ));
+    db.ok(&format!(
+        "works set {id} --status accepted --date 2025-06-08"
+    ));
+    let r = road("2025-06-10");
+    assert_eq!(
+        (&r["completed"], &r["accepted"]),
+        (&json!(5.0), &json!(5.0)),
+        "{r}"
+    );
+    let listed = db.json(&format!("works list --village {VILLAGE}"));
+    let w = &listed.as_array().unwrap()[0];
+    assert_eq!(
+        (&w["status"], &w["lat"]),
+        (&json!("accepted"), &json!(40.21))
+    );
+    assert_eq!(w["progress"][0]["note"], "东段");
+    let table = db.ok(&format!("works list --village {VILLAGE}"));
+    assert!(
+        table.contains("已验收") && table.contains("2025-06-08"),
+        "{table}"
+    );
 }

@@ -90,6 +90,10 @@ pub enum ValidationError {
         insured: u64,
         members: u64,
     },
+    /// A works item's progress entries add up to more than its planned quantity.
+    #[error("progress adds up to {done}, more than the planned quantity {planned}")]
+    /// (The amounts as shown: `5.2`, `5`.)
+    BeyondPlanned { done: String, planned: String },
     #[error("{0}")]
     Other(String),
 }
@@ -124,6 +128,7 @@ impl ValidationError {
             ValidationError::RefElsewhere { .. } => "reference_elsewhere",
             ValidationError::Unusual { .. } => "unusual_value",
             ValidationError::MoreThanMembers { .. } => "more_than_members",
+            ValidationError::BeyondPlanned { .. } => "beyond_planned",
             ValidationError::Other(_) => "invalid",
         }
     }
@@ -139,6 +144,8 @@ impl ValidationError {
             | ValidationError::RefElsewhere { field, .. }
             | ValidationError::Unusual { field, .. }
             | ValidationError::MoreThanMembers { field, .. } => Some(field),
+            // The planned quantity, or the progress entry's: either form shows it there.
+            ValidationError::BeyondPlanned { .. } => Some("quantity"),
             _ => None,
         }
     }
@@ -193,6 +200,9 @@ impl ValidationError {
                 "{}不能多于家庭人口 {members} 人（填的是 {insured}）",
                 f(field)
             ),
+            ValidationError::BeyondPlanned { done, planned } => {
+                format!("完成进度合计 {done} 超过了计划数量 {planned}")
+            }
             ValidationError::UnknownUnit(u) => format!("找不到组织单位 {u}"),
             ValidationError::WrongLevel { unit, .. } => {
                 format!("{unit} 不是嘎查村或自然村，不能登记此类记录")

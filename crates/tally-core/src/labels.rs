@@ -64,11 +64,23 @@ pub const FIELDS: &[(&str, &str, &str)] = &[
     ("status", "状态", "Status"),
     ("metric", "指标项", "Metric"),
     ("deadline", "截止日期", "Deadline"),
+    ("accepted", "已验收", "Accepted"),
+    ("lat", "纬度", "Latitude"),
+    ("lon", "经度", "Longitude"),
+    ("progress", "完成进度", "Progress"),
+    ("done", "已完成", "Done"),
+    ("withdrawn", "撤销原因", "Withdrawn because"),
     ("deleted", "已删除", "Deleted"),
 ];
 
 /// The label of a field name (`字段` / `field` for a name no table has).
 pub fn field(name: &str, lang: Lang) -> &'static str {
+    // Every progress entry of a works item (`progress:<id>`) is "progress".
+    let name = if crate::schema::progress_entry(name).is_some() {
+        "progress"
+    } else {
+        name
+    };
     let found = FIELDS.iter().find(|(n, ..)| *n == name);
     match (found, lang) {
         (Some((_, zh, _)), Lang::Zh) => zh,
@@ -86,6 +98,8 @@ const FIELD_UNITS: &[(Table, &str, Measure)] = &[
     (Table::Cleanup, "tonnes", Measure::Tonnes),
     (Table::Demolition, "area_m2", Measure::SquareMetres),
     (Table::Works, "people", Measure::People),
+    (Table::Works, "lat", Measure::Degrees),
+    (Table::Works, "lon", Measure::Degrees),
 ];
 
 /// The unit each number field is counted in, per works kind or target metric where it

@@ -14,12 +14,13 @@ use std::collections::{BTreeMap, HashMap};
 pub mod sums;
 pub use sums::{facts_of_totals, thousandths, week_start, DayKey, DaySum, DaySums, Totals};
 
-/// Whether a fact counts toward "started" or "completed".
+/// Whether a fact counts toward "started", "completed" (done) or "accepted" (验收).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Stage {
     Started,
     Completed,
+    Accepted,
 }
 
 /// One additive contribution to a metric of a unit, on a day (`None`: undated, always
@@ -76,6 +77,10 @@ pub struct LedgerRow {
     pub target: Option<f64>,
     pub started: f64,
     pub completed: f64,
+    /// Accepted (验收), for the metrics whose records are accepted (renovation, works).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub accepted: Option<f64>,
     /// completed ÷ target × 100.
     pub percent: Option<f64>,
     /// target − completed (negative when the quota is exceeded).
@@ -133,6 +138,10 @@ pub fn facts(records: &Records) -> Vec<Fact> {
                 let on = h.completed_on.or(h.accepted_on);
                 out.push(fact(&h.unit, Metric::Renovation, Stage::Completed, on, 1.0));
             }
+            if status >= RenovationStatus::Accepted {
+                let on = h.accepted_on;
+                out.push(fact(&h.unit, Metric::Renovation, Stage::Accepted, on, 1.0));
+            }
         }
         for m in Metric::ALL {
             let Source::Insured(scheme) = m.def().source else {
@@ -150,30 +159,7 @@ pub fn facts(records: &Records) -> Vec<Fact> {
         }
     }
     for w in records.works.iter().filter(|w| !w.deleted) {
-        for (metric, amount) in w.kind.metrics() {
-            let amount = match amount {
-                WorksAmount::Quantity => w.quantity,
-                WorksAmount::People => f64::from(w.people.unwrap_or(0)),
-            };
-            if w.status >= WorksStatus::Started {
-                out.push(fact(
-                    &w.unit,
-                    metric,
-                    Stage::Started,
-                    w.started_on.or(w.completed_on),
-                    amount,
-                ));
-            }
-            if w.status >= WorksStatus::Completed {
-                out.push(fact(
-                    &w.unit,
-                    metric,
-                    Stage::Completed,
-                    w.completed_on,
-                    amount,
-                ));
-            }
-        }
+        works_facts(w, &mut out);
     }
     for d in records.demolitions.iter().filter(|d| !d.deleted) {
         for stage in [Stage::Started, Stage::Completed] {
@@ -196,12 +182,75 @@ pub fn facts(records: &Records) -> Vec<Fact> {
     out
 }
 
+/// The facts of one works item, for each metric its kind counts toward:
+/// - started: the whole planned quantity (or the people served), once it started or has
+///   progress, on the day it started (else its first progress day);
+/// - completed: each progress entry that counts, on its day, up to the planned quantity;
+///   once the item is completed, whatever its entries had not reached, on the day it was
+///   completed (an item completed without entries counts its whole quantity). People are
+///   served when the item is completed;
+/// - accepted: the whole quantity (or people), on the day it was accepted.
+fn works_facts(w: &Works, out: &mut Vec<Fact>) {
+    let entries: Vec<&Progress> = w
+        .progress
+        .iter()
+        .filter(|p| p.withdrawn.is_none())
+        .collect();
+    let started = w.status >= WorksStatus::Started || !entries.is_empty();
+    let started_on = w
+        .started_on
+        .or(entries.first().map(|p| p.date))
+        .or(w.completed_on);
+    let completed_on = w.completed_on.or(w.accepted_on);
+    for (metric, amount) in w.kind.metrics() {
+        let whole = match amount {
+            WorksAmount::Quantity => w.quantity,
+            WorksAmount::People => f64::from(w.people.unwrap_or(0)),
+        };
+        if started {
+            out.push(fact(&w.unit, metric, Stage::Started, started_on, whole));
+        }
+        // Counted in thousandths, so entries and the rest add up to the whole exactly.
+        let mut left = thousandths(whole);
+        if amount == WorksAmount::Quantity {
+            for p in &entries {
+                let part = thousandths(p.quantity).min(left);
+                if part > 0 {
+                    left -= part;
+                    let amount = part as f64 / 1000.0;
+                    out.push(fact(
+                        &w.unit,
+                        metric,
+                        Stage::Completed,
+                        Some(p.date),
+                        amount,
+                    ));
+                }
+            }
+        }
+        if w.status >= WorksStatus::Completed && left > 0 {
+            let amount = left as f64 / 1000.0;
+            out.push(fact(
+                &w.unit,
+                metric,
+                Stage::Completed,
+                completed_on,
+                amount,
+            ));
+        }
+        if w.status >= WorksStatus::Accepted {
+            out.push(fact(&w.unit, metric, Stage::Accepted, w.accepted_on, whole));
+        }
+    }
+}
+
 /// Sums of one metric over a subtree, in thousandths (as the stores keep them, so a
 /// ledger from records and one from stored sums agree to the last digit).
 #[derive(Clone, Copy, Debug, Default)]
 struct Sums {
     started: i64,
     completed: i64,
+    accepted: i64,
     last7: i64,
 }
 
@@ -280,6 +329,7 @@ pub fn ledger(
                         s.last7 += amount;
                     }
                 }
+                Stage::Accepted => s.accepted += amount,
             }
         }
     }
@@ -304,6 +354,7 @@ pub fn ledger(
                 if let Some(k) = total.get(kid) {
                     s.started += k.started;
                     s.completed += k.completed;
+                    s.accepted += k.accepted;
                     s.last7 += k.last7;
                 }
                 if let Some(kg) = goal.get(kid) {
@@ -342,6 +393,11 @@ pub fn ledger(
             target: target.map(|t| round(t, 3)),
             started: round(started, 3),
             completed: round(completed, 3),
+            accepted: key
+                .metric
+                .def()
+                .accepted()
+                .then(|| round(milli(s.accepted), 3)),
             percent: target
                 .filter(|t| *t > 0.0)
                 .map(|t| round(completed / t * 100.0, 2)),

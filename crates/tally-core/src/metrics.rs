@@ -50,6 +50,14 @@ pub struct WorksDef {
     pub serves_people: bool,
 }
 
+impl MetricDef {
+    /// Whether its records are accepted (验收) — renovated houses and works — so the
+    /// ledger shows how much was accepted.
+    pub fn accepted(&self) -> bool {
+        matches!(self.source, Source::Renovation | Source::Works(..))
+    }
+}
+
 impl Metric {
     /// What this metric counts, in what unit.
     pub fn def(self) -> MetricDef {

@@ -153,6 +153,7 @@ code_enum!(
         SquareMetres = "m2" / "平方米" / "m²",
         Tonnes = "t" / "吨" / "t",
         Trees = "trees" / "株" / "trees",
+        Degrees = "degrees" / "度" / "°",
     }
 );
 
@@ -170,6 +171,7 @@ code_enum!(
         Planned = "planned" / "计划" / "Planned",
         Started = "started" / "已开工" / "Started",
         Completed = "completed" / "已竣工" / "Completed",
+        Accepted = "accepted" / "已验收" / "Accepted",
     }
 );
 
@@ -420,7 +422,47 @@ pub struct Works {
     pub status: WorksStatus,
     pub started_on: Option<NaiveDate>,
     pub completed_on: Option<NaiveDate>,
+    pub accepted_on: Option<NaiveDate>,
+    /// Where it is on the map (WGS-84 degrees), if someone measured it.
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// What was done, entry by entry, in date order (withdrawn entries included).
+    pub progress: Vec<Progress>,
     pub deleted: bool,
+}
+
+/// One progress entry of a works item: on a day, this much more was done (3.2 km of a
+/// 5 km road). Entries are appended, never overwritten by another entry: each is its own
+/// field of the works row (`progress:<id>`), so entries made on two devices both arrive.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Progress {
+    /// The entry's id (a UUID; the field is `progress:<id>`).
+    pub id: String,
+    pub date: NaiveDate,
+    /// Done that day, in the works kind's unit.
+    pub quantity: f64,
+    pub note: Option<String>,
+    /// Why it was withdrawn, if it was: a withdrawn entry counts nothing.
+    pub withdrawn: Option<String>,
+}
+
+impl Works {
+    /// Done so far, in the kind's unit: all of it once completed, else what its progress
+    /// entries that count (not withdrawn) add up to, at most the planned quantity. (The
+    /// ledger's completed figure is this, dated entry by entry.)
+    pub fn done(&self) -> f64 {
+        if self.status >= WorksStatus::Completed {
+            return self.quantity;
+        }
+        let entries: f64 = self
+            .progress
+            .iter()
+            .filter(|p| p.withdrawn.is_none())
+            .map(|p| p.quantity)
+            .sum();
+        entries.min(self.quantity)
+    }
 }
 
 /// A quota: how much of a metric a unit must reach by a deadline.

@@ -96,9 +96,36 @@ impl Works {
             status: row.parsed("status")?,
             started_on: row.date("started_on"),
             completed_on: row.date("completed_on"),
+            accepted_on: row.date("accepted_on"),
+            lat: row.f64("lat"),
+            lon: row.f64("lon"),
+            progress: progress_of(row),
             deleted: row.deleted(),
         })
     }
+}
+
+/// The progress entries of a works row, in date order (then entry order: ids are
+/// UUIDv7, so by the time they were made).
+fn progress_of(row: &Row) -> Vec<Progress> {
+    let mut out: Vec<Progress> = row
+        .fields
+        .iter()
+        .filter_map(|(name, state)| {
+            let id = crate::schema::progress_entry(name)?;
+            let v = &state.value;
+            let text = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+            Some(Progress {
+                id: id.to_string(),
+                date: v.get("date")?.as_str()?.parse().ok()?,
+                quantity: v.get("quantity")?.as_f64()?,
+                note: text("note"),
+                withdrawn: text("withdrawn"),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+    out
 }
 
 impl Target {

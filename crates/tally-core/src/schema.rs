@@ -58,6 +58,8 @@ pub enum Kind {
     /// The id of another row.
     Ref,
     OptRef,
+    /// A works progress entry: `{date, quantity, note?, withdrawn?}` (`Progress`).
+    ProgressEntry,
 }
 
 /// One field of a table.
@@ -169,8 +171,43 @@ const WORKS_FIELDS: &[Field] = &[
     f("status", Kind::Code, true),
     f("started_on", Kind::OptDate, false),
     f("completed_on", Kind::OptDate, false),
+    f("accepted_on", Kind::OptDate, false),
+    f(
+        "lat",
+        Kind::OptNum {
+            min: -90.0,
+            max: 90.0,
+        },
+        false,
+    ),
+    f(
+        "lon",
+        Kind::OptNum {
+            min: -180.0,
+            max: 180.0,
+        },
+        false,
+    ),
     DELETED,
 ];
+/// The field of every progress entry of a works item: `progress:<uuid>`, one per entry.
+const PROGRESS: Field = f("progress", Kind::ProgressEntry, false);
+/// The prefix of a progress entry's field name.
+pub const PROGRESS_PREFIX: &str = "progress:";
+
+/// The field name of a works item's progress entry.
+pub fn progress_field(entry: uuid::Uuid) -> String {
+    format!("{PROGRESS_PREFIX}{entry}")
+}
+
+/// The entry id a progress field names (`progress:<uuid>`), if it is one.
+pub fn progress_entry(field: &str) -> Option<uuid::Uuid> {
+    let id = field.strip_prefix(PROGRESS_PREFIX)?;
+    // The canonical hyphenated lower-case form only: one entry, one field name.
+    uuid::Uuid::parse_str(id)
+        .ok()
+        .filter(|u| u.hyphenated().to_string() == id)
+}
 const TARGET_FIELDS: &[Field] = &[
     f("metric", Kind::Code, true),
     f(
@@ -198,8 +235,12 @@ pub fn fields(table: Table) -> &'static [Field] {
     }
 }
 
-/// The field spec, if the table has that field.
+/// The field spec, if the table has that field (a works item's progress entries share
+/// one spec).
 pub fn field(table: Table, name: &str) -> Option<&'static Field> {
+    if table == Table::Works && progress_entry(name).is_some() {
+        return Some(&PROGRESS);
+    }
     fields(table).iter().find(|f| f.name == name)
 }
 
@@ -284,6 +325,7 @@ pub fn validate_change(
     check_unit(change, existing, ctx)?;
     check_refs(change, ctx)?;
     check_insured(change, existing)?;
+    check_progress(change, existing)?;
     if let Some(row) = existing {
         for (name, edit) in change
             .fields
@@ -457,6 +499,52 @@ fn check_insured(change: &Change, existing: Option<&Row>) -> Result<(), Validati
                 members,
             });
         }
+    }
+    Ok(())
+}
+
+/// A works item's progress entries that count (not withdrawn) add up to at most its
+/// planned quantity, after the change.
+fn check_progress(change: &Change, existing: Option<&Row>) -> Result<(), ValidationError> {
+    let touched = change
+        .fields
+        .keys()
+        .any(|f| f == "quantity" || progress_entry(f).is_some());
+    if change.table != Table::Works || !touched {
+        return Ok(());
+    }
+    let planned = match change.fields.get("quantity") {
+        Some(edit) => edit.value.as_f64(),
+        None => existing.and_then(|r| r.f64("quantity")),
+    }
+    .unwrap_or(0.0);
+    let mut entries: std::collections::BTreeMap<&str, &Value> = existing
+        .map(|r| {
+            r.fields
+                .iter()
+                .filter(|(n, _)| progress_entry(n).is_some())
+                .map(|(n, s)| (n.as_str(), &s.value))
+                .collect()
+        })
+        .unwrap_or_default();
+    for (name, edit) in change
+        .fields
+        .iter()
+        .filter(|(n, _)| progress_entry(n).is_some())
+    {
+        entries.insert(name, &edit.value);
+    }
+    let done: f64 = entries
+        .values()
+        .filter(|v| v.get("withdrawn").is_none_or(Value::is_null))
+        .filter_map(|v| v.get("quantity").and_then(Value::as_f64))
+        .sum();
+    // Within a thousandth (the ledger's resolution): 1.1 + 2.2 may add up to 3.3000000000000003.
+    if crate::ledger::thousandths(done) > crate::ledger::thousandths(planned) {
+        return Err(ValidationError::BeyondPlanned {
+            done: crate::labels::num(done),
+            planned: crate::labels::num(planned),
+        });
     }
     Ok(())
 }

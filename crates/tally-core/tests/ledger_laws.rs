@@ -64,15 +64,19 @@ fn records() -> impl Strategy<Value = (Records, NaiveDate)> {
     );
     let cleanups = (unit(), 0..5usize, quarters(800), 0..40u64, gone(0.1));
     let people = prop::option::of(0..1000u32);
-    let dates = (opt_day(), opt_day());
+    let dates = (opt_day(), opt_day(), opt_day());
+    // Progress entries: a quantity on a day, some withdrawn; together they may pass the
+    // planned quantity (entries made on two devices at once).
+    let progress = many((quarters(40), 0..40u64, gone(0.2)), 0..4);
     let works = (
         unit(),
         0..WorksKind::ALL.len(),
         quarters(80),
         people,
-        0..3usize,
+        0..4usize,
         dates,
         gone(0.1),
+        progress,
     );
     let targets = (unit(), 0..Metric::ALL.len(), 1..100u32, 0..90u64, gone(0.2));
     (
@@ -131,7 +135,21 @@ fn records() -> impl Strategy<Value = (Records, NaiveDate)> {
                     deleted: *deleted,
                 });
             }
-            for (n, (u, kind, quantity, people, status, (s, c), deleted)) in ws.iter().enumerate() {
+            for (n, (u, kind, quantity, people, status, (s, c, a), deleted, progress)) in
+                ws.iter().enumerate()
+            {
+                let mut progress: Vec<Progress> = progress
+                    .iter()
+                    .enumerate()
+                    .map(|(k, (q, d, withdrawn))| Progress {
+                        id: Uuid::from_u128(((n as u128) << 8) + k as u128).to_string(),
+                        date: day(*d),
+                        quantity: *q,
+                        note: None,
+                        withdrawn: withdrawn.then(|| "录错了".to_string()),
+                    })
+                    .collect();
+                progress.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
                 r.works.push(Works {
                     id: id(300 + n),
                     unit: at(u),
@@ -144,6 +162,10 @@ fn records() -> impl Strategy<Value = (Records, NaiveDate)> {
                     status: WorksStatus::ALL[*status],
                     started_on: *s,
                     completed_on: *c,
+                    accepted_on: *a,
+                    lat: None,
+                    lon: None,
+                    progress,
                     deleted: *deleted,
                 });
             }
@@ -172,16 +194,21 @@ fn round(x: f64, places: i32) -> f64 {
     (x * p).round() / p
 }
 
-/// Started, completed, and completed in the 7 days ending on `as_of`, of one metric (of
-/// one pile kind, if given) over the records of the units `inside` accepts.
+/// Started, completed, completed in the 7 days ending on `as_of`, and accepted, of one
+/// metric (of one pile kind, if given) over the records of the units `inside` accepts.
 fn naive_sums(
     r: &Records,
     inside: &dyn Fn(&str) -> bool,
     metric: Metric,
     pile: Option<PileKind>,
     as_of: NaiveDate,
-) -> (f64, f64, f64) {
-    let (mut started, mut completed, mut last7) = (0.0, 0.0, 0.0);
+) -> (f64, f64, f64, f64) {
+    let (mut started, mut completed, mut last7, mut accepted) = (0.0, 0.0, 0.0, 0.0);
+    let mut accept = |amount: f64, on: Option<Option<NaiveDate>>| {
+        if on.is_some_and(|d| d.is_none_or(|d| d <= as_of)) {
+            accepted += amount;
+        }
+    };
     let counts = |d: Option<NaiveDate>| d.is_none_or(|d| d <= as_of);
     let this_week =
         |d: Option<NaiveDate>| d.is_some_and(|d| d <= as_of && (as_of - d).num_days() < 7);
@@ -210,6 +237,10 @@ fn naive_sums(
                 let done =
                     (s >= RenovationStatus::Completed).then_some(h.completed_on.or(h.accepted_on));
                 add(1.0, start, done);
+                accept(
+                    1.0,
+                    (s >= RenovationStatus::Accepted).then_some(h.accepted_on),
+                );
             }
         }
         Metric::Pension | Metric::Medical => {
@@ -252,14 +283,51 @@ fn naive_sums(
                 .iter()
                 .filter(|w| !w.deleted && w.kind == kind && inside(&w.unit))
             {
-                let amount = match metric {
-                    Metric::WaterPeople => f64::from(w.people.unwrap_or(0)),
-                    _ => w.quantity,
+                let people = metric == Metric::WaterPeople;
+                let whole = if people {
+                    f64::from(w.people.unwrap_or(0))
+                } else {
+                    w.quantity
                 };
-                let start =
-                    (w.status >= WorksStatus::Started).then_some(w.started_on.or(w.completed_on));
-                let done = (w.status >= WorksStatus::Completed).then_some(w.completed_on);
-                add(amount, start, done);
+                let live: Vec<&Progress> = w
+                    .progress
+                    .iter()
+                    .filter(|p| p.withdrawn.is_none())
+                    .collect();
+                let first = live.iter().map(|p| p.date).min();
+                let start = (w.status >= WorksStatus::Started || !live.is_empty())
+                    .then_some(w.started_on.or(first).or(w.completed_on));
+                let completed_on = (w.status >= WorksStatus::Completed)
+                    .then_some(w.completed_on.or(w.accepted_on));
+                // Done by a day: the entries up to it (at most the whole), and, once
+                // completed, the rest the entries never reached.
+                let sum = |upto: &dyn Fn(NaiveDate) -> bool| -> f64 {
+                    if people {
+                        return 0.0; // people are served when the item is completed
+                    }
+                    live.iter()
+                        .filter(|p| upto(p.date))
+                        .map(|p| p.quantity)
+                        .sum()
+                };
+                let all = sum(&|_| true);
+                let by = |d: NaiveDate| -> f64 {
+                    let rest = match completed_on {
+                        Some(c) if c.is_none_or(|c| c <= d) => whole - all.min(whole),
+                        _ => 0.0,
+                    };
+                    sum(&|p| p <= d).min(whole) + rest
+                };
+                if start.is_some_and(|d| d.is_none_or(|d| d <= as_of)) {
+                    started += whole;
+                }
+                completed += by(as_of);
+                // The undated rest is in both, so never in the recent pace.
+                last7 += by(as_of) - by(as_of - chrono::Days::new(7));
+                accept(
+                    whole,
+                    (w.status >= WorksStatus::Accepted).then_some(w.accepted_on),
+                );
             }
         }
         Metric::Demolition => {
@@ -279,7 +347,7 @@ fn naive_sums(
             }
         }
     }
-    (started, completed, last7)
+    (started, completed, last7, accepted)
 }
 
 /// Whether `unit` is `root` or below it.
@@ -313,7 +381,7 @@ fn naive_goal(
         .iter()
         .find(|t| !t.deleted && t.unit == unit && t.metric == metric)
     {
-        let (_, completed, _) = naive_sums(r, &|u| under(r, u, unit), metric, None, as_of);
+        let (_, completed, _, _) = naive_sums(r, &|u| under(r, u, unit), metric, None, as_of);
         let days = (t.deadline - as_of).num_days().max(1) as f64;
         return Some((
             t.quantity,
@@ -358,7 +426,7 @@ proptest! {
             for (row, (metric, pile)) in l.rows.iter().zip(keys) {
                 let key = RowKey { metric, pile };
                 prop_assert_eq!(row.key, key);
-                let (s, c, w) = naive_sums(&r, &|u| under(&r, u, root), metric, pile, as_of);
+                let (s, c, w, a) = naive_sums(&r, &|u| under(&r, u, root), metric, pile, as_of);
                 let goal = if pile.is_none() { naive_goal(&r, root, metric, as_of) } else { None };
                 let target = goal.map(|g| g.0);
                 let want = LedgerRow {
@@ -366,6 +434,7 @@ proptest! {
                     target: target.map(|t| round(t, 3)),
                     started: round(s, 3),
                     completed: round(c, 3),
+                    accepted: metric.def().accepted().then(|| round(a, 3)),
                     percent: target.filter(|t| *t > 0.0).map(|t| round(c / t * 100.0, 2)),
                     remaining: target.map(|t| round(t - c, 3)),
                     required_per_day: goal.map(|g| round(g.1, 3)),
@@ -375,6 +444,7 @@ proptest! {
                 let same = close_opt(row.target, want.target)
                     && close(row.started, want.started)
                     && close(row.completed, want.completed)
+                    && close_opt(row.accepted, want.accepted)
                     && close_opt(row.percent, want.percent)
                     && close_opt(row.remaining, want.remaining)
                     && close_opt(row.required_per_day, want.required_per_day)

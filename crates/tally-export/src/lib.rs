@@ -151,6 +151,7 @@ pub fn report(store: &Store, unit: &str, as_of: Option<NaiveDate>) -> Result<Rep
                 Cell::from(r.target),
                 Cell::from(round2(r.started)),
                 Cell::from(round2(r.completed)),
+                Cell::from(r.accepted.map(round2)),
                 Cell::from(r.percent.map(round2)),
                 Cell::from(r.remaining.map(round2)),
                 Cell::from(r.deadline),
@@ -168,6 +169,7 @@ pub fn report(store: &Store, unit: &str, as_of: Option<NaiveDate>) -> Result<Rep
             "指标",
             "已开工",
             "已完成",
+            "已验收",
             "完成率(%)",
             "剩余",
             "截止日期",
@@ -301,11 +303,17 @@ pub fn report(store: &Store, unit: &str, as_of: Option<NaiveDate>) -> Result<Rep
         headers: vec![
             "所属村",
             "工程类别",
+            "名称",
             "数量",
+            "单位",
+            "已完成",
             "受益人数",
             "状态",
             "开工日期",
             "完工日期",
+            "验收日期",
+            "地点",
+            "备注",
         ],
         rows: works
             .iter()
@@ -313,11 +321,17 @@ pub fn report(store: &Store, unit: &str, as_of: Option<NaiveDate>) -> Result<Rep
                 vec![
                     Cell::from(name(&w.unit)),
                     Cell::from(w.kind.zh()),
+                    Cell::from(w.name.as_deref()),
                     Cell::from(w.quantity),
+                    Cell::from(w.kind.def().measure.zh()),
+                    Cell::from(w.done()),
                     Cell::from(w.people),
                     Cell::from(w.status.zh()),
                     Cell::from(w.started_on),
                     Cell::from(w.completed_on),
+                    Cell::from(w.accepted_on),
+                    Cell::from(w.location.as_deref()),
+                    Cell::from(w.note.as_deref()),
                 ]
             })
             .collect(),

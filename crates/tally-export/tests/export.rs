@@ -89,7 +89,8 @@ fn a_report_has_the_ledger_of_the_unit_and_its_villages_and_one_sheet_per_kind()
         .expect("the township's renovation line");
     assert_eq!(renovation[2], Cell::Number(10.0), "target");
     assert_eq!(renovation[4], Cell::Number(1.0), "completed");
-    assert_eq!(renovation[5], Cell::Number(10.0), "percent");
+    assert_eq!(renovation[5], Cell::Number(0.0), "accepted");
+    assert_eq!(renovation[6], Cell::Number(10.0), "percent");
     assert!(
         ledger
             .rows

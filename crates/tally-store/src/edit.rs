@@ -103,12 +103,16 @@ pub struct NewHousehold {
     pub medical: Option<u32>,
 }
 
-/// What a works item is called, where it is, and a note (blank: none).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// What a works item is called, where it is (in words, and on the map if measured),
+/// and a note (blank: none).
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WorksAbout {
     pub name: Option<String>,
     pub location: Option<String>,
     pub note: Option<String>,
+    /// Latitude and longitude (WGS-84 degrees).
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
 }
 
 /// Validation context over an open transaction.
@@ -463,11 +467,15 @@ impl Store {
                 e = e.set(field, t);
             }
         }
-        if status >= WorksStatus::Started {
-            e = e.set("started_on", date);
+        for (field, x) in [("lat", about.lat), ("lon", about.lon)] {
+            if let Some(x) = x {
+                e = e.set(field, x);
+            }
         }
-        if status >= WorksStatus::Completed {
-            e = e.set("completed_on", date);
+        for (step, field) in crate::works::STEP_DATES {
+            if status >= step {
+                e = e.set(field, date);
+            }
         }
         Ok(self.edit(e)?.row())
     }

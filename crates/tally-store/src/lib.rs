@@ -26,7 +26,7 @@ pub use review::{Counts, Keep, Resolution};
 pub use sync::{ApplyStats, OutboxEntry, OutboxState, Remote, SyncMeta};
 pub use time::{FakeTime, SystemTime, TimeSource};
 pub use village::{Candidate, Villages};
-pub use works::WorksUpdate;
+pub use works::{NewProgress, WorksUpdate};
 
 use rusqlite::{Connection, OptionalExtension};
 use std::path::{Path, PathBuf};

@@ -47,6 +47,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0010_household_insured",
         include_str!("../migrations/0010_household_insured.sql"),
     ),
+    (
+        "0011_day_sums_accepted",
+        include_str!("../migrations/0011_day_sums_accepted.sql"),
+    ),
 ];
 
 /// The schema version this build expects.

@@ -15,10 +15,11 @@ pub(crate) fn add(conn: &Connection, sums: &DaySums) -> Result<()> {
         return Ok(());
     }
     let mut upsert = conn.prepare_cached(
-        "INSERT INTO day_sums (unit, metric, pile, day, started, completed, facts)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        "INSERT INTO day_sums (unit, metric, pile, day, started, completed, accepted, facts)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (unit, metric, pile, day) DO UPDATE SET started = started + excluded.started,
-             completed = completed + excluded.completed, facts = facts + excluded.facts",
+             completed = completed + excluded.completed, accepted = accepted + excluded.accepted,
+             facts = facts + excluded.facts",
     )?;
     for (k, s) in sums.iter() {
         upsert.execute((
@@ -28,6 +29,7 @@ pub(crate) fn add(conn: &Connection, sums: &DaySums) -> Result<()> {
             k.day_code(),
             s.started,
             s.completed,
+            s.accepted,
             s.facts,
         ))?;
     }
@@ -37,7 +39,7 @@ pub(crate) fn add(conn: &Connection, sums: &DaySums) -> Result<()> {
 /// The sums of every unit, metric and pile kind up to `as_of`.
 pub(crate) fn totals(conn: &Connection, as_of: NaiveDate) -> Result<Vec<Totals>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT unit, metric, pile, sum(started), sum(completed),
+        "SELECT unit, metric, pile, sum(started), sum(completed), sum(accepted),
                 sum(CASE WHEN day >= ?2 THEN completed ELSE 0 END)
            FROM day_sums WHERE day <= ?1 GROUP BY unit, metric, pile",
     )?;
@@ -48,7 +50,7 @@ pub(crate) fn totals(conn: &Connection, as_of: NaiveDate) -> Result<Vec<Totals>>
             r.get(0)?,
             &r.get::<_, String>(1)?,
             &r.get::<_, String>(2)?,
-            [r.get(3)?, r.get(4)?, r.get(5)?],
+            [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?],
         )
         .map_err(|e| StoreError::Corrupt(format!("day_sums: {e}")))?;
         out.push(t);
@@ -85,7 +87,7 @@ pub(crate) fn from_rows(conn: &Connection) -> Result<DaySums> {
 pub(crate) fn stored(conn: &Connection) -> Result<DaySums> {
     let mut sums = DaySums::default();
     let mut stmt = conn.prepare_cached(
-        "SELECT unit, metric, pile, day, started, completed, facts FROM day_sums",
+        "SELECT unit, metric, pile, day, started, completed, accepted, facts FROM day_sums",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
@@ -99,7 +101,8 @@ pub(crate) fn stored(conn: &Connection) -> Result<DaySums> {
         let sum = DaySum {
             started: r.get(4)?,
             completed: r.get(5)?,
-            facts: r.get(6)?,
+            accepted: r.get(6)?,
+            facts: r.get(7)?,
         };
         sums.insert(key, sum);
     }

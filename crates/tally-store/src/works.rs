@@ -1,7 +1,8 @@
-//! The works use-cases both edges call: the list of a unit's works items, and moving
-//! one on (status, quantity, people served) as one change, so it lands whole or not at all.
+//! The works use-cases both edges call: the list of a unit's works items, moving one on
+//! (status, quantity, people served) as one change, so it lands whole or not at all, and
+//! its progress entries (appended, each its own field: `tally_core::Progress`).
 
-use crate::{Edit, Edited, Result, Store, StoreError};
+use crate::{Edit, Edited, Result, Store, StoreError, WorksAbout};
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 use tally_core::*;
@@ -17,6 +18,8 @@ pub struct WorksUpdate {
     pub quantity: Option<f64>,
     /// `Some(None)` clears the people served.
     pub people: Option<Option<u32>>,
+    /// New name, place, map position and note (each as given: blank or `None` clears it).
+    pub about: Option<WorksAbout>,
 }
 
 impl WorksUpdate {
@@ -27,11 +30,61 @@ impl WorksUpdate {
             correction,
             quantity: None,
             people: None,
+            about: None,
         }
     }
 }
 
+/// The day each status is reached is kept in: reaching a status dates it and every
+/// earlier one not dated yet.
+pub(crate) const STEP_DATES: [(WorksStatus, &str); 3] = [
+    (WorksStatus::Started, "started_on"),
+    (WorksStatus::Completed, "completed_on"),
+    (WorksStatus::Accepted, "accepted_on"),
+];
+
+/// A progress entry to append: on a day (today if `None`), this much more was done.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NewProgress {
+    pub quantity: f64,
+    pub date: Option<NaiveDate>,
+    pub note: Option<String>,
+}
+
 impl Store {
+    /// Append a progress entry to a works item (a planned item starts with it, on the
+    /// entry's day); returns the entry's id.
+    pub fn add_progress(&mut self, works: RowId, p: &NewProgress) -> Result<uuid::Uuid> {
+        let date = p.date.unwrap_or_else(|| self.today());
+        let current = self.live_works(works)?;
+        let entry = self.new_uuid();
+        let mut value = json!({"date": date, "quantity": p.quantity});
+        if let Some(note) = p.note.as_deref().and_then(crate::household::blank_is_none) {
+            value["note"] = json!(note);
+        }
+        let mut e = Edit::new(Table::Works)
+            .row(works)
+            .set(&tally_core::schema::progress_field(entry), value);
+        if current.parsed::<WorksStatus>("status") == Some(WorksStatus::Planned) {
+            e = e.set("status", WorksStatus::Started);
+        }
+        if current.value("started_on").is_none() {
+            e = e.set("started_on", date);
+        }
+        self.edit(e)?;
+        Ok(entry)
+    }
+
+    /// A works item that is there (not withdrawn), as stored.
+    fn live_works(&self, works: RowId) -> Result<Row> {
+        self.row(Table::Works, works)?
+            .filter(|r| !r.deleted())
+            .ok_or_else(|| StoreError::NotFound {
+                what: "works",
+                id: works.to_string(),
+            })
+    }
+
     /// The works items of a unit's subtree (all if `None`), by unit and kind.
     pub fn works(&self, unit: Option<&str>) -> Result<Vec<Works>> {
         let scope = unit.map(|u| self.subtree(u)).transpose()?;
@@ -49,24 +102,29 @@ impl Store {
     /// write the figures that differ from the stored ones, as one change.
     pub fn update_works(&mut self, works: RowId, u: &WorksUpdate) -> Result<Edited> {
         let date = u.date.unwrap_or_else(|| self.today());
-        let current = self
-            .row(Table::Works, works)?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "works",
-                id: works.to_string(),
-            })?;
+        let current = self.live_works(works)?;
         let mut e = Edit::new(Table::Works).row(works).set("status", u.status);
         e.correction = u.correction;
-        if u.status >= WorksStatus::Started && current.value("started_on").is_none() {
-            e = e.set("started_on", date);
+        for (step, field) in STEP_DATES {
+            if u.status >= step && current.value(field).is_none() {
+                e = e.set(field, date);
+            }
         }
-        if u.status >= WorksStatus::Completed && current.value("completed_on").is_none() {
-            e = e.set("completed_on", date);
-        }
-        let figures = [
+        let mut figures = vec![
             ("quantity", u.quantity.map(|q| json!(q))),
             ("people", u.people.map(|p| json!(p))),
         ];
+        if let Some(a) = &u.about {
+            let text =
+                |t: &Option<String>| json!(t.as_deref().and_then(crate::household::blank_is_none));
+            figures.extend([
+                ("name", Some(text(&a.name))),
+                ("location", Some(text(&a.location))),
+                ("note", Some(text(&a.note))),
+                ("lat", Some(json!(a.lat))),
+                ("lon", Some(json!(a.lon))),
+            ]);
+        }
         for (field, value) in figures {
             let Some(value) = value else { continue };
             if current.value(field).unwrap_or(&Value::Null) != &value {

@@ -231,6 +231,118 @@ fn works_are_listed_by_unit_and_moved_on_as_one_change_or_not_at_all() {
     assert_eq!(count_changes(&s), before + 1);
 }
 
+/// The ledger row of a metric for the village, as of a day.
+fn row_of(s: &Store, metric: Metric, as_of: &str) -> ledger::LedgerRow {
+    let l = s.ledger(VILLAGE, Some(day(as_of))).unwrap();
+    l.rows
+        .into_iter()
+        .find(|r| r.key == ledger::RowKey::metric(metric))
+        .unwrap()
+}
+
+#[test]
+fn a_road_is_done_by_its_progress_entries_then_completed_then_accepted() {
+    let (mut s, _) = store();
+    let about = WorksAbout {
+        name: Some("村东主街".into()),
+        lat: Some(40.21),
+        lon: Some(111.03),
+        ..WorksAbout::default()
+    };
+    let road = s
+        .add_works_with(
+            VILLAGE,
+            WorksKind::Road,
+            5.0,
+            None,
+            WorksStatus::Planned,
+            None,
+            &about,
+        )
+        .unwrap();
+    let figures = |s: &Store, as_of| {
+        let r = row_of(s, Metric::RoadKm, as_of);
+        (r.started, r.completed, r.accepted)
+    };
+    assert_eq!(figures(&s, "2026-11-26"), (0.0, 0.0, Some(0.0)));
+    let progress = |q: f64, d: &str| NewProgress {
+        quantity: q,
+        date: Some(day(d)),
+        note: Some("东段".into()),
+    };
+    s.add_progress(road, &progress(2.0, "2026-11-20")).unwrap();
+    s.add_progress(road, &progress(1.2, "2026-11-24")).unwrap();
+    let w = &s.works(None).unwrap()[0];
+    assert_eq!(
+        (w.status, w.started_on, w.progress.len(), w.done()),
+        (WorksStatus::Started, Some(day("2026-11-20")), 2, 3.2),
+        "the first entry starts a planned road on its day"
+    );
+    assert_eq!(figures(&s, "2026-11-26"), (5.0, 3.2, Some(0.0)));
+    assert_eq!(
+        figures(&s, "2026-11-21"),
+        (5.0, 2.0, Some(0.0)),
+        "as of a day"
+    );
+
+    // More than the road is long: refused with the figures, nothing stored.
+    let before = count_changes(&s);
+    let beyond = |e: StoreError| match e {
+        StoreError::Invalid(v) => (v.code(), v.zh()),
+        other => panic!("{other}"),
+    };
+    let (code, zh) = beyond(
+        s.add_progress(road, &progress(2.0, "2026-11-25"))
+            .unwrap_err(),
+    );
+    assert_eq!(code, "beyond_planned");
+    assert_eq!(zh, "完成进度合计 5.2 超过了计划数量 5");
+    let cut = WorksUpdate {
+        quantity: Some(3.0),
+        ..WorksUpdate::status(WorksStatus::Started, None, false)
+    };
+    assert_eq!(
+        beyond(s.update_works(road, &cut).unwrap_err()).0,
+        "beyond_planned"
+    );
+    assert_eq!(count_changes(&s), before);
+
+    // Completed: the rest counts on the day it was completed; then accepted.
+    let d = Some(day("2026-11-26"));
+    s.set_works_status(road, WorksStatus::Completed, d, false)
+        .unwrap();
+    assert_eq!(figures(&s, "2026-11-26"), (5.0, 5.0, Some(0.0)));
+    assert_eq!(figures(&s, "2026-11-25"), (5.0, 3.2, Some(0.0)));
+    s.set_works_status(road, WorksStatus::Accepted, d, false)
+        .unwrap();
+    let w = &s.works(None).unwrap()[0];
+    assert_eq!((w.accepted_on, w.done()), (d, 5.0));
+    assert_eq!(figures(&s, "2026-11-26"), (5.0, 5.0, Some(5.0)));
+    assert_eq!(
+        row_of(&s, Metric::Pension, "2026-11-26").accepted,
+        None,
+        "not accepted"
+    );
+
+    // Its name, place and note change as one change; blank clears.
+    let moved = WorksUpdate {
+        about: Some(WorksAbout {
+            name: Some("村东主街".into()),
+            location: Some("一组到三组".into()),
+            ..WorksAbout::default()
+        }),
+        ..WorksUpdate::status(WorksStatus::Accepted, None, false)
+    };
+    let c = s.update_works(road, &moved).unwrap().into_change().unwrap();
+    assert_eq!(
+        c.fields.keys().collect::<Vec<_>>(),
+        ["lat", "location", "lon"]
+    );
+    let w = &s.works(None).unwrap()[0];
+    assert_eq!((w.location.as_deref(), w.lat), (Some("一组到三组"), None));
+    assert!(s.day_sums_consistent().unwrap());
+}
+
 #[test]
 fn counts_are_what_reading_every_change_would_count() {
     let (mut a, _) = store();

@@ -14,6 +14,7 @@ pub const COMMANDS: &[&str] = &[
     "cleanup_save",
     "works_list",
     "works_save",
+    "works_progress",
     "target_save",
     "entry_list",
     "sync_login",

@@ -10,7 +10,7 @@ use crate::typed::Typed;
 use chrono::{Days, NaiveDate};
 use std::sync::Arc;
 use tally_core::*;
-use tally_store::{HouseholdDetail, HouseholdFilter, Store, WorksAbout, WorksUpdate};
+use tally_store::{HouseholdDetail, HouseholdFilter, NewProgress, Store, WorksAbout, WorksUpdate};
 use tauri::State;
 
 type AppS<'a> = State<'a, Arc<AppState>>;
@@ -169,8 +169,36 @@ pub async fn cleanup_save(state: AppS<'_>, input: CleanupInput) -> IpcResult<Sav
 }
 
 #[tauri::command]
-pub async fn works_list(state: AppS<'_>, unit: Option<String>) -> IpcResult<Vec<Works>> {
-    with_store(&state, move |s| Ok(s.works(unit.as_deref())?)).await
+pub async fn works_list(state: AppS<'_>, unit: Option<String>) -> IpcResult<Vec<WorksItem>> {
+    with_store(&state, move |s| {
+        Ok(s.works(unit.as_deref())?
+            .into_iter()
+            .map(|works| WorksItem {
+                done: works.done(),
+                works,
+            })
+            .collect())
+    })
+    .await
+}
+
+/// Append a progress entry to a works item; returns the entry's id.
+#[tauri::command]
+pub async fn works_progress(state: AppS<'_>, input: ProgressInput) -> IpcResult<String> {
+    with_store(&state, move |s| {
+        let kind = s
+            .row(Table::Works, input.works)?
+            .and_then(|r| r.str("kind").map(str::to_string));
+        let quantity = form(s, Table::Works, kind.as_deref(), input.confirmed)
+            .required("quantity", &input.quantity)?;
+        let p = NewProgress {
+            quantity,
+            date: input.date,
+            note: Some(input.note),
+        };
+        Ok(s.add_progress(input.works, &p)?.to_string())
+    })
+    .await
 }
 
 /// Add a works item, or move one on (status and figures as one change).
@@ -178,19 +206,20 @@ pub fn save_works(s: &mut Store, w: WorksInput) -> IpcResult<RowId> {
     let typed = form(s, Table::Works, Some(w.kind.code()), w.confirmed);
     let quantity = typed.required("quantity", &w.quantity)?;
     let people = typed.count("people", &w.people)?;
+    let about = WorksAbout {
+        name: Some(w.name.clone()),
+        location: Some(w.location.clone()),
+        note: Some(w.note.clone()),
+        lat: typed.number("lat", &w.lat)?,
+        lon: typed.number("lon", &w.lon)?,
+    };
     Ok(match w.id {
-        None => {
-            let about = WorksAbout {
-                name: Some(w.name.clone()),
-                location: Some(w.location.clone()),
-                note: Some(w.note.clone()),
-            };
-            s.add_works_with(&w.unit, w.kind, quantity, people, w.status, w.date, &about)?
-        }
+        None => s.add_works_with(&w.unit, w.kind, quantity, people, w.status, w.date, &about)?,
         Some(id) => {
             let update = WorksUpdate {
                 quantity: Some(quantity),
                 people: Some(people),
+                about: Some(about),
                 ..WorksUpdate::status(w.status, w.date, false)
             };
             s.update_works(id, &update)?.row()

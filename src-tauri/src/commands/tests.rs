@@ -203,11 +203,19 @@ fn a_works_item_moves_on_as_one_change_or_not_at_all() {
         name: "村东主街".into(),
         location: " ".into(),
         note: String::new(),
+        lat: "40.21".into(),
+        lon: String::new(),
         confirmed: false,
     };
+    let mut off_the_map = works(None, "2", WorksStatus::Started);
+    off_the_map.lat = "４００".into();
+    let bad = save_works(&mut s, off_the_map).unwrap_err();
+    assert_eq!(bad.field.as_deref(), Some("lat"));
+    assert!(s.works(None).unwrap().is_empty(), "nothing stored");
     let id = save_works(&mut s, works(None, "2", WorksStatus::Started)).unwrap();
     let saved = s.works(None).unwrap();
     assert_eq!(saved[0].name.as_deref(), Some("村东主街"));
+    assert_eq!((saved[0].lat, saved[0].lon), (Some(40.21), None));
     assert_eq!(
         (saved[0].location.as_deref(), saved[0].note.as_deref()),
         (None, None),

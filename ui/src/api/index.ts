@@ -33,8 +33,9 @@ import type { SyncProgress } from "./generated/SyncProgress";
 import type { SyncResult } from "./generated/SyncResult";
 import type { TargetInput } from "./generated/TargetInput";
 import type { VisitInput } from "./generated/VisitInput";
-import type { Works } from "./generated/Works";
+import type { ProgressInput } from "./generated/ProgressInput";
 import type { WorksInput } from "./generated/WorksInput";
+import type { WorksItem } from "./generated/WorksItem";
 
 export * from "./errors";
 
@@ -59,9 +60,11 @@ export const demolitionSave = (input: DemolitionInput) => invoke<RowId>("demolit
 
 export const cleanupSave = (input: CleanupInput) => invoke<SavedLoad>("cleanup_save", { input });
 
-export const worksList = (unit?: string) => invoke<Works[]>("works_list", { unit: unit ?? null });
+export const worksList = (unit?: string) => invoke<WorksItem[]>("works_list", { unit: unit ?? null });
 
 export const worksSave = (input: WorksInput) => invoke<RowId>("works_save", { input });
+export const worksProgress = (input: ProgressInput) =>
+  invoke<string>("works_progress", { input });
 
 export const targetSave = (input: TargetInput) => invoke<null>("target_save", { input });
 

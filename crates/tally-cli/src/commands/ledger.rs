@@ -44,6 +44,10 @@ struct RowJson {
     remaining: Option<f64>,
     required_per_day: Option<f64>,
     last_7_days_per_day: f64,
+    /// Accepted (验收), for renovation and works; empty for the other metrics.
+    accepted: Option<f64>,
+    /// The deadline of the unit's own target.
+    deadline: Option<NaiveDate>,
 }
 
 impl From<&LedgerRow> for RowJson {
@@ -58,6 +62,8 @@ impl From<&LedgerRow> for RowJson {
             remaining: r.remaining,
             required_per_day: r.required_per_day,
             last_7_days_per_day: r.last_7_days_per_day,
+            accepted: r.accepted,
+            deadline: r.deadline,
         }
     }
 }
@@ -90,19 +96,21 @@ pub fn run(ctx: &Ctx, args: LedgerArgs) -> Result<()> {
         "目标",
         "已开工",
         "已完成",
+        "已验收",
         "完成率",
         "剩余",
         "每日需完成",
         "近7日日均",
         "",
     ])
-    .right(&[1, 2, 3, 4, 5, 6, 7]);
+    .right(&[1, 2, 3, 4, 5, 6, 7, 8]);
     for r in &ledger.rows {
         t.row(vec![
             label(r.key),
             output::opt_num(r.target),
             output::num(r.started),
             output::num(r.completed),
+            output::opt_num(r.accepted),
             r.percent
                 .map_or_else(|| "—".to_string(), |p| format!("{}%", output::num(p))),
             output::opt_num(r.remaining),

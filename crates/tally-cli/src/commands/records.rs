@@ -8,7 +8,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use clap::Subcommand;
 use tally_core::*;
-use tally_store::{WorksAbout, WorksUpdate};
+use tally_store::{NewProgress, WorksAbout, WorksUpdate};
 
 #[derive(Subcommand)]
 pub enum RenovationCmd {
@@ -96,10 +96,10 @@ pub enum WorksCmd {
         /// People served (water)
         #[arg(long, value_name = "N", value_parser = parse::count)]
         people: Option<u32>,
-        /// planned | started | completed
-        #[arg(long, value_parser = parse::code::<WorksStatus>)]
+        /// planned (default) | started | completed | accepted
+        #[arg(long, value_parser = parse::code::<WorksStatus>, default_value = "planned")]
         status: WorksStatus,
-        /// The day it started / completed (default today)
+        /// The day it started / completed / was accepted (default today)
         #[arg(long, value_parser = parse::date)]
         date: Option<NaiveDate>,
         /// What people call it (名称), e.g. 村东主街
@@ -109,6 +109,26 @@ pub enum WorksCmd {
         #[arg(long, value_name = "TEXT")]
         location: Option<String>,
         /// A note (备注)
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+        /// Latitude in degrees (纬度), e.g. 40.21
+        #[arg(long, value_name = "DEG", allow_negative_numbers = true, value_parser = parse::number)]
+        lat: Option<f64>,
+        /// Longitude in degrees (经度), e.g. 111.03
+        #[arg(long, value_name = "DEG", allow_negative_numbers = true, value_parser = parse::number)]
+        lon: Option<f64>,
+    },
+    /// Record progress on a works item: this much more done on a day (prints the entry's
+    /// id). A planned item starts with its first entry.
+    Progress {
+        #[arg(value_parser = parse::row_id)]
+        id: RowId,
+        /// Done, in the kind's unit (3.2 km of road)
+        #[arg(long, value_name = "X", allow_negative_numbers = true, value_parser = parse::number)]
+        quantity: f64,
+        /// Default today
+        #[arg(long, value_parser = parse::date)]
+        date: Option<NaiveDate>,
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
     },
@@ -220,11 +240,15 @@ pub fn works(ctx: &Ctx, cmd: WorksCmd) -> Result<()> {
             name,
             location,
             note,
+            lat,
+            lon,
         } => {
             let about = WorksAbout {
                 name,
                 location,
                 note,
+                lat,
+                lon,
             };
             let id = store.add_works_with(
                 village.trim(),
@@ -236,6 +260,20 @@ pub fn works(ctx: &Ctx, cmd: WorksCmd) -> Result<()> {
                 &about,
             )?;
             output::created(ctx.json, &id.to_string())
+        }
+        WorksCmd::Progress {
+            id,
+            quantity,
+            date,
+            note,
+        } => {
+            let p = NewProgress {
+                quantity,
+                date,
+                note,
+            };
+            let entry = store.add_progress(id, &p)?;
+            output::created(ctx.json, &entry.to_string())
         }
         WorksCmd::Set {
             id,
@@ -265,15 +303,18 @@ pub fn works(ctx: &Ctx, cmd: WorksCmd) -> Result<()> {
                 "kind",
                 "name",
                 "quantity",
+                "done",
                 "people",
                 "status",
                 "started_on",
                 "completed_on",
+                "accepted_on",
+                "location",
             ]
             .iter()
             .map(|f| tally_core::labels::field(f, Lang::Zh))
             .collect();
-            let mut t = Grid::new(&heads).right(&[4, 5]);
+            let mut t = Grid::new(&heads).right(&[4, 5, 6]);
             for w in &works {
                 let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
                 t.row(vec![
@@ -282,10 +323,13 @@ pub fn works(ctx: &Ctx, cmd: WorksCmd) -> Result<()> {
                     w.kind.zh().to_string(),
                     w.name.clone().unwrap_or_default(),
                     format!("{} {}", output::num(w.quantity), w.kind.def().measure.zh()),
+                    output::num(w.done()),
                     w.people.map(|p| p.to_string()).unwrap_or_default(),
                     w.status.zh().to_string(),
                     date(w.started_on),
                     date(w.completed_on),
+                    date(w.accepted_on),
+                    w.location.clone().unwrap_or_default(),
                 ]);
             }
             t.print()

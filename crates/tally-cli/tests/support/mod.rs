@@ -127,9 +127,13 @@ pub fn id(stdout: String) -> String {
     id.to_string()
 }
 
-/// The keys of a ledger row, in order: the CSV header.
-pub const ROW_KEYS: &str =
-    "metric,pile,target,started,completed,percent,remaining,required_per_day,last_7_days_per_day";
+/// The keys of a ledger row, in order: the CSV header. (`accepted` is empty for the
+/// metrics whose records are not accepted; `deadline` for rows without a target.)
+pub const ROW_KEYS: &str = "metric,pile,target,started,completed,percent,remaining,\
+                            required_per_day,last_7_days_per_day,accepted,deadline";
+
+/// The numbers of a ledger row before `accepted`: target … last_7_days_per_day.
+pub const ROW_FIGURES: usize = 7;
 
 /// The row of a whole metric.
 pub fn row<'a>(ledger: &'a Value, metric: &str) -> &'a Value {

@@ -71,6 +71,7 @@ impl DayKey {
 pub struct DaySum {
     pub started: i64,
     pub completed: i64,
+    pub accepted: i64,
     pub facts: i64,
 }
 
@@ -107,6 +108,7 @@ impl DaySums {
             match f.stage {
                 Stage::Started => sum.started += amount,
                 Stage::Completed => sum.completed += amount,
+                Stage::Accepted => sum.accepted += amount,
             }
             sum.facts += sign;
         }
@@ -127,6 +129,7 @@ impl DaySums {
         let s = self.0.entry(key).or_default();
         s.started += sum.started;
         s.completed += sum.completed;
+        s.accepted += sum.accepted;
         s.facts += sum.facts;
     }
 
@@ -159,6 +162,8 @@ pub struct Totals {
     pub started: i64,
     /// Completed up to the day (undated included).
     pub completed: i64,
+    /// Accepted up to the day (undated included).
+    pub accepted: i64,
     /// Completed from `week_start(day)` to the day.
     pub last_7_days: i64,
 }
@@ -169,7 +174,7 @@ impl Totals {
         unit: String,
         metric: &str,
         pile: &str,
-        [started, completed, last_7_days]: [i64; 3],
+        [started, completed, accepted, last_7_days]: [i64; 4],
     ) -> Result<Totals, String> {
         Ok(Totals {
             unit,
@@ -177,6 +182,7 @@ impl Totals {
             pile: parse_pile(pile)?,
             started,
             completed,
+            accepted,
             last_7_days,
         })
     }
@@ -185,12 +191,13 @@ impl Totals {
 /// Facts that give `ledger(…, as_of)` exactly the figures of the facts the totals
 /// were summed from (the totals must be summed to `as_of`).
 pub fn facts_of_totals(totals: &[Totals], as_of: NaiveDate) -> Vec<Fact> {
-    let mut out = Vec::with_capacity(totals.len() * 3);
+    let mut out = Vec::with_capacity(totals.len() * 4);
     for t in totals {
         let parts = [
             (Stage::Started, None, t.started),
             (Stage::Completed, None, t.completed - t.last_7_days),
             (Stage::Completed, Some(as_of), t.last_7_days),
+            (Stage::Accepted, None, t.accepted),
         ];
         for (stage, on, amount) in parts {
             if amount != 0 {
@@ -221,10 +228,12 @@ pub fn totals(sums: &DaySums, as_of: NaiveDate) -> Vec<Totals> {
                 pile: k.pile,
                 started: 0,
                 completed: 0,
+                accepted: 0,
                 last_7_days: 0,
             });
         t.started += s.started;
         t.completed += s.completed;
+        t.accepted += s.accepted;
         if k.on.is_some_and(|d| d >= week) {
             t.last_7_days += s.completed;
         }

@@ -73,7 +73,7 @@ fn works(
     kind: WorksKind,
     quantity: f64,
     status: WorksStatus,
-    [s, c, _]: Dates,
+    [s, c, a]: Dates,
 ) -> Works {
     Works {
         id: id(n),
@@ -87,6 +87,10 @@ fn works(
         status,
         started_on: s,
         completed_on: c,
+        accepted_on: (status == WorksStatus::Accepted).then_some(a).flatten(),
+        lat: None,
+        lon: None,
+        progress: vec![],
         deleted: false,
     }
 }

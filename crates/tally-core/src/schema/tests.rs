@@ -88,6 +88,36 @@ fn cleanup(fields: &[(&str, Value)]) -> Change {
     change(Table::Cleanup, "150101", &all)
 }
 
+/// A new works item: a 5 km road, started, with `fields` added or replacing those.
+fn works(fields: &[(&str, Value)]) -> Change {
+    let mut all = vec![
+        ("kind", json!("road")),
+        ("quantity", json!(5)),
+        ("status", json!("started")),
+    ];
+    all.retain(|(k, _)| !fields.iter().any(|(f, _)| f == k));
+    all.extend(fields.iter().cloned());
+    change(Table::Works, "150101", &all)
+}
+
+/// The field of progress entry `n`.
+fn entry(n: u128) -> String {
+    crate::schema::progress_field(uuid::Uuid::from_u128(n))
+}
+
+/// A stored 5 km road with 3.2 km done (and a withdrawn entry of 1 km).
+fn road_with_progress() -> Row {
+    let (first, withdrawn) = (entry(1), entry(2));
+    let c = works(&[
+        (&first, json!({"date": "2024-05-20", "quantity": 3.2})),
+        (
+            &withdrawn,
+            json!({"date": "2024-05-21", "quantity": 1, "withdrawn": "录重了"}),
+        ),
+    ]);
+    crate::merge::merge(None, &c).row
+}
+
 /// A household in 150101 whose renovation is `completed` at version `SEEN`.
 fn completed_household() -> Row {
     let state = |value: Value| FieldState {
@@ -297,6 +327,92 @@ fn bad_changes_are_rejected_naming_the_field_and_value() {
             household(&[("medical", json!(2))]),
             Some(completed_household()),
             ("more_than_members", &["medical", "2", "1 members"]),
+        ),
+        (
+            "progress beyond the planned quantity",
+            works(&[(&entry(3), json!({"date": "2024-05-30", "quantity": 2}))]),
+            Some(road_with_progress()),
+            ("beyond_planned", &["5.2", "5"]),
+        ),
+        (
+            "a new road whose progress passes its length",
+            works(&[(&entry(3), json!({"date": "2024-05-30", "quantity": 6}))]),
+            none.clone(),
+            ("beyond_planned", &["6", "5"]),
+        ),
+        (
+            "a planned quantity cut below what is done",
+            change(Table::Works, "150101", &[("quantity", json!(3))]),
+            Some(road_with_progress()),
+            ("beyond_planned", &["3.2", "3"]),
+        ),
+        (
+            "negative progress",
+            works(&[(&entry(3), json!({"date": "2024-05-30", "quantity": -1}))]),
+            none.clone(),
+            ("invalid_value", &["quantity", "-1"]),
+        ),
+        (
+            "progress without a date",
+            works(&[(&entry(3), json!({"quantity": 1}))]),
+            none.clone(),
+            ("missing_field", &["date"]),
+        ),
+        (
+            "progress dated in the future",
+            works(&[(&entry(3), json!({"date": "2030-01-01", "quantity": 1}))]),
+            none.clone(),
+            ("invalid_value", &["date", "2030-01-01"]),
+        ),
+        (
+            "progress as a bare number",
+            works(&[(&entry(3), json!(1.5))]),
+            none.clone(),
+            ("invalid_value", &["progress", "1.5"]),
+        ),
+        (
+            "progress with a part no entry has",
+            works(&[(
+                &entry(3),
+                json!({"date": "2024-05-30", "quantity": 1, "unit": "m"}),
+            )]),
+            none.clone(),
+            ("unknown_field", &["progress.unit"]),
+        ),
+        (
+            "a progress field that names no entry id",
+            works(&[("progress:12", json!({"date": "2024-05-30", "quantity": 1}))]),
+            none.clone(),
+            ("unknown_field", &["progress:12"]),
+        ),
+        (
+            "a progress entry id in upper case (one entry, one field name)",
+            works(&[(
+                &entry(0xabcdef)
+                    .to_uppercase()
+                    .replace("PROGRESS", "progress"),
+                json!({"date": "2024-05-30", "quantity": 1}),
+            )]),
+            none.clone(),
+            ("unknown_field", &["progress:"]),
+        ),
+        (
+            "a latitude off the earth",
+            works(&[("lat", json!(123.4))]),
+            none.clone(),
+            ("invalid_value", &["lat", "123.4"]),
+        ),
+        (
+            "a longitude given as text",
+            works(&[("lon", json!("东经111度"))]),
+            none.clone(),
+            ("invalid_value", &["lon", "东经111度"]),
+        ),
+        (
+            "a works status no one knows",
+            works(&[("status", json!("verified"))]),
+            none.clone(),
+            ("invalid_value", &["status", "verified", "accepted"]),
         ),
         (
             "negative pension-insured members",
@@ -584,6 +700,47 @@ fn good_changes_pass() {
                 ("started_on", json!("2024-06-02")),
                 ("cadre", json!("")),
                 ("deleted", json!(false)),
+            ]),
+            None,
+        ),
+        (
+            "a road with its place on the map and a first progress entry",
+            works(&[
+                ("lat", json!(40.21)),
+                ("lon", json!(111.03)),
+                (
+                    &entry(1),
+                    json!({"date": "2024-05-30", "quantity": 1.5, "note": "东段"}),
+                ),
+            ]),
+            None,
+        ),
+        (
+            "progress that reaches the planned quantity exactly (in tenths)",
+            change(
+                Table::Works,
+                "150101",
+                &[(&entry(3), json!({"date": "2024-05-30", "quantity": 1.8}))],
+            ),
+            Some(road_with_progress()),
+        ),
+        (
+            "withdrawing an entry with its reason",
+            change(
+                Table::Works,
+                "150101",
+                &[(
+                    &entry(1),
+                    json!({"date": "2024-05-20", "quantity": 3.2, "withdrawn": "录错村了"}),
+                )],
+            ),
+            Some(road_with_progress()),
+        ),
+        (
+            "a works item accepted",
+            works(&[
+                ("status", json!("accepted")),
+                ("accepted_on", json!("2024-06-01")),
             ]),
             None,
         ),

@@ -217,5 +217,65 @@ pub fn check_value(
                 .map(drop)
                 .map_err(|_| ty("a row id"))
         }
+        ProgressEntry => check_progress_entry(table, v, latest_event),
     }
+}
+
+/// The parts of a progress entry, each checked as a field of its own.
+const ENTRY_PARTS: &[Field] = &[
+    Field {
+        name: "date",
+        kind: Kind::Date,
+        required: true,
+    },
+    Field {
+        name: "quantity",
+        kind: Kind::Num {
+            min: 0.0,
+            max: 1_000_000.0,
+        },
+        required: true,
+    },
+    Field {
+        name: "note",
+        kind: Kind::OptText { max: 500 },
+        required: false,
+    },
+    Field {
+        name: "withdrawn",
+        kind: Kind::OptText { max: 200 },
+        required: false,
+    },
+];
+
+fn check_progress_entry(
+    table: Table,
+    v: &Value,
+    latest_event: NaiveDate,
+) -> Result<(), ValidationError> {
+    let expected = "a progress entry {date, quantity, note}";
+    let parts = v
+        .as_object()
+        .ok_or_else(|| bad("progress", v, Invalid::Type { expected }))?;
+    if let Some(unknown) = parts
+        .keys()
+        .find(|k| !ENTRY_PARTS.iter().any(|p| p.name == k.as_str()))
+    {
+        return Err(ValidationError::UnknownField {
+            table: table.code(),
+            field: format!("progress.{unknown}"),
+        });
+    }
+    for part in ENTRY_PARTS {
+        match parts.get(part.name) {
+            None | Some(Value::Null) if part.required => {
+                return Err(ValidationError::Missing {
+                    field: part.name.to_string(),
+                })
+            }
+            None => {}
+            Some(value) => check_value(table, part, value, latest_event)?,
+        }
+    }
+    Ok(())
 }

@@ -211,10 +211,11 @@ pub(crate) fn targets_of_rows(bodies: &[String]) -> Result<Vec<Target>, DbError>
     Ok(out)
 }
 
-/// One stored per-day sum: unit, metric, pile, day, then started, completed, facts.
+/// One stored per-day sum: unit, metric, pile, day, then started, completed, accepted,
+/// facts.
 pub(crate) fn day_sum(
     text: [String; 4],
-    [started, completed, facts]: [i64; 3],
+    [started, completed, accepted, facts]: [i64; 4],
 ) -> Result<(DayKey, DaySum), DbError> {
     let [unit, metric, pile, day] = text;
     let key = DayKey::parse(unit, &metric, &pile, &day)
@@ -224,13 +225,15 @@ pub(crate) fn day_sum(
         DaySum {
             started,
             completed,
+            accepted,
             facts,
         },
     ))
 }
 
-/// One row of summed totals: unit, metric, pile, then started, completed, last 7 days.
-pub(crate) fn totals(text: [String; 3], sums: [i64; 3]) -> Result<Totals, DbError> {
+/// One row of summed totals: unit, metric, pile, then started, completed, accepted,
+/// last 7 days.
+pub(crate) fn totals(text: [String; 3], sums: [i64; 4]) -> Result<Totals, DbError> {
     let [unit, metric, pile] = text;
     Totals::parse(unit, &metric, &pile, sums)
         .map_err(|e| DbError::Corrupt(format!("day_sums: {e}")))

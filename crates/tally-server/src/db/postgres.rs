@@ -63,6 +63,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "0006_login_sources",
         include_str!("../../migrations/postgres/0006_login_sources.sql"),
     ),
+    (
+        7,
+        "0007_day_sums_accepted",
+        include_str!("../../migrations/postgres/0007_day_sums_accepted.sql"),
+    ),
 ];
 
 /// Connections per server process.

@@ -53,6 +53,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0006_login_sources",
         include_str!("../../migrations/sqlite/0006_login_sources.sql"),
     ),
+    (
+        7,
+        "0007_day_sums_accepted",
+        include_str!("../../migrations/sqlite/0007_day_sums_accepted.sql"),
+    ),
 ];
 
 /// Idle reader connections kept open.

@@ -10,6 +10,10 @@ export type LedgerLine = {
  */
 behind_pace: boolean, key: RowKey, target: number | null, started: number, completed: number, 
 /**
+ * Accepted (验收), for the metrics whose records are accepted (renovation, works).
+ */
+accepted?: number, 
+/**
  * completed ÷ target × 100.
  */
 percent: number | null, 

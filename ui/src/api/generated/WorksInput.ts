@@ -22,4 +22,8 @@ name: string,
 /**
  * Where it is, in words; blank: none.
  */
-location: string, note: string, confirmed: boolean, };
+location: string, note: string, 
+/**
+ * Latitude and longitude in degrees, as typed; blank: not measured.
+ */
+lat: string, lon: string, confirmed: boolean, };

@@ -3,4 +3,4 @@
 /**
  * Status of a works item; moves forward only, unless a leader corrects it.
  */
-export type WorksStatus = "planned" | "started" | "completed";
+export type WorksStatus = "planned" | "started" | "completed" | "accepted";

@@ -12,6 +12,7 @@ export const COMMANDS = [
   "cleanup_save",
   "works_list",
   "works_save",
+  "works_progress",
   "target_save",
   "entry_list",
   "sync_login",

@@ -5,11 +5,11 @@ import WorksForm from "../forms/WorksForm.vue";
 import { fakeBackend, flushPromises, mountView } from "../../test/mount";
 import { units } from "../../test/fixtures";
 import { loadUnits } from "../../composables/units";
-import type { Works } from "../../api/generated/Works";
+import type { WorksItem } from "../../api/generated/WorksItem";
 
 describe("WorksForm", () => {
   it("never pre-selects the next status of a works item", async () => {
-    const stored: Works[] = [];
+    const stored: WorksItem[] = [];
     const calls = fakeBackend({
       unit_list: units,
       status_get: {},
@@ -25,10 +25,15 @@ describe("WorksForm", () => {
           note: null,
           quantity: Number(input.quantity),
           people: null,
-          status: input.status as Works["status"],
+          status: input.status as WorksItem["status"],
           started_on: "2026-11-30",
           completed_on: null,
+          accepted_on: null,
+          lat: null,
+          lon: null,
+          progress: [],
           deleted: false,
+          done: 0,
         });
         return "w-1";
       },
@@ -58,5 +63,62 @@ describe("WorksForm", () => {
     await flushPromises();
     expect(wrapper.find("[data-test=works-quantity]").text()).toBe("处");
     expect(wrapper.find("[data-test=works-people]").text()).toBe("人");
+  });
+
+  it("records progress on the selected item and shows how much is done", async () => {
+    const road: WorksItem = {
+      id: "w-1",
+      unit: "150622100201",
+      kind: "road",
+      name: "村东主街",
+      location: "一组至三组",
+      note: null,
+      quantity: 5,
+      people: null,
+      status: "started",
+      started_on: "2026-11-20",
+      completed_on: null,
+      accepted_on: null,
+      lat: 40.21,
+      lon: null,
+      progress: [],
+      deleted: false,
+      done: 2,
+    };
+    const calls = fakeBackend({
+      unit_list: units,
+      status_get: {},
+      works_list: () => [{ ...road }], // fresh from the store each time, as over IPC
+      works_progress: (a: Record<string, unknown>) => {
+        const input = a.input as Record<string, unknown>;
+        road.done += Number(input.quantity);
+        return "e-1";
+      },
+    });
+    await loadUnits();
+    const { wrapper } = await mountView(WorksForm);
+    const item = wrapper
+      .findAllComponents({ name: "ElSelect" })
+      .find((c) => c.attributes("data-test") === "works-item");
+    await item!.vm.$emit("update:modelValue", "w-1");
+    await flushPromises();
+    expect(wrapper.find("[data-test=works-done]").text()).toContain("已完成 2 / 5 公里");
+    // An el-input carries data-test on its <input>; a NumberInput on its wrapper.
+    const input = (name: string) => {
+      const found = wrapper.find(`[data-test=${name}]`);
+      return found.element.tagName === "INPUT" ? found : found.find("input");
+    };
+    expect((input("works-name").element as HTMLInputElement).value).toBe("村东主街");
+    expect((input("works-lat").element as HTMLInputElement).value).toBe("40.21");
+    const q = wrapper.find("[data-test=progress-quantity] input");
+    await q.setValue("1.2");
+    await q.trigger("change");
+    await input("progress-note").setValue("东段");
+    await wrapper.find("[data-test=progress-save]").trigger("click");
+    await flushPromises();
+    const sent = calls.filter((c) => c.cmd === "works_progress").map((c) => c.args.input as Record<string, unknown>);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ works: "w-1", quantity: "1.2", note: "东段" });
+    expect(wrapper.find("[data-test=works-done]").text()).toContain("已完成 3.2 / 5 公里");
   });
 });

@@ -15,7 +15,7 @@ pub(super) async fn add(c: &impl GenericClient, sums: &DaySums) -> Result<(), Db
         return Ok(());
     }
     let (mut units, mut metrics, mut piles, mut days) = (vec![], vec![], vec![], vec![]);
-    let (mut started, mut completed, mut facts) = (vec![], vec![], vec![]);
+    let (mut started, mut completed, mut accepted, mut facts) = (vec![], vec![], vec![], vec![]);
     for (k, s) in sums.iter() {
         units.push(k.unit.as_str());
         metrics.push(k.metric.code());
@@ -23,18 +23,20 @@ pub(super) async fn add(c: &impl GenericClient, sums: &DaySums) -> Result<(), Db
         days.push(k.day_code());
         started.push(s.started);
         completed.push(s.completed);
+        accepted.push(s.accepted);
         facts.push(s.facts);
     }
     c.execute(
-        "INSERT INTO day_sums (unit, metric, pile, day, started, completed, facts)
+        "INSERT INTO day_sums (unit, metric, pile, day, started, completed, accepted, facts)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
-                              $5::bigint[], $6::bigint[], $7::bigint[])
+                              $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[])
          ON CONFLICT (unit, metric, pile, day) DO UPDATE
              SET started = day_sums.started + excluded.started,
                  completed = day_sums.completed + excluded.completed,
+                 accepted = day_sums.accepted + excluded.accepted,
                  facts = day_sums.facts + excluded.facts",
         &[
-            &units, &metrics, &piles, &days, &started, &completed, &facts,
+            &units, &metrics, &piles, &days, &started, &completed, &accepted, &facts,
         ],
     )
     .await?;
@@ -76,7 +78,7 @@ pub(super) async fn ledger_inputs(
     let rows = c
         .query(
             "SELECT unit, metric, pile, sum(started)::bigint, sum(completed)::bigint,
-                    sum(CASE WHEN day >= $2 THEN completed ELSE 0 END)::bigint
+                    sum(accepted)::bigint, sum(CASE WHEN day >= $2 THEN completed ELSE 0 END)::bigint
                FROM day_sums WHERE day <= $1 GROUP BY unit, metric, pile",
             &[&as_of.to_string(), &week_start(as_of).to_string()],
         )
@@ -85,7 +87,7 @@ pub(super) async fn ledger_inputs(
     for r in &rows {
         out.push(totals(
             [r.get(0), r.get(1), r.get(2)],
-            [r.get(3), r.get(4), r.get(5)],
+            [r.get(3), r.get(4), r.get(5), r.get(6)],
         )?);
     }
     Ok((targets, out))
@@ -98,14 +100,14 @@ pub(super) async fn stored_and_rows(
     let mut sums = DaySums::default();
     for r in c
         .query(
-            "SELECT unit, metric, pile, day, started, completed, facts FROM day_sums",
+            "SELECT unit, metric, pile, day, started, completed, accepted, facts FROM day_sums",
             &[],
         )
         .await?
     {
         let (key, sum) = day_sum(
             [r.get(0), r.get(1), r.get(2), r.get(3)],
-            [r.get(4), r.get(5), r.get(6)],
+            [r.get(4), r.get(5), r.get(6), r.get(7)],
         )?;
         sums.insert(key, sum);
     }

@@ -11,10 +11,11 @@ use tally_core::Target;
 /// Add a push's difference to the stored sums.
 pub(super) fn add(tx: &Connection, sums: &DaySums) -> Result<(), DbError> {
     let mut upsert = tx.prepare_cached(
-        "INSERT INTO day_sums (unit, metric, pile, day, started, completed, facts)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        "INSERT INTO day_sums (unit, metric, pile, day, started, completed, accepted, facts)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (unit, metric, pile, day) DO UPDATE SET started = started + excluded.started,
-             completed = completed + excluded.completed, facts = facts + excluded.facts",
+             completed = completed + excluded.completed, accepted = accepted + excluded.accepted,
+             facts = facts + excluded.facts",
     )?;
     for (k, s) in sums.iter() {
         upsert.execute(params![
@@ -24,6 +25,7 @@ pub(super) fn add(tx: &Connection, sums: &DaySums) -> Result<(), DbError> {
             k.day_code(),
             s.started,
             s.completed,
+            s.accepted,
             s.facts
         ])?;
     }
@@ -75,7 +77,7 @@ pub(super) fn ledger_inputs(
         &["target"],
     )?)?;
     let mut stmt = c.prepare_cached(
-        "SELECT unit, metric, pile, sum(started), sum(completed),
+        "SELECT unit, metric, pile, sum(started), sum(completed), sum(accepted),
                 sum(CASE WHEN day >= ?2 THEN completed ELSE 0 END)
            FROM day_sums WHERE day <= ?1 GROUP BY unit, metric, pile",
     )?;
@@ -84,7 +86,7 @@ pub(super) fn ledger_inputs(
     while let Some(r) = rows.next()? {
         out.push(totals(
             [r.get(0)?, r.get(1)?, r.get(2)?],
-            [r.get(3)?, r.get(4)?, r.get(5)?],
+            [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?],
         )?);
     }
     Ok((targets, out))
@@ -94,13 +96,13 @@ pub(super) fn ledger_inputs(
 pub(super) fn stored_and_rows(c: &Connection) -> Result<(DaySums, Vec<String>), DbError> {
     let mut sums = DaySums::default();
     let mut stmt = c.prepare_cached(
-        "SELECT unit, metric, pile, day, started, completed, facts FROM day_sums",
+        "SELECT unit, metric, pile, day, started, completed, accepted, facts FROM day_sums",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let (key, sum) = day_sum(
             [r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?],
-            [r.get(4)?, r.get(5)?, r.get(6)?],
+            [r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?],
         )?;
         sums.insert(key, sum);
     }
