@@ -49,6 +49,7 @@ fn export_all(dir: &Path) {
         LedgerView,
         tally_core::Works,
         tally_store::OutboxState,
+        tally_store::Withdrawal,
         BackupEntry,
         RestoreResult,
         BundlePlace,

@@ -230,7 +230,8 @@ fn store_kind(e: &StoreError) -> ErrorKind {
         | StoreError::NotAVillage { .. }
         | StoreError::AmbiguousVillage { .. }
         | StoreError::OutOfScope { .. }
-        | StoreError::PlanningForbidden(_) => ErrorKind::Invalid,
+        | StoreError::PlanningForbidden(_)
+        | StoreError::NotTheAuthor { .. } => ErrorKind::Invalid,
         StoreError::NoOpenConflict { .. } => ErrorKind::Conflict,
         StoreError::NotFound { .. } => ErrorKind::NotFound,
         StoreError::TooNew { .. } => ErrorKind::Outdated,

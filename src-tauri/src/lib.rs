@@ -61,6 +61,8 @@ pub fn run() {
             commands::records::works_list,
             commands::records::works_save,
             commands::records::works_progress,
+            commands::records::record_withdraw,
+            commands::records::record_undo,
             commands::records::target_save,
             commands::records::entry_list,
             commands::sync::sync_login,

@@ -61,6 +61,22 @@ enum Command {
     /// Public works: roads, water, culture rooms, clinics, shops (工程)
     #[command(subcommand)]
     Works(records::WorksCmd),
+    /// Progress entries of works items (工程进度): correct one
+    #[command(subcommand)]
+    Progress(records::ProgressCmd),
+    /// Withdraw a record or progress entry, saying why (撤销): it stays in the history and
+    /// counts nothing, on every device once synced
+    Delete {
+        /// The id of the visit, load, demolition, works item, progress entry, household
+        /// or target
+        #[arg(value_parser = parse::uuid)]
+        id: uuid::Uuid,
+        /// Why (撤销原因), e.g. 录重了
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// Withdraw the last entry made on this device (撤销上一条)
+    Undo,
     /// Targets (指标): a quantity of a metric by a deadline
     #[command(subcommand)]
     Target(records::TargetCmd),
@@ -176,6 +192,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cleanup(cmd) => records::cleanup(&ctx, cmd),
         Command::Works(cmd) => records::works(&ctx, cmd),
         Command::Target(cmd) => records::target(&ctx, cmd),
+        Command::Progress(cmd) => records::progress(&ctx, cmd),
+        Command::Delete { id, reason } => records::delete(&ctx, id, &reason),
+        Command::Undo => records::undo(&ctx),
         Command::Ledger(args) => ledger::run(&ctx, args),
         Command::Import(cmd) => import::run(&ctx, cmd),
         Command::Demo { seed } => demo::run(&ctx, seed),

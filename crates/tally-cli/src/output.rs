@@ -216,8 +216,7 @@ pub fn value_text(table: Tbl, field: &str, v: &Value) -> String {
 /// `字段=值, …` for the fields of a change, in Chinese.
 pub fn change_text(change: &Change) -> String {
     change
-        .fields
-        .iter()
+        .edited_fields()
         .map(|(f, e)| {
             format!(
                 "{}={}",

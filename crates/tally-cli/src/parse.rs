@@ -87,6 +87,11 @@ pub fn date(s: &str) -> Result<NaiveDate, Bad> {
 }
 
 /// The id of a row, as `add` and `list` print it.
+/// The id of a record or of a progress entry (as the commands print them).
+pub fn uuid(s: &str) -> Result<uuid::Uuid, Bad> {
+    row_id(s).map(|r| r.0)
+}
+
 pub fn row_id(s: &str) -> Result<RowId, Bad> {
     RowId::from_str(s).map_err(|_| {
         Bad::new(

@@ -733,3 +733,91 @@ fn a_road_is_done_by_its_progress_entries_and_accepted() {
         "{table}"
     );
 }
+
+/// Every kind of record can be corrected and withdrawn with a reason, and the last entry
+/// undone: the ledger stops counting what is withdrawn, the household's timeline keeps it
+/// marked with the reason, and a withdrawn record cannot be edited.
+#[test]
+fn records_are_corrected_withdrawn_and_undone() {
+    let db = Db::with_units();
+    let ledger = || db.json(&format!("ledger --unit {BANNER} --as-of 2025-06-10"));
+    let done = |metric: &str| row(&ledger(), metric)["completed"].as_f64().unwrap();
+    let load = id(db.ok(&format!(
+        "cleanup add --village {VILLAGE} --kind manure --tonnes 150 --date 2025-06-02"
+    )));
+    assert_eq!(done("cleanup-tonnes"), 150.0);
+    // A mistyped 150 t load was 15 t of hay.
+    db.ok(&format!("cleanup edit {load} --tonnes 15 --kind hay"));
+    let l = ledger();
+    assert_eq!(row(&l, "cleanup-tonnes")["completed"], json!(15.0));
+    assert_eq!(
+        pile_row(&l, "cleanup-tonnes", Some("hay"))["completed"],
+        json!(15.0)
+    );
+
+    let zs = id(db.ok(&format!("household add --village {VILLAGE} --head 张三")));
+    let visit = id(db.ok(&format!(
+        "visit add --household {zs} --date 2025-06-03 --note 墙体裂缝"
+    )));
+    db.ok(&format!("visit edit {visit} --note 墙体裂缝，已加固"));
+    let twice = id(db.ok(&format!(
+        "visit add --household {zs} --date 2025-06-03 --note 墙体裂缝，已加固"
+    )));
+    let said = db.ok(&format!("delete {twice} --reason 录重了"));
+    assert!(said.contains("已撤销") && said.contains("录重了"), "{said}");
+    let page = db.ok(&format!("household show {zs}"));
+    assert!(page.contains("墙体裂缝，已加固"), "{page}");
+    assert!(
+        page.contains("（已撤销：录重了）"),
+        "the withdrawn visit stays, marked: {page}"
+    );
+
+    let again = db.fails(1, &format!("visit edit {twice} --note 改"));
+    assert!(again.contains("这条记录已撤销，不能再修改"), "{again}");
+    let twice_more = db.fails(1, &format!("delete {twice} --reason 再撤"));
+    assert!(twice_more.contains("已撤销"), "{twice_more}");
+    let no_reason = db.fails(1, &format!("delete {load} --reason="));
+    assert!(no_reason.contains("撤销原因"), "{no_reason}");
+    let nobody = db.fails(1, "delete 01900000-0000-7000-8000-0000000000ff --reason x");
+    assert!(nobody.contains("not found"), "{nobody}");
+
+    let demolished = id(db.ok(&format!(
+        "demolition add --village {VILLAGE} --household {zs} --area 80 --date 2025-06-04"
+    )));
+    db.ok(&format!("demolition edit {demolished} --area 60"));
+    assert_eq!(done("demolition"), 1.0);
+    // Undo withdraws the last entry made here: the demolition, then the household …
+    let undone = db.json("undo");
+    assert_eq!(
+        (&undone["table"], &undone["row"]),
+        (&json!("demolition"), &json!(demolished))
+    );
+    assert_eq!(undone["reason"], "撤销上一条录入");
+    assert_eq!(done("demolition"), 0.0);
+
+    let road = id(db.ok(&format!(
+        "works add --village {VILLAGE} --kind road --quantity 5 --status started --date 2025-06-02"
+    )));
+    let entry = db.ok(&format!(
+        "works progress {road} --quantity 3 --date 2025-06-05"
+    ));
+    let entry = entry.trim();
+    db.ok(&format!("progress edit {entry} --quantity 2.5 --note 东段"));
+    assert_eq!(done("road-km"), 2.5);
+    db.ok(&format!("works edit {road} --name 村东主街 --quantity 4"));
+    let beyond = db.fails(1, &format!("progress edit {entry} --quantity 4.5"));
+    assert!(beyond.contains("超过了计划数量 4"), "{beyond}");
+    // … and a progress entry is an entry: undo withdraws it first.
+    let undone = db.json("undo");
+    assert_eq!(undone["entry"], json!(entry));
+    assert_eq!(done("road-km"), 0.0);
+    let listed = db.json(&format!("works list --village {VILLAGE}"));
+    let w = &listed.as_array().unwrap()[0];
+    assert_eq!(
+        (&w["name"], &w["quantity"]),
+        (&json!("村东主街"), &json!(4.0))
+    );
+    assert_eq!(w["progress"][0]["withdrawn"], "撤销上一条录入");
+    db.ok(&format!("delete {road} --reason 不在本村"));
+    assert_eq!(row(&ledger(), "road-km")["started"], json!(0.0));
+}

@@ -67,6 +67,14 @@ pub struct Change {
 }
 
 impl Change {
+    /// The fields a person changed: all but the `deleted: false` every edit of a record
+    /// carries to say the record stays (so a withdrawal it never saw is a conflict).
+    pub fn edited_fields(&self) -> impl Iterator<Item = (&String, &FieldEdit)> {
+        self.fields
+            .iter()
+            .filter(|(f, e)| !(f.as_str() == "deleted" && e.value == Value::Bool(false)))
+    }
+
     pub fn version(&self) -> Version {
         Version {
             hlc: self.hlc,

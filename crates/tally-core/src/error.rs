@@ -94,6 +94,9 @@ pub enum ValidationError {
     #[error("progress adds up to {done}, more than the planned quantity {planned}")]
     /// (The amounts as shown: `5.2`, `5`.)
     BeyondPlanned { done: String, planned: String },
+    /// An edit of a withdrawn record.
+    #[error("the record was withdrawn: it can no longer be edited")]
+    Withdrawn,
     #[error("{0}")]
     Other(String),
 }
@@ -129,6 +132,7 @@ impl ValidationError {
             ValidationError::Unusual { .. } => "unusual_value",
             ValidationError::MoreThanMembers { .. } => "more_than_members",
             ValidationError::BeyondPlanned { .. } => "beyond_planned",
+            ValidationError::Withdrawn => "withdrawn_record",
             ValidationError::Other(_) => "invalid",
         }
     }
@@ -203,6 +207,7 @@ impl ValidationError {
             ValidationError::BeyondPlanned { done, planned } => {
                 format!("完成进度合计 {done} 超过了计划数量 {planned}")
             }
+            ValidationError::Withdrawn => "这条记录已撤销，不能再修改".into(),
             ValidationError::UnknownUnit(u) => format!("找不到组织单位 {u}"),
             ValidationError::WrongLevel { unit, .. } => {
                 format!("{unit} 不是嘎查村或自然村，不能登记此类记录")

@@ -70,8 +70,12 @@ pub const FIELDS: &[(&str, &str, &str)] = &[
     ("progress", "完成进度", "Progress"),
     ("done", "已完成", "Done"),
     ("withdrawn", "撤销原因", "Withdrawn because"),
-    ("deleted", "已删除", "Deleted"),
+    ("deleted", "已撤销", "Withdrawn"),
+    ("deleted_reason", "撤销原因", "Withdrawn because"),
 ];
+
+/// The reason a withdrawal by `undo` records.
+pub const UNDO_REASON: &str = "撤销上一条录入";
 
 /// The label of a field name (`字段` / `field` for a name no table has).
 pub fn field(name: &str, lang: Lang) -> &'static str {

@@ -275,6 +275,40 @@ mod tests {
         let reno = |at, e: FieldEdit| change(at, vec![("renovation", e)]);
         let cases: Vec<Case> = vec![
             (
+                // An edit says the record stays (deleted: false, on the version it saw);
+                // a withdrawal it never saw disagrees on that field: the edit's side is
+                // kept for a leader, whichever order the changes arrive in.
+                "a withdrawal concurrent with an edit keeps the edit as a conflict",
+                vec![
+                    change(a, vec![("head", set(json!("张三")))]),
+                    change(
+                        b,
+                        vec![("members", set(json!(4))), ("deleted", set(json!(false)))],
+                    ),
+                    change(
+                        c,
+                        vec![
+                            ("deleted", set(json!(true))),
+                            ("deleted_reason", set(json!("录重了"))),
+                        ],
+                    ),
+                ],
+                "deleted",
+                json!(true),
+                vec![(json!(true), json!(false))],
+            ),
+            (
+                "a withdrawal made after seeing the edit is no conflict",
+                vec![
+                    change(a, vec![("head", set(json!("张三")))]),
+                    change(b, vec![("deleted", set(json!(false)))]),
+                    change(c, vec![("deleted", set(json!(true)).on(b))]),
+                ],
+                "deleted",
+                json!(true),
+                vec![],
+            ),
+            (
                 "sequential edits: the last writer wins, nothing to review",
                 vec![
                     head(a, set(json!("张三"))),

@@ -79,7 +79,10 @@ const fn f(name: &'static str, kind: Kind, required: bool) -> Field {
     }
 }
 
+/// Withdrawn (a tombstone: the record stays, with its history, and counts nothing).
 const DELETED: Field = f("deleted", Kind::Bool, false);
+/// Why it was withdrawn (a correction's reason, for the history).
+const DELETED_REASON: Field = f("deleted_reason", Kind::OptText { max: 200 }, false);
 
 const ORG_UNIT_FIELDS: &[Field] = &[
     f("code", Kind::Text { min: 1, max: 32 }, true),
@@ -87,6 +90,7 @@ const ORG_UNIT_FIELDS: &[Field] = &[
     f("level", Kind::Code, true),
     f("parent", Kind::OptText { max: 32 }, false),
     DELETED,
+    DELETED_REASON,
 ];
 const HOUSEHOLD_FIELDS: &[Field] = &[
     f("head", Kind::Text { min: 1, max: 40 }, true),
@@ -104,12 +108,14 @@ const HOUSEHOLD_FIELDS: &[Field] = &[
     f("pension", Kind::OptInt { min: 0, max: 50 }, false),
     f("medical", Kind::OptInt { min: 0, max: 50 }, false),
     DELETED,
+    DELETED_REASON,
 ];
 const VISIT_FIELDS: &[Field] = &[
     f("household", Kind::Ref, true),
     f("date", Kind::Date, true),
     f("note", Kind::OptText { max: 2000 }, false),
     DELETED,
+    DELETED_REASON,
 ];
 const DEMOLITION_FIELDS: &[Field] = &[
     f("household", Kind::OptRef, false),
@@ -123,6 +129,7 @@ const DEMOLITION_FIELDS: &[Field] = &[
     ),
     f("date", Kind::Date, true),
     DELETED,
+    DELETED_REASON,
 ];
 const CLEANUP_FIELDS: &[Field] = &[
     f("kind", Kind::Code, true),
@@ -145,6 +152,7 @@ const CLEANUP_FIELDS: &[Field] = &[
     ),
     f("date", Kind::Date, true),
     DELETED,
+    DELETED_REASON,
 ];
 const WORKS_FIELDS: &[Field] = &[
     f("kind", Kind::Code, true),
@@ -189,6 +197,7 @@ const WORKS_FIELDS: &[Field] = &[
         false,
     ),
     DELETED,
+    DELETED_REASON,
 ];
 /// The field of every progress entry of a works item: `progress:<uuid>`, one per entry.
 const PROGRESS: Field = f("progress", Kind::ProgressEntry, false);
@@ -220,6 +229,7 @@ const TARGET_FIELDS: &[Field] = &[
     ),
     f("deadline", Kind::PlanDate, true),
     DELETED,
+    DELETED_REASON,
 ];
 
 /// The fields of a table.
@@ -321,6 +331,11 @@ pub fn validate_change(
                 });
             }
         }
+    }
+    if existing.is_some_and(Row::deleted) && !change.fields.contains_key("deleted") {
+        // Only a change that says whether the record stays withdrawn (a restore, or an
+        // edit made without knowing of the withdrawal: merged as a conflict) may touch it.
+        return Err(ValidationError::Withdrawn);
     }
     check_unit(change, existing, ctx)?;
     check_refs(change, ctx)?;

@@ -291,6 +291,26 @@ impl Scope {
 }
 
 /// Why a user may not make a change.
+/// Whether `user`, of `role`, may make `change` to an existing record that `creator`
+/// entered: withdrawing a record, or correcting an event (a visit, a cleanup load, a
+/// demolition), is for the one who entered it and for leaders; what a village keeps
+/// together (a household's data and renovation, a works item and its progress) every
+/// writer of the unit keeps. `None` creator: not known (entered before it was kept).
+pub fn may_retouch(role: Role, user: &str, creator: Option<&str>, change: &Change) -> bool {
+    if role.may_correct() || creator.is_none_or(|c| c == user) {
+        return true;
+    }
+    let withdraws = change
+        .fields
+        .get("deleted")
+        .is_some_and(|e| e.value == Value::Bool(true));
+    let event = matches!(
+        change.table,
+        Table::Visit | Table::Cleanup | Table::Demolition
+    );
+    !(withdraws || event)
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OutOfScope {
     /// The unit (the change's, the row's or a parent) is not in the write scope.

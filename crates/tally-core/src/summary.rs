@@ -60,6 +60,19 @@ pub enum EntrySummary {
     OrgUnit {
         name: Option<String>,
     },
+    /// A record withdrawn, with the reason given.
+    Withdrawal {
+        table: Table,
+        reason: Option<String>,
+    },
+    /// A works item's progress entry appended or corrected (`withdrawn`: taken back).
+    Progress {
+        entry: String,
+        quantity: Option<f64>,
+        date: Option<NaiveDate>,
+        note: Option<String>,
+        withdrawn: Option<String>,
+    },
 }
 
 fn value<'c>(change: &'c Change, name: &str) -> Option<&'c Value> {
@@ -96,6 +109,26 @@ impl EntrySummary {
     pub fn of(change: &Change, head: &dyn Fn(RowId) -> Option<String>) -> EntrySummary {
         let who = || household_of(change).and_then(head);
         let date = parsed::<NaiveDate>(change, "date");
+        if value(change, "deleted") == Some(&Value::Bool(true)) {
+            return EntrySummary::Withdrawal {
+                table: change.table,
+                reason: text(change, "deleted_reason"),
+            };
+        }
+        let entry = change
+            .fields
+            .iter()
+            .find_map(|(name, e)| Some((crate::schema::progress_entry(name)?, &e.value)));
+        if let Some((entry, v)) = entry {
+            let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+            return EntrySummary::Progress {
+                entry: entry.to_string(),
+                quantity: v.get("quantity").and_then(Value::as_f64),
+                date: text("date").and_then(|d| d.parse().ok()),
+                note: text("note"),
+                withdrawn: text("withdrawn"),
+            };
+        }
         match change.table {
             Table::Household => match change.fields.get("head") {
                 Some(h) if h.base.is_none() => EntrySummary::NewHousehold {
@@ -104,8 +137,7 @@ impl EntrySummary {
                 _ => EntrySummary::HouseholdEdit {
                     head: who(),
                     fields: change
-                        .fields
-                        .iter()
+                        .edited_fields()
                         .map(|(f, e)| FieldValue {
                             field: f.clone(),
                             value: e.value.clone(),

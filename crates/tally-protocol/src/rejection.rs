@@ -18,6 +18,10 @@ pub enum Rejection {
     /// A correction outranks what it corrects: leaders and admins only.
     #[error("only a leader or an admin may make a correction")]
     CorrectionForbidden,
+    /// Withdrawing a record, or correcting a visit, load or demolition, is for the one
+    /// who entered it and for leaders.
+    #[error("{author} entered this record: only they or a leader may withdraw or correct it")]
+    NotTheAuthor { author: String },
     /// The change says it was made on another device than the one pushing it.
     #[error("the change was made on device {made_on}, not on this device {pushing}")]
     WrongDevice {
@@ -64,9 +68,9 @@ impl Explain for Rejection {
     fn code(&self) -> &'static str {
         match self {
             Rejection::OutOfScope { .. } => codes::OUT_OF_SCOPE,
-            Rejection::PlanningForbidden { .. } | Rejection::CorrectionForbidden => {
-                codes::FORBIDDEN
-            }
+            Rejection::PlanningForbidden { .. }
+            | Rejection::CorrectionForbidden
+            | Rejection::NotTheAuthor { .. } => codes::FORBIDDEN,
             Rejection::WrongDevice { .. } => codes::WRONG_DEVICE,
             Rejection::ClockAhead { .. } => codes::CLOCK_AHEAD,
             Rejection::BadClock { .. } => codes::BAD_CLOCK,
@@ -87,6 +91,9 @@ impl Explain for Rejection {
                 format!("只有队长或管理员可以修改{}", table.zh())
             }
             Rejection::CorrectionForbidden => "只有队长或管理员可以更正".into(),
+            Rejection::NotTheAuthor { author } => {
+                format!("这条记录是 {author} 录入的，只有本人或队长可以撤销或更正")
+            }
             Rejection::WrongDevice { .. } => {
                 "这条记录不是在本设备上登记的，不能由本设备提交".into()
             }
@@ -152,6 +159,12 @@ mod tests {
                 "forbidden",
             ),
             (Rejection::CorrectionForbidden, "forbidden"),
+            (
+                Rejection::NotTheAuthor {
+                    author: "batu".into(),
+                },
+                "forbidden",
+            ),
             (
                 Rejection::WrongDevice {
                     made_on: DeviceId(id(1)),

@@ -35,6 +35,8 @@ pub struct Loaded {
     pub versions: HashMap<Version, ChangeId>,
     /// Current state of the batch's rows.
     pub rows: HashMap<RowId, Row>,
+    /// Who entered each of the batch's existing rows (the author of its first change).
+    pub creators: HashMap<RowId, String>,
     /// Shared with the backend's cache; copied only if the batch changes it.
     pub tree: Arc<UnitTree>,
 }
@@ -237,6 +239,7 @@ pub fn plan(changes: &[Change], who: &Author, loaded: &mut Loaded, now_ms: u64) 
             }
             if existing.is_none() {
                 plan.fresh.insert(change.row);
+                loaded.creators.insert(change.row, who.user.clone());
             }
             plan.rows.insert(change.row, merged.row.clone());
             loaded.rows.insert(change.row, merged.row);
@@ -304,6 +307,14 @@ fn decide(
     }
     if change.correction && !scope.role.may_correct() {
         return reject(Rejection::CorrectionForbidden);
+    }
+    if existing.is_some() {
+        let creator = loaded.creators.get(&change.row).map(String::as_str);
+        if !tally_core::scope::may_retouch(scope.role, &who.user, creator, change) {
+            return reject(Rejection::NotTheAuthor {
+                author: creator.unwrap_or_default().to_string(),
+            });
+        }
     }
     let settles = change.fields.values().any(|e| !e.saw.is_empty());
     if settles && !scope.role.may_resolve_conflicts() {

@@ -249,6 +249,24 @@ impl Store {
         if fields.is_empty() {
             return Ok(Edited::Unchanged(row_id));
         }
+        // An edit of a record says it stays (`deleted: false`, on the version of that
+        // field this device has): an edit and a withdrawal neither saw then disagree on
+        // one field, and the merge keeps the loser as a conflict for a leader, whichever
+        // wins. Nothing typed disappears behind a withdrawal.
+        if let Some(row) = existing.as_ref().filter(|r| !r.deleted()) {
+            if !fields.contains_key("deleted") {
+                let current = row.fields.get("deleted");
+                fields.insert(
+                    "deleted".to_string(),
+                    FieldEdit {
+                        value: Value::Bool(false),
+                        base: current.map(|c| c.at),
+                        saw: Vec::new(),
+                        epoch: current.map_or(0, |c| c.epoch),
+                    },
+                );
+            }
+        }
         let change = Change {
             id: change_id,
             table,
@@ -265,6 +283,26 @@ impl Store {
             scope
                 .check(&change, existing.as_ref(), tree)
                 .map_err(|why| crate::scope::refusal(why, tree))?;
+            if existing.is_some() {
+                // Who entered it: the author of the row's first change here.
+                let first: Option<String> = tx
+                    .prepare_cached(
+                        "SELECT body FROM change_log WHERE tbl = ?1 AND row_id = ?2
+                         ORDER BY seq LIMIT 1",
+                    )?
+                    .query_row((table.code(), row_id.to_string()), |r| r.get(0))
+                    .optional()?;
+                let first: Option<Change> = first
+                    .map(|b| serde_json::from_str(&b))
+                    .transpose()
+                    .map_err(|e| StoreError::Corrupt(format!("change of row {row_id}: {e}")))?;
+                let creator = first.as_ref().map(|c| c.author.as_str());
+                if !tally_core::scope::may_retouch(scope.role, &change.author, creator, &change) {
+                    return Err(StoreError::NotTheAuthor {
+                        author: creator.unwrap_or_default().to_string(),
+                    });
+                }
+            }
         }
         let merged = merge(existing.as_ref(), &change);
         let written = Written::of(existing.as_ref());
@@ -498,6 +536,32 @@ impl Store {
                 .set("deadline", deadline)
                 .set("deleted", false),
         )
+    }
+
+    /// Correct a record: write the given fields whose value differs from the stored one
+    /// (`None`: leave it), as one change. The record must be there: an unknown id is not
+    /// found; a withdrawn one cannot be edited.
+    pub fn correct(
+        &mut self,
+        table: Table,
+        id: RowId,
+        wanted: &[(&str, Option<Value>)],
+    ) -> Result<Edited> {
+        let current = self.row(table, id)?.ok_or_else(|| StoreError::NotFound {
+            what: table.code(),
+            id: id.to_string(),
+        })?;
+        if current.deleted() {
+            return Err(ValidationError::Withdrawn.into());
+        }
+        let mut edit = Edit::new(table).row(id);
+        for (field, value) in wanted {
+            let Some(value) = value else { continue };
+            if current.value(field).unwrap_or(&Value::Null) != value {
+                edit = edit.set(field, value);
+            }
+        }
+        self.edit(edit)
     }
 
     fn household_unit(&self, household: RowId) -> Result<String> {

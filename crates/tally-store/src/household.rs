@@ -2,10 +2,10 @@
 //! with its visits, renovation steps and demolitions as one timeline) and saving it
 //! (blank text is no value, only the fields that differ from the stored row are written).
 
-use crate::{Edit, Edited, HouseholdSummary, Result, Store, StoreError};
+use crate::{Edited, HouseholdSummary, Result, Store, StoreError};
 use chrono::NaiveDate;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use tally_core::*;
 
 /// A household's page: the household, and its visits, renovation steps and demolitions
@@ -27,12 +27,17 @@ pub enum TimelineKind {
     Demolition,
 }
 
-/// One dated event of a household, as data: the UI and the CLI word it.
+/// One dated event of a household, as data: the UI and the CLI word it. Withdrawn
+/// visits and demolitions stay in it, marked, with the reason.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TimelineItem {
     pub date: NaiveDate,
     pub kind: TimelineKind,
+    /// The visit or demolition (to correct or withdraw it); none for renovation steps.
+    pub id: Option<RowId>,
+    /// Why it was withdrawn, if it was.
+    pub withdrawn: Option<String>,
     /// The renovation step reached (renovation items).
     pub status: Option<RenovationStatus>,
     /// What the cadre wrote (visits), as typed.
@@ -46,6 +51,8 @@ impl TimelineItem {
         TimelineItem {
             date,
             kind,
+            id: None,
+            withdrawn: None,
             status: None,
             note: None,
             area_m2: None,
@@ -83,6 +90,18 @@ fn not_found(id: RowId) -> StoreError {
 }
 
 impl Store {
+    /// Why a record was withdrawn (`None` if it was not).
+    fn withdrawn_because(&self, table: Table, id: RowId, deleted: bool) -> Result<Option<String>> {
+        if !deleted {
+            return Ok(None);
+        }
+        let reason = self
+            .row(table, id)?
+            .and_then(|r| r.str("deleted_reason").map(str::to_string));
+        // Withdrawn before reasons were kept: still marked.
+        Ok(Some(reason.unwrap_or_default()))
+    }
+
     /// The household with its timeline, newest first.
     pub fn household_page(&self, id: RowId) -> Result<HouseholdDetail> {
         let household = self
@@ -91,14 +110,17 @@ impl Store {
             .and_then(Household::from_row)
             .filter(|h| !h.deleted)
             .ok_or_else(|| not_found(id))?;
-        let visits = self.visits(id)?;
+        let visits = self.visits_of(id, true)?;
         let mut timeline = Vec::new();
         for v in &visits {
             timeline.push(TimelineItem {
                 note: Some(v.note.clone()).filter(|n| !n.is_empty()),
+                id: Some(v.id),
+                withdrawn: self.withdrawn_because(Table::Visit, v.id, v.deleted)?,
                 ..TimelineItem::new(v.date, TimelineKind::Visit)
             });
         }
+        let visits: Vec<&Visit> = visits.iter().filter(|v| !v.deleted).collect();
         for (status, date) in [
             (RenovationStatus::Planned, household.planned_on),
             (RenovationStatus::Started, household.started_on),
@@ -116,10 +138,12 @@ impl Store {
             .rows(Table::Demolition)?
             .iter()
             .filter_map(Demolition::from_row)
-            .filter(|d| !d.deleted && d.household == Some(id))
+            .filter(|d| d.household == Some(id))
         {
             timeline.push(TimelineItem {
                 area_m2: d.area_m2,
+                id: Some(d.id),
+                withdrawn: self.withdrawn_because(Table::Demolition, d.id, d.deleted)?,
                 ..TimelineItem::new(d.date, TimelineKind::Demolition)
             });
         }
@@ -138,10 +162,6 @@ impl Store {
     /// Write the changes to a household that differ from what is stored (a field never
     /// set and one set to nothing are the same); `Unchanged` if none does.
     pub fn edit_household(&mut self, id: RowId, changes: &HouseholdChanges) -> Result<Edited> {
-        let current = self
-            .row(Table::Household, id)?
-            .filter(|r| !r.deleted())
-            .ok_or_else(|| not_found(id))?;
         let c = changes;
         let wanted = [
             ("head", c.head.as_ref().map(|h| json!(h.trim()))),
@@ -154,13 +174,6 @@ impl Store {
             ("pension", c.pension.map(|n| json!(n))),
             ("medical", c.medical.map(|n| json!(n))),
         ];
-        let mut edit = Edit::new(Table::Household).row(id);
-        for (field, value) in wanted {
-            let Some(value) = value else { continue };
-            if current.value(field).unwrap_or(&Value::Null) != &value {
-                edit = edit.set(field, value);
-            }
-        }
-        self.edit(edit)
+        self.correct(Table::Household, id, &wanted)
     }
 }

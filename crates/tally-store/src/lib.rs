@@ -14,6 +14,7 @@ mod scope;
 mod sums;
 mod sync;
 mod time;
+mod tombstone;
 mod village;
 mod withdraw;
 mod works;
@@ -25,8 +26,9 @@ pub use query::{HistoryEntry, HouseholdFilter, HouseholdSummary};
 pub use review::{Counts, Keep, Resolution};
 pub use sync::{ApplyStats, OutboxEntry, OutboxState, Remote, SyncMeta};
 pub use time::{FakeTime, SystemTime, TimeSource};
+pub use tombstone::Withdrawal;
 pub use village::{Candidate, Villages};
-pub use works::{NewProgress, WorksUpdate};
+pub use works::{NewProgress, ProgressChanges, WorksUpdate};
 
 use rusqlite::{Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
@@ -66,6 +68,10 @@ pub enum StoreError {
     /// Targets and org units are set by team leaders (and admins).
     #[error("{} can only be set by a team leader", .0.label(tally_core::Lang::En))]
     PlanningForbidden(tally_core::Table),
+    /// Withdrawing a record, or correcting a visit, load or demolition, someone else
+    /// entered is for them and for leaders (`tally_core::scope::may_retouch`).
+    #[error("{author} entered this record: only they or a leader may withdraw or correct it")]
+    NotTheAuthor { author: String },
     #[error("this device is not set up yet: run `tally init --device-name NAME` first")]
     NotInitialized,
     #[error("this device is already set up as {0:?}")]
@@ -136,6 +142,7 @@ impl Explain for StoreError {
             StoreError::AmbiguousVillage { .. } => "ambiguous_village",
             StoreError::OutOfScope { .. } => "out_of_scope",
             StoreError::PlanningForbidden(_) => "planning_forbidden",
+            StoreError::NotTheAuthor { .. } => "forbidden",
             StoreError::NotInitialized => "not_initialized",
             StoreError::AlreadyInitialized(_) => "already_initialized",
             StoreError::TooNew { .. } => "database_too_new",
@@ -188,6 +195,9 @@ impl Explain for StoreError {
             }
             StoreError::PlanningForbidden(table) => {
                 format!("{}只能由工作队长设定", table.label(tally_core::Lang::Zh))
+            }
+            StoreError::NotTheAuthor { author } => {
+                format!("这条记录是 {author} 录入的，只有本人或队长可以撤销或更正")
             }
             StoreError::NotInitialized => {
                 "本设备尚未初始化，请先运行 tally init --device-name 名称".into()

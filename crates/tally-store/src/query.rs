@@ -281,12 +281,18 @@ impl Store {
 
     /// Visits of a household, newest first.
     pub fn visits(&self, household: RowId) -> Result<Vec<Visit>> {
+        self.visits_of(household, false)
+    }
+
+    /// A household's visits, newest first; withdrawn ones too if `withdrawn`.
+    pub(crate) fn visits_of(&self, household: RowId, withdrawn: bool) -> Result<Vec<Visit>> {
         let ids: Vec<String> = self
             .conn
             .prepare_cached(
-                "SELECT id FROM visit WHERE household = ?1 AND deleted = 0 ORDER BY date DESC, id",
+                "SELECT id FROM visit WHERE household = ?1 AND (?2 OR deleted = 0)
+                 ORDER BY date DESC, id",
             )?
-            .query_map([household.to_string()], |r| r.get(0))?
+            .query_map((household.to_string(), withdrawn), |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         let mut out = Vec::new();
         for id in ids {

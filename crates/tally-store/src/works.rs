@@ -43,6 +43,14 @@ pub(crate) const STEP_DATES: [(WorksStatus, &str); 3] = [
     (WorksStatus::Accepted, "accepted_on"),
 ];
 
+/// New figures of a progress entry (`None`: unchanged).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProgressChanges {
+    pub quantity: Option<f64>,
+    pub date: Option<NaiveDate>,
+    pub note: Option<String>,
+}
+
 /// A progress entry to append: on a day (today if `None`), this much more was done.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NewProgress {
@@ -75,14 +83,56 @@ impl Store {
         Ok(entry)
     }
 
+    /// Correct a progress entry: its quantity, day or note (`None`: leave it; a blank
+    /// note clears it). A withdrawn entry, or one of a withdrawn item, cannot be edited.
+    pub fn correct_progress(&mut self, entry: uuid::Uuid, p: &ProgressChanges) -> Result<Edited> {
+        let field = tally_core::schema::progress_field(entry);
+        let works = self
+            .works_with_entry(&field)?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "progress entry",
+                id: entry.to_string(),
+            })?;
+        let current = self.live_works(works)?;
+        let mut value = current.value(&field).cloned().unwrap_or(Value::Null);
+        if value.get("withdrawn").is_some_and(|w| !w.is_null()) {
+            return Err(ValidationError::Withdrawn.into());
+        }
+        let was = value.clone();
+        if let Some(q) = p.quantity {
+            value["quantity"] = json!(q);
+        }
+        if let Some(d) = p.date {
+            value["date"] = json!(d);
+        }
+        if let Some(note) = &p.note {
+            match crate::household::blank_is_none(note) {
+                Some(n) => value["note"] = json!(n),
+                None => {
+                    if let Some(o) = value.as_object_mut() {
+                        o.remove("note");
+                    }
+                }
+            }
+        }
+        if value == was {
+            return Ok(Edited::Unchanged(works));
+        }
+        self.edit(Edit::new(Table::Works).row(works).set(&field, value))
+    }
+
     /// A works item that is there (not withdrawn), as stored.
     fn live_works(&self, works: RowId) -> Result<Row> {
-        self.row(Table::Works, works)?
-            .filter(|r| !r.deleted())
+        let row = self
+            .row(Table::Works, works)?
             .ok_or_else(|| StoreError::NotFound {
                 what: "works",
                 id: works.to_string(),
-            })
+            })?;
+        if row.deleted() {
+            return Err(ValidationError::Withdrawn.into());
+        }
+        Ok(row)
     }
 
     /// The works items of a unit's subtree (all if `None`), by unit and kind.

@@ -130,7 +130,17 @@ fn saving_a_household_writes_only_what_differs_and_no_change_is_a_value() {
         )
         .unwrap();
     let change = edited.change().expect("a change");
-    assert_eq!(change.fields.keys().collect::<Vec<_>>(), ["cadre"]);
+    let edited_fields = |c: &Change| {
+        c.edited_fields()
+            .map(|(f, _)| f.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(edited_fields(change), ["cadre"]);
+    assert_eq!(
+        change.fields["deleted"].value,
+        json!(false),
+        "an edit says the record stays"
+    );
     assert_eq!(change.fields["cadre"].value, json!("王干部"));
     // Clearing it again is a change to null; repeating it is none.
     let cleared = HouseholdChanges {
@@ -220,7 +230,7 @@ fn works_are_listed_by_unit_and_moved_on_as_one_change_or_not_at_all() {
     };
     let change = s.update_works(road, &good).unwrap().into_change().unwrap();
     assert_eq!(
-        change.fields.keys().collect::<Vec<_>>(),
+        change.edited_fields().map(|(f, _)| f).collect::<Vec<_>>(),
         ["completed_on", "quantity", "status"],
         "one change; people served was already none"
     );
@@ -335,7 +345,7 @@ fn a_road_is_done_by_its_progress_entries_then_completed_then_accepted() {
     };
     let c = s.update_works(road, &moved).unwrap().into_change().unwrap();
     assert_eq!(
-        c.fields.keys().collect::<Vec<_>>(),
+        c.edited_fields().map(|(f, _)| f).collect::<Vec<_>>(),
         ["lat", "location", "lon"]
     );
     let w = &s.works(None).unwrap()[0];

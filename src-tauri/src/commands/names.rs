@@ -15,6 +15,8 @@ pub const COMMANDS: &[&str] = &[
     "works_list",
     "works_save",
     "works_progress",
+    "record_withdraw",
+    "record_undo",
     "target_save",
     "entry_list",
     "sync_login",

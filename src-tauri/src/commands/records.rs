@@ -249,6 +249,31 @@ pub async fn target_save(state: AppS<'_>, input: TargetInput) -> IpcResult<()> {
     .await
 }
 
+/// Withdraw a record or a works item's progress entry, saying why.
+#[tauri::command]
+pub async fn record_withdraw(
+    state: AppS<'_>,
+    id: String,
+    reason: String,
+) -> IpcResult<tally_store::Withdrawal> {
+    with_store(&state, move |s| {
+        let id = uuid::Uuid::parse_str(id.trim()).map_err(|_| {
+            IpcError::from(tally_store::StoreError::NotFound {
+                what: "record",
+                id: id.clone(),
+            })
+        })?;
+        Ok(s.withdraw_record(id, &reason)?)
+    })
+    .await
+}
+
+/// Withdraw the last entry made on this device (`None`: nothing left to undo).
+#[tauri::command]
+pub async fn record_undo(state: AppS<'_>) -> IpcResult<Option<tally_store::Withdrawal>> {
+    with_store(&state, |s| Ok(s.undo()?)).await
+}
+
 /// The entries recorded on this device on a day (today if none), newest first.
 #[tauri::command]
 pub async fn entry_list(state: AppS<'_>, day: Option<NaiveDate>) -> IpcResult<Vec<EntryView>> {

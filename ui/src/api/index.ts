@@ -36,6 +36,7 @@ import type { VisitInput } from "./generated/VisitInput";
 import type { ProgressInput } from "./generated/ProgressInput";
 import type { WorksInput } from "./generated/WorksInput";
 import type { WorksItem } from "./generated/WorksItem";
+import type { Withdrawal } from "./generated/Withdrawal";
 
 export * from "./errors";
 
@@ -65,6 +66,9 @@ export const worksList = (unit?: string) => invoke<WorksItem[]>("works_list", { 
 export const worksSave = (input: WorksInput) => invoke<RowId>("works_save", { input });
 export const worksProgress = (input: ProgressInput) =>
   invoke<string>("works_progress", { input });
+export const recordWithdraw = (id: string, reason: string) =>
+  invoke<Withdrawal>("record_withdraw", { id, reason });
+export const recordUndo = () => invoke<Withdrawal | null>("record_undo");
 
 export const targetSave = (input: TargetInput) => invoke<null>("target_save", { input });
 

@@ -56,6 +56,13 @@ export function useSummary() {
         });
       case "org-unit":
         return t("summary.orgUnit", { name: s.name ?? "" });
+      case "withdrawal":
+        return t("summary.withdrawal", { table: codes.table(s.table), reason: s.reason ?? "" });
+      case "progress": {
+        const line = t("summary.progress", { quantity: s.quantity === null ? "" : num(s.quantity), date: on(s.date) });
+        const noted = s.note ? line + t("summary.note", { note: s.note }) : line;
+        return s.withdrawn ? t("summary.progressWithdrawn", { entry: noted, reason: s.withdrawn }) : noted;
+      }
     }
   }
 

@@ -317,7 +317,13 @@ pub fn page_lines(page: &HouseholdDetail) -> Vec<String> {
             ),
             (None, None) => String::new(),
         };
-        format!("  {}  {what}{detail}", t.date)
+        let id = t.id.map(|id| format!("  [{id}]")).unwrap_or_default();
+        let withdrawn = t
+            .withdrawn
+            .as_ref()
+            .map(|why| format!("  （{}：{why}）", field("deleted", Lang::Zh)))
+            .unwrap_or_default();
+        format!("  {}  {what}{detail}{withdrawn}{id}", t.date)
     }));
     out
 }

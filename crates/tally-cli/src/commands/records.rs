@@ -8,7 +8,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use clap::Subcommand;
 use tally_core::*;
-use tally_store::{NewProgress, WorksAbout, WorksUpdate};
+use tally_store::{NewProgress, ProgressChanges, WorksAbout, WorksUpdate};
 
 #[derive(Subcommand)]
 pub enum RenovationCmd {
@@ -41,6 +41,15 @@ pub enum VisitCmd {
         #[arg(long, default_value = "")]
         note: String,
     },
+    /// Correct a visit: only what is given changes
+    Edit {
+        #[arg(value_parser = parse::row_id)]
+        id: RowId,
+        #[arg(long, value_parser = parse::date)]
+        date: Option<NaiveDate>,
+        #[arg(long)]
+        note: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -56,6 +65,17 @@ pub enum DemolitionCmd {
         #[arg(long, value_name = "M2", allow_negative_numbers = true, value_parser = parse::number)]
         area: Option<f64>,
         /// Default today
+        #[arg(long, value_parser = parse::date)]
+        date: Option<NaiveDate>,
+    },
+    /// Correct a demolition: only what is given changes
+    Edit {
+        #[arg(value_parser = parse::row_id)]
+        id: RowId,
+        #[arg(long, value_name = "ID", value_parser = parse::row_id)]
+        household: Option<RowId>,
+        #[arg(long, value_name = "M2", allow_negative_numbers = true, value_parser = parse::number)]
+        area: Option<f64>,
         #[arg(long, value_parser = parse::date)]
         date: Option<NaiveDate>,
     },
@@ -77,6 +97,19 @@ pub enum CleanupCmd {
         #[arg(long, value_name = "N", value_parser = parse::count)]
         piles: Option<u32>,
         /// Default today
+        #[arg(long, value_parser = parse::date)]
+        date: Option<NaiveDate>,
+    },
+    /// Correct a cleanup load: only what is given changes
+    Edit {
+        #[arg(value_parser = parse::row_id)]
+        id: RowId,
+        #[arg(long, value_parser = parse::code::<PileKind>)]
+        kind: Option<PileKind>,
+        #[arg(long, value_name = "X", allow_negative_numbers = true, value_parser = parse::number)]
+        tonnes: Option<f64>,
+        #[arg(long, value_name = "N", value_parser = parse::count)]
+        piles: Option<u32>,
         #[arg(long, value_parser = parse::date)]
         date: Option<NaiveDate>,
     },
@@ -132,6 +165,27 @@ pub enum WorksCmd {
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
     },
+    /// Correct a works item: only what is given changes (its status: `works set`)
+    Edit {
+        #[arg(value_parser = parse::row_id)]
+        id: RowId,
+        #[arg(long, value_parser = parse::code::<WorksKind>)]
+        kind: Option<WorksKind>,
+        #[arg(long, value_name = "X", allow_negative_numbers = true, value_parser = parse::number)]
+        quantity: Option<f64>,
+        #[arg(long, value_name = "N", value_parser = parse::count)]
+        people: Option<u32>,
+        #[arg(long, value_name = "TEXT")]
+        name: Option<String>,
+        #[arg(long, value_name = "TEXT")]
+        location: Option<String>,
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+        #[arg(long, value_name = "DEG", allow_negative_numbers = true, value_parser = parse::number)]
+        lat: Option<f64>,
+        #[arg(long, value_name = "DEG", allow_negative_numbers = true, value_parser = parse::number)]
+        lon: Option<f64>,
+    },
     /// Move a works item to a status (forward only, unless --correction), with new
     /// figures if given: one change, written whole or not at all
     Set {
@@ -159,6 +213,22 @@ pub enum WorksCmd {
         /// Only works of this kind
         #[arg(long, value_parser = parse::code::<WorksKind>)]
         kind: Option<WorksKind>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ProgressCmd {
+    /// Correct a progress entry of a works item: only what is given changes
+    Edit {
+        /// The entry's id (as `works progress` printed it)
+        #[arg(value_parser = parse::uuid)]
+        id: uuid::Uuid,
+        #[arg(long, value_name = "X", allow_negative_numbers = true, value_parser = parse::number)]
+        quantity: Option<f64>,
+        #[arg(long, value_parser = parse::date)]
+        date: Option<NaiveDate>,
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
     },
 }
 
@@ -191,40 +261,89 @@ pub fn renovation(ctx: &Ctx, cmd: RenovationCmd) -> Result<()> {
     )
 }
 
+/// A given option as the value its field stores.
+fn given<T: serde::Serialize>(v: Option<T>) -> Option<serde_json::Value> {
+    v.map(|v| serde_json::json!(v))
+}
+
 pub fn visit(ctx: &Ctx, cmd: VisitCmd) -> Result<()> {
-    let VisitCmd::Add {
-        household,
-        date,
-        note,
-    } = cmd;
     let mut store = ctx.open()?;
-    let id = store.add_visit(household, date, note.trim())?;
-    output::created(ctx.json, &id.to_string())
+    match cmd {
+        VisitCmd::Add {
+            household,
+            date,
+            note,
+        } => {
+            let id = store.add_visit(household, date, note.trim())?;
+            output::created(ctx.json, &id.to_string())
+        }
+        VisitCmd::Edit { id, date, note } => {
+            let wanted = [
+                ("date", given(date)),
+                ("note", given(note.as_deref().map(str::trim))),
+            ];
+            saved(ctx, store.correct(Table::Visit, id, &wanted))
+        }
+    }
 }
 
 pub fn demolition(ctx: &Ctx, cmd: DemolitionCmd) -> Result<()> {
-    let DemolitionCmd::Add {
-        village,
-        household,
-        area,
-        date,
-    } = cmd;
     let mut store = ctx.open()?;
-    let id = store.add_demolition(village.trim(), household, area, date)?;
-    output::created(ctx.json, &id.to_string())
+    match cmd {
+        DemolitionCmd::Add {
+            village,
+            household,
+            area,
+            date,
+        } => {
+            let id = store.add_demolition(village.trim(), household, area, date)?;
+            output::created(ctx.json, &id.to_string())
+        }
+        DemolitionCmd::Edit {
+            id,
+            household,
+            area,
+            date,
+        } => {
+            let wanted = [
+                ("household", given(household)),
+                ("area_m2", given(area)),
+                ("date", given(date)),
+            ];
+            saved(ctx, store.correct(Table::Demolition, id, &wanted))
+        }
+    }
 }
 
 pub fn cleanup(ctx: &Ctx, cmd: CleanupCmd) -> Result<()> {
-    let CleanupCmd::Add {
-        village,
-        kind,
-        tonnes,
-        piles,
-        date,
-    } = cmd;
     let mut store = ctx.open()?;
-    let id = store.add_cleanup(village.trim(), kind, tonnes, piles, date)?;
-    output::created(ctx.json, &id.to_string())
+    match cmd {
+        CleanupCmd::Add {
+            village,
+            kind,
+            tonnes,
+            piles,
+            date,
+        } => {
+            let id = store.add_cleanup(village.trim(), kind, tonnes, piles, date)?;
+            output::created(ctx.json, &id.to_string())
+        }
+        CleanupCmd::Edit {
+            id,
+            kind,
+            tonnes,
+            piles,
+            date,
+        } => {
+            let wanted = [
+                ("kind", given(kind)),
+                ("tonnes", given(tonnes)),
+                ("piles", given(piles)),
+                ("date", given(date)),
+            ];
+            saved(ctx, store.correct(Table::Cleanup, id, &wanted))
+        }
+    }
 }
 
 pub fn works(ctx: &Ctx, cmd: WorksCmd) -> Result<()> {
@@ -260,6 +379,32 @@ pub fn works(ctx: &Ctx, cmd: WorksCmd) -> Result<()> {
                 &about,
             )?;
             output::created(ctx.json, &id.to_string())
+        }
+        WorksCmd::Edit {
+            id,
+            kind,
+            quantity,
+            people,
+            name,
+            location,
+            note,
+            lat,
+            lon,
+        } => {
+            let text = |t: Option<String>| {
+                t.map(|t| serde_json::json!(Some(t.trim()).filter(|t| !t.is_empty())))
+            };
+            let wanted = [
+                ("kind", given(kind)),
+                ("quantity", given(quantity)),
+                ("people", given(people)),
+                ("name", text(name)),
+                ("location", text(location)),
+                ("note", text(note)),
+                ("lat", given(lat)),
+                ("lon", given(lon)),
+            ];
+            saved(ctx, store.correct(Table::Works, id, &wanted))
         }
         WorksCmd::Progress {
             id,
@@ -335,6 +480,54 @@ pub fn works(ctx: &Ctx, cmd: WorksCmd) -> Result<()> {
             t.print()
         }
     }
+}
+
+pub fn progress(ctx: &Ctx, cmd: ProgressCmd) -> Result<()> {
+    let ProgressCmd::Edit {
+        id,
+        quantity,
+        date,
+        note,
+    } = cmd;
+    let mut store = ctx.open()?;
+    let changes = ProgressChanges {
+        quantity,
+        date,
+        note,
+    };
+    saved(ctx, store.correct_progress(id, &changes))
+}
+
+/// Withdraw a record or progress entry, saying why.
+pub fn delete(ctx: &Ctx, id: uuid::Uuid, reason: &str) -> Result<()> {
+    let mut store = ctx.open()?;
+    let w = store.withdraw_record(id, reason)?;
+    withdrawn(ctx, &w)
+}
+
+/// Withdraw the last entry made on this device.
+pub fn undo(ctx: &Ctx) -> Result<()> {
+    let mut store = ctx.open()?;
+    match store.undo()? {
+        Some(w) => withdrawn(ctx, &w),
+        None if ctx.json => output::json(&serde_json::Value::Null),
+        None => output::lines(["没有可撤销的录入 (nothing to undo)"]),
+    }
+}
+
+fn withdrawn(ctx: &Ctx, w: &tally_store::Withdrawal) -> Result<()> {
+    if ctx.json {
+        return output::json(w);
+    }
+    let what = match &w.entry {
+        Some(e) => format!(
+            "{}·{} {e}",
+            w.table.zh(),
+            labels::field("progress", Lang::Zh)
+        ),
+        None => format!("{} {}", w.table.zh(), w.row),
+    };
+    output::lines([format!("已撤销 {what}（{}）：{}", w.unit, w.reason)])
 }
 
 pub fn target(ctx: &Ctx, cmd: TargetCmd) -> Result<()> {

@@ -593,6 +593,26 @@ async fn load(
         let row: Row = serde_json::from_str(r.get(0))?;
         loaded.rows.insert(row.id, row);
     }
+    // Who entered each existing row of the batch: the author of its first change.
+    let own: Vec<String> = changes
+        .iter()
+        .filter(|ch| loaded.rows.contains_key(&ch.row))
+        .map(|ch| ch.row.to_string())
+        .collect();
+    for r in c
+        .query(
+            "SELECT DISTINCT ON (row_id) row_id, author FROM changes
+             WHERE row_id = ANY($1::text[]) ORDER BY row_id, seq",
+            &[&own],
+        )
+        .await?
+    {
+        let id: &str = r.get(0);
+        let id: RowId = id
+            .parse()
+            .map_err(|_| DbError::Corrupt(format!("row id {id:?}")))?;
+        loaded.creators.insert(id, r.get(1));
+    }
     Ok(loaded)
 }
 

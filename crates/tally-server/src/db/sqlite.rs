@@ -420,6 +420,8 @@ fn load(inner: &Inner, tx: &Connection, changes: &[Change]) -> Result<Loaded, Db
     };
     let mut seq_of = tx.prepare_cached("SELECT seq, body FROM changes WHERE id = ?1")?;
     let mut holder = tx.prepare_cached("SELECT id FROM changes WHERE device = ?1 AND hlc = ?2")?;
+    let mut creator =
+        tx.prepare_cached("SELECT author FROM changes WHERE row_id = ?1 ORDER BY seq LIMIT 1")?;
     for change in changes {
         if let std::collections::hash_map::Entry::Vacant(slot) =
             loaded.versions.entry(change.version())
@@ -455,6 +457,15 @@ fn load(inner: &Inner, tx: &Connection, changes: &[Change]) -> Result<Loaded, Db
                 if let Some(row) = load_row(tx, id)? {
                     slot.insert(row);
                 }
+            }
+        }
+        // Who entered the change's row, if it exists: the author of its first change.
+        if loaded.rows.contains_key(&change.row) && !loaded.creators.contains_key(&change.row) {
+            let author: Option<String> = creator
+                .query_row([change.row.to_string()], |r| r.get(0))
+                .optional()?;
+            if let Some(author) = author {
+                loaded.creators.insert(change.row, author);
             }
         }
     }

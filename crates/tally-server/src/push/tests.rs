@@ -118,6 +118,7 @@ fn loaded(known: &[(&Change, i64)], rows: &[&Change]) -> Loaded {
             .collect(),
         versions: known.iter().map(|(c, _)| (c.version(), c.id)).collect(),
         rows: rows.iter().map(|c| (c.row, merge(None, c).row)).collect(),
+        creators: rows.iter().map(|c| (c.row, c.author.clone())).collect(),
         tree: Arc::new(tree()),
     }
 }
@@ -476,6 +477,79 @@ fn roles_decide_what_is_written() {
         rows(),
         &[fix],
         &["store"],
+    );
+
+    // Withdrawing a record, or correcting a visit, someone else entered: they or a
+    // leader. What the village keeps together (a household's data) every cadre keeps.
+    let entered_by = |mut c: Change, user: &str| {
+        c.author = user.into();
+        c
+    };
+    let visit = entered_by(
+        change(
+            3,
+            Table::Visit,
+            row(3),
+            VILLAGE_A1,
+            json!({"household": h.row.to_string(), "date": "2025-05-30"}),
+        ),
+        "wang",
+    );
+    let wangs = entered_by(household(4, VILLAGE_A1), "wang");
+    let theirs = || loaded(&[], &[&h, &visit, &wangs]);
+    let note = change(
+        5,
+        Table::Visit,
+        row(3),
+        VILLAGE_A1,
+        json!({"note": "已加固"}),
+    );
+    let withdraw = |n, table, id| {
+        let fields = json!({"deleted": true, "deleted_reason": "录重了"});
+        change(n, table, id, VILLAGE_A1, fields)
+    };
+    check(
+        "a cadre corrects another cadre's visit",
+        cadre(),
+        theirs(),
+        std::slice::from_ref(&note),
+        &["forbidden"],
+    );
+    check(
+        "a cadre withdraws another cadre's household",
+        cadre(),
+        theirs(),
+        &[withdraw(6, Table::Household, row(4))],
+        &["forbidden"],
+    );
+    let members = change(
+        7,
+        Table::Household,
+        row(4),
+        VILLAGE_A1,
+        json!({"members": 4}),
+    );
+    check(
+        "a cadre keeps another cadre's household up to date",
+        cadre(),
+        theirs(),
+        &[members],
+        &["store"],
+    );
+    check(
+        "a leader withdraws a cadre's visit and corrects another",
+        leader(),
+        theirs(),
+        &[withdraw(8, Table::Visit, row(3)), note.clone()],
+        &["store", "withdrawn_record"],
+    );
+    let own = || loaded(&[], &[&h, &entered_by(visit.clone(), "someone")]);
+    check(
+        "a cadre corrects, then withdraws, their own visit",
+        cadre(),
+        own(),
+        &[note, withdraw(9, Table::Visit, row(3))],
+        &["store", "store"],
     );
 }
 

@@ -2,10 +2,11 @@
 import type { FieldValue } from "./FieldValue";
 import type { Metric } from "./Metric";
 import type { PileKind } from "./PileKind";
+import type { Table } from "./Table";
 import type { WorksKind } from "./WorksKind";
 import type { WorksStatus } from "./WorksStatus";
 
 /**
  * What one entry records.
  */
-export type EntrySummary = { "kind": "new-household", head: string, } | { "kind": "household-edit", head: string | null, fields: Array<FieldValue>, } | { "kind": "visit", household: string | null, date: string | null, note: string, } | { "kind": "cleanup", pile: PileKind | null, tonnes: number | null, piles: number, date: string | null, } | { "kind": "demolition", household: string | null, area_m2: number | null, date: string | null, } | { "kind": "works", works_kind: WorksKind | null, quantity: number | null, status: WorksStatus | null, } | { "kind": "target", metric: Metric | null, quantity: number | null, deadline: string | null, } | { "kind": "org-unit", name: string | null, };
+export type EntrySummary = { "kind": "new-household", head: string, } | { "kind": "household-edit", head: string | null, fields: Array<FieldValue>, } | { "kind": "visit", household: string | null, date: string | null, note: string, } | { "kind": "cleanup", pile: PileKind | null, tonnes: number | null, piles: number, date: string | null, } | { "kind": "demolition", household: string | null, area_m2: number | null, date: string | null, } | { "kind": "works", works_kind: WorksKind | null, quantity: number | null, status: WorksStatus | null, } | { "kind": "target", metric: Metric | null, quantity: number | null, deadline: string | null, } | { "kind": "org-unit", name: string | null, } | { "kind": "withdrawal", table: Table, reason: string | null, } | { "kind": "progress", entry: string, quantity: number | null, date: string | null, note: string | null, withdrawn: string | null, };

@@ -13,6 +13,8 @@ export const COMMANDS = [
   "works_list",
   "works_save",
   "works_progress",
+  "record_withdraw",
+  "record_undo",
   "target_save",
   "entry_list",
   "sync_login",

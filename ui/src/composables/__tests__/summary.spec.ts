@@ -41,17 +41,20 @@ const more: EntrySummary[] = [
   { kind: "target", metric: "cleanup-tonnes", quantity: 100, deadline: "2026-12-31" },
   { kind: "household-edit", head: null, fields: [{ field: "categories", value: ["five-guarantee", "subsistence"] }, { field: "seepage", value: true }, { field: "cadre", value: null }] },
   { kind: "org-unit", name: "阿斯尔嘎查" },
+  { kind: "withdrawal", table: "cleanup", reason: "录重了" },
+  { kind: "progress", entry: "e-1", quantity: 1.2, date: "2026-11-20", note: "东段", withdrawn: null },
+  { kind: "progress", entry: "e-2", quantity: 3, date: "2026-11-21", note: null, withdrawn: "录错了" },
 ];
 
 const timeline: TimelineItem[] = [
-  { date: "2026-11-25", kind: "demolition", status: null, note: null, area_m2: 60 },
-  { date: "2026-11-22", kind: "renovation", status: "started", note: null, area_m2: null },
-  { date: "2026-11-20", kind: "visit", status: null, note: "墙体裂缝", area_m2: null },
+  { date: "2026-11-25", kind: "demolition", id: "d-1", withdrawn: null, status: null, note: null, area_m2: 60 },
+  { date: "2026-11-22", kind: "renovation", id: null, withdrawn: null, status: "started", note: null, area_m2: null },
+  { date: "2026-11-20", kind: "visit", id: "v-1", withdrawn: "录重了", status: null, note: "墙体裂缝", area_m2: null },
 ];
 
 const CJK = /[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]/;
 /** What users typed in the fixtures above (names, notes, unit names). */
-const typed = ["王五", "已加固", "李四", "墙体裂缝", "阿斯尔嘎查"];
+const typed = ["王五", "已加固", "李四", "墙体裂缝", "阿斯尔嘎查", "录重了", "东段", "录错了"];
 const withoutTyped = (s: string) => typed.reduce((acc, t) => acc.split(t).join(""), s);
 
 describe("entry summaries", () => {
@@ -70,6 +73,9 @@ describe("entry summaries", () => {
       "指标 清理(吨) 100，截止 2026-12-31",
       "农户 （未知农户）：户类别→五保户、低保户，黄河渗漏区→是，包户干部→（空）",
       "组织单位 阿斯尔嘎查",
+      "撤销清理：录重了",
+      "工程进度 完成 1.2（2026-11-20）：东段",
+      "撤销 工程进度 完成 3（2026-11-21）：录错了",
     ]);
   });
 

@@ -1,0 +1,79 @@
+// Taking back what was entered: withdraw a record (or a works item's progress entry)
+// with the reason the person gives, or undo the last entry made on this device. The
+// store keeps the record and its reason; the ledger stops counting it.
+import { ElMessage, ElMessageBox } from "element-plus";
+import { useI18n } from "vue-i18n";
+import { recordUndo, recordWithdraw } from "../api";
+import type { EntryView } from "../api/generated/EntryView";
+import { useFieldErrors } from "./errors";
+import { refreshStatus } from "./status";
+
+/** The id `record_withdraw` takes for an entry: its progress entry, else its record. */
+export function retractId(e: EntryView): string {
+  return e.summary.kind === "progress" ? e.summary.entry : e.row;
+}
+
+/** Whether an entry can still be taken back from a list (not a withdrawal itself, not
+ *  refused by the server: that one is withdrawn on the sync screen). */
+export function retractable(e: EntryView): boolean {
+  return e.summary.kind !== "withdrawal" && !(e.summary.kind === "progress" && e.summary.withdrawn) && e.state !== "rejected";
+}
+
+export function useRetract() {
+  const { t } = useI18n();
+  const { show } = useFieldErrors();
+
+  /** Ask why, then withdraw `id` (described as `what`); true once withdrawn. */
+  async function retract(id: string, what: string): Promise<boolean> {
+    let reason: string;
+    try {
+      const answer = await ElMessageBox.prompt(t("entry.retractAsk", { entry: what }), t("entry.retractTitle"), {
+        confirmButtonText: t("entry.retract"),
+        cancelButtonText: t("common.cancel"),
+        inputPlaceholder: t("entry.retractReason"),
+        inputValidator: (v: string) => (v && v.trim() ? true : t("entry.reasonRequired")),
+        type: "warning",
+      });
+      reason = (answer as { value: string }).value;
+    } catch {
+      return false;
+    }
+    try {
+      await recordWithdraw(id, reason);
+    } catch (e) {
+      show(e);
+      return false;
+    }
+    ElMessage.success(t("entry.retracted"));
+    void refreshStatus();
+    return true;
+  }
+
+  /** Undo the last entry made on this device, after asking; true if one was undone. */
+  async function undo(): Promise<boolean> {
+    try {
+      await ElMessageBox.confirm(t("entry.undoAsk"), t("entry.undo"), {
+        confirmButtonText: t("entry.undo"),
+        cancelButtonText: t("common.cancel"),
+        type: "warning",
+      });
+    } catch {
+      return false;
+    }
+    try {
+      const done = await recordUndo();
+      if (!done) {
+        ElMessage.info(t("entry.nothingToUndo"));
+        return false;
+      }
+    } catch (e) {
+      show(e);
+      return false;
+    }
+    ElMessage.success(t("entry.retracted"));
+    void refreshStatus();
+    return true;
+  }
+
+  return { retract, undo };
+}
