@@ -83,6 +83,7 @@ def story(d, server, shots, workdir):
     d.screenshot(shots / "entry-cleanup.png")
 
     bad_values(d, shots)
+    progress_and_retract(d, shots)
 
     d.go("sync")
     wait_until("three entries waiting", lambda: int(d.text("[data-test=sync-pending]")) >= 3)
@@ -143,7 +144,8 @@ def story(d, server, shots, workdir):
         window.__TAURI_INTERNALS__.invoke('status_get').then(s => done(s.device_name), e => done(''));""",
                                                "args": []})
     assert device, "the device has a name"
-    typed = ["张三", "墙体裂缝已加固，屋顶需更换", "杭锦旗", "锡尼镇", "阿斯尔嘎查", "zhangsan", device]
+    typed = ["张三", "墙体裂缝已加固，屋顶需更换", "杭锦旗", "锡尼镇", "阿斯尔嘎查", "zhangsan", device,
+             "村东主街", "东段", "录错了"]
     walk_languages(d, shots, typed)
     restore_backup(d, server, shots)
 
@@ -261,6 +263,32 @@ def open_form(d, tab):
         d.find(f"[data-test={SAVE[tab]}]")
         if tab == "cleanup":
             d.type("[data-test=cleanup-tonnes]", "3")
+
+
+def progress_and_retract(d, shots):
+    """A 5 km road saved, 1.2 km of it recorded as done; then that entry taken back from
+    today's entries with a reason: the withdrawal is itself an entry, waiting to sync."""
+    open_form(d, "works")
+    d.type("[data-test=works-quantity]", "5")
+    d.type("[data-test=works-name]", "村东主街")
+    d.click("[data-test=works-save]")
+    wait_until("the road's progress", lambda: "已完成 0 / 5 公里" in d.text("[data-test=works-done]"))
+    d.type("[data-test=progress-quantity]", "1.2")
+    d.type("[data-test=progress-note]", "东段")
+    d.click("[data-test=progress-save]")
+    wait_until("1.2 km done", lambda: "已完成 1.2 / 5 公里" in d.text("[data-test=works-done]"))
+    d.screenshot(shots / "entry-works-progress.png")
+    before = pending(d)
+    first = wait_until("the progress entry listed", lambda: d.texts(".entry-summary")[:1])
+    assert "工程进度 完成 1.2" in first[0], first
+    d.click("[data-test=retract]")
+    wait_until("the question why", lambda: "请写明原因" in d.text(".el-message-box"))
+    d.type(".el-message-box input", "录错了")
+    d.screenshot(shots / "entry-retract.png")
+    d.click_text(".el-message-box__btns button", "撤销")
+    wait_until("the withdrawal listed", lambda: "撤销 工程进度 完成 1.2" in " ".join(d.texts(".entry-summary")[:1]))
+    assert pending(d) == before + 1, "the withdrawal waits to sync"
+    log("works progress: 1.2 of 5 km recorded, then withdrawn with its reason")
 
 
 def bad_values(d, shots):
