@@ -52,7 +52,15 @@ fn one_run(backend: &Backend, n: usize) -> Result<(Run, f64, f64)> {
         "edits not all accepted"
     );
     run.insert("edit100", (inc, json!({})));
-    let mut b = Device::in_village(&server, dir.path(), "cadre-b")?;
+    // The village's team leader: correcting what a cadre entered is a leader's (or the
+    // cadre's own), so the concurrent edits below are both accepted and meet as conflicts.
+    let mut b = Device::with_role(
+        &server,
+        dir.path(),
+        "leader-b",
+        tally_core::Role::Leader,
+        &[crate::server::TOWNSHIP.to_string()],
+    )?;
     let pull = b.sync()?;
     let fresh = b.store.rows(Table::Visit)?.len();
     ensure!(fresh == n, "fresh device has {fresh} of {n} visits");

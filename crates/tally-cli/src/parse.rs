@@ -87,6 +87,21 @@ pub fn date(s: &str) -> Result<NaiveDate, Bad> {
 }
 
 /// The id of a row, as `add` and `list` print it.
+/// A milestone as typed: `DATE=QTY` (2016-06-30=50).
+pub fn milestone(s: &str) -> Result<tally_core::Milestone, Bad> {
+    let bad = || {
+        Bad::new(
+            format!("节点格式应为 日期=数量，如 2016-06-30=50，填的是 {s:?}"),
+            format!("a milestone is DATE=QUANTITY, like 2016-06-30=50, got {s:?}"),
+        )
+    };
+    let (day, quantity) = s.split_once('=').ok_or_else(bad)?;
+    Ok(tally_core::Milestone {
+        date: date(day.trim()).map_err(|_| bad())?,
+        quantity: number(quantity.trim()).map_err(|_| bad())?,
+    })
+}
+
 /// The id of a record or of a progress entry (as the commands print them).
 pub fn uuid(s: &str) -> Result<uuid::Uuid, Bad> {
     row_id(s).map(|r| r.0)

@@ -219,8 +219,8 @@ fn the_whole_contract_walk() {
     assert_eq!(values, renovation);
     assert_eq!(
         &cells[2 + ROW_FIGURES..],
-        ["0.0", ""],
-        "accepted; no deadline of its own"
+        ["0.0", "", "", ""],
+        "accepted; no deadline, period or milestones of its own"
     );
     let road_line = lines.iter().find(|l| l.starts_with("road-km,")).unwrap();
     assert!(
@@ -228,7 +228,7 @@ fn the_whole_contract_walk() {
         "{road_line}"
     );
     assert!(
-        lines.contains(&"cleanup-tonnes,manure,,3.5,3.5,,,,0.5,,"),
+        lines.contains(&"cleanup-tonnes,manure,,3.5,3.5,,,,0.5,,,,"),
         "{csv}"
     );
 
@@ -820,4 +820,105 @@ fn records_are_corrected_withdrawn_and_undone() {
     assert_eq!(w["progress"][0]["withdrawn"], "撤销上一条录入");
     db.ok(&format!("delete {road} --reason 不在本村"));
     assert_eq!(row(&ledger(), "road-km")["started"], json!(0.0));
+}
+
+/// Two years' targets of one township side by side: the ledger of a day uses the target
+/// whose period holds it, counts only what was done in that period, and tells each
+/// milestone met, on track, at risk or missed; a cleanup target per pile kind fills its
+/// breakdown row. A milestone after the deadline is refused in Chinese.
+#[test]
+fn targets_have_periods_milestones_and_pile_kinds() {
+    let db = Db::with_units();
+    db.ok(&format!(
+        "target set --unit {TOWNSHIP} --metric renovation --quantity 10 --from 2015-01-01 \
+         --deadline 2015-12-31 --milestone 2015-06-30=2 --milestone 2015-09-30=6"
+    ));
+    db.ok(&format!(
+        "target set --unit {TOWNSHIP} --metric renovation --quantity 20 --from 2016-01-01 \
+         --deadline 2016-12-31 --milestone 2016-06-30=5"
+    ));
+    for (head, done) in [
+        ("甲", "2015-05-10"),
+        ("乙", "2015-06-20"),
+        ("丙", "2016-03-01"),
+    ] {
+        let h = id(db.ok(&format!("household add --village {VILLAGE} --head {head}")));
+        db.ok(&format!(
+            "renovation set --household {h} --status completed --date {done}"
+        ));
+    }
+    let renovation = |as_of: &str| {
+        let l = db.json(&format!("ledger --unit {TOWNSHIP} --as-of {as_of}"));
+        row(&l, "renovation").clone()
+    };
+    let r = renovation("2015-07-10");
+    assert_eq!(
+        (&r["target"], &r["completed"]),
+        (&json!(10.0), &json!(2.0)),
+        "{r}"
+    );
+    assert_eq!(
+        (&r["from"], &r["deadline"]),
+        (&json!("2015-01-01"), &json!("2015-12-31"))
+    );
+    let m = r["milestones"].as_array().unwrap();
+    assert_eq!(
+        (&m[0]["state"], &m[0]["completed"]),
+        (&json!("met"), &json!(2.0))
+    );
+    // 4 more by 09-30 (82 days) is 0.049 a day; nothing was done in the last 7 days.
+    assert_eq!(
+        (&m[1]["state"], &m[1]["required_per_day"]),
+        (&json!("at-risk"), &json!(0.049))
+    );
+
+    let r = renovation("2016-07-10");
+    assert_eq!(
+        (&r["target"], &r["completed"]),
+        (&json!(20.0), &json!(1.0)),
+        "2016 only: {r}"
+    );
+    let m = r["milestones"].as_array().unwrap();
+    assert_eq!(
+        (&m[0]["state"], &m[0]["completed"]),
+        (&json!("missed"), &json!(1.0))
+    );
+    let table = db.ok(&format!("ledger --unit {TOWNSHIP} --as-of 2016-07-10"));
+    assert!(
+        table.contains(
+            "节点 milestones 危房改造(户)（2016-01-01 起）: 2016-06-30 完成 1/5（未达成）"
+        ),
+        "{table}"
+    );
+    let csv = db.ok(&format!(
+        "ledger --unit {TOWNSHIP} --as-of 2016-07-10 --csv"
+    ));
+    assert!(csv.contains("2016-06-30=5:missed"), "{csv}");
+
+    db.ok(&format!(
+        "target set --unit {TOWNSHIP} --metric cleanup-tonnes --pile hay --quantity 50 --deadline 2026-12-31"
+    ));
+    db.ok(&format!(
+        "cleanup add --village {VILLAGE} --kind hay --tonnes 12 --date 2026-11-20"
+    ));
+    let l = db.json(&format!("ledger --unit {TOWNSHIP} --as-of 2026-11-25"));
+    let hay = pile_row(&l, "cleanup-tonnes", Some("hay"));
+    assert_eq!(
+        (&hay["target"], &hay["completed"], &hay["remaining"]),
+        (&json!(50.0), &json!(12.0), &json!(38.0))
+    );
+
+    let late = db.fails(
+        1,
+        &format!(
+            "target set --unit {TOWNSHIP} --metric renovation --quantity 20 --from 2017-01-01 \
+             --deadline 2017-12-31 --milestone 2018-01-31=5"
+        ),
+    );
+    assert!(
+        late.contains("节点") && late.contains("2017-12-31"),
+        "{late}"
+    );
+    let typo = db.fails(2, &format!("target set --unit {TOWNSHIP} --metric renovation --quantity 5 --deadline 2017-12-31 --milestone 2017-06-30"));
+    assert!(typo.contains("日期=数量"), "{typo}");
 }

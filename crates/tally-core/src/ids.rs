@@ -1,6 +1,7 @@
 //! Identifiers: UUIDv7 newtypes built from a timestamp and random bytes given by the caller.
 
-use crate::model::Metric;
+use crate::model::{Metric, PileKind};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -66,8 +67,17 @@ const NAMESPACE: Uuid = Uuid::from_u128(0x6b1f_2c4e_9a43_4f5e_8d7c_1a2b_3c4d_5e6
 /// then be one row: an org unit by its official code, a target by unit and metric.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NaturalKey<'a> {
-    OrgUnit { code: &'a str },
-    Target { unit: &'a str, metric: Metric },
+    OrgUnit {
+        code: &'a str,
+    },
+    /// A target: of a unit, a metric, a pile kind (cleanup per pile) and a period (its
+    /// first day), so 2015 and 2016 targets of one unit are two rows.
+    Target {
+        unit: &'a str,
+        metric: Metric,
+        pile: Option<PileKind>,
+        from: Option<NaiveDate>,
+    },
 }
 
 impl RowId {
@@ -76,7 +86,22 @@ impl RowId {
     pub fn natural(key: NaturalKey<'_>) -> Self {
         let name = match key {
             NaturalKey::OrgUnit { code } => format!("org_unit/{code}"),
-            NaturalKey::Target { unit, metric } => format!("target/{unit}/{}", metric.code()),
+            NaturalKey::Target {
+                unit,
+                metric,
+                pile,
+                from,
+            } => {
+                // Without a pile kind or a period: the id targets were first created with.
+                let mut name = format!("target/{unit}/{}", metric.code());
+                if let Some(p) = pile {
+                    name.push_str(&format!("/pile:{}", p.code()));
+                }
+                if let Some(d) = from {
+                    name.push_str(&format!("/from:{d}"));
+                }
+                name
+            }
         };
         Self(Uuid::new_v5(&NAMESPACE, name.as_bytes()))
     }
@@ -97,9 +122,21 @@ mod tests {
         assert_eq!(
             RowId::natural(NaturalKey::Target {
                 unit: "150622100",
-                metric: Metric::Renovation
+                metric: Metric::Renovation,
+                pile: None,
+                from: None,
             }),
             v5("target/150622100/renovation")
+        );
+        let day = NaiveDate::from_ymd_opt(2016, 1, 1).unwrap();
+        assert_eq!(
+            RowId::natural(NaturalKey::Target {
+                unit: "150622100",
+                metric: Metric::CleanupTonnes,
+                pile: Some(PileKind::Hay),
+                from: Some(day),
+            }),
+            v5("target/150622100/cleanup-tonnes/pile:hay/from:2016-01-01")
         );
     }
 }

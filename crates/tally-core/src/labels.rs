@@ -64,6 +64,9 @@ pub const FIELDS: &[(&str, &str, &str)] = &[
     ("status", "状态", "Status"),
     ("metric", "指标项", "Metric"),
     ("deadline", "截止日期", "Deadline"),
+    ("from", "起始日期", "From"),
+    ("milestones", "节点", "Milestones"),
+    ("pile", "堆类", "Pile kind"),
     ("accepted", "已验收", "Accepted"),
     ("lat", "纬度", "Latitude"),
     ("lon", "经度", "Longitude"),
@@ -170,6 +173,7 @@ pub fn code(table: Table, field: &str, code: &str, lang: Lang) -> Option<&'stati
         (Table::Works, "kind") => l(code, |c: WorksKind| c.label(lang)),
         (Table::Works, "status") => l(code, |c: WorksStatus| c.label(lang)),
         (Table::Target, "metric") => l(code, |c: Metric| c.label(lang)),
+        (Table::Target, "pile") => l(code, |c: PileKind| c.label(lang)),
         _ => None,
     }
 }

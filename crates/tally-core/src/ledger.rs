@@ -93,6 +93,175 @@ pub struct LedgerRow {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub deadline: Option<NaiveDate>,
+    /// The first day of its target's period, if the target has one (records dated before
+    /// it are not counted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub from: Option<NaiveDate>,
+    /// The milestones of the unit's own target, each met, on track, at risk or missed.
+    #[serde(default)]
+    pub milestones: Vec<MilestoneStatus>,
+}
+
+/// Where a milestone stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum MilestoneState {
+    /// Its quantity was completed by its day.
+    Met,
+    /// Still ahead, and the last 7 days' pace reaches it.
+    OnTrack,
+    /// Still ahead, and the last 7 days' pace falls short of it.
+    AtRisk,
+    /// Its day passed with less completed.
+    Missed,
+}
+
+impl MilestoneState {
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (MilestoneState::Met, Lang::Zh) => "已达成",
+            (MilestoneState::OnTrack, Lang::Zh) => "进度正常",
+            (MilestoneState::AtRisk, Lang::Zh) => "有风险",
+            (MilestoneState::Missed, Lang::Zh) => "未达成",
+            (MilestoneState::Met, Lang::En) => "met",
+            (MilestoneState::OnTrack, Lang::En) => "on track",
+            (MilestoneState::AtRisk, Lang::En) => "at risk",
+            (MilestoneState::Missed, Lang::En) => "missed",
+        }
+    }
+}
+
+/// A milestone of a ledger row's target, as of the ledger's day.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct MilestoneStatus {
+    pub date: NaiveDate,
+    pub quantity: f64,
+    /// Completed by its day (by the ledger's day, if that comes first).
+    pub completed: f64,
+    pub state: MilestoneState,
+    /// For one still ahead and not met: what must be completed per day to reach it.
+    pub required_per_day: Option<f64>,
+}
+
+/// The targets that apply on `as_of`: for each unit, metric and pile kind, the one whose
+/// period holds the day — the latest to start on or before it (no start: the earliest).
+pub fn applicable(targets: &[Target], as_of: NaiveDate) -> Vec<&Target> {
+    let mut by_key: BTreeMap<(&str, Metric, Option<PileKind>), &Target> = BTreeMap::new();
+    for t in targets
+        .iter()
+        .filter(|t| !t.deleted && t.from.is_none_or(|f| f <= as_of))
+    {
+        let slot = by_key
+            .entry((t.unit.as_str(), t.metric, t.pile))
+            .or_insert(t);
+        if t.from > slot.from {
+            *slot = t;
+        }
+    }
+    by_key.into_values().collect()
+}
+
+/// What a database sums for a ledger of a subtree on a day: for each metric, the first
+/// day its records count from (the latest period start among the targets that apply in
+/// the subtree), and the days before `as_of` whose completed totals its milestones need.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Window {
+    pub since: BTreeMap<Metric, NaiveDate>,
+    /// Sorted, distinct, before `as_of`.
+    pub cuts: Vec<NaiveDate>,
+}
+
+/// Each unit's children.
+type Children<'a> = HashMap<&'a str, Vec<&'a str>>;
+
+/// The subtree of `root`, parents before children, and each unit's children; `None` if
+/// the unit is unknown. (Bounded by the number of units, so a parent cycle in bad data
+/// cannot loop.)
+fn subtree<'a>(units: &'a [OrgUnit], root: &'a str) -> Option<(Vec<&'a str>, Children<'a>)> {
+    units.iter().find(|u| u.code == root)?;
+    let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
+    for u in units {
+        if let Some(p) = &u.parent {
+            children.entry(p.as_str()).or_default().push(&u.code);
+        }
+    }
+    let mut order = vec![root];
+    let mut i = 0;
+    while i < order.len() && order.len() <= units.len() {
+        for kid in children.get(order[i]).into_iter().flatten() {
+            if !order.contains(kid) {
+                order.push(kid);
+            }
+        }
+        i += 1;
+    }
+    Some((order, children))
+}
+
+/// The window of `root`'s ledger on `as_of` (empty if the unit is unknown).
+pub fn window(units: &[OrgUnit], targets: &[Target], root: &str, as_of: NaiveDate) -> Window {
+    let Some((order, _)) = subtree(units, root) else {
+        return Window::default();
+    };
+    let mut w = Window::default();
+    let mut cuts = std::collections::BTreeSet::new();
+    for t in applicable(targets, as_of)
+        .into_iter()
+        .filter(|t| order.contains(&t.unit.as_str()))
+    {
+        if let Some(f) = t.from {
+            let since = w.since.entry(t.metric).or_insert(f);
+            *since = (*since).max(f);
+        }
+        if t.unit == root {
+            cuts.extend(t.milestones.iter().map(|m| m.date).filter(|d| *d < as_of));
+        }
+    }
+    w.cuts = cuts.into_iter().collect();
+    w
+}
+
+/// Where each milestone of `target` stands, given what was completed by each day
+/// (`completed_by`, in thousandths: by the day, or by `as_of` if that comes first) and the
+/// recent pace.
+fn milestone_states(
+    target: &Target,
+    completed_by: &dyn Fn(NaiveDate) -> i64,
+    last7_per_day: f64,
+    as_of: NaiveDate,
+) -> Vec<MilestoneStatus> {
+    target
+        .milestones
+        .iter()
+        .map(|m| {
+            let completed = milli(completed_by(m.date.min(as_of)));
+            let met = thousandths(completed) >= thousandths(m.quantity);
+            let (state, required) = if met {
+                (MilestoneState::Met, None)
+            } else if m.date < as_of {
+                (MilestoneState::Missed, None)
+            } else {
+                let days = (m.date - as_of).num_days().max(1) as f64;
+                let need = (m.quantity - completed) / days;
+                let state = if last7_per_day + 1e-9 < need {
+                    MilestoneState::AtRisk
+                } else {
+                    MilestoneState::OnTrack
+                };
+                (state, Some(round(need, 3)))
+            };
+            MilestoneStatus {
+                date: m.date,
+                quantity: m.quantity,
+                completed: round(completed, 3),
+                state,
+                required_per_day: required,
+            }
+        })
+        .collect()
 }
 
 impl LedgerRow {
@@ -280,33 +449,22 @@ pub fn ledger(
     root: &str,
     as_of: NaiveDate,
 ) -> Option<Ledger> {
-    units.iter().find(|u| u.code == root)?;
-    let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
-    for u in units {
-        if let Some(p) = &u.parent {
-            children.entry(p.as_str()).or_default().push(&u.code);
-        }
-    }
-    // The subtree, parents before children (bounded by the number of units, so a
-    // parent cycle in bad data cannot loop).
-    let mut order = vec![root];
-    let mut i = 0;
-    while i < order.len() && order.len() <= units.len() {
-        for kid in children.get(order[i]).into_iter().flatten() {
-            if !order.contains(kid) {
-                order.push(kid);
-            }
-        }
-        i += 1;
-    }
+    let (order, children) = subtree(units, root)?;
+    let window = window(units, targets, root, as_of);
+    // Counted in its period: an undated fact always, a dated one from the period's start.
+    let counts = |f: &Fact| {
+        f.on.is_none_or(|d| d <= as_of && window.since.get(&f.metric).is_none_or(|s| d >= *s))
+    };
     let week = week_start(as_of);
     let mut own: HashMap<(&str, RowKey), Sums> = HashMap::new();
     let in_tree: HashMap<&str, ()> = order.iter().map(|u| (*u, ())).collect();
+    // Completed by each of the window's days, over the whole subtree (milestones).
+    let mut by_cut: HashMap<(RowKey, NaiveDate), i64> = HashMap::new();
     for f in facts
         .iter()
         .filter(|f| in_tree.contains_key(f.unit.as_str()))
     {
-        if f.on.is_some_and(|d| d > as_of) {
+        if !counts(f) {
             continue;
         }
         let mut keys = vec![RowKey::metric(f.metric)];
@@ -328,17 +486,24 @@ pub fn ledger(
                     if f.on.is_some_and(|d| d >= week) {
                         s.last7 += amount;
                     }
+                    for cut in window.cuts.iter().filter(|c| f.on.is_none_or(|d| d <= **c)) {
+                        *by_cut.entry((k, *cut)).or_default() += amount;
+                    }
                 }
                 Stage::Accepted => s.accepted += amount,
             }
         }
     }
-    let mut own_targets: BTreeMap<(&str, Metric), &Target> = BTreeMap::new();
-    for t in targets
-        .iter()
-        .filter(|t| !t.deleted && in_tree.contains_key(t.unit.as_str()))
+    let mut own_targets: BTreeMap<(&str, RowKey), &Target> = BTreeMap::new();
+    for t in applicable(targets, as_of)
+        .into_iter()
+        .filter(|t| in_tree.contains_key(t.unit.as_str()))
     {
-        own_targets.insert((t.unit.as_str(), t.metric), t);
+        let key = RowKey {
+            metric: t.metric,
+            pile: t.pile,
+        };
+        own_targets.insert((t.unit.as_str(), key), t);
     }
     let days_left = |deadline: NaiveDate| (deadline - as_of).num_days().max(1) as f64;
 
@@ -367,17 +532,13 @@ pub fn ledger(
                     acc.required_per_day += kg.required_per_day;
                 }
             }
-            if key.pile.is_none() {
-                if let Some(t) = own_targets.get(&(*unit, key.metric)) {
-                    let remaining = (t.quantity - milli(s.completed)).max(0.0);
-                    g = Some(Goal {
-                        quantity: t.quantity,
-                        required_per_day: remaining / days_left(t.deadline),
-                        deadline: Some(t.deadline),
-                    });
-                }
-            } else {
-                g = None;
+            if let Some(t) = own_targets.get(&(*unit, key)) {
+                let remaining = (t.quantity - milli(s.completed)).max(0.0);
+                g = Some(Goal {
+                    quantity: t.quantity,
+                    required_per_day: remaining / days_left(t.deadline),
+                    deadline: Some(t.deadline),
+                });
             }
             total.insert(unit, s);
             if let Some(g) = g {
@@ -405,6 +566,20 @@ pub fn ledger(
             required_per_day: g.map(|g| round(g.required_per_day, 3)),
             last_7_days_per_day: round(milli(s.last7) / 7.0, 3),
             deadline: g.and_then(|g| g.deadline),
+            from: own_targets.get(&(root, key)).and_then(|t| t.from),
+            milestones: own_targets
+                .get(&(root, key))
+                .map(|t| {
+                    let by = |d: NaiveDate| {
+                        if d >= as_of {
+                            s.completed
+                        } else {
+                            by_cut.get(&(key, d)).copied().unwrap_or(0)
+                        }
+                    };
+                    milestone_states(t, &by, milli(s.last7) / 7.0, as_of)
+                })
+                .unwrap_or_default(),
         });
     }
     Some(Ledger {

@@ -22,7 +22,7 @@ pub use error::{Invalid, ValidationError};
 pub use hlc::{Clock, FakeClock, Hlc, HlcClock};
 pub use ids::{ChangeId, DeviceId, IdSource, NaturalKey, RowId};
 pub use labels::Lang;
-pub use ledger::{Fact, Ledger, LedgerRow, RowKey};
+pub use ledger::{Fact, Ledger, LedgerRow, MilestoneState, MilestoneStatus, RowKey};
 pub use merge::{merge, version_taken, Conflict, Merged};
 pub use model::*;
 pub use records::Records;

@@ -472,9 +472,25 @@ pub struct Target {
     pub id: RowId,
     pub unit: String,
     pub metric: Metric,
+    /// A cleanup target of one pile kind (its breakdown row), else none.
+    pub pile: Option<PileKind>,
     pub quantity: f64,
     pub deadline: NaiveDate,
+    /// The first day of its period (none: from the beginning). The ledger on a day uses
+    /// the target whose period holds it and counts the records dated in that period.
+    pub from: Option<NaiveDate>,
+    /// Dated intermediate quantities (节点), in date order.
+    pub milestones: Vec<Milestone>,
     pub deleted: bool,
+}
+
+/// A milestone of a target: this much completed by this day (counted from the period's
+/// start).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Milestone {
+    pub date: NaiveDate,
+    pub quantity: f64,
 }
 
 #[cfg(test)]

@@ -134,8 +134,18 @@ impl Target {
             id: row.id,
             unit: row.unit.clone(),
             metric: row.parsed("metric")?,
+            pile: row.parsed("pile"),
             quantity: row.f64("quantity")?,
             deadline: row.date("deadline")?,
+            from: row.date("from"),
+            milestones: {
+                let mut m: Vec<Milestone> = row
+                    .value("milestones")
+                    .and_then(|v| serde_json::from_value(v.clone()).ok())
+                    .unwrap_or_default();
+                m.sort_by_key(|m| m.date);
+                m
+            },
             deleted: row.deleted(),
         })
     }

@@ -49,6 +49,10 @@ pub enum Kind {
     OptDate,
     /// A planning date (deadline): up to 10 years ahead.
     PlanDate,
+    /// An optional planning date (a period's first day).
+    OptPlanDate,
+    /// A target's milestones: `[{date, quantity}]`, planning dates.
+    Milestones,
     /// A code of the enum named by the table and field.
     Code,
     /// An optional code.
@@ -228,6 +232,9 @@ const TARGET_FIELDS: &[Field] = &[
         true,
     ),
     f("deadline", Kind::PlanDate, true),
+    f("pile", Kind::OptCode, false),
+    f("from", Kind::OptPlanDate, false),
+    f("milestones", Kind::Milestones, false),
     DELETED,
     DELETED_REASON,
 ];
@@ -341,6 +348,7 @@ pub fn validate_change(
     check_refs(change, ctx)?;
     check_insured(change, existing)?;
     check_progress(change, existing)?;
+    check_target(change, existing)?;
     if let Some(row) = existing {
         for (name, edit) in change
             .fields
@@ -513,6 +521,99 @@ fn check_insured(change: &Change, existing: Option<&Row>) -> Result<(), Validati
                 insured,
                 members,
             });
+        }
+    }
+    Ok(())
+}
+
+/// The most milestones one target may have.
+pub const MAX_MILESTONES: usize = 24;
+
+/// A target's period, pile kind and milestones fit its deadline and quantity, after the
+/// change: the period starts before the deadline, a pile kind only for cleanup, each
+/// milestone on its own day within the period and at most the target's quantity.
+fn check_target(change: &Change, existing: Option<&Row>) -> Result<(), ValidationError> {
+    if change.table != Table::Target {
+        return Ok(());
+    }
+    let get = |name: &str| -> Option<&Value> {
+        match change.fields.get(name) {
+            Some(edit) => Some(&edit.value),
+            None => existing.and_then(|r| r.value(name)),
+        }
+        .filter(|v| !v.is_null())
+    };
+    let date = |name: &str| {
+        get(name)
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok())
+    };
+    let (from, deadline): (Option<NaiveDate>, Option<NaiveDate>) = (date("from"), date("deadline"));
+    let quantity = get("quantity").and_then(Value::as_f64).unwrap_or(0.0);
+    let range =
+        |field: &str, value: String, rule: String, rule_zh: String| ValidationError::Value {
+            field: field.to_string(),
+            value,
+            why: Invalid::Range { rule, rule_zh },
+        };
+    if let (Some(f), Some(d)) = (from, deadline) {
+        if f >= d {
+            return Err(range(
+                "from",
+                f.to_string(),
+                format!("before the deadline {d}"),
+                format!("应早于截止日期 {d}"),
+            ));
+        }
+    }
+    let metric = get("metric").and_then(Value::as_str);
+    if let Some(pile) = get("pile").and_then(Value::as_str) {
+        if metric != Some(Metric::CleanupTonnes.code()) {
+            return Err(range(
+                "pile",
+                pile.to_string(),
+                "only on a cleanup (t) target".into(),
+                format!("只能用于{}指标", Metric::CleanupTonnes.zh()),
+            ));
+        }
+    }
+    let Some(list) = get("milestones") else {
+        return Ok(());
+    };
+    let milestones: Vec<Milestone> = serde_json::from_value(list.clone()).unwrap_or_default();
+    let mut days = std::collections::BTreeSet::new();
+    for m in &milestones {
+        let shown = format!("{}={}", m.date, crate::labels::num(m.quantity));
+        if deadline.is_some_and(|d| m.date > d) || from.is_some_and(|f| m.date < f) {
+            let (rule, rule_zh) = match (from, deadline) {
+                (Some(f), Some(d)) => (format!("from {f} to {d}"), format!("应在 {f} 到 {d} 之间")),
+                (_, Some(d)) => (
+                    format!("on or before the deadline {d}"),
+                    format!("不能晚于截止日期 {d}"),
+                ),
+                (Some(f), None) => (format!("on or after {f}"), format!("不能早于 {f}")),
+                (None, None) => unreachable!("a bound was passed"),
+            };
+            return Err(range("milestones", shown, rule, rule_zh));
+        }
+        if m.quantity > quantity {
+            return Err(range(
+                "milestones",
+                shown,
+                format!(
+                    "at most the target's quantity {}",
+                    crate::labels::num(quantity)
+                ),
+                format!("不能超过指标数量 {}", crate::labels::num(quantity)),
+            ));
+        }
+        if !days.insert(m.date) {
+            return Err(range(
+                "milestones",
+                shown,
+                "one milestone a day".into(),
+                "同一天只能有一个节点".into(),
+            ));
         }
     }
     Ok(())

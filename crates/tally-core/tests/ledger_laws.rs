@@ -7,7 +7,9 @@ use proptest::collection::vec as many;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use tally_core::ledger::sums::totals;
-use tally_core::ledger::{facts, facts_of_totals, ledger, DaySums};
+use tally_core::ledger::{
+    facts, facts_of_totals, ledger, window, DaySums, MilestoneState, MilestoneStatus,
+};
 use tally_core::*;
 use uuid::Uuid;
 
@@ -78,7 +80,30 @@ fn records() -> impl Strategy<Value = (Records, NaiveDate)> {
         gone(0.1),
         progress,
     );
-    let targets = (unit(), 0..Metric::ALL.len(), 1..100u32, 0..90u64, gone(0.2));
+    // A target may start a period, be a cleanup target of one pile kind, and have
+    // milestones (day, quantity): several periods of one unit stand side by side.
+    // Metrics drawn mostly from a few, so that one unit's periods and its subtree's
+    // targets of one metric meet often.
+    let cleanup = Metric::ALL
+        .iter()
+        .position(|m| *m == Metric::CleanupTonnes)
+        .unwrap_or(0);
+    let metric = prop_oneof![
+        Just(0usize),
+        Just(1usize),
+        Just(cleanup),
+        0..Metric::ALL.len()
+    ];
+    let targets = (
+        unit(),
+        metric,
+        1..100u32,
+        0..90u64,
+        gone(0.2),
+        prop::option::weighted(0.4, 0..30u64),
+        prop::option::weighted(0.3, 0..5usize),
+        many((0..60u64, 1..100u32), 0..3),
+    );
     (
         unit_tree(),
         many(households, 0..14),
@@ -169,17 +194,39 @@ fn records() -> impl Strategy<Value = (Records, NaiveDate)> {
                     deleted: *deleted,
                 });
             }
-            // At most one live target per unit and metric (a deleted one may sit beside it).
-            for (n, (u, metric, quantity, deadline, deleted)) in ts.iter().enumerate() {
+            // At most one live target per unit, metric, pile kind and period start (a
+            // deleted one may sit beside it).
+            for (n, (u, metric, quantity, deadline, deleted, from, pile, milestones)) in
+                ts.iter().enumerate()
+            {
+                let metric = Metric::ALL[*metric];
+                let mut milestones: Vec<Milestone> = milestones
+                    .iter()
+                    .map(|(d, q)| Milestone {
+                        date: day(*d),
+                        quantity: f64::from(*q),
+                    })
+                    .collect();
+                milestones.sort_by_key(|m| m.date);
+                milestones.dedup_by_key(|m| m.date);
                 let t = Target {
                     id: id(400 + n),
                     unit: at(u),
-                    metric: Metric::ALL[*metric],
+                    metric,
+                    pile: pile
+                        .filter(|_| metric == Metric::CleanupTonnes)
+                        .map(|p| PileKind::ALL[p]),
                     quantity: f64::from(*quantity),
                     deadline: day(*deadline),
+                    from: from.map(day),
+                    milestones,
                     deleted: *deleted,
                 };
-                let taken = |o: &Target| !o.deleted && o.unit == t.unit && o.metric == t.metric;
+                let taken = |o: &Target| {
+                    !o.deleted
+                        && (&o.unit, o.metric, o.pile, o.from)
+                            == (&t.unit, t.metric, t.pile, t.from)
+                };
                 if t.deleted || !r.targets.iter().any(taken) {
                     r.targets.push(t);
                 }
@@ -196,22 +243,25 @@ fn round(x: f64, places: i32) -> f64 {
 
 /// Started, completed, completed in the 7 days ending on `as_of`, and accepted, of one
 /// metric (of one pile kind, if given) over the records of the units `inside` accepts.
+/// Records dated before `since` (the period's first day) are not counted.
 fn naive_sums(
     r: &Records,
     inside: &dyn Fn(&str) -> bool,
     metric: Metric,
     pile: Option<PileKind>,
     as_of: NaiveDate,
+    since: Option<NaiveDate>,
 ) -> (f64, f64, f64, f64) {
     let (mut started, mut completed, mut last7, mut accepted) = (0.0, 0.0, 0.0, 0.0);
+    let in_period = |d: NaiveDate| d <= as_of && since.is_none_or(|s| d >= s);
+    let counts = |d: Option<NaiveDate>| d.is_none_or(in_period);
     let mut accept = |amount: f64, on: Option<Option<NaiveDate>>| {
-        if on.is_some_and(|d| d.is_none_or(|d| d <= as_of)) {
+        if on.is_some_and(counts) {
             accepted += amount;
         }
     };
-    let counts = |d: Option<NaiveDate>| d.is_none_or(|d| d <= as_of);
     let this_week =
-        |d: Option<NaiveDate>| d.is_some_and(|d| d <= as_of && (as_of - d).num_days() < 7);
+        |d: Option<NaiveDate>| d.is_some_and(|d| in_period(d) && (as_of - d).num_days() < 7);
     let mut add =
         |amount: f64, start: Option<Option<NaiveDate>>, done: Option<Option<NaiveDate>>| {
             if start.is_some_and(counts) {
@@ -311,19 +361,30 @@ fn naive_sums(
                         .sum()
                 };
                 let all = sum(&|_| true);
+                let rest = whole - all.min(whole);
+                // Done by a day, of what is dated: the entries up to it (at most the
+                // whole), and the rest once completed on a day up to it.
                 let by = |d: NaiveDate| -> f64 {
                     let rest = match completed_on {
-                        Some(c) if c.is_none_or(|c| c <= d) => whole - all.min(whole),
+                        Some(Some(c)) if c <= d => rest,
                         _ => 0.0,
                     };
                     sum(&|p| p <= d).min(whole) + rest
                 };
-                if start.is_some_and(|d| d.is_none_or(|d| d <= as_of)) {
+                let undated = if completed_on == Some(None) {
+                    rest
+                } else {
+                    0.0
+                };
+                if start.is_some_and(counts) {
                     started += whole;
                 }
-                completed += by(as_of);
-                // The undated rest is in both, so never in the recent pace.
-                last7 += by(as_of) - by(as_of - chrono::Days::new(7));
+                let before = |d: NaiveDate| d - chrono::Days::new(1);
+                // What was done before the period (all of it, for a day before it).
+                let start_of = |d: NaiveDate| since.map_or(0.0, |s| by(before(s).min(d)));
+                completed += undated + by(as_of) - start_of(as_of);
+                let week_before = as_of - chrono::Days::new(7);
+                last7 += by(as_of) - by(week_before).max(start_of(as_of));
                 accept(
                     whole,
                     (w.status >= WorksStatus::Accepted).then_some(w.accepted_on),
@@ -350,6 +411,38 @@ fn naive_sums(
     (started, completed, last7, accepted)
 }
 
+/// The targets that apply on `as_of`: per unit, metric and pile kind, the live one that
+/// started last on or before the day (no start: before every start).
+fn naive_applicable(r: &Records, as_of: NaiveDate) -> Vec<&Target> {
+    let mut out: Vec<&Target> = Vec::new();
+    for t in r
+        .targets
+        .iter()
+        .filter(|t| !t.deleted && t.from.is_none_or(|f| f <= as_of))
+    {
+        let later = r.targets.iter().any(|o| {
+            !o.deleted
+                && (&o.unit, o.metric, o.pile) == (&t.unit, t.metric, t.pile)
+                && o.from.is_none_or(|f| f <= as_of)
+                && o.from > t.from
+        });
+        if !later {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// The first day a metric's records count from in `root`'s ledger: the latest start of a
+/// target that applies in its subtree.
+fn naive_since(r: &Records, root: &str, metric: Metric, as_of: NaiveDate) -> Option<NaiveDate> {
+    naive_applicable(r, as_of)
+        .into_iter()
+        .filter(|t| t.metric == metric && under(r, &t.unit, root))
+        .filter_map(|t| t.from)
+        .max()
+}
+
 /// Whether `unit` is `root` or below it.
 fn under(r: &Records, unit: &str, root: &str) -> bool {
     let mut at = Some(unit.to_string());
@@ -373,15 +466,16 @@ fn under(r: &Records, unit: &str, root: &str) -> bool {
 fn naive_goal(
     r: &Records,
     unit: &str,
-    metric: Metric,
+    (metric, pile): (Metric, Option<PileKind>),
     as_of: NaiveDate,
+    since: Option<NaiveDate>,
 ) -> Option<(f64, f64, Option<NaiveDate>)> {
-    if let Some(t) = r
-        .targets
-        .iter()
-        .find(|t| !t.deleted && t.unit == unit && t.metric == metric)
+    if let Some(t) = naive_applicable(r, as_of)
+        .into_iter()
+        .find(|t| t.unit == unit && t.metric == metric && t.pile == pile)
     {
-        let (_, completed, _, _) = naive_sums(r, &|u| under(r, u, unit), metric, None, as_of);
+        let inside = |u: &str| under(r, u, unit);
+        let (_, completed, _, _) = naive_sums(r, &inside, metric, pile, as_of, since);
         let days = (t.deadline - as_of).num_days().max(1) as f64;
         return Some((
             t.quantity,
@@ -391,7 +485,7 @@ fn naive_goal(
     }
     let mut sum: Option<(f64, f64, Option<NaiveDate>)> = None;
     for kid in r.units.iter().filter(|u| u.parent.as_deref() == Some(unit)) {
-        if let Some((q, per_day, _)) = naive_goal(r, &kid.code, metric, as_of) {
+        if let Some((q, per_day, _)) = naive_goal(r, &kid.code, (metric, pile), as_of, since) {
             let acc = sum.get_or_insert((0.0, 0.0, None));
             acc.0 += q;
             acc.1 += per_day;
@@ -426,8 +520,49 @@ proptest! {
             for (row, (metric, pile)) in l.rows.iter().zip(keys) {
                 let key = RowKey { metric, pile };
                 prop_assert_eq!(row.key, key);
-                let (s, c, w, a) = naive_sums(&r, &|u| under(&r, u, root), metric, pile, as_of);
-                let goal = if pile.is_none() { naive_goal(&r, root, metric, as_of) } else { None };
+                let inside = |u: &str| under(&r, u, root);
+                let since = naive_since(&r, root, metric, as_of);
+                let (s, c, w, a) = naive_sums(&r, &inside, metric, pile, as_of, since);
+                let goal = naive_goal(&r, root, (metric, pile), as_of, since);
+                let own = naive_applicable(&r, as_of)
+                    .into_iter()
+                    .find(|t| t.unit == root && t.metric == metric && t.pile == pile);
+                // Each milestone: completed by its day (in the period), met if that reaches
+                // it; else missed once its day passed, or at risk when the last 7 days'
+                // pace falls short of what it needs per day.
+                let milestones: Vec<MilestoneStatus> = own
+                    .map(|t| {
+                        t.milestones
+                            .iter()
+                            .map(|m| {
+                                let by = m.date.min(as_of);
+                                let done = naive_sums(&r, &inside, metric, pile, by, since).1;
+                                let (state, need) = if done >= m.quantity - 1e-9 {
+                                    (MilestoneState::Met, None)
+                                } else if m.date < as_of {
+                                    (MilestoneState::Missed, None)
+                                } else {
+                                    let days = (m.date - as_of).num_days().max(1) as f64;
+                                    let need = (m.quantity - done) / days;
+                                    let pace = w / 7.0;
+                                    let state = if pace + 1e-9 < need {
+                                        MilestoneState::AtRisk
+                                    } else {
+                                        MilestoneState::OnTrack
+                                    };
+                                    (state, Some(round(need, 3)))
+                                };
+                                MilestoneStatus {
+                                    date: m.date,
+                                    quantity: m.quantity,
+                                    completed: round(done, 3),
+                                    state,
+                                    required_per_day: need,
+                                }
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 let target = goal.map(|g| g.0);
                 let want = LedgerRow {
                     key,
@@ -440,6 +575,8 @@ proptest! {
                     required_per_day: goal.map(|g| round(g.1, 3)),
                     last_7_days_per_day: round(w / 7.0, 3),
                     deadline: goal.and_then(|g| g.2),
+                    from: own.and_then(|t| t.from),
+                    milestones,
                 };
                 let same = close_opt(row.target, want.target)
                     && close(row.started, want.started)
@@ -449,7 +586,15 @@ proptest! {
                     && close_opt(row.remaining, want.remaining)
                     && close_opt(row.required_per_day, want.required_per_day)
                     && close(row.last_7_days_per_day, want.last_7_days_per_day)
-                    && row.deadline == want.deadline;
+                    && row.deadline == want.deadline
+                    && row.from == want.from
+                    && row.milestones.len() == want.milestones.len()
+                    && row.milestones.iter().zip(&want.milestones).all(|(a, b)| {
+                        a.date == b.date
+                            && a.state == b.state
+                            && close(a.completed, b.completed)
+                            && close_opt(a.required_per_day, b.required_per_day)
+                    });
                 prop_assert!(same, "{} as of {}:\n got  {:?}\n want {:?}", root, as_of, row, want);
             }
         }
@@ -475,9 +620,10 @@ proptest! {
         let mut exact = DaySums::default();
         exact.add_facts(&all, 1);
         prop_assert_eq!(sums.iter().collect::<Vec<_>>(), exact.iter().collect::<Vec<_>>());
-        let from_sums = facts_of_totals(&totals(&sums, as_of), as_of);
         for root in &r.units {
             let root = root.code.as_str();
+            let w = window(&r.units, &r.targets, root, as_of);
+            let from_sums = facts_of_totals(&totals(&sums, as_of, &w), as_of, &w);
             prop_assert_eq!(
                 ledger(&r.units, &r.targets, &from_sums, root, as_of),
                 ledger(&r.units, &r.targets, &all, root, as_of)

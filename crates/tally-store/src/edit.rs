@@ -103,6 +103,34 @@ pub struct NewHousehold {
     pub medical: Option<u32>,
 }
 
+/// A target as a leader plans it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetPlan {
+    pub unit: String,
+    pub metric: Metric,
+    /// A cleanup target of one pile kind.
+    pub pile: Option<PileKind>,
+    pub quantity: f64,
+    pub deadline: NaiveDate,
+    /// The first day of its period (none: from the beginning).
+    pub from: Option<NaiveDate>,
+    pub milestones: Vec<Milestone>,
+}
+
+impl Default for TargetPlan {
+    fn default() -> Self {
+        TargetPlan {
+            unit: String::new(),
+            metric: Metric::Renovation,
+            pile: None,
+            quantity: 0.0,
+            deadline: NaiveDate::MIN,
+            from: None,
+            milestones: Vec::new(),
+        }
+    }
+}
+
 /// What a works item is called, where it is (in words, and on the map if measured),
 /// and a note (blank: none).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -518,7 +546,7 @@ impl Store {
         Ok(self.edit(e)?.row())
     }
 
-    /// Set the target of a unit for a metric (one row per unit and metric).
+    /// Set the target of a unit for a metric, with no period, pile kind or milestones.
     pub fn set_target(
         &mut self,
         unit: &str,
@@ -526,16 +554,48 @@ impl Store {
         quantity: f64,
         deadline: NaiveDate,
     ) -> Result<Edited> {
-        let id = RowId::natural(NaturalKey::Target { unit, metric });
-        self.edit(
-            Edit::new(Table::Target)
-                .row(id)
-                .unit(unit)
-                .set("metric", metric)
-                .set("quantity", quantity)
-                .set("deadline", deadline)
-                .set("deleted", false),
-        )
+        self.set_target_plan(&TargetPlan {
+            unit: unit.to_string(),
+            metric,
+            quantity,
+            deadline,
+            ..TargetPlan::default()
+        })
+    }
+
+    /// Set (or replace) a target: one row per unit, metric, pile kind and period start,
+    /// so each year's target of a unit stands beside the others.
+    pub fn set_target_plan(&mut self, t: &TargetPlan) -> Result<Edited> {
+        let id = RowId::natural(NaturalKey::Target {
+            unit: &t.unit,
+            metric: t.metric,
+            pile: t.pile,
+            from: t.from,
+        });
+        let mut milestones = t.milestones.clone();
+        milestones.sort_by_key(|m| m.date);
+        let mut e = Edit::new(Table::Target)
+            .row(id)
+            .unit(&t.unit)
+            .set("metric", t.metric)
+            .set("quantity", t.quantity)
+            .set("deadline", t.deadline)
+            .set("deleted", false);
+        // Written only when given, so a plain target keeps the fields it was made with.
+        if let Some(p) = t.pile {
+            e = e.set("pile", p);
+        }
+        if let Some(f) = t.from {
+            e = e.set("from", f);
+        }
+        if !milestones.is_empty()
+            || self
+                .row(Table::Target, id)?
+                .is_some_and(|r| r.value("milestones").is_some())
+        {
+            e = e.set("milestones", &milestones);
+        }
+        self.edit(e)
     }
 
     /// Correct a record: write the given fields whose value differs from the stored one

@@ -15,6 +15,8 @@ use tally_core::*;
 pub struct HouseholdDetail {
     pub summary: HouseholdSummary,
     pub timeline: Vec<TimelineItem>,
+    /// Why the household was withdrawn, if it was (its page and history stay readable).
+    pub withdrawn: Option<String>,
 }
 
 /// What a timeline item records.
@@ -108,8 +110,8 @@ impl Store {
             .row(Table::Household, id)?
             .as_ref()
             .and_then(Household::from_row)
-            .filter(|h| !h.deleted)
             .ok_or_else(|| not_found(id))?;
+        let withdrawn = self.withdrawn_because(Table::Household, id, household.deleted)?;
         let visits = self.visits_of(id, true)?;
         let mut timeline = Vec::new();
         for v in &visits {
@@ -156,6 +158,7 @@ impl Store {
                 household,
             },
             timeline,
+            withdrawn,
         })
     }
 

@@ -19,7 +19,7 @@ mod village;
 mod withdraw;
 mod works;
 
-pub use edit::{Edit, Edited, NewHousehold, WorksAbout};
+pub use edit::{Edit, Edited, NewHousehold, TargetPlan, WorksAbout};
 pub use household::{HouseholdChanges, HouseholdDetail, TimelineItem, TimelineKind};
 pub use key::{DbKey, KeyError, KeySource};
 pub use query::{HistoryEntry, HouseholdFilter, HouseholdSummary};

@@ -343,12 +343,14 @@ impl Store {
         Ok(Records::from_rows(&rows))
     }
 
-    /// Ledger facts as of a day, from the per-day sums: facts that give the ledger
-    /// the same figures as `ledger::facts` of every record would.
-    pub fn facts(&self, as_of: NaiveDate) -> Result<Vec<Fact>> {
+    /// Ledger facts of `unit`'s ledger as of a day, from the per-day sums: facts that give
+    /// the ledger the same figures as `ledger::facts` of every record would.
+    pub fn facts(&self, unit: &str, as_of: NaiveDate) -> Result<Vec<Fact>> {
+        let window = ledger::window(&self.units()?, &self.targets()?, unit, as_of);
         Ok(ledger::facts_of_totals(
-            &crate::sums::totals(&self.conn, as_of)?,
+            &crate::sums::totals(&self.conn, as_of, &window)?,
             as_of,
+            &window,
         ))
     }
 
@@ -371,12 +373,13 @@ impl Store {
     pub fn ledger(&self, unit: &str, as_of: Option<NaiveDate>) -> Result<Ledger> {
         let as_of = as_of.unwrap_or_else(|| self.today());
         let units = self.units()?;
-        ledger::ledger(&units, &self.targets()?, &self.facts(as_of)?, unit, as_of).ok_or_else(
-            || StoreError::NotFound {
+        let facts = self.facts(unit, as_of)?;
+        ledger::ledger(&units, &self.targets()?, &facts, unit, as_of).ok_or_else(|| {
+            StoreError::NotFound {
                 what: "org unit",
                 id: unit.to_string(),
-            },
-        )
+            }
+        })
     }
 
     /// Open conflicts, optionally within a unit's subtree.

@@ -6,7 +6,8 @@ use crate::edit::load_row;
 use crate::{Result, StoreError};
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension};
-use tally_core::ledger::{week_start, DayKey, DaySum, DaySums, Totals};
+use tally_core::ledger::sums::totals_sql;
+use tally_core::ledger::{DayKey, DaySum, DaySums, Totals, Window};
 use tally_core::{RowId, Table};
 
 /// Add a write's difference to the stored sums.
@@ -36,21 +37,23 @@ pub(crate) fn add(conn: &Connection, sums: &DaySums) -> Result<()> {
     Ok(())
 }
 
-/// The sums of every unit, metric and pile kind up to `as_of`.
-pub(crate) fn totals(conn: &Connection, as_of: NaiveDate) -> Result<Vec<Totals>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT unit, metric, pile, sum(started), sum(completed), sum(accepted),
-                sum(CASE WHEN day >= ?2 THEN completed ELSE 0 END)
-           FROM day_sums WHERE day <= ?1 GROUP BY unit, metric, pile",
-    )?;
-    let mut rows = stmt.query((as_of.to_string(), week_start(as_of).to_string()))?;
+/// The sums of every unit, metric and pile kind up to `as_of` over a ledger's window.
+pub(crate) fn totals(conn: &Connection, as_of: NaiveDate, window: &Window) -> Result<Vec<Totals>> {
+    let (sql, params) = totals_sql(as_of, window, &|n| format!("?{n}"), "");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+    let figures = 5 + window.cuts.len();
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
+        let mut sums = Vec::with_capacity(figures);
+        for i in 0..figures {
+            sums.push(r.get(3 + i)?);
+        }
         let t = Totals::parse(
             r.get(0)?,
             &r.get::<_, String>(1)?,
             &r.get::<_, String>(2)?,
-            [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?],
+            &sums,
         )
         .map_err(|e| StoreError::Corrupt(format!("day_sums: {e}")))?;
         out.push(t);

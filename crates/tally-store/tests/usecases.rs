@@ -489,7 +489,9 @@ fn natural_rows_get_their_ids_from_core() {
         set.row(),
         RowId::natural(NaturalKey::Target {
             unit: VILLAGE,
-            metric: Metric::Renovation
+            metric: Metric::Renovation,
+            pile: None,
+            from: None,
         })
     );
     assert!(s

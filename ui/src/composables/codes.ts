@@ -36,6 +36,7 @@ function codeGroup(table: Table, field: string): string | null {
     "works/kind": "worksKind",
     "works/status": "worksStatus",
     "target/metric": "metric",
+    "target/pile": "pile",
   };
   return groups[`${table}/${field}`] ?? null;
 }

@@ -258,7 +258,11 @@ pub fn page_lines(page: &HouseholdDetail) -> Vec<String> {
         let pad = 30usize.saturating_sub(output::width(&label));
         format!("{label}{}{value}", " ".repeat(pad))
     };
-    let mut out = vec![
+    let mut out = vec![];
+    if let Some(why) = &page.withdrawn {
+        out.push(line("deleted", why.clone()));
+    }
+    out.extend([
         line("head", h.head.clone()),
         line("id", h.id.to_string()),
         line(
@@ -278,7 +282,7 @@ pub fn page_lines(page: &HouseholdDetail) -> Vec<String> {
         line("seepage", output::yes_no(h.seepage).to_string()),
         line("rating", opt(h.rating.map(|r| r.zh().to_string()))),
         line("renovation", opt(h.renovation.map(|r| r.zh().to_string()))),
-    ];
+    ]);
     for name in ["planned_on", "started_on", "completed_on", "accepted_on"] {
         let day = match name {
             "planned_on" => h.planned_on,

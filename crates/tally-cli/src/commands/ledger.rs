@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use clap::Args;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use tally_core::{LedgerRow, Metric, PileKind, RowKey};
+use tally_core::{Lang, LedgerRow, Metric, MilestoneStatus, PileKind, RowKey};
 
 #[derive(Args)]
 pub struct LedgerArgs {
@@ -29,11 +29,13 @@ pub struct LedgerArgs {
 struct LedgerJson<'a> {
     unit: &'a str,
     as_of: NaiveDate,
-    rows: Vec<RowJson>,
+    rows: Vec<RowJson<MilestoneList<'a>>>,
 }
 
+/// A ledger row: `M` is how its milestones are written (a list in JSON, one cell of
+/// `2016-06-30=50:met;…` in CSV).
 #[derive(Serialize)]
-struct RowJson {
+struct RowJson<M> {
     metric: Metric,
     /// The pile kind of a cleanup row per pile kind, empty otherwise.
     pile: Option<PileKind>,
@@ -48,10 +50,14 @@ struct RowJson {
     accepted: Option<f64>,
     /// The deadline of the unit's own target.
     deadline: Option<NaiveDate>,
+    /// The first day of its target's period.
+    from: Option<NaiveDate>,
+    /// Its target's milestones, each met / on-track / at-risk / missed.
+    milestones: M,
 }
 
-impl From<&LedgerRow> for RowJson {
-    fn from(r: &LedgerRow) -> Self {
+impl<'a, M: From<&'a [MilestoneStatus]>> From<&'a LedgerRow> for RowJson<M> {
+    fn from(r: &'a LedgerRow) -> Self {
         RowJson {
             metric: r.key.metric,
             pile: r.key.pile,
@@ -64,7 +70,45 @@ impl From<&LedgerRow> for RowJson {
             last_7_days_per_day: r.last_7_days_per_day,
             accepted: r.accepted,
             deadline: r.deadline,
+            from: r.from,
+            milestones: M::from(&r.milestones),
         }
+    }
+}
+
+/// The milestones of a row as a JSON list.
+#[derive(Serialize)]
+#[serde(transparent)]
+struct MilestoneList<'a>(&'a [MilestoneStatus]);
+
+impl<'a> From<&'a [MilestoneStatus]> for MilestoneList<'a> {
+    fn from(m: &'a [MilestoneStatus]) -> Self {
+        MilestoneList(m)
+    }
+}
+
+/// The milestones of a row as one CSV cell: `2016-06-30=50:met;2016-09-30=80:at-risk`.
+struct MilestonesCell(String);
+
+impl From<&[MilestoneStatus]> for MilestonesCell {
+    fn from(ms: &[MilestoneStatus]) -> Self {
+        let cells: Vec<String> = ms
+            .iter()
+            .map(|m| {
+                let state = serde_json::to_value(m.state)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                format!("{}={}:{state}", m.date, output::num(m.quantity))
+            })
+            .collect();
+        MilestonesCell(cells.join(";"))
+    }
+}
+
+impl Serialize for MilestonesCell {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
     }
 }
 
@@ -88,7 +132,7 @@ pub fn run(ctx: &Ctx, args: LedgerArgs) -> Result<()> {
         });
     }
     if args.csv {
-        return output::csv(ledger.rows.iter().map(RowJson::from));
+        return output::csv(ledger.rows.iter().map(RowJson::<MilestonesCell>::from));
     }
     let unit = store.unit(code)?;
     let mut t = Grid::new(&[
@@ -145,6 +189,32 @@ pub fn run(ctx: &Ctx, args: LedgerArgs) -> Result<()> {
             .map(|(d, rows)| format!("{d}（{}）", rows.join("、")))
             .collect();
         out.push(format!("截止日期 deadlines: {}", parts.join("；")));
+    }
+    // Milestones (节点), each with what was completed by its day and where it stands.
+    for r in ledger.rows.iter().filter(|r| !r.milestones.is_empty()) {
+        let parts: Vec<String> = r
+            .milestones
+            .iter()
+            .map(|m| {
+                let need = m
+                    .required_per_day
+                    .map(|n| format!("，每日需完成 {}", output::num(n)))
+                    .unwrap_or_default();
+                format!(
+                    "{} 完成 {}/{}（{}{need}）",
+                    m.date,
+                    output::num(m.completed),
+                    output::num(m.quantity),
+                    m.state.label(Lang::Zh)
+                )
+            })
+            .collect();
+        let from = r.from.map(|f| format!("（{f} 起）")).unwrap_or_default();
+        out.push(format!(
+            "节点 milestones {}{from}: {}",
+            label(r.key).trim(),
+            parts.join("；")
+        ));
     }
     output::lines(out)
 }

@@ -240,10 +240,19 @@ pub enum TargetCmd {
         unit: String,
         #[arg(long, value_parser = parse::code::<Metric>, help = parse::help_codes::<Metric>())]
         metric: Metric,
+        /// A cleanup target of one pile kind (its breakdown row)
+        #[arg(long, value_parser = parse::code::<PileKind>)]
+        pile: Option<PileKind>,
         #[arg(long, value_name = "X", allow_negative_numbers = true, value_parser = parse::number)]
         quantity: f64,
         #[arg(long, value_parser = parse::date)]
         deadline: NaiveDate,
+        /// The first day of its period (default: no start); each period its own target
+        #[arg(long, value_parser = parse::date)]
+        from: Option<NaiveDate>,
+        /// A milestone (节点): this much completed by this day, e.g. 2016-06-30=50
+        #[arg(long = "milestone", value_name = "DATE=QTY", value_parser = parse::milestone)]
+        milestones: Vec<Milestone>,
     },
 }
 
@@ -534,12 +543,21 @@ pub fn target(ctx: &Ctx, cmd: TargetCmd) -> Result<()> {
     let TargetCmd::Set {
         unit,
         metric,
+        pile,
         quantity,
         deadline,
+        from,
+        milestones,
     } = cmd;
     let mut store = ctx.open()?;
-    saved(
-        ctx,
-        store.set_target(unit.trim(), metric, quantity, deadline),
-    )
+    let plan = tally_store::TargetPlan {
+        unit: unit.trim().to_string(),
+        metric,
+        pile,
+        quantity,
+        deadline,
+        from,
+        milestones,
+    };
+    saved(ctx, store.set_target_plan(&plan))
 }

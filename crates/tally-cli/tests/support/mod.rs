@@ -128,9 +128,10 @@ pub fn id(stdout: String) -> String {
 }
 
 /// The keys of a ledger row, in order: the CSV header. (`accepted` is empty for the
-/// metrics whose records are not accepted; `deadline` for rows without a target.)
+/// metrics whose records are not accepted; `deadline`, `from` and `milestones` for rows
+/// without a target of their own.)
 pub const ROW_KEYS: &str = "metric,pile,target,started,completed,percent,remaining,\
-                            required_per_day,last_7_days_per_day,accepted,deadline";
+                            required_per_day,last_7_days_per_day,accepted,deadline,from,milestones";
 
 /// The numbers of a ledger row before `accepted`: target … last_7_days_per_day.
 pub const ROW_FIGURES: usize = 7;

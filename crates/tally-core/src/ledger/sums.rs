@@ -152,7 +152,8 @@ impl DaySums {
     }
 }
 
-/// The per-day sums of one unit, metric and pile kind added up to a day, in thousandths.
+/// The per-day sums of one unit, metric and pile kind added up to a day within the
+/// ledger's window (`super::Window`: from the metric's period start), in thousandths.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Totals {
     pub unit: String,
@@ -166,39 +167,68 @@ pub struct Totals {
     pub accepted: i64,
     /// Completed from `week_start(day)` to the day.
     pub last_7_days: i64,
+    /// Completed without a date (always counted).
+    pub undated: i64,
+    /// Completed with a date up to each of the window's cuts, in their order.
+    pub by_cut: Vec<i64>,
 }
 
 impl Totals {
-    /// Read the stored codes of a totals row (metric, pile kind or "").
+    /// Read a totals row as a database returns it: unit, metric and pile kind codes (pile
+    /// "" = none), then started, completed, accepted, last 7 days, undated, and one
+    /// figure per cut.
     pub fn parse(
         unit: String,
         metric: &str,
         pile: &str,
-        [started, completed, accepted, last_7_days]: [i64; 4],
+        figures: &[i64],
     ) -> Result<Totals, String> {
+        let [started, completed, accepted, last_7_days, undated, by_cut @ ..] = figures else {
+            return Err(format!(
+                "a totals row has {} figures, not 5 or more",
+                figures.len()
+            ));
+        };
         Ok(Totals {
             unit,
             metric: metric.parse()?,
             pile: parse_pile(pile)?,
-            started,
-            completed,
-            accepted,
-            last_7_days,
+            started: *started,
+            completed: *completed,
+            accepted: *accepted,
+            last_7_days: *last_7_days,
+            undated: *undated,
+            by_cut: by_cut.to_vec(),
         })
     }
 }
 
-/// Facts that give `ledger(…, as_of)` exactly the figures of the facts the totals
-/// were summed from (the totals must be summed to `as_of`).
-pub fn facts_of_totals(totals: &[Totals], as_of: NaiveDate) -> Vec<Fact> {
-    let mut out = Vec::with_capacity(totals.len() * 4);
+/// Facts that give `ledger(…, as_of)` exactly the figures of the facts the totals were
+/// summed from (the totals must be summed to `as_of` over `window`): what is completed is
+/// dated at each of the days the ledger tells apart (the window's cuts, the day before
+/// the last 7 days, `as_of`), so milestones and the recent pace read as from the records.
+pub fn facts_of_totals(totals: &[Totals], as_of: NaiveDate, window: &super::Window) -> Vec<Fact> {
+    let before_week = week_start(as_of).pred_opt().unwrap_or(as_of);
+    let mut out = Vec::with_capacity(totals.len() * (5 + window.cuts.len()));
     for t in totals {
-        let parts = [
+        let dated = t.completed - t.undated;
+        // Dated completed by each day the ledger tells apart, in day order.
+        let mut by_day: BTreeMap<NaiveDate, i64> = BTreeMap::new();
+        for (cut, total) in window.cuts.iter().zip(&t.by_cut) {
+            by_day.insert(*cut, *total);
+        }
+        by_day.insert(before_week, dated - t.last_7_days);
+        by_day.insert(as_of, dated);
+        let mut parts = vec![
             (Stage::Started, None, t.started),
-            (Stage::Completed, None, t.completed - t.last_7_days),
-            (Stage::Completed, Some(as_of), t.last_7_days),
+            (Stage::Completed, None, t.undated),
             (Stage::Accepted, None, t.accepted),
         ];
+        let mut so_far = 0;
+        for (day, total) in by_day {
+            parts.push((Stage::Completed, Some(day), total - so_far));
+            so_far = total;
+        }
         for (stage, on, amount) in parts {
             if amount != 0 {
                 out.push(Fact {
@@ -215,11 +245,15 @@ pub fn facts_of_totals(totals: &[Totals], as_of: NaiveDate) -> Vec<Fact> {
     out
 }
 
-/// Add per-day sums up to `as_of`, as a database's GROUP BY does (tests, rebuilds).
-pub fn totals(sums: &DaySums, as_of: NaiveDate) -> Vec<Totals> {
+/// Add per-day sums up to `as_of` over `window`, as a database's GROUP BY does (tests,
+/// rebuilds): see [`totals_sql`].
+pub fn totals(sums: &DaySums, as_of: NaiveDate, window: &super::Window) -> Vec<Totals> {
     let week = week_start(as_of);
     let mut out: BTreeMap<(String, Metric, Option<PileKind>), Totals> = BTreeMap::new();
-    for (k, s) in sums.iter().filter(|(k, _)| k.on.is_none_or(|d| d <= as_of)) {
+    let counted = |k: &DayKey| {
+        k.on.is_none_or(|d| d <= as_of && window.since.get(&k.metric).is_none_or(|s| d >= *s))
+    };
+    for (k, s) in sums.iter().filter(|(k, _)| counted(k)) {
         let t = out
             .entry((k.unit.clone(), k.metric, k.pile))
             .or_insert_with(|| Totals {
@@ -230,13 +264,67 @@ pub fn totals(sums: &DaySums, as_of: NaiveDate) -> Vec<Totals> {
                 completed: 0,
                 accepted: 0,
                 last_7_days: 0,
+                undated: 0,
+                by_cut: vec![0; window.cuts.len()],
             });
         t.started += s.started;
         t.completed += s.completed;
         t.accepted += s.accepted;
-        if k.on.is_some_and(|d| d >= week) {
-            t.last_7_days += s.completed;
+        match k.on {
+            None => t.undated += s.completed,
+            Some(d) => {
+                if d >= week {
+                    t.last_7_days += s.completed;
+                }
+                for (i, cut) in window.cuts.iter().enumerate() {
+                    if d <= *cut {
+                        t.by_cut[i] += s.completed;
+                    }
+                }
+            }
         }
     }
     out.into_values().collect()
+}
+
+/// The query that sums a database's `day_sums` as [`totals`] does, with its parameters
+/// in order: `placeholder(n)` writes the n-th (1-based: `?1`, `$1`), `cast` is appended to
+/// each sum (`::bigint` on PostgreSQL). Rows: unit, metric, pile, then the figures
+/// [`Totals::parse`] reads.
+pub fn totals_sql(
+    as_of: NaiveDate,
+    window: &super::Window,
+    placeholder: &dyn Fn(usize) -> String,
+    cast: &str,
+) -> (String, Vec<String>) {
+    let mut params = vec![as_of.to_string(), week_start(as_of).to_string()];
+    let mut param = |v: String| {
+        params.push(v);
+        placeholder(params.len())
+    };
+    let mut cuts = String::new();
+    for cut in &window.cuts {
+        let p = param(cut.to_string());
+        cuts.push_str(&format!(
+            ", sum(CASE WHEN day <> '' AND day <= {p} THEN completed ELSE 0 END){cast}"
+        ));
+    }
+    let mut since = String::new();
+    if !window.since.is_empty() {
+        let mut case = String::from(" AND (day = '' OR day >= CASE metric");
+        for (metric, day) in &window.since {
+            let (m, d) = (param(metric.code().to_string()), param(day.to_string()));
+            case.push_str(&format!(" WHEN {m} THEN {d}"));
+        }
+        case.push_str(" ELSE '' END)");
+        since = case;
+    }
+    let (p1, p2) = (placeholder(1), placeholder(2));
+    let sql = format!(
+        "SELECT unit, metric, pile, sum(started){cast}, sum(completed){cast}, sum(accepted){cast},
+                sum(CASE WHEN day >= {p2} THEN completed ELSE 0 END){cast},
+                sum(CASE WHEN day = '' THEN completed ELSE 0 END){cast}{cuts}
+           FROM day_sums WHERE day <= {p1}{since} GROUP BY unit, metric, pile"
+    );
+    (sql, params)
 }

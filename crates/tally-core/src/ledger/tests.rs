@@ -100,8 +100,11 @@ fn target(n: u128, unit: &str, metric: Metric, quantity: f64, deadline: NaiveDat
         id: id(n),
         unit: unit.into(),
         metric,
+        pile: None,
         quantity,
         deadline,
+        from: None,
+        milestones: vec![],
         deleted: false,
     }
 }

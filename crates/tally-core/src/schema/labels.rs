@@ -20,13 +20,14 @@ pub(super) fn check_code(table: Table, field: &str, s: &str) -> Result<(), Strin
         (Table::Works, "kind") => s.parse::<WorksKind>().map(|v| v.code()),
         (Table::Works, "status") => s.parse::<WorksStatus>().map(|v| v.code()),
         (Table::Target, "metric") => s.parse::<Metric>().map(|v| v.code()),
+        (Table::Target, "pile") => s.parse::<PileKind>().map(|v| v.code()),
         _ => Err(format!("no codes for {field}")),
     };
     let allowed = || match (table, field) {
         (Table::OrgUnit, _) => Level::codes(),
         (Table::Household, "rating") => Rating::codes(),
         (Table::Household, _) => RenovationStatus::codes(),
-        (Table::Cleanup, _) => PileKind::codes(),
+        (Table::Cleanup, _) | (Table::Target, "pile") => PileKind::codes(),
         (Table::Works, "kind") => WorksKind::codes(),
         (Table::Works, _) => WorksStatus::codes(),
         _ => Metric::codes(),

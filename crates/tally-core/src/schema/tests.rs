@@ -100,6 +100,19 @@ fn works(fields: &[(&str, Value)]) -> Change {
     change(Table::Works, "150101", &all)
 }
 
+/// A new target of township 1501: 100 households renovated by the end of 2024, with
+/// `fields` added or replacing those.
+fn target(fields: &[(&str, Value)]) -> Change {
+    let mut all = vec![
+        ("metric", json!("renovation")),
+        ("quantity", json!(100)),
+        ("deadline", json!("2024-12-31")),
+    ];
+    all.retain(|(k, _)| !fields.iter().any(|(f, _)| f == k));
+    all.extend(fields.iter().cloned());
+    change(Table::Target, "1501", &all)
+}
+
 /// The field of progress entry `n`.
 fn entry(n: u128) -> String {
     crate::schema::progress_field(uuid::Uuid::from_u128(n))
@@ -413,6 +426,78 @@ fn bad_changes_are_rejected_naming_the_field_and_value() {
             works(&[("status", json!("verified"))]),
             none.clone(),
             ("invalid_value", &["status", "verified", "accepted"]),
+        ),
+        (
+            "a milestone after the deadline",
+            target(&[("milestones", json!([{"date": "2025-01-31", "quantity": 5}]))]),
+            none.clone(),
+            (
+                "invalid_value",
+                &["milestones", "2025-01-31=5", "2024-12-31"],
+            ),
+        ),
+        (
+            "a milestone before the period starts",
+            target(&[
+                ("from", json!("2024-07-01")),
+                ("milestones", json!([{"date": "2024-06-30", "quantity": 5}])),
+            ]),
+            none.clone(),
+            ("invalid_value", &["milestones", "2024-07-01", "2024-12-31"]),
+        ),
+        (
+            "a milestone above the target's quantity",
+            target(&[(
+                "milestones",
+                json!([{"date": "2024-09-30", "quantity": 150}]),
+            )]),
+            none.clone(),
+            ("invalid_value", &["milestones", "150", "100"]),
+        ),
+        (
+            "two milestones on one day",
+            target(&[(
+                "milestones",
+                json!([{"date": "2024-09-30", "quantity": 10}, {"date": "2024-09-30", "quantity": 20}]),
+            )]),
+            none.clone(),
+            ("invalid_value", &["milestones", "one milestone a day"]),
+        ),
+        (
+            "a milestone without a quantity",
+            target(&[("milestones", json!([{"date": "2024-09-30"}]))]),
+            none.clone(),
+            ("invalid_value", &["milestones"]),
+        ),
+        (
+            "a negative milestone",
+            target(&[(
+                "milestones",
+                json!([{"date": "2024-09-30", "quantity": -5}]),
+            )]),
+            none.clone(),
+            ("invalid_value", &["milestones", "-5"]),
+        ),
+        (
+            "a period that starts after its deadline",
+            target(&[("from", json!("2025-01-01"))]),
+            none.clone(),
+            ("invalid_value", &["from", "2025-01-01", "2024-12-31"]),
+        ),
+        (
+            "a pile kind on a renovation target",
+            target(&[("pile", json!("hay"))]),
+            none.clone(),
+            ("invalid_value", &["pile", "hay"]),
+        ),
+        (
+            "a pile kind no one knows",
+            target(&[
+                ("metric", json!("cleanup-tonnes")),
+                ("pile", json!("rubble")),
+            ]),
+            none.clone(),
+            ("invalid_value", &["pile", "rubble"]),
         ),
         (
             "negative pension-insured members",

@@ -40,6 +40,13 @@ pub(super) fn bad(field: &str, value: &Value, why: Invalid) -> ValidationError {
     }
 }
 
+/// The last day a plan may name: ten years on.
+fn plan_horizon(latest_event: NaiveDate) -> NaiveDate {
+    latest_event
+        .checked_add_days(Days::new(3653))
+        .unwrap_or(latest_event)
+}
+
 fn earliest() -> NaiveDate {
     NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid date")
 }
@@ -95,7 +102,14 @@ pub fn check_value(
         Ok(())
     };
     match spec.kind {
-        OptText { .. } | OptInt { .. } | OptNum { .. } | OptDate | OptCode | OptRef | Phone
+        OptText { .. }
+        | OptInt { .. }
+        | OptNum { .. }
+        | OptDate
+        | OptPlanDate
+        | OptCode
+        | OptRef
+        | Phone
             if v.is_null() =>
         {
             Ok(())
@@ -174,11 +188,55 @@ pub fn check_value(
         }
         Bool => v.as_bool().map(drop).ok_or_else(|| ty("true or false")),
         Date | OptDate => date_in(latest_event),
-        PlanDate => date_in(
-            latest_event
-                .checked_add_days(Days::new(3653))
-                .unwrap_or(latest_event),
-        ),
+        PlanDate | OptPlanDate => date_in(plan_horizon(latest_event)),
+        Milestones => {
+            let items = v
+                .as_array()
+                .ok_or_else(|| ty("a list of milestones {date, quantity}"))?;
+            if items.len() > super::MAX_MILESTONES {
+                return Err(bad(
+                    name,
+                    &Value::String(format!("{} milestones", items.len())),
+                    Invalid::Range {
+                        rule: format!("at most {}", super::MAX_MILESTONES),
+                        rule_zh: format!("最多 {} 个节点", super::MAX_MILESTONES),
+                    },
+                ));
+            }
+            for item in items {
+                let parts = item
+                    .as_object()
+                    .filter(|o| o.len() == 2)
+                    .ok_or_else(|| ty("a list of milestones {date, quantity}"))?;
+                let date = Field {
+                    name: "milestones",
+                    kind: Kind::PlanDate,
+                    required: true,
+                };
+                let quantity = Field {
+                    name: "milestones",
+                    kind: Kind::Num {
+                        min: 0.0,
+                        max: 100_000_000.0,
+                    },
+                    required: true,
+                };
+                let missing = || ty("a list of milestones {date, quantity}");
+                check_value(
+                    table,
+                    &date,
+                    parts.get("date").ok_or_else(missing)?,
+                    latest_event,
+                )?;
+                check_value(
+                    table,
+                    &quantity,
+                    parts.get("quantity").ok_or_else(missing)?,
+                    latest_event,
+                )?;
+            }
+            Ok(())
+        }
         Code | OptCode => {
             let s = v.as_str().ok_or_else(|| ty("text"))?;
             check_code(table, name, s).map_err(|allowed| bad(name, v, Invalid::Code { allowed }))

@@ -231,9 +231,8 @@ pub(crate) fn day_sum(
     ))
 }
 
-/// One row of summed totals: unit, metric, pile, then started, completed, accepted,
-/// last 7 days.
-pub(crate) fn totals(text: [String; 3], sums: [i64; 4]) -> Result<Totals, DbError> {
+/// One row of summed totals: unit, metric, pile, then its figures (`Totals::parse`).
+pub(crate) fn totals(text: [String; 3], sums: &[i64]) -> Result<Totals, DbError> {
     let [unit, metric, pile] = text;
     Totals::parse(unit, &metric, &pile, sums)
         .map_err(|e| DbError::Corrupt(format!("day_sums: {e}")))
@@ -368,8 +367,16 @@ pub trait ServerDb: Accounts {
     /// The merged state of one row.
     async fn row(&self, id: RowId) -> Result<Option<Row>, DbError>;
 
-    /// Every target and the per-day sums added up to `as_of`.
-    async fn ledger_inputs(&self, as_of: NaiveDate) -> Result<(Vec<Target>, Vec<Totals>), DbError>;
+    /// Every target (withdrawn ones too: the ledger skips them).
+    async fn targets(&self) -> Result<Vec<Target>, DbError>;
+
+    /// The per-day sums added up to `as_of` over a ledger's window
+    /// (`ledger::sums::totals_sql`).
+    async fn totals(
+        &self,
+        as_of: NaiveDate,
+        window: ledger::Window,
+    ) -> Result<Vec<Totals>, DbError>;
 
     /// The stored per-day sums and the merged rows' JSON they come from.
     async fn day_sums_and_rows(&self) -> Result<(DaySums, Vec<String>), DbError>;
@@ -379,8 +386,10 @@ pub trait ServerDb: Accounts {
     /// unknown.
     async fn ledger(&self, root: &str, as_of: NaiveDate) -> Result<Option<Ledger>, DbError> {
         let units = self.unit_tree().await?.live_units();
-        let (targets, totals) = self.ledger_inputs(as_of).await?;
-        let facts = ledger::facts_of_totals(&totals, as_of);
+        let targets = self.targets().await?;
+        let window = ledger::window(&units, &targets, root, as_of);
+        let totals = self.totals(as_of, window.clone()).await?;
+        let facts = ledger::facts_of_totals(&totals, as_of, &window);
         Ok(ledger::ledger(&units, &targets, &facts, root, as_of))
     }
 

@@ -305,8 +305,16 @@ impl ServerDb for PgDb {
             .transpose()
     }
 
-    async fn ledger_inputs(&self, as_of: NaiveDate) -> Result<(Vec<Target>, Vec<Totals>), DbError> {
-        sums::ledger_inputs(&**self.pool.get().await?, as_of).await
+    async fn targets(&self) -> Result<Vec<Target>, DbError> {
+        sums::targets(&**self.pool.get().await?).await
+    }
+
+    async fn totals(
+        &self,
+        as_of: NaiveDate,
+        window: tally_core::ledger::Window,
+    ) -> Result<Vec<Totals>, DbError> {
+        sums::totals(&**self.pool.get().await?, as_of, &window).await
     }
 
     async fn day_sums_and_rows(&self) -> Result<(DaySums, Vec<String>), DbError> {

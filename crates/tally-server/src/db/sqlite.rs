@@ -330,8 +330,16 @@ impl ServerDb for SqliteDb {
         self.read(move |c| load_row(c, id)).await
     }
 
-    async fn ledger_inputs(&self, as_of: NaiveDate) -> Result<(Vec<Target>, Vec<Totals>), DbError> {
-        self.read(move |c| sums::ledger_inputs(c, as_of)).await
+    async fn targets(&self) -> Result<Vec<Target>, DbError> {
+        self.read(sums::targets).await
+    }
+
+    async fn totals(
+        &self,
+        as_of: NaiveDate,
+        window: tally_core::ledger::Window,
+    ) -> Result<Vec<Totals>, DbError> {
+        self.read(move |c| sums::totals(c, as_of, &window)).await
     }
 
     async fn day_sums_and_rows(&self) -> Result<(DaySums, Vec<String>), DbError> {

@@ -90,6 +90,8 @@ fn target(n: u128, unit: &str) -> Change {
     let row = RowId::natural(tally_core::NaturalKey::Target {
         unit,
         metric: tally_core::Metric::Renovation,
+        pile: None,
+        from: None,
     });
     let fields = json!({"metric": "renovation", "quantity": 40, "deadline": "2025-10-31"});
     change(n, Table::Target, row, unit, fields)

@@ -169,6 +169,8 @@ async fn roles_limit_what_is_written(h: Harness) {
             RowId::natural(tally_core::NaturalKey::Target {
                 unit,
                 metric: tally_core::Metric::Renovation,
+                pile: None,
+                from: None,
             }),
             unit,
             json!({"metric": "renovation", "quantity": 40, "deadline": "2025-10-31"}),

@@ -6,4 +6,8 @@ import type { TimelineItem } from "./TimelineItem";
  * A household's page: the household, and its visits, renovation steps and demolitions
  * as one timeline, newest first.
  */
-export type HouseholdDetail = { summary: HouseholdSummary, timeline: Array<TimelineItem>, };
+export type HouseholdDetail = { summary: HouseholdSummary, timeline: Array<TimelineItem>, 
+/**
+ * Why the household was withdrawn, if it was (its page and history stay readable).
+ */
+withdrawn: string | null, };

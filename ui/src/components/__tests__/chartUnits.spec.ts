@@ -26,6 +26,7 @@ function line(metric: Metric, started: number, target: number | null = null, pil
     remaining: null,
     required_per_day: null,
     last_7_days_per_day: 0,
+    milestones: [],
   };
 }
 

@@ -19,6 +19,7 @@ const line = (over: Partial<LedgerLine>): LedgerLine => ({
   last_7_days_per_day: 0.5,
   deadline: "2026-12-31",
   behind_pace: true,
+  milestones: [],
   ...over,
 });
 

@@ -2,10 +2,11 @@
 //! key order, so concurrent pushes lock them in one order), read by the ledger,
 //! rebuilt from the merged rows after the migration that made them.
 
-use super::super::{day_sum, sums_of_rows, targets_of_rows, totals, FACT_TABLES};
+use super::super::{day_sum, sums_of_rows, targets_of_rows, totals as totals_row, FACT_TABLES};
 use crate::error::DbError;
 use chrono::NaiveDate;
-use tally_core::ledger::{week_start, DaySums, Totals};
+use tally_core::ledger::sums::totals_sql;
+use tally_core::ledger::{DaySums, Totals, Window};
 use tally_core::Target;
 use tokio_postgres::GenericClient;
 
@@ -69,28 +70,30 @@ pub(super) async fn rebuild_if_asked(c: &impl GenericClient) -> Result<(), DbErr
     Ok(())
 }
 
-/// Every target and the sums of every unit, metric and pile kind up to `as_of`.
-pub(super) async fn ledger_inputs(
+/// Every target.
+pub(super) async fn targets(c: &impl GenericClient) -> Result<Vec<Target>, DbError> {
+    targets_of_rows(&bodies(c, &["target"]).await?)
+}
+
+/// The sums of every unit, metric and pile kind up to `as_of` over a ledger's window.
+pub(super) async fn totals(
     c: &impl GenericClient,
     as_of: NaiveDate,
-) -> Result<(Vec<Target>, Vec<Totals>), DbError> {
-    let targets = targets_of_rows(&bodies(c, &["target"]).await?)?;
-    let rows = c
-        .query(
-            "SELECT unit, metric, pile, sum(started)::bigint, sum(completed)::bigint,
-                    sum(accepted)::bigint, sum(CASE WHEN day >= $2 THEN completed ELSE 0 END)::bigint
-               FROM day_sums WHERE day <= $1 GROUP BY unit, metric, pile",
-            &[&as_of.to_string(), &week_start(as_of).to_string()],
-        )
-        .await?;
+    window: &Window,
+) -> Result<Vec<Totals>, DbError> {
+    let (sql, params) = totals_sql(as_of, window, &|n| format!("${n}"), "::bigint");
+    let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
+        .iter()
+        .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
+        .collect();
+    let rows = c.query(&sql, &params).await?;
+    let figures = 5 + window.cuts.len();
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
-        out.push(totals(
-            [r.get(0), r.get(1), r.get(2)],
-            [r.get(3), r.get(4), r.get(5), r.get(6)],
-        )?);
+        let sums: Vec<i64> = (0..figures).map(|i| r.get(3 + i)).collect();
+        out.push(totals_row([r.get(0), r.get(1), r.get(2)], &sums)?);
     }
-    Ok((targets, out))
+    Ok(out)
 }
 
 /// The stored sums and the rows they should match.

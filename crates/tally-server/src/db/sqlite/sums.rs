@@ -1,11 +1,12 @@
 //! The ledger's per-day sums on SQLite: added to by each push's transaction, read by
 //! the ledger, rebuilt from the merged rows after the migration that made them.
 
-use super::super::{day_sum, sums_of_rows, targets_of_rows, totals, FACT_TABLES};
+use super::super::{day_sum, sums_of_rows, targets_of_rows, totals as totals_row, FACT_TABLES};
 use crate::error::DbError;
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension};
-use tally_core::ledger::{week_start, DaySums, Totals};
+use tally_core::ledger::sums::totals_sql;
+use tally_core::ledger::{DaySums, Totals, Window};
 use tally_core::Target;
 
 /// Add a push's difference to the stored sums.
@@ -66,30 +67,34 @@ pub(super) fn rebuild_if_asked(tx: &Connection) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Every target and the sums of every unit, metric and pile kind up to `as_of`.
-pub(super) fn ledger_inputs(
-    c: &Connection,
-    as_of: NaiveDate,
-) -> Result<(Vec<Target>, Vec<Totals>), DbError> {
-    let targets = targets_of_rows(&bodies(
+/// Every target.
+pub(super) fn targets(c: &Connection) -> Result<Vec<Target>, DbError> {
+    targets_of_rows(&bodies(
         c,
         "SELECT body FROM rows WHERE tbl = ?1",
         &["target"],
-    )?)?;
-    let mut stmt = c.prepare_cached(
-        "SELECT unit, metric, pile, sum(started), sum(completed), sum(accepted),
-                sum(CASE WHEN day >= ?2 THEN completed ELSE 0 END)
-           FROM day_sums WHERE day <= ?1 GROUP BY unit, metric, pile",
-    )?;
-    let mut rows = stmt.query(params![as_of.to_string(), week_start(as_of).to_string()])?;
+    )?)
+}
+
+/// The sums of every unit, metric and pile kind up to `as_of` over a ledger's window.
+pub(super) fn totals(
+    c: &Connection,
+    as_of: NaiveDate,
+    window: &Window,
+) -> Result<Vec<Totals>, DbError> {
+    let (sql, params) = totals_sql(as_of, window, &|n| format!("?{n}"), "");
+    let mut stmt = c.prepare_cached(&sql)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+    let figures = 5 + window.cuts.len();
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        out.push(totals(
-            [r.get(0)?, r.get(1)?, r.get(2)?],
-            [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?],
-        )?);
+        let mut sums = Vec::with_capacity(figures);
+        for i in 0..figures {
+            sums.push(r.get(3 + i)?);
+        }
+        out.push(totals_row([r.get(0)?, r.get(1)?, r.get(2)?], &sums)?);
     }
-    Ok((targets, out))
+    Ok(out)
 }
 
 /// The stored sums and the rows they should match.
