@@ -36,6 +36,7 @@ fn export_all(dir: &Path) {
         WorksItem,
         ProgressInput,
         TargetInput,
+        MilestoneInput,
         EntryView,
         ConflictView,
         tally_store::Resolution,

@@ -243,11 +243,27 @@ pub struct ProgressInput {
 pub struct TargetInput {
     pub unit: String,
     pub metric: Metric,
+    /// A cleanup target of one pile kind.
+    #[ts(optional)]
+    pub pile: Option<PileKind>,
     /// As typed, in the metric's unit.
     pub quantity: String,
     /// Required: missing is said beside the field.
     #[ts(optional)]
     pub deadline: Option<NaiveDate>,
+    /// The first day of its period (none: from the beginning).
+    #[ts(optional)]
+    pub from: Option<NaiveDate>,
+    #[serde(default)]
+    pub milestones: Vec<MilestoneInput>,
+}
+
+/// A milestone as typed: a day and a quantity (as typed, in the metric's unit).
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct MilestoneInput {
+    #[ts(optional)]
+    pub date: Option<NaiveDate>,
+    pub quantity: String,
 }
 
 /// One local entry and where it stands in sync.

@@ -13,9 +13,10 @@ use std::path::PathBuf;
 use tally_core::Explain;
 use tally_core::{
     schema, Change, Metric, PileKind, Rating, RenovationStatus, Row, RowId, RowKey, Table, Version,
+    WorksKind, WorksStatus,
 };
 use tally_protocol::{paths, PullResponse};
-use tally_store::{Edit, FakeTime, NewHousehold, OutboxState, Store, StoreError};
+use tally_store::{Edit, FakeTime, NewHousehold, NewProgress, OutboxState, Store, StoreError};
 use tally_sync::{Backoff, Client, Method, Request, SyncOptions, Transport};
 use tally_tests::*;
 
@@ -48,6 +49,23 @@ enum Op {
         dev: usize,
         area: u16,
     },
+    /// A road planned in one of the device's villages.
+    Works {
+        dev: usize,
+        tenths: u16,
+    },
+    /// Progress on one of the works items the device knows (refused beyond its length).
+    Progress {
+        dev: usize,
+        pick: usize,
+        tenths: u16,
+    },
+    /// The leader (device 2) withdraws a household, whatever others are editing; a cadre
+    /// undoes the last entry made on their device.
+    Withdraw {
+        dev: usize,
+        hh: usize,
+    },
     /// A cadre sets a target: the device refuses it from the login's role (the server
     /// would too: push::plan's table).
     ForbiddenTarget {
@@ -79,6 +97,9 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (dev.clone(), 0usize..5).prop_map(|(dev, hh)| Op::Visit { dev, hh }),
         3 => (dev.clone(), 0u8..5, 1u16..2000).prop_map(|(dev, kind, tenths)| Op::Cleanup { dev, kind, tenths }),
         1 => (dev.clone(), 10u16..300).prop_map(|(dev, area)| Op::Demolition { dev, area }),
+        1 => (dev.clone(), 10u16..100).prop_map(|(dev, tenths)| Op::Works { dev, tenths }),
+        2 => (dev.clone(), 0usize..4, 1u16..40).prop_map(|(dev, pick, tenths)| Op::Progress { dev, pick, tenths }),
+        1 => (dev.clone(), 0usize..2).prop_map(|(dev, hh)| Op::Withdraw { dev, hh }),
         1 => dev.clone().prop_map(|dev| Op::ForbiddenTarget { dev }),
         5 => (dev.clone(), any::<bool>()).prop_map(|(dev, hostile)| Op::Sync { dev, hostile }),
         1 => dev.clone().prop_map(|dev| Op::Crash { dev }),
@@ -269,10 +290,11 @@ impl World {
             Op::Visit { dev, hh } => {
                 let hhs = self.households_of(dev);
                 let h = hhs[hh % hhs.len()];
-                ok(self.devices[dev]
-                    .store()
-                    .add_visit(h, None, "入户核查")
-                    .map(drop));
+                match self.devices[dev].store().add_visit(h, None, "入户核查") {
+                    // A household withdrawn by the leader takes no visits here.
+                    Ok(_) | Err(StoreError::NotFound { .. }) | Err(StoreError::Invalid(_)) => {}
+                    Err(e) => panic!("{op:?}: {e}"),
+                }
             }
             Op::Cleanup { dev, kind, tenths } => {
                 let v = villages(dev)[usize::from(tenths) % villages(dev).len()];
@@ -288,6 +310,48 @@ impl World {
                     .store()
                     .add_demolition(v, None, Some(f64::from(area)), None)
                     .map(drop));
+            }
+            Op::Works { dev, tenths } => {
+                let v = villages(dev)[usize::from(tenths) % villages(dev).len()];
+                let quantity = f64::from(tenths) / 10.0;
+                ok(self.devices[dev]
+                    .store()
+                    .add_works(
+                        v,
+                        WorksKind::Road,
+                        quantity,
+                        None,
+                        WorksStatus::Planned,
+                        None,
+                    )
+                    .map(drop));
+            }
+            Op::Progress { dev, pick, tenths } => {
+                let s = self.devices[dev].store();
+                let works = s.works(None).unwrap();
+                if works.is_empty() {
+                    return;
+                }
+                let w = works[pick % works.len()].id;
+                let p = NewProgress {
+                    quantity: f64::from(tenths) / 10.0,
+                    date: None,
+                    note: Some("东段".into()),
+                };
+                // Beyond the road's length (`beyond_planned`): refused, nothing kept.
+                ok(s.add_progress(w, &p).map(drop));
+            }
+            Op::Withdraw { dev, hh } => {
+                let hhs = self.households_of(dev);
+                let h = hhs[hh % hhs.len()];
+                let s = self.devices[dev].store();
+                let r = if dev == 2 {
+                    s.withdraw_record(h.0, "户已迁出").map(drop)
+                } else {
+                    s.undo().map(drop)
+                };
+                // Already withdrawn (`withdrawn_record`) is refused like any bad value.
+                ok(r);
             }
             Op::ForbiddenTarget { dev } => {
                 if dev != 2 {
@@ -662,7 +726,7 @@ fn run(backend: Backend, skews: [i64; 4], ops: &[Op], seed: u64) {
     );
     assert_eq!(
         row(Metric::Demolition).completed,
-        records.demolitions.len() as f64
+        records.demolitions.iter().filter(|d| !d.deleted).count() as f64
     );
     // The server's ledger, from the per-day sums its pushes kept, is the replica's.
     let (db, rt) = (&world.server.db, &world.server.rt);

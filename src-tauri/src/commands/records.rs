@@ -236,14 +236,34 @@ pub async fn works_save(state: AppS<'_>, input: WorksInput) -> IpcResult<RowId> 
 pub async fn target_save(state: AppS<'_>, input: TargetInput) -> IpcResult<()> {
     with_store(&state, move |s| {
         // A target is a plan, not a field entry: no usual size to confirm.
-        let quantity = form(s, Table::Target, Some(input.metric.code()), true)
-            .required("quantity", &input.quantity)?;
-        let deadline = input.deadline.ok_or_else(|| {
+        let typed = form(s, Table::Target, Some(input.metric.code()), true);
+        let quantity = typed.required("quantity", &input.quantity)?;
+        let missing = |field: &str| {
             IpcError::from(tally_store::StoreError::Invalid(ValidationError::Missing {
-                field: "deadline".into(),
+                field: field.into(),
             }))
-        })?;
-        s.set_target(&input.unit, input.metric, quantity, deadline)?;
+        };
+        let deadline = input.deadline.ok_or_else(|| missing("deadline"))?;
+        let mut milestones = Vec::with_capacity(input.milestones.len());
+        for m in &input.milestones {
+            // Said beside the milestones, whichever part of one is wrong.
+            let quantity = typed.required("quantity", &m.quantity).map_err(|mut e| {
+                e.field = Some("milestones".into());
+                e
+            })?;
+            let date = m.date.ok_or_else(|| missing("milestones"))?;
+            milestones.push(Milestone { date, quantity });
+        }
+        let plan = tally_store::TargetPlan {
+            unit: input.unit,
+            metric: input.metric,
+            pile: input.pile,
+            quantity,
+            deadline,
+            from: input.from,
+            milestones,
+        };
+        s.set_target_plan(&plan)?;
         Ok(())
     })
     .await

@@ -42,6 +42,29 @@ describe("HomeView", () => {
     expect(wrapper.find("[data-metric=cleanup-tonnes]").text()).toBe("12.5");
   });
 
+  it("shows each milestone with where it stands", async () => {
+    fakeBackend({
+      unit_list: units,
+      status_get: appStatus(),
+      entry_list: [],
+      ledger_get: ledger([
+        line({
+          from: "2016-01-01",
+          milestones: [
+            { date: "2016-06-30", quantity: 5, completed: 1, state: "missed", required_per_day: null },
+            { date: "2016-12-31", quantity: 20, completed: 1, state: "at-risk", required_per_day: 0.109 },
+          ],
+        }),
+      ]),
+    });
+    const { wrapper } = await mountView(HomeView);
+    const tags = wrapper.findAll(".milestone");
+    expect(tags.map((t) => [t.attributes("data-state"), t.text()])).toEqual([
+      ["missed", "06-30 1/5"],
+      ["at-risk", "12-31 1/20"],
+    ]);
+  });
+
   it("shows no warning when every item is on pace", async () => {
     fakeBackend({
       unit_list: units,
@@ -101,6 +124,11 @@ describe("HomeView for a leader", () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(document.querySelector("[data-test=target-dialog] .el-dialog__title")?.textContent).toBe("设定指标：锡尼镇");
     expect(document.querySelector("[data-test=target-quantity]")?.textContent).toContain("户");
+    // A period's start and its milestones go with the target.
+    expect(document.querySelector("[data-test=target-from]")?.textContent).toContain("起始日期");
+    (document.querySelector("[data-test=add-milestone]") as HTMLElement).click();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(document.querySelectorAll(".milestone-row")).toHaveLength(1);
   });
 
   it("offers no target on a unit outside the leader's scope", async () => {
