@@ -58,6 +58,7 @@ pub fn entry_view(entry: OutboxEntry, names: &Names) -> EntryView {
         reject_reason: entry.reject_reason,
         reject_reason_zh: entry.reject_reason_zh,
         recorded_at: entry.recorded_at,
+        withdrawn: false,
     }
 }
 

@@ -288,6 +288,8 @@ pub struct EntryView {
     pub reject_reason_zh: Option<String>,
     /// When it was recorded, RFC 3339 UTC.
     pub recorded_at: String,
+    /// Its record (or progress entry) has since been withdrawn: nothing left to take back.
+    pub withdrawn: bool,
 }
 
 /// An open conflict with what a leader needs to decide it (the UI words the table,

@@ -13,7 +13,7 @@ use serde_json::json;
 use std::path::Path;
 use std::time::Instant;
 use tally_core::ids::SeededIds;
-use tally_core::{Change, Level, Metric, OrgUnit, PileKind, RowId, Table, WorksKind};
+use tally_core::{Change, Level, Metric, Milestone, OrgUnit, PileKind, RowId, Table, WorksKind};
 use tally_protocol::Role;
 use tally_server::db::PushMode;
 use tally_server::push::Author;
@@ -254,11 +254,31 @@ pub fn push_targets(store: &mut Store, server: &Server, gen: &Gen) -> Result<()>
                 .into_change(),
         );
     }
-    targets.extend(
-        store
-            .set_target(BANNER, Metric::CleanupTonnes, 1e6, deadline)?
-            .into_change(),
-    );
+    // The banner's cleanup target of this year's campaign: a period that started before
+    // most of the loads, and milestones behind and ahead, so the ledger sums over a window
+    // and tells each milestone apart.
+    let from = gen.today - Days::new(60);
+    let milestone = |days_ago: u64, quantity: f64| Milestone {
+        date: gen.today - Days::new(days_ago),
+        quantity,
+    };
+    let plan = tally_store::TargetPlan {
+        unit: BANNER.to_string(),
+        metric: Metric::CleanupTonnes,
+        quantity: 1e6,
+        deadline,
+        from: Some(from),
+        milestones: vec![
+            milestone(30, 100_000.0),
+            milestone(10, 200_000.0),
+            Milestone {
+                date: gen.today + Days::new(30),
+                quantity: 500_000.0,
+            },
+        ],
+        ..tally_store::TargetPlan::default()
+    };
+    targets.extend(store.set_target_plan(&plan)?.into_change());
     targets.extend(
         store
             .set_target(BANNER, Metric::Demolition, 50_000.0, deadline)?

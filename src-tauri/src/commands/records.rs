@@ -269,6 +269,23 @@ pub async fn target_save(state: AppS<'_>, input: TargetInput) -> IpcResult<()> {
     .await
 }
 
+/// Whether an entry's record (or its progress entry) is withdrawn now.
+pub(crate) fn withdrawn(s: &Store, e: &EntryView) -> IpcResult<bool> {
+    let Some(row) = s.row(e.table, e.row)? else {
+        return Ok(false);
+    };
+    Ok(match &e.summary {
+        EntrySummary::Progress { entry, .. } => {
+            let field = uuid::Uuid::parse_str(entry).map(schema::progress_field);
+            field
+                .ok()
+                .and_then(|f| row.value(&f).cloned())
+                .is_some_and(|v| v.get("withdrawn").is_some_and(|w| !w.is_null()))
+        }
+        _ => row.deleted(),
+    })
+}
+
 /// Withdraw a record or a works item's progress entry, saying why.
 #[tauri::command]
 pub async fn record_withdraw(
@@ -300,11 +317,16 @@ pub async fn entry_list(state: AppS<'_>, day: Option<NaiveDate>) -> IpcResult<Ve
     with_store(&state, move |s| {
         let day = day.unwrap_or_else(|| s.today());
         let names = Names::new(s);
-        Ok(s.outbox_on(day)?
-            .into_iter()
-            .filter(|e| e.change.table != Table::OrgUnit)
-            .map(|e| entry_view(e, &names))
-            .collect())
+        let mut out = Vec::new();
+        for e in s.outbox_on(day)? {
+            if e.change.table == Table::OrgUnit {
+                continue;
+            }
+            let mut view = entry_view(e, &names);
+            view.withdrawn = withdrawn(s, &view)?;
+            out.push(view);
+        }
+        Ok(out)
     })
     .await
 }

@@ -2,7 +2,7 @@
 //! timeline of a household, works moved on as one change, and entries and conflicts
 //! as the codes and values the UI words.
 
-use super::records::{save_household, save_works};
+use super::records::{save_household, save_works, withdrawn};
 use crate::describe::{conflict_view, entry_view, Names};
 use crate::dto::{HouseholdInput, WorksInput};
 use chrono::NaiveDate;
@@ -301,4 +301,52 @@ fn a_conflict_names_its_household_and_keeps_the_values_as_stored() {
         .all(|x| *x == json!("B") || *x == json!("C")),
         "values as stored (codes), worded by the UI"
     );
+}
+
+#[test]
+fn an_entry_whose_record_was_withdrawn_says_so() {
+    let mut s = store();
+    let load = s
+        .add_cleanup("150622100201", PileKind::Manure, 150.0, Some(1), None)
+        .unwrap();
+    let road = s
+        .add_works(
+            "150622100201",
+            WorksKind::Road,
+            5.0,
+            None,
+            WorksStatus::Started,
+            None,
+        )
+        .unwrap();
+    let entry = s
+        .add_progress(
+            road,
+            &tally_store::NewProgress {
+                quantity: 1.2,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let views = |s: &Store| {
+        let names = Names::new(s);
+        s.outbox(Some(OutboxState::Pending), 20)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.change.table != Table::OrgUnit)
+            .map(|e| {
+                let v = entry_view(e, &names);
+                let gone = withdrawn(s, &v).unwrap();
+                (v.row, v.summary.clone(), gone)
+            })
+            .collect::<Vec<_>>()
+    };
+    assert!(views(&s).iter().all(|(_, _, gone)| !gone));
+    s.withdraw_record(load.0, "录错了").unwrap();
+    s.withdraw_record(entry, "录重了").unwrap();
+    for (row, summary, gone) in views(&s) {
+        // The load and what says it, the progress entry and its withdrawal; not the road.
+        let want = row == load || matches!(summary, EntrySummary::Progress { .. });
+        assert_eq!(gone, want, "{summary:?}");
+    }
 }

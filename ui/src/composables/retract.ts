@@ -13,10 +13,11 @@ export function retractId(e: EntryView): string {
   return e.summary.kind === "progress" ? e.summary.entry : e.row;
 }
 
-/** Whether an entry can still be taken back from a list (not a withdrawal itself, not
- *  refused by the server: that one is withdrawn on the sync screen). */
+/** Whether an entry can still be taken back from a list (its record not withdrawn since,
+ *  not a withdrawal itself, not refused by the server: that one is withdrawn on the sync
+ *  screen). */
 export function retractable(e: EntryView): boolean {
-  return e.summary.kind !== "withdrawal" && !(e.summary.kind === "progress" && e.summary.withdrawn) && e.state !== "rejected";
+  return !e.withdrawn && e.summary.kind !== "withdrawal" && !(e.summary.kind === "progress" && e.summary.withdrawn) && e.state !== "rejected";
 }
 
 export function useRetract() {

@@ -54,6 +54,7 @@ export function entryView(over: Partial<EntryView> = {}): EntryView {
     reject_reason: null,
     reject_reason_zh: null,
     recorded_at: "2026-11-27T04:00:00.000Z",
+    withdrawn: false,
     ...over,
   };
 }

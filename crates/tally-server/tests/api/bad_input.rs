@@ -108,6 +108,52 @@ fn cases() -> Vec<Case> {
             says: "date",
         },
         Case {
+            name: "progress beyond the road's length",
+            input: Change(|c| {
+                c["table"] = json!("works");
+                c["fields"] = json!({
+                    "kind": {"value": "road"},
+                    "quantity": {"value": 5},
+                    "status": {"value": "started"},
+                    "progress:0190a1b2-0000-7000-8000-0000000000e1":
+                        {"value": {"date": TODAY, "quantity": 6}},
+                });
+            }),
+            status: 200,
+            code: "beyond_planned",
+            says: "more than the planned quantity 5",
+        },
+        Case {
+            name: "a progress entry under a field name that is no entry id",
+            input: Change(|c| {
+                c["table"] = json!("works");
+                c["fields"] = json!({
+                    "kind": {"value": "road"},
+                    "quantity": {"value": 5},
+                    "status": {"value": "started"},
+                    "progress:1": {"value": {"date": TODAY, "quantity": 1}},
+                });
+            }),
+            status: 200,
+            code: "unknown_field",
+            says: "progress:1",
+        },
+        Case {
+            name: "a works item off the map",
+            input: Change(|c| {
+                c["table"] = json!("works");
+                c["fields"] = json!({
+                    "kind": {"value": "road"},
+                    "quantity": {"value": 5},
+                    "status": {"value": "planned"},
+                    "lat": {"value": 123.4},
+                });
+            }),
+            status: 200,
+            code: "invalid_value",
+            says: "lat must be more than -90 and at most 90, got 123.4",
+        },
+        Case {
             name: "missing required field",
             input: Change(|c| {
                 c["fields"].as_object_mut().unwrap().remove("kind");

@@ -28,4 +28,8 @@ reject_code: string | null, reject_reason: string | null, reject_reason_zh: stri
 /**
  * When it was recorded, RFC 3339 UTC.
  */
-recorded_at: string, };
+recorded_at: string, 
+/**
+ * Its record (or progress entry) has since been withdrawn: nothing left to take back.
+ */
+withdrawn: boolean, };

@@ -20,6 +20,7 @@ const entry = (summary: EntryView["summary"], state: EntryView["state"] = "pendi
   reject_reason: null,
   reject_reason_zh: null,
   recorded_at: "2026-11-30T08:00:00Z",
+  withdrawn: false,
 });
 
 describe("EntryTable", () => {
@@ -28,7 +29,8 @@ describe("EntryTable", () => {
     const progress = entry({ kind: "progress", entry: "e-7", quantity: 1.2, date: "2026-11-30", note: null, withdrawn: null });
     const withdrawal = entry({ kind: "withdrawal", table: "cleanup", reason: "录重了" });
     const refused = entry({ kind: "cleanup", pile: "hay", tonnes: 1, piles: 1, date: null }, "rejected");
-    const { wrapper } = await mountView(EntryTable, { entries: [load, progress, withdrawal, refused], retract: true });
+    const since = { ...entry({ kind: "visit", household: "张三", date: null, note: "" }), withdrawn: true };
+    const { wrapper } = await mountView(EntryTable, { entries: [load, progress, withdrawal, refused, since], retract: true });
     const buttons = wrapper.findAll("[data-test=retract]");
     expect(buttons).toHaveLength(2);
     expect(buttons[0].text()).toBe("撤销");
