@@ -481,12 +481,40 @@ impl Demo<'_> {
     fn township_targets(&mut self, code: &str, t: &Tally) -> tally_store::Result<usize> {
         let due = self.deadline(45, 75);
         let people = (f64::from(t.water_people) * 1.2 / 50.0).ceil() * 50.0;
-        Ok(self.target(
-            code,
-            Metric::Renovation,
-            (t.dilapidated as f64 * 1.05).ceil(),
-            due,
-        )? + self.target(code, Metric::WaterSites, t.water_sites as f64 + 1.0, due)?
+        // Renovation with its milestones (节点): a third by last week, two thirds in a
+        // fortnight, all by the deadline.
+        let renovation = (t.dilapidated as f64 * 1.05).ceil();
+        let day = |d: i64| {
+            self.today
+                .checked_add_signed(chrono::Duration::days(d))
+                .unwrap_or(self.today)
+        };
+        let milestones = vec![
+            Milestone {
+                date: day(-7),
+                quantity: (renovation / 3.0).ceil(),
+            },
+            Milestone {
+                date: day(14),
+                quantity: (renovation * 2.0 / 3.0).ceil(),
+            },
+        ];
+        let plan = tally_store::TargetPlan {
+            unit: code.to_string(),
+            metric: Metric::Renovation,
+            quantity: renovation,
+            deadline: due,
+            milestones,
+            ..tally_store::TargetPlan::default()
+        };
+        let planned = if renovation > 0.0 {
+            self.store.set_target_plan(&plan)?;
+            1
+        } else {
+            0
+        };
+        Ok(planned
+            + self.target(code, Metric::WaterSites, t.water_sites as f64 + 1.0, due)?
             + self.target(code, Metric::WaterPeople, people, due)?)
     }
 

@@ -172,6 +172,21 @@ pub struct Window {
     pub since: BTreeMap<Metric, NaiveDate>,
     /// Sorted, distinct, before `as_of`.
     pub cuts: Vec<NaiveDate>,
+    /// The metrics whose root target has milestones before `as_of`.
+    pub milestones: std::collections::BTreeSet<Metric>,
+}
+
+impl Window {
+    /// Whether a metric's sums need more than its totals: a period start, or what was
+    /// completed by each cut (its undated part apart from the dated).
+    pub fn windowed(&self, metric: Metric) -> bool {
+        self.since.contains_key(&metric) || self.milestones.contains(&metric)
+    }
+
+    /// No period and no milestone: the sums up to the day are all the ledger needs.
+    pub fn is_empty(&self) -> bool {
+        self.since.is_empty() && self.cuts.is_empty()
+    }
 }
 
 /// Each unit's children.
@@ -217,7 +232,16 @@ pub fn window(units: &[OrgUnit], targets: &[Target], root: &str, as_of: NaiveDat
             *since = (*since).max(f);
         }
         if t.unit == root {
-            cuts.extend(t.milestones.iter().map(|m| m.date).filter(|d| *d < as_of));
+            let before: Vec<NaiveDate> = t
+                .milestones
+                .iter()
+                .map(|m| m.date)
+                .filter(|d| *d < as_of)
+                .collect();
+            if !before.is_empty() {
+                w.milestones.insert(t.metric);
+            }
+            cuts.extend(before);
         }
     }
     w.cuts = cuts.into_iter().collect();

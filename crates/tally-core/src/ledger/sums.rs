@@ -214,8 +214,10 @@ pub fn facts_of_totals(totals: &[Totals], as_of: NaiveDate, window: &super::Wind
         let dated = t.completed - t.undated;
         // Dated completed by each day the ledger tells apart, in day order.
         let mut by_day: BTreeMap<NaiveDate, i64> = BTreeMap::new();
-        for (cut, total) in window.cuts.iter().zip(&t.by_cut) {
-            by_day.insert(*cut, *total);
+        if window.windowed(t.metric) {
+            for (cut, total) in window.cuts.iter().zip(&t.by_cut) {
+                by_day.insert(*cut, *total);
+            }
         }
         by_day.insert(before_week, dated - t.last_7_days);
         by_day.insert(as_of, dated);
@@ -246,9 +248,11 @@ pub fn facts_of_totals(totals: &[Totals], as_of: NaiveDate, window: &super::Wind
 }
 
 /// Add per-day sums up to `as_of` over `window`, as a database's GROUP BY does (tests,
-/// rebuilds): see [`totals_sql`].
+/// rebuilds): see [`totals_sql`]. With an empty window (no period, no milestone) the
+/// undated part and the totals by cut are not told apart (nothing reads them).
 pub fn totals(sums: &DaySums, as_of: NaiveDate, window: &super::Window) -> Vec<Totals> {
     let week = week_start(as_of);
+    let apart = !window.is_empty();
     let mut out: BTreeMap<(String, Metric, Option<PileKind>), Totals> = BTreeMap::new();
     let counted = |k: &DayKey| {
         k.on.is_none_or(|d| d <= as_of && window.since.get(&k.metric).is_none_or(|s| d >= *s))
@@ -271,7 +275,8 @@ pub fn totals(sums: &DaySums, as_of: NaiveDate, window: &super::Window) -> Vec<T
         t.completed += s.completed;
         t.accepted += s.accepted;
         match k.on {
-            None => t.undated += s.completed,
+            None if apart => t.undated += s.completed,
+            None => {}
             Some(d) => {
                 if d >= week {
                     t.last_7_days += s.completed;
@@ -290,7 +295,8 @@ pub fn totals(sums: &DaySums, as_of: NaiveDate, window: &super::Window) -> Vec<T
 /// The query that sums a database's `day_sums` as [`totals`] does, with its parameters
 /// in order: `placeholder(n)` writes the n-th (1-based: `?1`, `$1`), `cast` is appended to
 /// each sum (`::bigint` on PostgreSQL). Rows: unit, metric, pile, then the figures
-/// [`Totals::parse`] reads.
+/// [`Totals::parse`] reads. One pass over the sums; the window's cases only when the
+/// window has a period or a milestone (each case costs every row).
 pub fn totals_sql(
     as_of: NaiveDate,
     window: &super::Window,
@@ -302,28 +308,29 @@ pub fn totals_sql(
         params.push(v);
         placeholder(params.len())
     };
-    let mut cuts = String::new();
-    for cut in &window.cuts {
-        let p = param(cut.to_string());
-        cuts.push_str(&format!(
-            ", sum(CASE WHEN day <> '' AND day <= {p} THEN completed ELSE 0 END){cast}"
-        ));
-    }
-    let mut since = String::new();
-    if !window.since.is_empty() {
-        let mut case = String::from(" AND (day = '' OR day >= CASE metric");
-        for (metric, day) in &window.since {
-            let (m, d) = (param(metric.code().to_string()), param(day.to_string()));
-            case.push_str(&format!(" WHEN {m} THEN {d}"));
-        }
-        case.push_str(" ELSE '' END)");
-        since = case;
-    }
     let (p1, p2) = (placeholder(1), placeholder(2));
+    let mut apart = format!(", 0{cast}");
+    let mut since = String::new();
+    if !window.is_empty() {
+        apart = format!(", sum(CASE WHEN day = '' THEN completed ELSE 0 END){cast}");
+        for cut in &window.cuts {
+            let p = param(cut.to_string());
+            apart.push_str(&format!(
+                ", sum(CASE WHEN day <> '' AND day <= {p} THEN completed ELSE 0 END){cast}"
+            ));
+        }
+        if !window.since.is_empty() {
+            since = String::from(" AND (day = '' OR day >= CASE metric");
+            for (metric, day) in &window.since {
+                let (m, d) = (param(metric.code().to_string()), param(day.to_string()));
+                since.push_str(&format!(" WHEN {m} THEN {d}"));
+            }
+            since.push_str(" ELSE '' END)");
+        }
+    }
     let sql = format!(
         "SELECT unit, metric, pile, sum(started){cast}, sum(completed){cast}, sum(accepted){cast},
-                sum(CASE WHEN day >= {p2} THEN completed ELSE 0 END){cast},
-                sum(CASE WHEN day = '' THEN completed ELSE 0 END){cast}{cuts}
+                sum(CASE WHEN day >= {p2} THEN completed ELSE 0 END){cast}{apart}
            FROM day_sums WHERE day <= {p1}{since} GROUP BY unit, metric, pile"
     );
     (sql, params)

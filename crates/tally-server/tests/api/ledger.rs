@@ -5,11 +5,14 @@ use crate::both_backends;
 use crate::support::*;
 use chrono::NaiveDate;
 use serde_json::json;
-use tally_core::{schema, Ledger, LedgerRow, Metric, PileKind, RowId, RowKey, Table};
+use tally_core::{
+    schema, Ledger, LedgerRow, Metric, MilestoneState, PileKind, RowId, RowKey, Table,
+};
 
 both_backends!(
     the_ledger_follows_edits_and_deletions_and_survives_a_rebuild,
     progress_entries_made_on_two_devices_both_count,
+    a_target_counts_its_period_and_tells_its_milestones,
 );
 
 fn completed(l: &Ledger, pile: Option<PileKind>) -> f64 {
@@ -109,4 +112,78 @@ async fn progress_entries_made_on_two_devices_both_count(h: Harness) {
     let r = road(&l);
     assert_eq!((r.started, r.completed, r.accepted), (5.0, 5.0, Some(5.0)));
     assert!(h.db.day_sums_consistent().await.unwrap());
+}
+
+/// A leader's cleanup target of a period with milestones: the server counts only the
+/// loads dated in the period and tells each milestone apart, from its day sums.
+async fn a_target_counts_its_period_and_tells_its_milestones(h: Harness) {
+    let today: NaiveDate = TODAY.parse().unwrap();
+    let day = |d: &str| -> NaiveDate { d.parse().unwrap() };
+    let mut cadre = h.device(CADRE).await;
+    let mut leader = h.device(LEADER).await;
+    let load = |dev: &mut Dev, tonnes: f64, date: &str| {
+        let row = RowId(uuid::Uuid::now_v7());
+        let fields = json!({"kind": "hay", "tonnes": tonnes, "date": date});
+        dev.change(Table::Cleanup, row, VILLAGE_A1, fields)
+    };
+    let loads = [
+        load(&mut cadre, 7.0, "2025-04-20"),
+        load(&mut cadre, 2.0, "2025-05-05"),
+        load(&mut cadre, 3.0, "2025-05-28"),
+    ];
+    accepted(&h.push(&cadre, &loads).await.results());
+    let target = RowId::natural(tally_core::NaturalKey::Target {
+        unit: TOWN_A,
+        metric: Metric::CleanupTonnes,
+        pile: Some(PileKind::Hay),
+        from: Some(day("2025-05-01")),
+    });
+    let plan = leader.change(
+        Table::Target,
+        target,
+        TOWN_A,
+        json!({
+            "metric": "cleanup-tonnes", "pile": "hay", "quantity": 20, "deadline": "2025-06-30",
+            "from": "2025-05-01",
+            "milestones": [{"date": "2025-05-10", "quantity": 4}, {"date": "2025-06-15", "quantity": 10}],
+        }),
+    );
+    accepted(&h.push(&leader, &[plan]).await.results());
+    let l = h.db.ledger(TOWN_A, today).await.unwrap().unwrap();
+    let key = RowKey {
+        metric: Metric::CleanupTonnes,
+        pile: Some(PileKind::Hay),
+    };
+    let r = l.rows.iter().find(|r| r.key == key).unwrap();
+    assert_eq!(
+        (r.target, r.completed),
+        (Some(20.0), 5.0),
+        "the April load is before the period"
+    );
+    assert_eq!(r.from, Some(day("2025-05-01")));
+    // 4 t by 05-10: 2 t in the period, missed. 10 t by 06-15: 5 more in 14 days is
+    // 0.357 a day, and the last 7 days did 3 t (0.429 a day): on track.
+    let states: Vec<_> = r
+        .milestones
+        .iter()
+        .map(|m| (m.completed, m.state, m.required_per_day))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            (2.0, MilestoneState::Missed, None),
+            (5.0, MilestoneState::OnTrack, Some(0.357))
+        ],
+        "{r:?}"
+    );
+    // The whole metric's row counts the period too (one start per metric).
+    assert_eq!(completed(&l, None), 5.0);
+    // Before the period began, the target without a start is the one that applies: none.
+    let before =
+        h.db.ledger(TOWN_A, day("2025-04-25"))
+            .await
+            .unwrap()
+            .unwrap();
+    let r = before.rows.iter().find(|r| r.key == key).unwrap();
+    assert_eq!((r.target, r.completed), (None, 7.0));
 }
