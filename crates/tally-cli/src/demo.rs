@@ -478,12 +478,17 @@ impl Demo<'_> {
         )
     }
 
-    fn township_targets(&mut self, code: &str, t: &Tally) -> tally_store::Result<usize> {
-        let due = self.deadline(45, 75);
-        let people = (f64::from(t.water_people) * 1.2 / 50.0).ceil() * 50.0;
-        // Renovation with its milestones (节点): a third by last week, two thirds in a
-        // fortnight, all by the deadline.
-        let renovation = (t.dilapidated as f64 * 1.05).ceil();
+    /// A renovation target with its milestones (节点): a third by last week, two thirds in
+    /// a fortnight, all by the deadline.
+    fn renovation_target(
+        &mut self,
+        code: &str,
+        quantity: f64,
+        due: NaiveDate,
+    ) -> tally_store::Result<usize> {
+        if quantity <= 0.0 {
+            return Ok(0);
+        }
         let day = |d: i64| {
             self.today
                 .checked_add_signed(chrono::Duration::days(d))
@@ -492,28 +497,30 @@ impl Demo<'_> {
         let milestones = vec![
             Milestone {
                 date: day(-7),
-                quantity: (renovation / 3.0).ceil(),
+                quantity: (quantity / 3.0).ceil(),
             },
             Milestone {
                 date: day(14),
-                quantity: (renovation * 2.0 / 3.0).ceil(),
+                quantity: (quantity * 2.0 / 3.0).ceil(),
             },
         ];
         let plan = tally_store::TargetPlan {
             unit: code.to_string(),
             metric: Metric::Renovation,
-            quantity: renovation,
+            quantity,
             deadline: due,
             milestones,
             ..tally_store::TargetPlan::default()
         };
-        let planned = if renovation > 0.0 {
-            self.store.set_target_plan(&plan)?;
-            1
-        } else {
-            0
-        };
-        Ok(planned
+        self.store.set_target_plan(&plan)?;
+        Ok(1)
+    }
+
+    fn township_targets(&mut self, code: &str, t: &Tally) -> tally_store::Result<usize> {
+        let due = self.deadline(45, 75);
+        let people = (f64::from(t.water_people) * 1.2 / 50.0).ceil() * 50.0;
+        let renovation = (t.dilapidated as f64 * 1.05).ceil();
+        Ok(self.renovation_target(code, renovation, due)?
             + self.target(code, Metric::WaterSites, t.water_sites as f64 + 1.0, due)?
             + self.target(code, Metric::WaterPeople, people, due)?)
     }
@@ -521,31 +528,29 @@ impl Demo<'_> {
     fn banner_targets(&mut self, t: &Tally) -> tally_store::Result<usize> {
         let due = self.deadline(75, 90);
         let code = BANNER.0;
-        Ok(self.target(
-            code,
-            Metric::Renovation,
-            (t.dilapidated as f64 * 1.1).ceil(),
-            due,
-        )? + self.target(code, Metric::RoadKm, (t.road_km * 1.3).ceil(), due)?
-            + self.target(code, Metric::WaterSites, t.water_sites as f64 + 3.0, due)?
-            + self.target(
-                code,
-                Metric::WaterPeople,
-                (f64::from(t.water_people) * 1.3 / 100.0).ceil() * 100.0,
-                due,
-            )?
-            + self.target(
-                code,
-                Metric::Demolition,
-                (t.demolitions as f64 * 1.6).ceil(),
-                due,
-            )?
-            + self.target(
-                code,
-                Metric::CleanupTonnes,
-                (t.cleanup_tonnes * 2.0 / 100.0).ceil() * 100.0,
-                due,
-            )?)
+        Ok(
+            self.renovation_target(code, (t.dilapidated as f64 * 1.1).ceil(), due)?
+                + self.target(code, Metric::RoadKm, (t.road_km * 1.3).ceil(), due)?
+                + self.target(code, Metric::WaterSites, t.water_sites as f64 + 3.0, due)?
+                + self.target(
+                    code,
+                    Metric::WaterPeople,
+                    (f64::from(t.water_people) * 1.3 / 100.0).ceil() * 100.0,
+                    due,
+                )?
+                + self.target(
+                    code,
+                    Metric::Demolition,
+                    (t.demolitions as f64 * 1.6).ceil(),
+                    due,
+                )?
+                + self.target(
+                    code,
+                    Metric::CleanupTonnes,
+                    (t.cleanup_tonnes * 2.0 / 100.0).ceil() * 100.0,
+                    due,
+                )?,
+        )
     }
 }
 
