@@ -19,7 +19,8 @@ const SHOWN_ERRORS: usize = 50;
 
 #[derive(Subcommand)]
 pub enum ImportCmd {
-    /// Households from a CSV file (UTF-8 or GBK). Columns: 村/village (a village or
+    /// Households from an Excel workbook (.xlsx: its first sheet) or a CSV file (UTF-8 or
+    /// GBK). Columns: 村/village (a village or
     /// hamlet code, or its name if no other village or hamlet has it), 户主/head,
     /// 人口/members, 类别/categories, 渗漏区/seepage, 危房等级/rating, 电话/phone, 包户干部/cadre.
     ///
@@ -27,7 +28,7 @@ pub enum ImportCmd {
     /// (by line), then how many more there are. With --json the success is
     /// {"imported": N}; errors are listed on stderr the same way.
     Households {
-        /// The CSV file
+        /// The .xlsx or CSV file
         file: PathBuf,
     },
 }
@@ -125,6 +126,65 @@ impl RowError {
                 self.line, self.zh, self.line, self.en
             ),
         }
+    }
+}
+
+/// A roster's text as CSV: an Excel workbook's first sheet written out as CSV (an .xlsx is
+/// a zip file), else the file's own text.
+fn roster_text(bytes: &[u8]) -> Result<String, Failure> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        xlsx_as_csv(bytes)
+    } else {
+        decode(bytes)
+    }
+}
+
+/// The first sheet of a workbook as CSV, one line per row from its first row, each cell
+/// as Excel shows it (members 4, not 4.0; a phone stored as a number keeps its digits).
+fn xlsx_as_csv(bytes: &[u8]) -> Result<String, Failure> {
+    use calamine::{open_workbook_from_rs, Reader, Xlsx};
+    let unreadable = |e: &dyn std::fmt::Display| {
+        Failure::new(
+            format!("无法读取 Excel 文件：{e}（请确认是 .xlsx 格式）"),
+            format!("cannot read the Excel file: {e} (is it an .xlsx workbook?)"),
+        )
+    };
+    let mut book: Xlsx<_> =
+        open_workbook_from_rs(std::io::Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
+    let sheet = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| Failure::new("Excel 文件里没有工作表", "the Excel file has no sheet"))?
+        .map_err(|e| unreadable(&e))?;
+    // Rows above the first one used are empty lines, so line numbers are Excel's rows.
+    let first_row = sheet.start().map_or(0, |(row, _)| row);
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    for _ in 0..first_row {
+        w.write_record([""]).map_err(|e| unreadable(&e))?;
+    }
+    let first_col = sheet.start().map_or(0, |(_, col)| col);
+    for row in sheet.rows() {
+        let mut cells: Vec<String> = vec![String::new(); first_col as usize];
+        cells.extend(row.iter().map(cell_text));
+        w.write_record(&cells).map_err(|e| unreadable(&e))?;
+    }
+    let text = w.into_inner().map_err(|e| unreadable(&e))?;
+    String::from_utf8(text).map_err(|e| unreadable(&e))
+}
+
+/// A cell as Excel shows it.
+fn cell_text(cell: &calamine::Data) -> String {
+    use calamine::Data;
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Int(n) => n.to_string(),
+        Data::Float(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", *x as i64),
+        Data::Float(x) => x.to_string(),
+        Data::Bool(true) => "是".into(),
+        Data::Bool(false) => "否".into(),
+        other => other.to_string(),
     }
 }
 
@@ -299,7 +359,7 @@ pub fn run(ctx: &Ctx, cmd: ImportCmd) -> Result<()> {
         )
     })?;
     let villages = store.villages()?;
-    let (cols, parsed, mut errors) = read(&decode(&bytes)?, &villages)?;
+    let (cols, parsed, mut errors) = read(&roster_text(&bytes)?, &villages)?;
     let had_errors = !errors.is_empty();
     // Rows that read well are still checked by the store, so every error is listed;
     // with any error the batch is rolled back.

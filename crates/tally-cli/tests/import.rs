@@ -227,3 +227,72 @@ fn a_file_of_120_bad_rows_lists_the_first_50_and_counts_them_all() {
         assert_eq!(db.json("household list"), json!([]));
     }
 }
+
+/// A roster kept in Excel comes in as it is: the first sheet of an .xlsx, numbers as Excel
+/// shows them (members 4, a phone stored as a number keeps its digits); a bad cell is
+/// named by its Excel row and column, and nothing is imported; a file that only looks
+/// like a workbook is refused in plain words.
+#[test]
+fn an_excel_roster_is_imported_from_its_first_sheet() {
+    use rust_xlsxwriter::Workbook;
+    let db = Db::with_units();
+    let write = |name: &str, rows: &[&[&str]]| {
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                let (r, c) = (r as u32, c as u16);
+                // Numbers as numbers, the way Excel keeps typed digits.
+                match cell.parse::<f64>() {
+                    Ok(x) => sheet.write_number(r, c, x).map(drop),
+                    Err(_) => sheet.write_string(r, c, *cell).map(drop),
+                }
+                .unwrap();
+            }
+        }
+        let path = db.dir().join(name);
+        book.save(&path).unwrap();
+        path
+    };
+    let header: &[&str] = &["村", "户主", "人口", "类别", "危房等级", "电话"];
+    let good = write(
+        "农户.xlsx",
+        &[
+            header,
+            &["150625100201", "张三", "4", "五保户", "D", "13800138000"],
+            &["阿斯尔嘎查", "李四", "2", "", "C", ""],
+        ],
+    );
+    let out = db.ok(&format!("import households {}", good.display()));
+    assert!(out.contains("已导入 2 户"), "{out}");
+    let listed = db.json("household list");
+    let zs = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["head"] == "张三")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (&zs["members"], &zs["phone"]),
+        (&json!(4), &json!("13800138000")),
+        "{zs}"
+    );
+
+    let bad = write(
+        "bad.xlsx",
+        &[header, &["150625100201", "王五", "2.5", "", "B", ""]],
+    );
+    let err = db.fails(1, &format!("import households {}", bad.display()));
+    assert!(err.contains("第 2 行 第 3 列（人口）"), "{err}");
+    assert_eq!(
+        db.json("household list").as_array().unwrap().len(),
+        2,
+        "nothing more"
+    );
+
+    let fake = db.dir().join("fake.xlsx");
+    std::fs::write(&fake, b"PK\x03\x04 not really a workbook").unwrap();
+    let err = db.fails(1, &format!("import households {}", fake.display()));
+    assert!(err.contains("无法读取 Excel 文件"), "{err}");
+}
