@@ -10,9 +10,10 @@ use crate::parse::{self, Bad};
 use crate::{output, Failure};
 use anyhow::Result;
 use clap::Subcommand;
+use std::collections::HashMap;
 use std::path::PathBuf;
-use tally_core::{Explain, Rating, ValidationError};
-use tally_store::{NewHousehold, StoreError, Villages};
+use tally_core::{Explain, Rating, RowId, ValidationError};
+use tally_store::{HouseholdChanges, HouseholdFilter, NewHousehold, StoreError, Villages};
 
 /// How many errors are listed; the rest are counted.
 const SHOWN_ERRORS: usize = 50;
@@ -25,8 +26,9 @@ pub enum ImportCmd {
     /// 人口/members, 类别/categories, 渗漏区/seepage, 危房等级/rating, 电话/phone, 包户干部/cadre.
     ///
     /// A file with any error imports nothing: the first 50 errors are listed on stderr
-    /// (by line), then how many more there are. With --json the success is
-    /// {"imported": N}; errors are listed on stderr the same way.
+    /// (by line), then how many more there are. A household already here (same village,
+    /// head and phone) is updated from its line, not added again. With --json the success
+    /// is {"imported": N, "added": A, "updated": U}; errors are listed on stderr the same way.
     Households {
         /// The .xlsx or CSV file
         file: PathBuf,
@@ -127,6 +129,19 @@ impl RowError {
             ),
         }
     }
+}
+
+/// What tells a household of a roster from another: its village, its head and its phone
+/// (digits only; none is a value too).
+type RosterKey = (String, String, String);
+
+fn roster_key(village: &str, head: &str, phone: Option<&str>) -> RosterKey {
+    let digits: String = phone
+        .unwrap_or("")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    (village.to_string(), head.trim().to_string(), digits)
 }
 
 /// A roster's text as CSV: an Excel workbook's first sheet written out as CSV (an .xlsx is
@@ -361,29 +376,78 @@ pub fn run(ctx: &Ctx, cmd: ImportCmd) -> Result<()> {
     let villages = store.villages()?;
     let (cols, parsed, mut errors) = read(&roster_text(&bytes)?, &villages)?;
     let had_errors = !errors.is_empty();
+    // A household already here (same village, head and phone) is updated, not doubled:
+    // importing the roster again after editing it in Excel is a correction.
+    let mut known: HashMap<RosterKey, Vec<RowId>> = HashMap::new();
+    for h in store.households(&HouseholdFilter::default())? {
+        let h = h.household;
+        known
+            .entry(roster_key(&h.unit, &h.head, h.phone.as_deref()))
+            .or_default()
+            .push(h.id);
+    }
     // Rows that read well are still checked by the store, so every error is listed;
     // with any error the batch is rolled back.
     let result = store.batch(|s| {
-        let mut n = 0;
+        let (mut added, mut updated) = (0, 0);
         for p in &parsed {
-            match s.add_household(&p.household) {
-                Ok(_) => n += 1,
+            let h = &p.household;
+            let key = roster_key(&h.village, &h.head, h.phone.as_deref());
+            let saved = match known.get(&key).map(Vec::as_slice) {
+                None | Some([]) => s.add_household(h).map(|id| {
+                    known.entry(key).or_default().push(id);
+                    added += 1;
+                }),
+                Some([id]) => {
+                    let changes = HouseholdChanges {
+                        members: h.members,
+                        categories: Some(h.categories.clone()),
+                        seepage: Some(h.seepage),
+                        rating: Some(h.rating),
+                        cadre: Some(h.cadre.clone().unwrap_or_default()),
+                        ..HouseholdChanges::default()
+                    };
+                    s.edit_household(*id, &changes).map(|_| updated += 1)
+                }
+                Some(several) => {
+                    errors.push(cols.error(
+                        p.line,
+                        Some(Field::Head),
+                        format!("本村有 {} 户户主和电话都相同，请先合并", several.len()),
+                        format!(
+                            "{} households of the village have this head and phone: merge them first",
+                            several.len()
+                        ),
+                    ));
+                    Ok(())
+                }
+            };
+            match saved {
+                Ok(()) => {}
                 Err(StoreError::Invalid(v)) => {
                     errors.push(cols.error(p.line, Field::of_error(&v), v.zh(), v.to_string()))
                 }
                 Err(e) => return Err(e),
             }
         }
-        if had_errors || n < parsed.len() {
+        if had_errors || added + updated < parsed.len() {
             return Err(StoreError::Invalid(ValidationError::Other(
                 "the file has errors".into(),
             )));
         }
-        Ok(n)
+        Ok((added, updated))
     });
     match result {
-        Ok(n) if ctx.json => output::json(&serde_json::json!({ "imported": n })),
-        Ok(n) => output::lines([format!("已导入 {n} 户 / imported {n} households")]),
+        Ok((added, updated)) if ctx.json => output::json(&serde_json::json!({
+            "imported": added + updated,
+            "added": added,
+            "updated": updated,
+        })),
+        Ok((added, updated)) => output::lines([format!(
+            "已导入 {} 户（新增 {added} 户，更新 {updated} 户） / imported {} households ({added} new, {updated} updated)",
+            added + updated,
+            added + updated
+        )]),
         Err(StoreError::Invalid(_)) if !errors.is_empty() => {
             let n = errors.len();
             output::problems(listed(errors));

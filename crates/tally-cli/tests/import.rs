@@ -296,3 +296,39 @@ fn an_excel_roster_is_imported_from_its_first_sheet() {
     let err = db.fails(1, &format!("import households {}", fake.display()));
     assert!(err.contains("无法读取 Excel 文件"), "{err}");
 }
+
+/// The roster imported again after it was edited in Excel updates the households it
+/// already brought (same village, head and phone) instead of doubling them; a new line
+/// is a new household.
+#[test]
+fn a_roster_imported_again_updates_instead_of_doubling() {
+    let db = Db::with_units();
+    let file = db.dir().join("roster.csv");
+    std::fs::write(&file, CSV_ZH).unwrap();
+    let first = db.json(&format!("import households {}", file.display()));
+    assert_eq!(first, json!({"imported": 2, "added": 2, "updated": 0}));
+    let edited =
+        CSV_ZH.replace("王小明,3,", "王小明,4,") + "150625100201,王小明,2,,否,,13900000000,,\n";
+    std::fs::write(&file, edited).unwrap();
+    let again = db.json(&format!("import households {}", file.display()));
+    assert_eq!(
+        again,
+        json!({"imported": 3, "added": 1, "updated": 2}),
+        "the namesake with a phone is new"
+    );
+    let list = db.json("household list");
+    let heads: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["head"].as_str().unwrap())
+        .collect();
+    assert_eq!(heads.len(), 3, "{heads:?}");
+    let wang = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["head"] == "王小明" && h["phone"].is_null())
+        .unwrap();
+    assert_eq!(wang["members"], json!(4), "updated from the roster");
+}
