@@ -146,6 +146,42 @@ pub struct MilestoneStatus {
     pub required_per_day: Option<f64>,
 }
 
+impl MilestoneStatus {
+    /// One line for a person: `2016-06-30 完成 1/5（未达成）`, with what it needs per day
+    /// while it is still ahead.
+    pub fn describe(&self, lang: Lang) -> String {
+        let num = crate::labels::num;
+        let (done, q) = (num(self.completed), num(self.quantity));
+        let state = self.state.label(lang);
+        match (lang, self.required_per_day) {
+            (Lang::Zh, None) => format!("{} 完成 {done}/{q}（{state}）", self.date),
+            (Lang::Zh, Some(n)) => {
+                format!(
+                    "{} 完成 {done}/{q}（{state}，每日需完成 {}）",
+                    self.date,
+                    num(n)
+                )
+            }
+            (Lang::En, None) => format!("{} {done} of {q} done ({state})", self.date),
+            (Lang::En, Some(n)) => {
+                format!(
+                    "{} {done} of {q} done ({state}, {} needed a day)",
+                    self.date,
+                    num(n)
+                )
+            }
+        }
+    }
+}
+
+/// The first day of a target's period, as a person reads it: `2016-01-01 起`.
+pub fn period_start(from: NaiveDate, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("{from} 起"),
+        Lang::En => format!("from {from}"),
+    }
+}
+
 /// The targets that apply on `as_of`: for each unit, metric and pile kind, the one whose
 /// period holds the day — the latest to start on or before it (no start: the earliest).
 pub fn applicable(targets: &[Target], as_of: NaiveDate) -> Vec<&Target> {

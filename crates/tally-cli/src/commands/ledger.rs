@@ -140,7 +140,7 @@ pub fn run(ctx: &Ctx, args: LedgerArgs) -> Result<()> {
         "目标",
         "已开工",
         "已完成",
-        "已验收",
+        tally_core::labels::field("accepted", Lang::Zh),
         "完成率",
         "剩余",
         "每日需完成",
@@ -192,26 +192,14 @@ pub fn run(ctx: &Ctx, args: LedgerArgs) -> Result<()> {
     }
     // Milestones (节点), each with what was completed by its day and where it stands.
     for r in ledger.rows.iter().filter(|r| !r.milestones.is_empty()) {
-        let parts: Vec<String> = r
-            .milestones
-            .iter()
-            .map(|m| {
-                let need = m
-                    .required_per_day
-                    .map(|n| format!("，每日需完成 {}", output::num(n)))
-                    .unwrap_or_default();
-                format!(
-                    "{} 完成 {}/{}（{}{need}）",
-                    m.date,
-                    output::num(m.completed),
-                    output::num(m.quantity),
-                    m.state.label(Lang::Zh)
-                )
-            })
-            .collect();
-        let from = r.from.map(|f| format!("（{f} 起）")).unwrap_or_default();
+        let parts: Vec<String> = r.milestones.iter().map(|m| m.describe(Lang::Zh)).collect();
+        let from = r
+            .from
+            .map(|f| format!("（{}）", tally_core::ledger::period_start(f, Lang::Zh)))
+            .unwrap_or_default();
         out.push(format!(
-            "节点 milestones {}{from}: {}",
+            "{} milestones {}{from}: {}",
+            tally_core::labels::field("milestones", Lang::Zh),
             label(r.key).trim(),
             parts.join("；")
         ));

@@ -355,3 +355,34 @@ fn an_unknown_unit_has_no_ledger() {
         None
     );
 }
+
+#[test]
+fn milestones_read_in_each_language() {
+    let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+    let missed = MilestoneStatus {
+        date: day("2016-06-30"),
+        quantity: 5.0,
+        completed: 1.0,
+        state: MilestoneState::Missed,
+        required_per_day: None,
+    };
+    let ahead = MilestoneStatus {
+        date: day("2016-12-31"),
+        quantity: 20.0,
+        completed: 1.5,
+        state: MilestoneState::AtRisk,
+        required_per_day: Some(0.109),
+    };
+    assert_eq!(missed.describe(Lang::Zh), "2016-06-30 完成 1/5（未达成）");
+    assert_eq!(
+        ahead.describe(Lang::Zh),
+        "2016-12-31 完成 1.5/20（有风险，每日需完成 0.109）"
+    );
+    assert_eq!(
+        ahead.describe(Lang::En),
+        "2016-12-31 1.5 of 20 done (at risk, 0.109 needed a day)"
+    );
+    assert_eq!(period_start(day("2016-01-01"), Lang::Zh), "2016-01-01 起");
+    let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    assert!(!cjk(&missed.describe(Lang::En)) && !cjk(&period_start(day("2016-01-01"), Lang::En)));
+}
