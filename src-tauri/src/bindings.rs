@@ -48,6 +48,9 @@ fn export_all(dir: &Path) {
         tally_core::OrgUnit,
         UnitView,
         LedgerView,
+        tally_core::VillageFlag,
+        tally_core::Group,
+        tally_core::ledger::GroupRow,
         tally_core::Works,
         tally_store::OutboxState,
         tally_store::Withdrawal,
@@ -148,6 +151,8 @@ fn labels_ts() -> String {
             "level": Level,
             "table": Table,
             "role": Role,
+            "villageFlag": VillageFlag,
+            "group": Group,
         );
         let fields: Vec<String> = FIELDS
             .iter()

@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use tally_core::ledger::GroupRow;
 use tally_core::*;
 use tally_store::{HouseholdChanges, HouseholdSummary, NewHousehold, OutboxState};
 use ts_rs::TS;
@@ -545,5 +546,9 @@ pub struct LedgerView {
     pub unit: String,
     pub unit_name: String,
     pub as_of: NaiveDate,
+    /// Only the villages with this flag were counted.
+    pub only: Option<VillageFlag>,
     pub rows: Vec<LedgerLine>,
+    /// The households by group (分类统计).
+    pub groups: Vec<GroupRow>,
 }

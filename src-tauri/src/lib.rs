@@ -64,6 +64,7 @@ pub fn run() {
             commands::records::record_withdraw,
             commands::records::record_undo,
             commands::records::target_save,
+            commands::records::unit_flag,
             commands::records::entry_list,
             commands::sync::sync_login,
             commands::sync::sync_run,

@@ -153,6 +153,8 @@ fn units(store: &mut Store, villages: usize, per_township: usize) -> Result<()> 
             code,
             level,
             parent,
+            seepage: false,
+            key_village: false,
         })
     };
     add(BANNER.into(), Level::Banner, None)?;

@@ -30,6 +30,8 @@ pub fn visits(dir: &Path, n: usize) -> Result<Vec<f64>> {
             name: format!("单位{code}"),
             level,
             parent: parent.map(Into::into),
+            seepage: false,
+            key_village: false,
         })?;
     }
     let households: Vec<RowId> = store.batch(|s| {

@@ -177,6 +177,8 @@ impl Demo<'_> {
             name: name.into(),
             level,
             parent: parent.map(Into::into),
+            seepage: false,
+            key_village: false,
         };
         self.store.add_unit(&unit).map(drop)
     }

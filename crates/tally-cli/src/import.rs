@@ -67,7 +67,7 @@ impl Field {
             Field::Head => &["户主", "户主姓名", "head"],
             Field::Members => &["人口", "人口数", "members"],
             Field::Categories => &["类别", "户类别", "category", "categories"],
-            Field::Seepage => &["渗漏区", "黄河渗漏区", "seepage"],
+            Field::Seepage => &["渗漏区", "沿黄渗漏区", "黄河渗漏区", "seepage"],
             Field::Rating => &["危房等级", "等级", "rating"],
             Field::Phone => &["电话", "联系电话", "phone"],
             Field::Cadre => &["包户干部", "干部", "cadre"],
@@ -494,6 +494,8 @@ mod tests {
             name: name.into(),
             level,
             parent: parent.map(Into::into),
+            seepage: false,
+            key_village: false,
         };
         Villages::new(vec![
             unit("9", "锡尼镇", Level::Township, None),

@@ -51,6 +51,7 @@ macro_rules! codes {
 }
 codes!(
     Level,
+    VillageFlag,
     Category,
     Rating,
     RenovationStatus,

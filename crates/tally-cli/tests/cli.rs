@@ -149,7 +149,7 @@ fn the_whole_contract_walk() {
 
     // The ledger of the banner rolls up everything below it.
     let ledger = db.json(&format!("ledger --unit {BANNER} --as-of 2025-06-10"));
-    assert_eq!(keys(&ledger), ["as_of", "rows", "unit"]);
+    assert_eq!(keys(&ledger), ["as_of", "groups", "only", "rows", "unit"]);
     assert_eq!(
         (ledger["unit"].as_str(), ledger["as_of"].as_str()),
         (Some(BANNER), Some("2025-06-10"))
@@ -921,4 +921,127 @@ fn targets_have_periods_milestones_and_pile_kinds() {
     );
     let typo = db.fails(2, &format!("target set --unit {TOWNSHIP} --metric renovation --quantity 5 --deadline 2017-12-31 --milestone 2017-06-30"));
     assert!(typo.contains("日期=数量"), "{typo}");
+}
+
+/// Leaders flag villages (沿黄渗漏区, 重点村); the ledger breaks households down by
+/// priority group and by flagged villages, and can count the flagged villages only.
+#[test]
+fn villages_are_flagged_and_the_ledger_breaks_households_down() {
+    let db = Db::with_units();
+    let other = "150625100202";
+    db.ok(&format!(
+        "unit add --code {other} --name 巴音嘎查 --level village --parent {TOWNSHIP}"
+    ));
+    let add = |args: &str| id(db.ok(&format!("household add {args}")));
+    let zs = add(&format!(
+        "--village {VILLAGE} --head 张三 --category five-guarantee --rating D"
+    ));
+    add(&format!(
+        "--village {HAMLET} --head 李四 --category subsistence --rating C"
+    ));
+    add(&format!(
+        "--village {other} --head 王五 --category five-guarantee --seepage --rating D"
+    ));
+    add(&format!("--village {other} --head 赵六 --rating A"));
+    db.ok(&format!(
+        "renovation set --household {zs} --status completed --date 2025-06-03"
+    ));
+    db.ok(&format!(
+        "cleanup add --village {other} --kind manure --tonnes 12 --date 2025-06-02"
+    ));
+
+    // A township or a hamlet cannot carry a village's flag; nothing changes.
+    let refused = db.fails(1, &format!("unit flag {TOWNSHIP} seepage"));
+    assert!(refused.contains("不是嘎查村或自然村"), "{refused}");
+    let refused = db.fails(1, &format!("unit flag {HAMLET} seepage"));
+    assert!(
+        refused.contains("是自然村，只有嘎查村可以标记为沿黄渗漏区"),
+        "{refused}"
+    );
+    let flagged = db.json("unit flag 阿斯尔嘎查 沿黄渗漏区");
+    assert_eq!(flagged["seepage"], true);
+    db.ok(&format!("unit flag {other} key-village"));
+    let list = db.ok("unit list");
+    assert!(
+        list.contains("沿黄渗漏区") && list.contains("重点村"),
+        "{list}"
+    );
+
+    let ledger = db.json(&format!("ledger --unit {TOWNSHIP} --as-of 2025-06-10"));
+    let group = |l: &Value, g: &str| {
+        let r = l["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["group"] == g)
+            .unwrap_or_else(|| panic!("no group {g} in {l}"))
+            .clone();
+        (
+            r["households"].clone(),
+            r["renovated"].clone(),
+            r["backlog"].clone(),
+        )
+    };
+    assert_eq!(group(&ledger, "all"), (json!(4), json!(1), json!(2)));
+    assert_eq!(
+        group(&ledger, "five-guarantee"),
+        (json!(2), json!(1), json!(1))
+    );
+    assert_eq!(
+        group(&ledger, "subsistence"),
+        (json!(1), json!(0), json!(1))
+    );
+    assert_eq!(
+        group(&ledger, "disabled-poor"),
+        (json!(0), json!(0), json!(0))
+    );
+    // The flagged village's two households (one in its hamlet), and 王五 flagged himself.
+    assert_eq!(group(&ledger, "seepage"), (json!(3), json!(1), json!(2)));
+    assert_eq!(
+        group(&ledger, "key-village"),
+        (json!(2), json!(0), json!(1))
+    );
+    assert_eq!(ledger["only"], Value::Null);
+
+    let key = db.json(&format!(
+        "ledger --unit {TOWNSHIP} --as-of 2025-06-10 --only key-village"
+    ));
+    assert_eq!(key["only"], "key-village");
+    assert_eq!(
+        row(&key, "cleanup-tonnes")["completed"].as_f64(),
+        Some(12.0)
+    );
+    assert_eq!(row(&key, "renovation")["completed"].as_f64(), Some(0.0));
+    assert_eq!(group(&key, "all"), (json!(2), json!(0), json!(1)));
+    let seepage = db.json(&format!(
+        "ledger --unit {TOWNSHIP} --as-of 2025-06-10 --only seepage"
+    ));
+    assert_eq!(row(&seepage, "renovation")["completed"].as_f64(), Some(1.0));
+    assert_eq!(
+        row(&seepage, "cleanup-tonnes")["completed"].as_f64(),
+        Some(0.0)
+    );
+
+    let table = db.ok(&format!(
+        "ledger --unit {TOWNSHIP} --as-of 2025-06-10 --only seepage"
+    ));
+    assert!(table.contains("只看沿黄渗漏区"), "{table}");
+    for label in [
+        "分类",
+        "户数",
+        "已改造",
+        "待改造",
+        "五保户",
+        "残疾人贫困户",
+        "重点村",
+    ] {
+        assert!(table.contains(label), "{label} in {table}");
+    }
+    let bad = db.fails(2, &format!("ledger --unit {TOWNSHIP} --only 贫困村"));
+    assert!(bad.contains("seepage, key-village"), "{bad}");
+
+    // Cleared again.
+    db.ok(&format!("unit flag {VILLAGE} seepage --off"));
+    let ledger = db.json(&format!("ledger --unit {TOWNSHIP} --as-of 2025-06-10"));
+    assert_eq!(group(&ledger, "seepage"), (json!(1), json!(0), json!(1)));
 }

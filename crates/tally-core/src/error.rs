@@ -97,6 +97,13 @@ pub enum ValidationError {
     /// An edit of a withdrawn record.
     #[error("the record was withdrawn: it can no longer be edited")]
     Withdrawn,
+    /// A village's flag (沿黄渗漏区, 重点村) set on a unit of another level.
+    #[error("{unit} is a {level}: only a village can be flagged {flag}")]
+    FlagNotOnVillage {
+        unit: String,
+        level: crate::model::Level,
+        flag: crate::model::VillageFlag,
+    },
     #[error("{0}")]
     Other(String),
 }
@@ -133,6 +140,7 @@ impl ValidationError {
             ValidationError::MoreThanMembers { .. } => "more_than_members",
             ValidationError::BeyondPlanned { .. } => "beyond_planned",
             ValidationError::Withdrawn => "withdrawn_record",
+            ValidationError::FlagNotOnVillage { .. } => "flag_not_on_village",
             ValidationError::Other(_) => "invalid",
         }
     }
@@ -208,6 +216,9 @@ impl ValidationError {
                 format!("完成进度合计 {done} 超过了计划数量 {planned}")
             }
             ValidationError::Withdrawn => "这条记录已撤销，不能再修改".into(),
+            ValidationError::FlagNotOnVillage { unit, level, flag } => {
+                format!("{unit} 是{}，只有嘎查村可以标记为{}", level.zh(), flag.zh())
+            }
             ValidationError::UnknownUnit(u) => format!("找不到组织单位 {u}"),
             ValidationError::WrongLevel { unit, .. } => {
                 format!("{unit} 不是嘎查村或自然村，不能登记此类记录")

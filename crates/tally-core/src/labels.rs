@@ -41,7 +41,8 @@ pub const FIELDS: &[(&str, &str, &str)] = &[
     ("members", "人口", "Members"),
     ("phone", "电话", "Phone"),
     ("categories", "户类别", "Categories"),
-    ("seepage", "黄河渗漏区", "Seepage zone"),
+    ("seepage", "沿黄渗漏区", "Seepage zone"),
+    ("key_village", "重点村", "Key village"),
     ("rating", "危房等级", "House rating"),
     ("renovation", "改造状态", "Renovation"),
     ("planned_on", "计划日期", "Planned on"),
@@ -75,6 +76,11 @@ pub const FIELDS: &[(&str, &str, &str)] = &[
     ("withdrawn", "撤销原因", "Withdrawn because"),
     ("deleted", "已撤销", "Withdrawn"),
     ("deleted_reason", "撤销原因", "Withdrawn because"),
+    ("group", "分类", "Group"),
+    ("households", "户数", "Households"),
+    ("renovated", "已改造", "Renovated"),
+    ("backlog", "待改造", "Still to renovate"),
+    ("only", "只看", "Only"),
 ];
 
 /// The reason a withdrawal by `undo` records.

@@ -11,7 +11,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
+pub mod groups;
 pub mod sums;
+pub use groups::{Cohort, GroupRow, Part};
 pub use sums::{facts_of_totals, thousandths, week_start, DayKey, DaySum, DaySums, Totals};
 
 /// Whether a fact counts toward "started", "completed" (done) or "accepted" (验收).
@@ -25,11 +27,13 @@ pub enum Stage {
 
 /// One additive contribution to a metric of a unit, on a day (`None`: undated, always
 /// counted).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Fact {
     pub unit: String,
     pub metric: Metric,
-    pub pile: Option<PileKind>,
+    /// A pile kind's row of cleanup (counted in the metric's row too), or a cohort of
+    /// households for the breakdowns (counted only there: `groups`).
+    pub part: Option<Part>,
     pub stage: Stage,
     pub on: Option<NaiveDate>,
     pub amount: f64,
@@ -254,6 +258,29 @@ fn subtree<'a>(units: &'a [OrgUnit], root: &'a str) -> Option<(Vec<&'a str>, Chi
 
 /// The window of `root`'s ledger on `as_of` (empty if the unit is unknown).
 pub fn window(units: &[OrgUnit], targets: &[Target], root: &str, as_of: NaiveDate) -> Window {
+    window_of(units, targets, root, as_of, None)
+}
+
+/// The targets a ledger counting only the villages flagged `only` uses: theirs.
+fn kept_targets(units: &[OrgUnit], targets: &[Target], only: Option<VillageFlag>) -> Vec<Target> {
+    let flagged = only.map(|flag| groups::flagged(units, flag));
+    targets
+        .iter()
+        .filter(|t| flagged.as_ref().is_none_or(|f| f.contains(t.unit.as_str())))
+        .cloned()
+        .collect()
+}
+
+/// The window of `root`'s ledger on `as_of` counting only the villages flagged `only`
+/// (`ledger_of`).
+pub fn window_of(
+    units: &[OrgUnit],
+    targets: &[Target],
+    root: &str,
+    as_of: NaiveDate,
+    only: Option<VillageFlag>,
+) -> Window {
+    let targets = &kept_targets(units, targets, only)[..];
     let Some((order, _)) = subtree(units, root) else {
         return Window::default();
     };
@@ -339,14 +366,21 @@ impl LedgerRow {
 pub struct Ledger {
     pub unit: String,
     pub as_of: NaiveDate,
+    /// Only the villages with this flag (and their hamlets) were counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub only: Option<VillageFlag>,
     pub rows: Vec<LedgerRow>,
+    /// The households by priority group: how many, renovated, still to renovate.
+    #[serde(default)]
+    pub groups: Vec<GroupRow>,
 }
 
 fn fact(unit: &str, metric: Metric, stage: Stage, on: Option<NaiveDate>, amount: f64) -> Fact {
     Fact {
         unit: unit.to_string(),
         metric,
-        pile: None,
+        part: None,
         stage,
         on,
         amount,
@@ -358,6 +392,7 @@ fn fact(unit: &str, metric: Metric, stage: Stage, on: Option<NaiveDate>, amount:
 pub fn facts(records: &Records) -> Vec<Fact> {
     let mut out = Vec::new();
     for h in records.households.iter().filter(|h| !h.deleted) {
+        groups::household_facts(h, &mut out);
         if let Some(status) = h.renovation {
             if status >= RenovationStatus::Started {
                 let on = h.started_on.or(h.completed_on).or(h.accepted_on);
@@ -404,7 +439,7 @@ pub fn facts(records: &Records) -> Vec<Fact> {
                 Some(c.date),
                 c.tonnes,
             );
-            f.pile = Some(c.kind);
+            f.part = Some(Part::Pile(c.kind));
             out.push(f);
         }
     }
@@ -509,7 +544,24 @@ pub fn ledger(
     root: &str,
     as_of: NaiveDate,
 ) -> Option<Ledger> {
+    ledger_of(units, targets, facts, root, as_of, None)
+}
+
+/// The ledger of `root`'s subtree as of a day, counting only the villages that carry
+/// `only` (with their hamlets) when it is given: their records and their own targets.
+/// `None` if the unit is unknown.
+pub fn ledger_of(
+    units: &[OrgUnit],
+    targets: &[Target],
+    facts: &[Fact],
+    root: &str,
+    as_of: NaiveDate,
+    only: Option<VillageFlag>,
+) -> Option<Ledger> {
     let (order, children) = subtree(units, root)?;
+    let flagged = only.map(|flag| groups::flagged(units, flag));
+    let kept = |unit: &str| flagged.as_ref().is_none_or(|f| f.contains(unit));
+    let targets = &kept_targets(units, targets, only)[..];
     let window = window(units, targets, root, as_of);
     // Counted in its period: an undated fact always, a dated one from the period's start.
     let counts = |f: &Fact| {
@@ -520,19 +572,25 @@ pub fn ledger(
     let in_tree: HashMap<&str, ()> = order.iter().map(|u| (*u, ())).collect();
     // Completed by each of the window's days, over the whole subtree (milestones).
     let mut by_cut: HashMap<(RowKey, NaiveDate), i64> = HashMap::new();
+    let mut cohorts = groups::CohortSums::default();
     for f in facts
         .iter()
-        .filter(|f| in_tree.contains_key(f.unit.as_str()))
+        .filter(|f| in_tree.contains_key(f.unit.as_str()) && kept(&f.unit))
     {
         if !counts(f) {
             continue;
         }
         let mut keys = vec![RowKey::metric(f.metric)];
-        if f.pile.is_some() {
-            keys.push(RowKey {
+        match f.part {
+            Some(Part::Cohort(c)) => {
+                cohorts.add(in_tree.get_key_value(f.unit.as_str())?.0, c, f);
+                continue;
+            }
+            Some(Part::Pile(p)) => keys.push(RowKey {
                 metric: f.metric,
-                pile: f.pile,
-            });
+                pile: Some(p),
+            }),
+            None => {}
         }
         for k in keys {
             let s = own
@@ -645,7 +703,9 @@ pub fn ledger(
     Some(Ledger {
         unit: root.to_string(),
         as_of,
+        only,
         rows,
+        groups: cohorts.groups(units, &order),
     })
 }
 

@@ -97,6 +97,29 @@ code_enum!(
 );
 
 code_enum!(
+    /// A flag a leader sets on a village: it lies in the Yellow River seepage zone (沿黄渗漏区),
+    /// or it is a key village (重点村) of the campaign.
+    VillageFlag, "village flag" {
+        Seepage = "seepage" / "沿黄渗漏区" / "Yellow River seepage zone",
+        KeyVillage = "key-village" / "重点村" / "Key village",
+    }
+);
+
+code_enum!(
+    /// A breakdown of a ledger's households (分类统计): all of them, a priority category,
+    /// or those of the seepage zone (in a flagged village, or flagged themselves) and of
+    /// the key villages.
+    Group, "group" {
+        All = "all" / "全部农户" / "All households",
+        FiveGuarantee = "five-guarantee" / "五保户" / "Five-guarantee",
+        Subsistence = "subsistence" / "低保户" / "Subsistence allowance",
+        DisabledPoor = "disabled-poor" / "残疾人贫困户" / "Disabled poor",
+        Seepage = "seepage" / "沿黄渗漏区" / "Yellow River seepage zone",
+        KeyVillage = "key-village" / "重点村" / "Key villages",
+    }
+);
+
+code_enum!(
     /// Rating of a house: A sound … D dangerous; C and D need renovation.
     Rating, "rating" {
         A = "A" / "A级" / "A",
@@ -339,6 +362,34 @@ pub struct OrgUnit {
     pub name: String,
     pub level: Level,
     pub parent: Option<String>,
+    /// In the Yellow River seepage zone (沿黄渗漏区); set by leaders on villages.
+    #[serde(default)]
+    pub seepage: bool,
+    /// A key village (重点村); set by leaders.
+    #[serde(default)]
+    pub key_village: bool,
+}
+
+impl OrgUnit {
+    /// A unit with no flags set.
+    pub fn new(code: &str, name: &str, level: Level, parent: Option<&str>) -> OrgUnit {
+        OrgUnit {
+            code: code.to_string(),
+            name: name.to_string(),
+            level,
+            parent: parent.map(str::to_string),
+            seepage: false,
+            key_village: false,
+        }
+    }
+
+    /// Whether the unit carries a flag.
+    pub fn has(&self, flag: VillageFlag) -> bool {
+        match flag {
+            VillageFlag::Seepage => self.seepage,
+            VillageFlag::KeyVillage => self.key_village,
+        }
+    }
 }
 
 /// A household and the state of its house.

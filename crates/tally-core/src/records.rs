@@ -10,6 +10,8 @@ impl OrgUnit {
             name: row.str("name")?.to_string(),
             level: row.parsed("level")?,
             parent: row.str("parent").map(str::to_string),
+            seepage: row.bool("seepage"),
+            key_village: row.bool("key_village"),
         })
     }
 }

@@ -93,6 +93,8 @@ const ORG_UNIT_FIELDS: &[Field] = &[
     f("name", Kind::Text { min: 1, max: 60 }, true),
     f("level", Kind::Code, true),
     f("parent", Kind::OptText { max: 32 }, false),
+    f("seepage", Kind::Bool, false),
+    f("key_village", Kind::Bool, false),
     DELETED,
     DELETED_REASON,
 ];
@@ -347,6 +349,7 @@ pub fn validate_change(
     check_unit(change, existing, ctx)?;
     check_refs(change, ctx)?;
     check_insured(change, existing)?;
+    check_flags(change, existing)?;
     check_progress(change, existing)?;
     check_target(change, existing)?;
     if let Some(row) = existing {
@@ -524,6 +527,43 @@ fn check_insured(change: &Change, existing: Option<&Row>) -> Result<(), Validati
         }
     }
     Ok(())
+}
+
+/// A village's flags (沿黄渗漏区, 重点村) are set on villages only.
+fn check_flags(change: &Change, existing: Option<&Row>) -> Result<(), ValidationError> {
+    if change.table != Table::OrgUnit {
+        return Ok(());
+    }
+    let get = |name: &str| {
+        change
+            .fields
+            .get(name)
+            .map(|e| &e.value)
+            .or_else(|| existing.and_then(|r| r.value(name)))
+    };
+    let level = get("level").and_then(|v| v.as_str()?.parse::<Level>().ok());
+    for flag in VillageFlag::ALL {
+        let set = get(flag_field(*flag)) == Some(&Value::Bool(true));
+        match level {
+            Some(level) if set && level != Level::Village => {
+                return Err(ValidationError::FlagNotOnVillage {
+                    unit: change.unit.clone(),
+                    level,
+                    flag: *flag,
+                });
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The org-unit field that holds a village's flag.
+pub fn flag_field(flag: VillageFlag) -> &'static str {
+    match flag {
+        VillageFlag::Seepage => "seepage",
+        VillageFlag::KeyVillage => "key_village",
+    }
 }
 
 /// The most milestones one target may have.

@@ -21,6 +21,24 @@ pub struct UnitInfo {
     /// Deleted units keep their place in the tree (their rows stay readable and in
     /// scope) but take no new rows: see [`UnitTree::live_level`].
     pub deleted: bool,
+    /// The flags a leader set (`OrgUnit::seepage`, `OrgUnit::key_village`).
+    pub seepage: bool,
+    pub key_village: bool,
+}
+
+impl UnitInfo {
+    /// A unit as merged, withdrawn or not.
+    pub fn of(unit: OrgUnit, deleted: bool) -> UnitInfo {
+        UnitInfo {
+            code: unit.code,
+            name: unit.name,
+            level: unit.level,
+            parent: unit.parent,
+            deleted,
+            seepage: unit.seepage,
+            key_village: unit.key_village,
+        }
+    }
 }
 
 /// The org-unit tree.
@@ -67,6 +85,8 @@ impl UnitTree {
                 name: u.name.clone(),
                 level: u.level,
                 parent: u.parent.clone(),
+                seepage: u.seepage,
+                key_village: u.key_village,
             })
             .collect()
     }
@@ -330,6 +350,8 @@ mod tests {
             level,
             parent: parent.map(Into::into),
             deleted: false,
+            seepage: false,
+            key_village: false,
         }
     }
 

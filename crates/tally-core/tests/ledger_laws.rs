@@ -8,7 +8,8 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use tally_core::ledger::sums::totals;
 use tally_core::ledger::{
-    facts, facts_of_totals, ledger, window, DaySums, MilestoneState, MilestoneStatus,
+    facts, facts_of_totals, ledger, ledger_of, window, window_of, DaySums, GroupRow,
+    MilestoneState, MilestoneStatus,
 };
 use tally_core::*;
 use uuid::Uuid;
@@ -31,20 +32,26 @@ fn id(n: usize) -> RowId {
 }
 
 fn unit_tree() -> impl Strategy<Value = Vec<OrgUnit>> {
-    many(prop::option::weighted(0.9, any::<Index>()), 0..7).prop_map(|parents| {
+    // Each unit with its parent and its flags (bit 0 seepage zone, bit 1 key village).
+    let unit = (prop::option::weighted(0.9, any::<Index>()), 0..4u8);
+    many(unit, 0..7).prop_map(|parents| {
         let mut units = vec![OrgUnit {
             code: "u0".into(),
             name: "u0".into(),
             level: Level::Banner,
             parent: None,
+            seepage: false,
+            key_village: false,
         }];
-        for (i, p) in parents.into_iter().enumerate() {
+        for (i, (p, flags)) in parents.into_iter().enumerate() {
             let parent = p.map(|ix| units[ix.index(units.len())].code.clone());
             units.push(OrgUnit {
                 code: format!("u{}", i + 1),
                 name: format!("u{}", i + 1),
                 level: Level::Village,
                 parent,
+                seepage: flags & 1 != 0,
+                key_village: flags & 2 != 0,
             });
         }
         units
@@ -63,6 +70,12 @@ fn records() -> impl Strategy<Value = (Records, NaiveDate)> {
         opt_day(),
         gone(0.1),
         (insured(), insured()),
+        // Categories (a bit each), flagged seepage-zone, rating.
+        (
+            0..8usize,
+            prop::bool::weighted(0.2),
+            prop::option::of(0..4usize),
+        ),
     );
     let cleanups = (unit(), 0..5usize, quarters(800), 0..40u64, gone(0.1));
     let people = prop::option::of(0..1000u32);
@@ -116,8 +129,19 @@ fn records() -> impl Strategy<Value = (Records, NaiveDate)> {
         .prop_map(|(units, hs, cs, ds, ws, ts, as_of)| {
             let at = |ix: &Index| units[ix.index(units.len())].code.clone();
             let mut r = Records::default();
-            for (n, (u, s, started, completed, accepted, deleted, (pension, medical))) in
-                hs.iter().enumerate()
+            for (
+                n,
+                (
+                    u,
+                    s,
+                    started,
+                    completed,
+                    accepted,
+                    deleted,
+                    (pension, medical),
+                    (cats, seepage, rating),
+                ),
+            ) in hs.iter().enumerate()
             {
                 r.households.push(Household {
                     id: id(n),
@@ -125,9 +149,14 @@ fn records() -> impl Strategy<Value = (Records, NaiveDate)> {
                     head: format!("户{n}"),
                     members: 5,
                     phone: None,
-                    categories: vec![],
-                    seepage: false,
-                    rating: None,
+                    categories: Category::ALL
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| cats & (1 << i) != 0)
+                        .map(|(_, c)| *c)
+                        .collect(),
+                    seepage: *seepage,
+                    rating: rating.map(|x| Rating::ALL[x]),
                     renovation: s.map(|s| RenovationStatus::ALL[s]),
                     planned_on: None,
                     started_on: *started,
@@ -628,6 +657,95 @@ proptest! {
                 ledger(&r.units, &r.targets, &from_sums, root, as_of),
                 ledger(&r.units, &r.targets, &all, root, as_of)
             );
+            for flag in VillageFlag::ALL {
+                let only = Some(*flag);
+                let w = window_of(&r.units, &r.targets, root, as_of, only);
+                let from_sums = facts_of_totals(&totals(&sums, as_of, &w), as_of, &w);
+                prop_assert_eq!(
+                    ledger_of(&r.units, &r.targets, &from_sums, root, as_of, only),
+                    ledger_of(&r.units, &r.targets, &all, root, as_of, only)
+                );
+            }
+        }
+    }
+}
+
+/// Whether `unit` is `flag`ged or lies under a unit that is.
+fn naive_flagged(r: &Records, unit: &str, flag: VillageFlag) -> bool {
+    let mut at = Some(unit.to_string());
+    for _ in 0..=r.units.len() {
+        let Some(code) = at else { return false };
+        let Some(u) = r.units.iter().find(|u| u.code == code) else {
+            return false;
+        };
+        if u.has(flag) {
+            return true;
+        }
+        at = u.parent.clone();
+    }
+    false
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The breakdowns count the households themselves: all, each category, the seepage
+    /// zone (flagged themselves or in a flagged village) and the key villages — how
+    /// many, renovated (completed or accepted), and still to renovate (rated C/D or in
+    /// the plan, not renovated); withdrawn households count nowhere. A ledger of the
+    /// flagged villages only is the ledger of their records and their own targets.
+    #[test]
+    fn breakdowns_count_the_households((r, as_of) in records()) {
+        let all = facts(&r);
+        for root in &r.units {
+            let root = root.code.as_str();
+            let l = ledger(&r.units, &r.targets, &all, root, as_of).expect("known unit");
+            let groups: Vec<Group> = l.groups.iter().map(|g| g.group).collect();
+            prop_assert_eq!(&groups[..], Group::ALL);
+            for row in &l.groups {
+                let member = |h: &Household| match row.group {
+                    Group::All => true,
+                    Group::FiveGuarantee => h.categories.contains(&Category::FiveGuarantee),
+                    Group::Subsistence => h.categories.contains(&Category::Subsistence),
+                    Group::DisabledPoor => h.categories.contains(&Category::DisabledPoor),
+                    Group::Seepage => h.seepage || naive_flagged(&r, &h.unit, VillageFlag::Seepage),
+                    Group::KeyVillage => naive_flagged(&r, &h.unit, VillageFlag::KeyVillage),
+                };
+                let hs: Vec<&Household> = r
+                    .households
+                    .iter()
+                    .filter(|h| !h.deleted && under(&r, &h.unit, root) && member(h))
+                    .collect();
+                let renovated = |h: &&&Household| {
+                    matches!(h.renovation, Some(RenovationStatus::Completed | RenovationStatus::Accepted))
+                };
+                let needs = |h: &&&Household| {
+                    h.renovation.is_some() || matches!(h.rating, Some(Rating::C | Rating::D))
+                };
+                let want = GroupRow {
+                    group: row.group,
+                    households: hs.len() as u64,
+                    renovated: hs.iter().filter(renovated).count() as u64,
+                    backlog: hs.iter().filter(|h| needs(h) && !renovated(h)).count() as u64,
+                };
+                prop_assert_eq!(row, &want, "{} as of {}", root, as_of);
+            }
+            for flag in VillageFlag::ALL {
+                let mut only = r.clone();
+                let inside = |u: &str| naive_flagged(&r, u, *flag);
+                only.households.retain(|h| inside(&h.unit));
+                only.cleanups.retain(|c| inside(&c.unit));
+                only.demolitions.retain(|d| inside(&d.unit));
+                only.works.retain(|w| inside(&w.unit));
+                only.targets.retain(|t| inside(&t.unit));
+                let got = ledger_of(&r.units, &r.targets, &all, root, as_of, Some(*flag))
+                    .expect("known unit");
+                let want = ledger(&only.units, &only.targets, &facts(&only), root, as_of)
+                    .expect("known unit");
+                prop_assert_eq!(got.only, Some(*flag));
+                prop_assert_eq!(got.rows, want.rows, "{} only {}", root, flag);
+                prop_assert_eq!(got.groups, want.groups, "{} only {}", root, flag);
+            }
         }
     }
 }

@@ -135,6 +135,7 @@ pub fn report(store: &Store, unit: &str, as_of: Option<NaiveDate>) -> Result<Rep
     };
 
     let mut ledger_rows = Vec::new();
+    let mut group_rows = Vec::new();
     let mut ledger_units = vec![root.clone()];
     ledger_units.extend(
         units
@@ -144,6 +145,15 @@ pub fn report(store: &Store, unit: &str, as_of: Option<NaiveDate>) -> Result<Rep
     );
     for u in &ledger_units {
         let ledger = store.ledger(&u.code, Some(as_of))?;
+        for g in &ledger.groups {
+            group_rows.push(vec![
+                Cell::from(u.name.as_str()),
+                Cell::from(g.group.zh()),
+                Cell::from(g.households as f64),
+                Cell::from(g.renovated as f64),
+                Cell::from(g.backlog as f64),
+            ]);
+        }
         for r in &ledger.rows {
             ledger_rows.push(vec![
                 Cell::from(u.name.as_str()),
@@ -180,6 +190,19 @@ pub fn report(store: &Store, unit: &str, as_of: Option<NaiveDate>) -> Result<Rep
         rows: ledger_rows,
     };
 
+    let field = |name: &str| tally_core::labels::field(name, Lang::Zh);
+    let group_sheet = Sheet {
+        name: "分类统计",
+        headers: vec![
+            "单位",
+            field("group"),
+            field("households"),
+            field("renovated"),
+            field("backlog"),
+        ],
+        rows: group_rows,
+    };
+
     let household_sheet = Sheet {
         name: "农户",
         headers: vec![
@@ -188,7 +211,7 @@ pub fn report(store: &Store, unit: &str, as_of: Option<NaiveDate>) -> Result<Rep
             "人口",
             "电话",
             "类别",
-            "黄河渗漏区",
+            "沿黄渗漏区",
             "危房等级",
             "改造状态",
             "计划日期",
@@ -365,6 +388,7 @@ pub fn report(store: &Store, unit: &str, as_of: Option<NaiveDate>) -> Result<Rep
         as_of,
         sheets: vec![
             ledger,
+            group_sheet,
             household_sheet,
             visit_sheet,
             demolition_sheet,

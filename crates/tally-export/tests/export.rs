@@ -34,6 +34,8 @@ fn store() -> Store {
             name: name.into(),
             level,
             parent: parent.map(Into::into),
+            seepage: false,
+            key_village: false,
         })
         .unwrap();
     }
@@ -78,7 +80,16 @@ fn a_report_has_the_ledger_of_the_unit_and_its_villages_and_one_sheet_per_kind()
     let names: Vec<_> = r.sheets.iter().map(|s| s.name).collect();
     assert_eq!(
         names,
-        ["台账", "农户", "走访", "拆除", "清理", "工程", "指标"]
+        [
+            "台账",
+            "分类统计",
+            "农户",
+            "走访",
+            "拆除",
+            "清理",
+            "工程",
+            "指标"
+        ]
     );
     assert!(r.title.starts_with("锡尼镇"), "{}", r.title);
     let ledger = sheet(&r, "台账");
@@ -135,7 +146,13 @@ fn both_layouts_are_written() {
     let bytes = std::fs::read(&xlsx).unwrap();
     assert!(bytes.starts_with(b"PK"), "an XLSX is a zip file");
     let files = write_csv(&r, dir.path(), &stem).unwrap();
-    assert_eq!(files.len(), 7);
+    assert_eq!(files.len(), 8);
+    let groups = std::fs::read_to_string(dir.path().join(format!("{stem}_分类统计.csv"))).unwrap();
+    assert!(
+        groups.starts_with("\u{feff}单位,分类,户数,已改造,待改造\n"),
+        "{groups}"
+    );
+    assert!(groups.contains("锡尼镇,五保户,"), "{groups}");
     let cleanup = std::fs::read_to_string(dir.path().join(format!("{stem}_清理.csv"))).unwrap();
     assert!(
         cleanup.starts_with("\u{feff}所属村,堆类,吨数,堆数,清理日期\n"),

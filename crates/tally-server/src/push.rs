@@ -224,13 +224,7 @@ pub fn plan(changes: &[Change], who: &Author, loaded: &mut Loaded, now_ms: u64) 
             plan.sums.write(existing, &merged.row);
             if change.table == Table::OrgUnit {
                 if let Some(unit) = OrgUnit::from_row(&merged.row) {
-                    let info = UnitInfo {
-                        code: unit.code,
-                        name: unit.name,
-                        level: unit.level,
-                        parent: unit.parent,
-                        deleted: merged.row.deleted(),
-                    };
+                    let info = UnitInfo::of(unit, merged.row.deleted());
                     Arc::make_mut(&mut loaded.tree).insert(info.clone());
                     plan.units.retain(|u| u.code != info.code);
                     plan.units.push(info);

@@ -356,19 +356,6 @@ impl Store {
         Ok(Edited::Changed(change))
     }
 
-    /// Add an org unit (device-side; the server is the usual source).
-    pub fn add_unit(&mut self, unit: &OrgUnit) -> Result<Edited> {
-        self.edit(
-            Edit::new(Table::OrgUnit)
-                .row(RowId::natural(NaturalKey::OrgUnit { code: &unit.code }))
-                .unit(&unit.code)
-                .set("code", &unit.code)
-                .set("name", &unit.name)
-                .set("level", unit.level)
-                .set("parent", &unit.parent),
-        )
-    }
-
     /// Add a household; returns its id.
     pub fn add_household(&mut self, h: &NewHousehold) -> Result<RowId> {
         let mut e = Edit::new(Table::Household)

@@ -15,6 +15,7 @@ mod sums;
 mod sync;
 mod time;
 mod tombstone;
+mod unit;
 mod village;
 mod withdraw;
 mod works;

@@ -51,6 +51,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0011_day_sums_accepted",
         include_str!("../migrations/0011_day_sums_accepted.sql"),
     ),
+    (
+        "0012_village_flags",
+        include_str!("../migrations/0012_village_flags.sql"),
+    ),
 ];
 
 /// The schema version this build expects.

@@ -116,8 +116,17 @@ pub(crate) fn project(conn: &Connection, row: &Row, old: Option<&Row>) -> Result
             if let Some(u) = OrgUnit::from_row(row) {
                 replace(
                     conn,
-                    "INSERT INTO org_unit (code, name, level, parent, deleted) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    &[&u.code, &u.name, &u.level.code(), &u.parent, &deleted],
+                    "INSERT INTO org_unit (code, name, level, parent, deleted, seepage, key_village)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    &[
+                        &u.code,
+                        &u.name,
+                        &u.level.code(),
+                        &u.parent,
+                        &deleted,
+                        &u.seepage,
+                        &u.key_village,
+                    ],
                 )?;
             }
         }

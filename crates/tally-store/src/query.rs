@@ -95,7 +95,7 @@ impl Store {
     /// The org units this device knows, parents before children where possible.
     pub fn units(&self) -> Result<Vec<OrgUnit>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT code, name, level, parent FROM org_unit WHERE deleted = 0
+            "SELECT code, name, level, parent, seepage, key_village FROM org_unit WHERE deleted = 0
              ORDER BY CASE level WHEN 'banner' THEN 0 WHEN 'township' THEN 1 WHEN 'village' THEN 2 ELSE 3 END, code",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -104,17 +104,21 @@ impl Store {
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, Option<String>>(3)?,
+                r.get::<_, bool>(4)?,
+                r.get::<_, bool>(5)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (code, name, level, parent) = row?;
+            let (code, name, level, parent, seepage, key_village) = row?;
             let level = level.parse().map_err(StoreError::Corrupt)?;
             out.push(OrgUnit {
                 code,
                 name,
                 level,
                 parent,
+                seepage,
+                key_village,
             });
         }
         Ok(out)
@@ -346,7 +350,17 @@ impl Store {
     /// Ledger facts of `unit`'s ledger as of a day, from the per-day sums: facts that give
     /// the ledger the same figures as `ledger::facts` of every record would.
     pub fn facts(&self, unit: &str, as_of: NaiveDate) -> Result<Vec<Fact>> {
-        let window = ledger::window(&self.units()?, &self.targets()?, unit, as_of);
+        self.facts_of(unit, as_of, None)
+    }
+
+    /// The facts a ledger counting only the villages flagged `only` reads.
+    fn facts_of(
+        &self,
+        unit: &str,
+        as_of: NaiveDate,
+        only: Option<VillageFlag>,
+    ) -> Result<Vec<Fact>> {
+        let window = ledger::window_of(&self.units()?, &self.targets()?, unit, as_of, only);
         Ok(ledger::facts_of_totals(
             &crate::sums::totals(&self.conn, as_of, &window)?,
             as_of,
@@ -371,10 +385,21 @@ impl Store {
 
     /// The ledger of a unit's subtree as of a day (today if `None`).
     pub fn ledger(&self, unit: &str, as_of: Option<NaiveDate>) -> Result<Ledger> {
+        self.ledger_of(unit, as_of, None)
+    }
+
+    /// The ledger of a unit's subtree counting only the villages flagged `only` (all
+    /// when `None`), as of a day (today if `None`).
+    pub fn ledger_of(
+        &self,
+        unit: &str,
+        as_of: Option<NaiveDate>,
+        only: Option<VillageFlag>,
+    ) -> Result<Ledger> {
         let as_of = as_of.unwrap_or_else(|| self.today());
         let units = self.units()?;
-        let facts = self.facts(unit, as_of)?;
-        ledger::ledger(&units, &self.targets()?, &facts, unit, as_of).ok_or_else(|| {
+        let facts = self.facts_of(unit, as_of, only)?;
+        ledger::ledger_of(&units, &self.targets()?, &facts, unit, as_of, only).ok_or_else(|| {
             StoreError::NotFound {
                 what: "org unit",
                 id: unit.to_string(),

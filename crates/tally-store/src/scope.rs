@@ -31,6 +31,9 @@ impl Store {
                 level,
                 parent,
                 deleted,
+                // Scope reads no flags.
+                seepage: false,
+                key_village: false,
             });
         }
         Ok(UnitTree::new(units))

@@ -26,7 +26,7 @@ pub(crate) fn add(conn: &Connection, sums: &DaySums) -> Result<()> {
         upsert.execute((
             &k.unit,
             k.metric.code(),
-            k.pile_code(),
+            k.part_code(),
             k.day_code(),
             s.started,
             s.completed,

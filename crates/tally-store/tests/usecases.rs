@@ -524,6 +524,8 @@ fn a_village_is_found_by_code_or_by_a_name_no_other_village_has() {
             name: name.into(),
             level,
             parent: Some(parent.into()),
+            seepage: false,
+            key_village: false,
         })
         .unwrap();
     }

@@ -43,6 +43,8 @@ fn org_unit((code, name, level, parent): (&str, &str, Level, Option<&str>)) -> O
         name: name.into(),
         level,
         parent: parent.map(Into::into),
+        seepage: false,
+        key_village: false,
     }
 }
 

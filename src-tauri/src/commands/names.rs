@@ -5,6 +5,7 @@ pub const COMMANDS: &[&str] = &[
     "status_get",
     "unit_list",
     "ledger_get",
+    "unit_flag",
     "household_list",
     "household_get",
     "household_save",

@@ -32,14 +32,35 @@ pub async fn unit_list(state: AppS<'_>) -> IpcResult<Vec<UnitView>> {
     .await
 }
 
+/// Set or clear a village's flag (沿黄渗漏区, 重点村); the unit as it now stands.
 #[tauri::command]
-pub async fn ledger_get(state: AppS<'_>, unit: String) -> IpcResult<LedgerView> {
+pub async fn unit_flag(
+    state: AppS<'_>,
+    code: String,
+    flag: VillageFlag,
+    on: bool,
+) -> IpcResult<OrgUnit> {
     with_store(&state, move |s| {
-        let ledger = s.ledger(&unit, None)?;
+        s.flag_village(&code, flag, on)?;
+        Ok(s.unit(&code)?)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn ledger_get(
+    state: AppS<'_>,
+    unit: String,
+    only: Option<VillageFlag>,
+) -> IpcResult<LedgerView> {
+    with_store(&state, move |s| {
+        let ledger = s.ledger_of(&unit, None, only)?;
         Ok(LedgerView {
             unit_name: s.unit(&unit)?.name,
             unit: ledger.unit,
             as_of: ledger.as_of,
+            only: ledger.only,
+            groups: ledger.groups,
             rows: ledger
                 .rows
                 .into_iter()

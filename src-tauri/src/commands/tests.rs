@@ -32,6 +32,8 @@ fn store() -> Store {
             name: name.into(),
             level,
             parent: parent.map(Into::into),
+            seepage: false,
+            key_village: false,
         })
         .unwrap();
     }

@@ -21,6 +21,8 @@ import type { HouseholdInput } from "./generated/HouseholdInput";
 import type { HouseholdPage } from "./generated/HouseholdPage";
 import type { HouseholdQuery } from "./generated/HouseholdQuery";
 import type { LedgerView } from "./generated/LedgerView";
+import type { OrgUnit } from "./generated/OrgUnit";
+import type { VillageFlag } from "./generated/VillageFlag";
 import type { LoginResult } from "./generated/LoginResult";
 import type { UnitView } from "./generated/UnitView";
 import type { OutboxState } from "./generated/OutboxState";
@@ -44,7 +46,10 @@ export const statusGet = () => invoke<AppStatus>("status_get");
 
 export const unitList = () => invoke<UnitView[]>("unit_list");
 
-export const ledgerGet = (unit: string) => invoke<LedgerView>("ledger_get", { unit });
+export const ledgerGet = (unit: string, only?: VillageFlag) =>
+  invoke<LedgerView>("ledger_get", { unit, only: only ?? null });
+export const unitFlag = (code: string, flag: VillageFlag, on: boolean) =>
+  invoke<OrgUnit>("unit_flag", { code, flag, on });
 
 export const householdList = (query: HouseholdQuery) =>
   invoke<HouseholdPage>("household_list", { query });

@@ -13,6 +13,7 @@ import type { RowKey } from "../api/generated/RowKey";
 import type { Table } from "../api/generated/Table";
 import type { WorksKind } from "../api/generated/WorksKind";
 import type { WorksStatus } from "../api/generated/WorksStatus";
+import type { VillageFlag } from "../api/generated/VillageFlag";
 
 /** The codes of a group, in core's order (the generated labels list every code). */
 const codesOf = <T extends string>(group: string): T[] => Object.keys(LABELS["zh-CN"][group] ?? {}) as T[];
@@ -24,6 +25,7 @@ export const PILES = codesOf<PileKind>("pile");
 export const WORKS_KINDS = codesOf<WorksKind>("worksKind");
 export const WORKS_STATUS = codesOf<WorksStatus>("worksStatus");
 export const METRICS = codesOf<Metric>("metric");
+export const VILLAGE_FLAGS = codesOf<VillageFlag>("villageFlag");
 
 /** Which code group a field of a table holds (as core's `labels::code`). */
 function codeGroup(table: Table, field: string): string | null {
@@ -68,6 +70,8 @@ export function useCodes() {
     worksKind: (c: string | null) => label("worksKind", c),
     worksStatus: (c: string | null) => label("worksStatus", c),
     level: (c: string) => label("level", c),
+    villageFlag: (c: string) => label("villageFlag", c),
+    group: (c: string) => label("group", c),
     table: (c: string) => label("table", c),
     field: (name: string) => label("field", name),
     role: (c: string | null | undefined) => (c && te(`sync.roles.${c}`) ? t(`sync.roles.${c}`) : (c ?? "")),

@@ -6,8 +6,8 @@ import type { UnitView } from "../api/generated/UnitView";
 
 /** A cadre's units: the township above (readable) and the village (the scope). */
 export const units: UnitView[] = [
-  { code: "150622100", name: "锡尼镇", level: "township", parent: "150622", writable: false },
-  { code: "150622100201", name: "阿斯尔嘎查", level: "village", parent: "150622100", writable: true },
+  { code: "150622100", name: "锡尼镇", level: "township", parent: "150622", seepage: false, key_village: false, writable: false },
+  { code: "150622100201", name: "阿斯尔嘎查", level: "village", parent: "150622100", seepage: false, key_village: false, writable: true },
 ];
 
 export function appStatus(over: Partial<AppStatus> = {}): AppStatus {

@@ -50,7 +50,7 @@ pub struct AddArgs {
     /// five-guarantee | subsistence | disabled-poor (五保户 / 低保户 / 残疾人贫困户); repeat for several
     #[arg(long, value_name = "C", value_parser = parse::categories)]
     category: Vec<Categories>,
-    /// In the Yellow River seepage zone (黄河渗漏区)
+    /// In the Yellow River seepage zone (沿黄渗漏区)
     #[arg(long)]
     seepage: bool,
     /// House rating A | B | C | D (C and D need renovation)

@@ -9,7 +9,8 @@ use chrono::NaiveDate;
 use clap::Args;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use tally_core::{Lang, LedgerRow, Metric, MilestoneStatus, PileKind, RowKey};
+use tally_core::ledger::GroupRow;
+use tally_core::{Lang, LedgerRow, Metric, MilestoneStatus, PileKind, RowKey, VillageFlag};
 
 #[derive(Args)]
 pub struct LedgerArgs {
@@ -22,6 +23,9 @@ pub struct LedgerArgs {
     /// CSV: a header line with the JSON key names, one line per row
     #[arg(long, conflicts_with = "json")]
     csv: bool,
+    /// Only the villages with this flag: seepage (沿黄渗漏区) | key-village (重点村)
+    #[arg(long, value_name = "FLAG", value_parser = parse::code::<VillageFlag>)]
+    only: Option<VillageFlag>,
 }
 
 /// The JSON (and CSV) shape of a ledger: exactly these keys, in this order.
@@ -29,7 +33,11 @@ pub struct LedgerArgs {
 struct LedgerJson<'a> {
     unit: &'a str,
     as_of: NaiveDate,
+    /// The village flag the ledger was limited to, or null.
+    only: Option<VillageFlag>,
     rows: Vec<RowJson<MilestoneList<'a>>>,
+    /// The households by group: all, 五保户, 低保户, 残疾人贫困户, 沿黄渗漏区, 重点村.
+    groups: &'a [GroupRow],
 }
 
 /// A ledger row: `M` is how its milestones are written (a list in JSON, one cell of
@@ -123,12 +131,14 @@ fn label(key: RowKey) -> String {
 pub fn run(ctx: &Ctx, args: LedgerArgs) -> Result<()> {
     let store = ctx.open()?;
     let code = args.unit.trim();
-    let ledger = store.ledger(code, args.as_of)?;
+    let ledger = store.ledger_of(code, args.as_of, args.only)?;
     if ctx.json {
         return output::json(&LedgerJson {
             unit: &ledger.unit,
             as_of: ledger.as_of,
+            only: ledger.only,
             rows: ledger.rows.iter().map(RowJson::from).collect(),
+            groups: &ledger.groups,
         });
     }
     if args.csv {
@@ -168,14 +178,20 @@ pub fn run(ctx: &Ctx, args: LedgerArgs) -> Result<()> {
             .to_string(),
         ]);
     }
+    let only = ledger
+        .only
+        .map(|f| format!("  只看{}", f.zh()))
+        .unwrap_or_default();
     let mut out = vec![format!(
-        "{} {}（{}）进度台账  截至 {}",
+        "{} {}（{}）进度台账  截至 {}{only}",
         unit.level.zh(),
         unit.name,
         unit.code,
         ledger.as_of
     )];
     out.extend(t.render());
+    out.push(String::new());
+    out.extend(groups(&ledger.groups).render());
     // Deadlines, each with the rows due then.
     let mut due: BTreeMap<NaiveDate, Vec<String>> = BTreeMap::new();
     for r in &ledger.rows {
@@ -205,6 +221,27 @@ pub fn run(ctx: &Ctx, args: LedgerArgs) -> Result<()> {
         ));
     }
     output::lines(out)
+}
+
+/// The breakdowns (分类统计) as a table.
+fn groups(rows: &[GroupRow]) -> Grid {
+    let col = |name: &str| tally_core::labels::field(name, Lang::Zh);
+    let mut t = Grid::new(&[
+        col("group"),
+        col("households"),
+        col("renovated"),
+        col("backlog"),
+    ])
+    .right(&[1, 2, 3]);
+    for g in rows {
+        t.row(vec![
+            g.group.zh().to_string(),
+            g.households.to_string(),
+            g.renovated.to_string(),
+            g.backlog.to_string(),
+        ]);
+    }
+    t
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
-//! `tally unit`: add and list org units (banner → township → village → hamlet).
+//! `tally unit`: add and list org units (banner → township → village → hamlet), and set
+//! the flags leaders give villages (沿黄渗漏区, 重点村).
 
 use super::Ctx;
 use crate::output::{self, Grid};
 use crate::parse;
 use anyhow::Result;
 use clap::Subcommand;
-use tally_core::{Level, OrgUnit};
+use tally_core::{Level, OrgUnit, VillageFlag};
 
 #[derive(Subcommand)]
 pub enum UnitCmd {
@@ -24,8 +25,19 @@ pub enum UnitCmd {
         #[arg(long, value_name = "CODE")]
         parent: Option<String>,
     },
-    /// List the org units as a tree
+    /// List the org units as a tree, with their flags
     List,
+    /// Flag a village (leaders): seepage (沿黄渗漏区) or key-village (重点村); --off clears it
+    Flag {
+        /// The village: its code or its name
+        village: String,
+        /// seepage | key-village (or 沿黄渗漏区 / 重点村)
+        #[arg(value_parser = parse::code::<VillageFlag>)]
+        flag: VillageFlag,
+        /// Clear the flag instead of setting it
+        #[arg(long)]
+        off: bool,
+    },
 }
 
 pub fn run(ctx: &Ctx, cmd: UnitCmd) -> Result<()> {
@@ -46,8 +58,31 @@ pub fn run(ctx: &Ctx, cmd: UnitCmd) -> Result<()> {
                 name: name.trim().to_string(),
                 level,
                 parent,
+                seepage: false,
+                key_village: false,
             })?;
             output::created(ctx.json, &code)
+        }
+        UnitCmd::Flag { village, flag, off } => {
+            let mut store = ctx.open()?;
+            let unit = store.find_village(&village)?;
+            store.flag_village(&unit.code, flag, !off)?;
+            let unit = store.unit(&unit.code)?;
+            if ctx.json {
+                return output::json(&unit);
+            }
+            let (zh, en) = match unit.has(flag) {
+                true => ("已标记为", "is now flagged"),
+                false => ("不再标记为", "is no longer flagged"),
+            };
+            output::lines(vec![format!(
+                "{} {} {zh}{}（{} {en} {}）",
+                unit.code,
+                unit.name,
+                flag.zh(),
+                unit.name,
+                flag.en()
+            )])
         }
         UnitCmd::List => {
             let store = ctx.open()?;
@@ -62,13 +97,19 @@ pub fn run(ctx: &Ctx, cmd: UnitCmd) -> Result<()> {
                 );
                 return Ok(());
             }
-            let mut t = Grid::new(&["编码", "名称", "级别", "上级"]);
+            let mut t = Grid::new(&["编码", "名称", "级别", "上级", "标记"]);
             for (depth, u) in tree(&units) {
+                let flags: Vec<&str> = VillageFlag::ALL
+                    .iter()
+                    .filter(|f| u.has(**f))
+                    .map(|f| f.zh())
+                    .collect();
                 t.row(vec![
                     format!("{}{}", "  ".repeat(depth), u.code),
                     u.name.clone(),
                     u.level.zh().to_string(),
                     u.parent.clone().unwrap_or_default(),
+                    flags.join("、"),
                 ]);
             }
             t.print()
@@ -112,6 +153,8 @@ mod tests {
             name: code.into(),
             level,
             parent: parent.map(Into::into),
+            seepage: false,
+            key_village: false,
         };
         let units = [
             u("1", Level::Banner, None),

@@ -5,7 +5,7 @@
 //! the rows at any time. Amounts are kept in thousandths (kilograms, metres), so adding
 //! and taking away are exact and the sums never drift.
 
-use super::{facts, Fact, Stage};
+use super::{facts, Fact, Part, Stage};
 use crate::change::Row;
 use crate::model::*;
 use crate::records::Records;
@@ -27,26 +27,19 @@ pub fn week_start(as_of: NaiveDate) -> NaiveDate {
 pub struct DayKey {
     pub unit: String,
     pub metric: Metric,
-    pub pile: Option<PileKind>,
+    /// A pile kind or a cohort of households (`Part`).
+    pub part: Option<Part>,
     /// `None`: undated facts (always counted, never in the recent pace).
     pub on: Option<NaiveDate>,
 }
 
-fn parse_pile(pile: &str) -> Result<Option<PileKind>, String> {
-    if pile.is_empty() {
-        Ok(None)
-    } else {
-        pile.parse().map(Some)
-    }
-}
-
 impl DayKey {
-    /// Read a stored key (pile "" = none, day "" = undated).
+    /// Read a stored key (part "" = none, day "" = undated).
     pub fn parse(unit: String, metric: &str, pile: &str, day: &str) -> Result<DayKey, String> {
         Ok(DayKey {
             unit,
             metric: metric.parse()?,
-            pile: parse_pile(pile)?,
+            part: Part::parse(pile)?,
             on: if day.is_empty() {
                 None
             } else {
@@ -55,9 +48,9 @@ impl DayKey {
         })
     }
 
-    /// The pile kind as stored: its code, or "" for none.
-    pub fn pile_code(&self) -> &'static str {
-        self.pile.map_or("", PileKind::code)
+    /// The part as stored (in the `pile` column): its code, or "" for none.
+    pub fn part_code(&self) -> &'static str {
+        self.part.map_or("", Part::code)
     }
 
     /// The day as stored: `YYYY-MM-DD`, or "" for undated (which sorts before every day).
@@ -100,7 +93,7 @@ impl DaySums {
             let key = DayKey {
                 unit: f.unit.clone(),
                 metric: f.metric,
-                pile: f.pile,
+                part: f.part,
                 on: f.on,
             };
             let sum = self.0.entry(key).or_default();
@@ -158,7 +151,7 @@ impl DaySums {
 pub struct Totals {
     pub unit: String,
     pub metric: Metric,
-    pub pile: Option<PileKind>,
+    pub part: Option<Part>,
     /// Started up to the day (undated included).
     pub started: i64,
     /// Completed up to the day (undated included).
@@ -192,7 +185,7 @@ impl Totals {
         Ok(Totals {
             unit,
             metric: metric.parse()?,
-            pile: parse_pile(pile)?,
+            part: Part::parse(pile)?,
             started: *started,
             completed: *completed,
             accepted: *accepted,
@@ -236,7 +229,7 @@ pub fn facts_of_totals(totals: &[Totals], as_of: NaiveDate, window: &super::Wind
                 out.push(Fact {
                     unit: t.unit.clone(),
                     metric: t.metric,
-                    pile: t.pile,
+                    part: t.part,
                     stage,
                     on,
                     amount: amount as f64 / 1000.0,
@@ -253,17 +246,17 @@ pub fn facts_of_totals(totals: &[Totals], as_of: NaiveDate, window: &super::Wind
 pub fn totals(sums: &DaySums, as_of: NaiveDate, window: &super::Window) -> Vec<Totals> {
     let week = week_start(as_of);
     let apart = !window.is_empty();
-    let mut out: BTreeMap<(String, Metric, Option<PileKind>), Totals> = BTreeMap::new();
+    let mut out: BTreeMap<(String, Metric, Option<Part>), Totals> = BTreeMap::new();
     let counted = |k: &DayKey| {
         k.on.is_none_or(|d| d <= as_of && window.since.get(&k.metric).is_none_or(|s| d >= *s))
     };
     for (k, s) in sums.iter().filter(|(k, _)| counted(k)) {
         let t = out
-            .entry((k.unit.clone(), k.metric, k.pile))
+            .entry((k.unit.clone(), k.metric, k.part))
             .or_insert_with(|| Totals {
                 unit: k.unit.clone(),
                 metric: k.metric,
-                pile: k.pile,
+                part: k.part,
                 started: 0,
                 completed: 0,
                 accepted: 0,

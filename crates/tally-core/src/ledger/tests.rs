@@ -17,6 +17,8 @@ fn unit(code: &str, level: Level, parent: Option<&str>) -> OrgUnit {
         name: code.into(),
         level,
         parent: parent.map(Into::into),
+        seepage: false,
+        key_village: false,
     }
 }
 

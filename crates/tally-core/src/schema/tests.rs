@@ -670,6 +670,34 @@ fn bad_changes_are_rejected_naming_the_field_and_value() {
             ("unit_cycle", &["1501", "150101"]),
         ),
         (
+            "a township flagged as seepage zone (flags are for villages)",
+            change(Table::OrgUnit, "1501", &[("seepage", json!(true))]),
+            Some(township()),
+            ("flag_not_on_village", &["1501", "township", "seepage"]),
+        ),
+        (
+            "a new township flagged as key village",
+            change(
+                Table::OrgUnit,
+                "1502",
+                &[
+                    ("code", json!("1502")),
+                    ("name", json!("二镇")),
+                    ("level", json!("township")),
+                    ("parent", json!("15")),
+                    ("key_village", json!(true)),
+                ],
+            ),
+            none.clone(),
+            ("flag_not_on_village", &["1502", "key-village"]),
+        ),
+        (
+            "a flag that is not yes or no",
+            change(Table::OrgUnit, "1501", &[("seepage", json!("是"))]),
+            Some(township()),
+            ("invalid_value", &["seepage", "是"]),
+        ),
+        (
             "unit under itself",
             change(Table::OrgUnit, "1501", &[("parent", json!("1501"))]),
             Some(township()),

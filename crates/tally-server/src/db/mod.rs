@@ -22,7 +22,7 @@ use serde_json::value::RawValue;
 use std::ops::Deref;
 use std::sync::Arc;
 use tally_core::ledger::{self, DayKey, DaySum, DaySums, Totals};
-use tally_core::{Change, Conflict, DeviceId, Hlc, Ledger, Row, RowId, Target};
+use tally_core::{Change, Conflict, DeviceId, Hlc, Ledger, Row, RowId, Target, VillageFlag};
 use tally_protocol::{Pulled, PushResult, Role, SeqRanges};
 
 pub use postgres::{PgDb, PgPushTx};
@@ -385,12 +385,24 @@ pub trait ServerDb: Accounts {
     /// pushes keep, by the same core roll-up the devices use. `None` if the unit is
     /// unknown.
     async fn ledger(&self, root: &str, as_of: NaiveDate) -> Result<Option<Ledger>, DbError> {
+        self.ledger_of(root, as_of, None).await
+    }
+
+    /// The ledger counting only the villages flagged `only` (`ledger::ledger_of`).
+    async fn ledger_of(
+        &self,
+        root: &str,
+        as_of: NaiveDate,
+        only: Option<VillageFlag>,
+    ) -> Result<Option<Ledger>, DbError> {
         let units = self.unit_tree().await?.live_units();
         let targets = self.targets().await?;
-        let window = ledger::window(&units, &targets, root, as_of);
+        let window = ledger::window_of(&units, &targets, root, as_of, only);
         let totals = self.totals(as_of, window.clone()).await?;
         let facts = ledger::facts_of_totals(&totals, as_of, &window);
-        Ok(ledger::ledger(&units, &targets, &facts, root, as_of))
+        Ok(ledger::ledger_of(
+            &units, &targets, &facts, root, as_of, only,
+        ))
     }
 
     /// Whether the stored per-day sums are what the merged rows make now (a

@@ -68,6 +68,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "0007_day_sums_accepted",
         include_str!("../../migrations/postgres/0007_day_sums_accepted.sql"),
     ),
+    (
+        8,
+        "0008_village_flags",
+        include_str!("../../migrations/postgres/0008_village_flags.sql"),
+    ),
 ];
 
 /// Connections per server process.
@@ -494,7 +499,7 @@ fn lock_key(row: RowId) -> i64 {
 async fn load_tree(c: &impl GenericClient) -> Result<UnitTree, DbError> {
     let rows = c
         .query(
-            "SELECT code, name, level, parent, deleted FROM org_units",
+            "SELECT code, name, level, parent, deleted, seepage, key_village FROM org_units",
             &[],
         )
         .await?;
@@ -509,6 +514,8 @@ async fn load_tree(c: &impl GenericClient) -> Result<UnitTree, DbError> {
                 .map_err(|e: String| DbError::Corrupt(format!("org_units.level: {e}")))?,
             parent: r.get(3),
             deleted: r.get(4),
+            seepage: r.get(5),
+            key_village: r.get(6),
         });
     }
     Ok(UnitTree::new(units))
@@ -677,12 +684,25 @@ async fn write_units(c: &impl GenericClient, units: &[UnitInfo]) -> Result<(), D
     let levels: Vec<&str> = units.iter().map(|u| u.level.code()).collect();
     let parents: Vec<Option<&str>> = units.iter().map(|u| u.parent.as_deref()).collect();
     let deleted: Vec<bool> = units.iter().map(|u| u.deleted).collect();
+    let seepage: Vec<bool> = units.iter().map(|u| u.seepage).collect();
+    let key_village: Vec<bool> = units.iter().map(|u| u.key_village).collect();
     c.execute(
-        "INSERT INTO org_units (code, name, level, parent, deleted)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[])
+        "INSERT INTO org_units (code, name, level, parent, deleted, seepage, key_village)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[],
+                              $6::bool[], $7::bool[])
          ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
-                                          parent = excluded.parent, deleted = excluded.deleted",
-        &[&codes, &names, &levels, &parents, &deleted],
+                                          parent = excluded.parent, deleted = excluded.deleted,
+                                          seepage = excluded.seepage,
+                                          key_village = excluded.key_village",
+        &[
+            &codes,
+            &names,
+            &levels,
+            &parents,
+            &deleted,
+            &seepage,
+            &key_village,
+        ],
     )
     .await?;
     c.execute(

@@ -58,6 +58,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0007_day_sums_accepted",
         include_str!("../../migrations/sqlite/0007_day_sums_accepted.sql"),
     ),
+    (
+        8,
+        "0008_village_flags",
+        include_str!("../../migrations/sqlite/0008_village_flags.sql"),
+    ),
 ];
 
 /// Idle reader connections kept open.
@@ -359,19 +364,27 @@ impl ServerDb for SqliteDb {
 }
 
 fn load_tree(c: &Connection) -> Result<UnitTree, DbError> {
-    let mut stmt = c.prepare_cached("SELECT code, name, level, parent, deleted FROM org_units")?;
+    let mut stmt = c.prepare_cached(
+        "SELECT code, name, level, parent, deleted, seepage, key_village FROM org_units",
+    )?;
     let rows = stmt.query_map([], |r| {
         Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, Option<String>>(3)?,
-            r.get::<_, bool>(4)?,
+            (
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ),
+            (
+                r.get::<_, bool>(4)?,
+                r.get::<_, bool>(5)?,
+                r.get::<_, bool>(6)?,
+            ),
         ))
     })?;
     let mut units = Vec::new();
     for row in rows {
-        let (code, name, level, parent, deleted) = row?;
+        let ((code, name, level, parent), (deleted, seepage, key_village)) = row?;
         let level = level
             .parse()
             .map_err(|e: String| DbError::Corrupt(format!("org_units.level: {e}")))?;
@@ -381,6 +394,8 @@ fn load_tree(c: &Connection) -> Result<UnitTree, DbError> {
             level,
             parent,
             deleted,
+            seepage,
+            key_village,
         });
     }
     Ok(UnitTree::new(units))
@@ -538,12 +553,23 @@ fn write_plan(
         }
     }
     let mut upsert_unit = tx.prepare_cached(
-        "INSERT INTO org_units (code, name, level, parent, deleted) VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO org_units (code, name, level, parent, deleted, seepage, key_village)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
-                                          parent = excluded.parent, deleted = excluded.deleted",
+                                          parent = excluded.parent, deleted = excluded.deleted,
+                                          seepage = excluded.seepage,
+                                          key_village = excluded.key_village",
     )?;
     for u in &plan.units {
-        upsert_unit.execute(params![u.code, u.name, u.level.code(), u.parent, u.deleted])?;
+        upsert_unit.execute(params![
+            u.code,
+            u.name,
+            u.level.code(),
+            u.parent,
+            u.deleted,
+            u.seepage,
+            u.key_village
+        ])?;
     }
     sums::add(tx, &plan.sums)?;
     if !plan.units.is_empty() {

@@ -26,6 +26,8 @@ fn tree() -> UnitTree {
         level,
         parent: parent.map(Into::into),
         deleted: false,
+        seepage: false,
+        key_village: false,
     };
     UnitTree::new([
         unit(BANNER, Level::Banner, None),

@@ -190,6 +190,21 @@ fn cases() -> Vec<Case> {
             says: "org_unit",
         },
         Case {
+            name: "a cadre flagging their village (沿黄渗漏区 is set by leaders)",
+            input: Change(|c| {
+                c["table"] = json!("org_unit");
+                c["row"] =
+                    json!(
+                        RowId::natural(tally_core::NaturalKey::OrgUnit { code: VILLAGE_A1 })
+                            .to_string()
+                    );
+                c["fields"] = json!({"seepage": {"value": true}});
+            }),
+            status: 200,
+            code: "forbidden",
+            says: "org_unit",
+        },
+        Case {
             name: "signed with another account's name",
             input: Change(|c| c["author"] = json!("leader1")),
             status: 200,

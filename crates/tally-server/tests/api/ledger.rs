@@ -5,14 +5,17 @@ use crate::both_backends;
 use crate::support::*;
 use chrono::NaiveDate;
 use serde_json::json;
+use tally_core::ledger::GroupRow;
 use tally_core::{
-    schema, Ledger, LedgerRow, Metric, MilestoneState, PileKind, RowId, RowKey, Table,
+    schema, Group, Ledger, LedgerRow, Metric, MilestoneState, NaturalKey, PileKind, RowId, RowKey,
+    Table, VillageFlag,
 };
 
 both_backends!(
     the_ledger_follows_edits_and_deletions_and_survives_a_rebuild,
     progress_entries_made_on_two_devices_both_count,
     a_target_counts_its_period_and_tells_its_milestones,
+    flagged_villages_break_the_ledger_down,
 );
 
 fn completed(l: &Ledger, pile: Option<PileKind>) -> f64 {
@@ -186,4 +189,81 @@ async fn a_target_counts_its_period_and_tells_its_milestones(h: Harness) {
             .unwrap();
     let r = before.rows.iter().find(|r| r.key == key).unwrap();
     assert_eq!((r.target, r.completed), (None, 7.0));
+}
+
+fn group(l: &Ledger, g: Group) -> (u64, u64, u64) {
+    let r: &GroupRow = l.groups.iter().find(|r| r.group == g).unwrap();
+    (r.households, r.renovated, r.backlog)
+}
+
+/// A leader flags a village of their township; a flag on a township is refused. The
+/// server's ledger breaks households down by category and flagged village, and counts
+/// the flagged villages alone when asked — the same figures a device computes.
+async fn flagged_villages_break_the_ledger_down(h: Harness) {
+    let today: NaiveDate = TODAY.parse().unwrap();
+    let mut cadre = h.device(CADRE).await;
+    let mut leader = h.device(LEADER).await;
+    let house = |dev: &mut Dev, unit: &str, fields: serde_json::Value| {
+        dev.change(Table::Household, RowId(uuid::Uuid::now_v7()), unit, fields)
+    };
+    let a1 = [
+        house(
+            &mut cadre,
+            VILLAGE_A1,
+            json!({"head": "张三", "categories": ["five-guarantee"], "rating": "D"}),
+        ),
+        house(
+            &mut cadre,
+            VILLAGE_A1,
+            json!({"head": "李四", "renovation": "completed", "completed_on": TODAY}),
+        ),
+    ];
+    accepted(&h.push(&cadre, &a1).await.results());
+    let a2 = house(
+        &mut leader,
+        VILLAGE_A2,
+        json!({"head": "王五", "categories": ["five-guarantee", "subsistence"], "rating": "C"}),
+    );
+    let load = leader.cleanup(VILLAGE_A2, json!(7));
+    let flag = |dev: &mut Dev, unit: &str, field: &str| {
+        let row = RowId::natural(NaturalKey::OrgUnit { code: unit });
+        dev.change(Table::OrgUnit, row, unit, json!({ field: true }))
+    };
+    let seepage = flag(&mut leader, VILLAGE_A2, "seepage");
+    let key = flag(&mut leader, VILLAGE_A1, "key_village");
+    accepted(&h.push(&leader, &[a2, load, seepage, key]).await.results());
+    let town = flag(&mut leader, TOWN_A, "seepage");
+    let refused = h.push(&leader, &[town]).await.results();
+    assert!(
+        format!("{refused:?}").contains("flag_not_on_village"),
+        "{refused:?}"
+    );
+
+    let l = h.db.ledger(TOWN_A, today).await.unwrap().unwrap();
+    assert_eq!(group(&l, Group::All), (3, 1, 2));
+    assert_eq!(group(&l, Group::FiveGuarantee), (2, 0, 2));
+    assert_eq!(group(&l, Group::Subsistence), (1, 0, 1));
+    assert_eq!(group(&l, Group::Seepage), (1, 0, 1));
+    assert_eq!(group(&l, Group::KeyVillage), (2, 1, 1));
+    let only =
+        h.db.ledger_of(TOWN_A, today, Some(VillageFlag::Seepage))
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(only.only, Some(VillageFlag::Seepage));
+    assert_eq!(completed(&only, None), 7.0);
+    assert_eq!(group(&only, Group::All), (1, 0, 1));
+    let only =
+        h.db.ledger_of(TOWN_A, today, Some(VillageFlag::KeyVillage))
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(completed(&only, None), 0.0);
+    let renovation = only
+        .rows
+        .iter()
+        .find(|r| r.key == RowKey::metric(Metric::Renovation))
+        .unwrap();
+    assert_eq!(renovation.completed, 1.0);
+    assert!(h.db.day_sums_consistent().await.unwrap());
 }

@@ -4,4 +4,12 @@ import type { Level } from "./Level";
 /**
  * An org unit: banner, township, village or hamlet, with its official code.
  */
-export type OrgUnit = { code: string, name: string, level: Level, parent: string | null, };
+export type OrgUnit = { code: string, name: string, level: Level, parent: string | null, 
+/**
+ * In the Yellow River seepage zone (沿黄渗漏区); set by leaders on villages.
+ */
+seepage: boolean, 
+/**
+ * A key village (重点村); set by leaders.
+ */
+key_village: boolean, };

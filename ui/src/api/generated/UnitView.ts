@@ -5,4 +5,12 @@ import type { Level } from "./Level";
  * An org unit known on this device, and whether the logged-in account may record and
  * plan in it (entry forms offer only those; a leader reads the whole banner).
  */
-export type UnitView = { writable: boolean, code: string, name: string, level: Level, parent: string | null, };
+export type UnitView = { writable: boolean, code: string, name: string, level: Level, parent: string | null, 
+/**
+ * In the Yellow River seepage zone (沿黄渗漏区); set by leaders on villages.
+ */
+seepage: boolean, 
+/**
+ * A key village (重点村); set by leaders.
+ */
+key_village: boolean, };

@@ -3,6 +3,7 @@ export const COMMANDS = [
   "status_get",
   "unit_list",
   "ledger_get",
+  "unit_flag",
   "household_list",
   "household_get",
   "household_save",

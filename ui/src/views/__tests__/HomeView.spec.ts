@@ -7,6 +7,7 @@ import { CAPABILITIES } from "../../api/generated/roles";
 import type { UnitView } from "../../api/generated/UnitView";
 import { refreshStatus } from "../../composables/status";
 import type { LedgerLine } from "../../api/generated/LedgerLine";
+import type { GroupRow } from "../../api/generated/GroupRow";
 
 const line = (over: Partial<LedgerLine>): LedgerLine => ({
   key: { metric: "renovation", pile: null },
@@ -23,7 +24,7 @@ const line = (over: Partial<LedgerLine>): LedgerLine => ({
   ...over,
 });
 
-const ledger = (rows: LedgerLine[]) => ({ unit: "150622100", unit_name: "锡尼镇", as_of: "2026-11-27", rows });
+const ledger = (rows: LedgerLine[], groups: GroupRow[] = []) => ({ unit: "150622100", unit_name: "锡尼镇", as_of: "2026-11-27", only: null, rows, groups });
 
 describe("HomeView", () => {
   it("warns about items behind the pace their deadline needs", async () => {
@@ -102,7 +103,7 @@ describe("HomeView in English", () => {
 describe("HomeView for a leader", () => {
   it("starts a leader on the township they lead and offers targets only within it, naming the unit", async () => {
     const leaderUnits: UnitView[] = [
-      { code: "150622", name: "杭锦旗", level: "banner", parent: null, writable: false },
+      { code: "150622", name: "杭锦旗", level: "banner", parent: null, seepage: false, key_village: false, writable: false },
       { ...units[0], writable: true },
       { ...units[1], writable: true },
     ];
@@ -133,7 +134,7 @@ describe("HomeView for a leader", () => {
 
   it("offers no target on a unit outside the leader's scope", async () => {
     fakeBackend({
-      unit_list: [{ code: "150622", name: "杭锦旗", level: "banner", parent: null, writable: false }, { ...units[0], writable: true }],
+      unit_list: [{ code: "150622", name: "杭锦旗", level: "banner", parent: null, seepage: false, key_village: false, writable: false }, { ...units[0], writable: true }],
       status_get: appStatus({ role: "leader", can: CAPABILITIES.leader }),
       entry_list: [],
       ledger_get: ledger([line({ behind_pace: false })]),
@@ -143,5 +144,80 @@ describe("HomeView for a leader", () => {
     const { wrapper } = await mountView(HomeView);
     expect(wrapper.find("[data-test=set-target]").exists()).toBe(false);
     localStorage.clear();
+  });
+});
+
+describe("HomeView breakdowns and village flags", () => {
+  const groups: GroupRow[] = [
+    { group: "all", households: 40, renovated: 12, backlog: 9 },
+    { group: "five-guarantee", households: 6, renovated: 2, backlog: 3 },
+    { group: "seepage", households: 15, renovated: 4, backlog: 5 },
+  ];
+
+  it("shows the households by group and asks for the flagged villages only", async () => {
+    const calls = fakeBackend({
+      unit_list: units,
+      status_get: appStatus(),
+      entry_list: [],
+      ledger_get: (a: Record<string, unknown>) => ({ ...ledger([line({ behind_pace: false })], groups), only: a.only }),
+    });
+    localStorage.setItem("tally.homeUnit.zhangsan", units[1].code);
+    await refreshStatus();
+    const { wrapper } = await mountView(HomeView);
+    const table = wrapper.find("[data-test=ledger-groups]").text();
+    for (const label of ["分类", "户数", "已改造", "待改造", "全部农户", "五保户", "沿黄渗漏区"]) expect(table).toContain(label);
+    expect(wrapper.find("[data-group=five-guarantee].backlog").text()).toBe("3");
+    const only = wrapper.find("[data-test=ledger-only]");
+    expect(only.text()).toBe("全部村沿黄渗漏区重点村");
+    await only.findAll("input")[2].setValue(true);
+    await new Promise((r) => setTimeout(r, 20));
+    const asked = calls.filter((c) => c.cmd === "ledger_get").map((c) => c.args.only);
+    expect(asked[0]).toBeNull();
+    expect(asked.at(-1)).toBe("key-village");
+    // No flags to set for a cadre, even on a village they record in.
+    expect(wrapper.find("[data-test=village-flags]").exists()).toBe(false);
+    localStorage.clear();
+  });
+
+  it("lets a leader flag the village on screen, and says so", async () => {
+    const village: UnitView = { ...units[1], writable: true };
+    let flagged = false;
+    const calls = fakeBackend({
+      unit_list: () => [{ ...units[0], writable: true }, { ...village, seepage: flagged }],
+      status_get: appStatus({ role: "leader", can: CAPABILITIES.leader }),
+      entry_list: [],
+      ledger_get: ledger([line({ behind_pace: false })], groups),
+      unit_flag: (a: Record<string, unknown>) => {
+        flagged = a.on as boolean;
+        return { ...village, seepage: flagged };
+      },
+    });
+    localStorage.setItem("tally.homeUnit.zhangsan", village.code);
+    await refreshStatus();
+    const { wrapper } = await mountView(HomeView);
+    const box = wrapper.find("[data-test=village-flags] [data-flag=seepage] input");
+    expect((box.element as HTMLInputElement).checked).toBe(false);
+    await box.setValue(true);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(calls.find((c) => c.cmd === "unit_flag")?.args).toEqual({ code: village.code, flag: "seepage", on: true });
+    expect(document.body.textContent).toContain("已更新阿斯尔嘎查的标记");
+    expect((wrapper.find("[data-test=village-flags] [data-flag=seepage] input").element as HTMLInputElement).checked).toBe(true);
+    localStorage.clear();
+  });
+});
+
+describe("HomeView breakdowns in English", () => {
+  it("labels the groups and the flags in English", async () => {
+    fakeBackend({
+      unit_list: units,
+      status_get: appStatus(),
+      entry_list: [],
+      ledger_get: ledger([line({})], [{ group: "key-village", households: 3, renovated: 1, backlog: 1 }]),
+    });
+    const { wrapper } = await mountView(HomeView, {}, "en");
+    const table = wrapper.find("[data-test=ledger-groups]").text();
+    expect(table).toContain("Key villages");
+    expect(table).toContain("Still to renovate");
+    expect(wrapper.find("[data-test=ledger-only]").text()).toBe("All villagesYellow River seepage zoneKey village");
   });
 });

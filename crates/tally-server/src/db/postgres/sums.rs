@@ -20,7 +20,7 @@ pub(super) async fn add(c: &impl GenericClient, sums: &DaySums) -> Result<(), Db
     for (k, s) in sums.iter() {
         units.push(k.unit.as_str());
         metrics.push(k.metric.code());
-        piles.push(k.pile_code());
+        piles.push(k.part_code());
         days.push(k.day_code());
         started.push(s.started);
         completed.push(s.completed);

@@ -22,7 +22,7 @@ pub(super) fn add(tx: &Connection, sums: &DaySums) -> Result<(), DbError> {
         upsert.execute(params![
             k.unit,
             k.metric.code(),
-            k.pile_code(),
+            k.part_code(),
             k.day_code(),
             s.started,
             s.completed,
