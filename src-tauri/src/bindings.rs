@@ -48,6 +48,13 @@ fn export_all(dir: &Path) {
         tally_core::OrgUnit,
         UnitView,
         LedgerView,
+        RosterOutcome,
+        CorrectInput,
+        tally_store::RosterImport,
+        tally_store::LineProblem,
+        tally_store::DuplicateGroup,
+        tally_store::MergeResult,
+        tally_core::DuplicateReason,
         tally_core::VillageFlag,
         tally_core::Group,
         tally_core::ledger::GroupRow,
@@ -153,6 +160,7 @@ fn labels_ts() -> String {
             "role": Role,
             "villageFlag": VillageFlag,
             "group": Group,
+            "duplicateReason": DuplicateReason,
         );
         let fields: Vec<String> = FIELDS
             .iter()

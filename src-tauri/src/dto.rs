@@ -66,6 +66,9 @@ pub struct HouseholdInput {
     pub members: String,
     #[ts(optional)]
     pub phone: Option<String>,
+    /// The head's identity card number (身份证号); blank: none.
+    #[ts(optional)]
+    pub id_number: Option<String>,
     #[serde(default)]
     pub categories: Vec<Category>,
     #[serde(default)]
@@ -94,6 +97,7 @@ impl HouseholdInput {
             head: self.head,
             members: n.members,
             phone: self.phone,
+            id_number: self.id_number,
             categories: self.categories,
             seepage: self.seepage,
             rating: self.rating,
@@ -109,6 +113,7 @@ impl HouseholdInput {
             head: Some(self.head.clone()),
             members: Some(n.members.unwrap_or(1)),
             phone: Some(self.phone.clone().unwrap_or_default()),
+            id_number: Some(self.id_number.clone().unwrap_or_default()),
             categories: Some(self.categories.clone()),
             seepage: Some(self.seepage),
             rating: Some(self.rating),
@@ -214,6 +219,9 @@ pub struct WorksInput {
     pub lon: String,
     #[serde(default)]
     pub confirmed: bool,
+    /// A leader's correction: the status may move backwards.
+    #[serde(default)]
+    pub correction: bool,
 }
 
 /// A works item as its list shows it: the record and how much of it is done
@@ -538,6 +546,25 @@ pub struct LedgerLine {
     pub row: LedgerRow,
     /// Completing less per day than the deadline needs (`LedgerRow::behind_pace`).
     pub behind_pace: bool,
+}
+
+/// Corrections to one entry (a record's id, or a works progress entry's), each field as
+/// typed.
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct CorrectInput {
+    pub id: String,
+    pub fields: std::collections::BTreeMap<String, String>,
+    /// The person confirmed the unusual values (`unusual_value`).
+    #[serde(default)]
+    pub confirmed: bool,
+}
+
+/// What importing a roster did: the households added and updated, or the problems of its
+/// lines (then nothing was imported).
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct RosterOutcome {
+    pub imported: Option<tally_store::RosterImport>,
+    pub problems: Vec<tally_store::LineProblem>,
 }
 
 /// The ledger of a unit's subtree, as the home screen shows it.

@@ -207,7 +207,8 @@ impl Demo<'_> {
         Ok(())
     }
 
-    /// `first`: the township's first village, which always has water works under way.
+    /// `first`: the township's first village, which always has water works under way and
+    /// is a key village (重点村); a seepage-zone township's villages are flagged 沿黄渗漏区.
     fn village(
         &mut self,
         code: &str,
@@ -217,6 +218,10 @@ impl Demo<'_> {
         first: bool,
     ) -> tally_store::Result<Tally> {
         self.unit(code, name, Level::Village, Some(parent))?;
+        self.store
+            .flag_village(code, VillageFlag::Seepage, seepage_zone)?;
+        self.store
+            .flag_village(code, VillageFlag::KeyVillage, first)?;
         let mut homes = vec![code.to_string()];
         if self.rng.gen_bool(0.4) {
             homes.clear();
@@ -300,6 +305,7 @@ impl Demo<'_> {
             head,
             members: Some(members),
             phone,
+            id_number: None,
             categories: categories.clone(),
             seepage,
             rating: Some(rating),

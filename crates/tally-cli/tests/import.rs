@@ -332,3 +332,72 @@ fn a_roster_imported_again_updates_instead_of_doubling() {
         .unwrap();
     assert_eq!(wang["members"], json!(4), "updated from the roster");
 }
+
+/// A roster with ID numbers: a re-import matches by ID number even when the phone
+/// changed; a bad check digit is refused naming the cell. Households entered twice are
+/// listed and merged: the duplicate's visits move, its history stays, it is withdrawn.
+#[test]
+fn id_numbers_match_a_reimport_and_duplicates_are_merged() {
+    let db = Db::with_units();
+    let file = db.dir().join("roster.csv");
+    // 11010519491231002X is a valid number (its check character is X).
+    let roster = "村,户主,人口,电话,身份证号\n\
+                  150625100201,张三,3,13900000001,11010519491231002x\n";
+    std::fs::write(&file, roster).unwrap();
+    let first = db.json(&format!("import households {}", file.display()));
+    assert_eq!(first, json!({"imported": 1, "added": 1, "updated": 0}));
+    let moved_phone = roster
+        .replace("13900000001", "13900000002")
+        .replace(",3,", ",5,");
+    std::fs::write(&file, moved_phone).unwrap();
+    let again = db.json(&format!("import households {}", file.display()));
+    assert_eq!(again, json!({"imported": 1, "added": 0, "updated": 1}));
+    let list = db.json("household list");
+    let zs = &list.as_array().unwrap()[0];
+    assert_eq!(
+        (zs["members"].clone(), zs["id_number"].clone()),
+        (json!(5), json!("11010519491231002X"))
+    );
+
+    std::fs::write(&file, roster.replace("1002x", "10021")).unwrap();
+    let bad = db.fails(1, &format!("import households {}", file.display()));
+    assert!(
+        bad.contains("第 2 行 第 5 列（身份证号）") && bad.contains("校验位"),
+        "{bad}"
+    );
+
+    // 张三 entered again by hand, with a visit; then merged into the roster's 张三.
+    let kept = zs["id"].as_str().unwrap().to_string();
+    let twin = id(db.ok(&format!(
+        "household add --village {VILLAGE} --head 张三 --rating D --category five-guarantee"
+    )));
+    db.ok(&format!(
+        "visit add --household {twin} --date 2025-06-03 --note 墙体裂缝"
+    ));
+    let groups = db.json("household duplicates");
+    assert_eq!(groups.as_array().unwrap().len(), 1, "{groups}");
+    assert_eq!(groups[0]["reason"], "same-head");
+    let table = db.ok("household duplicates");
+    assert!(table.contains("同村户主同名"), "{table}");
+    let itself = db.fails(1, &format!("household merge {kept} {kept}"));
+    assert!(itself.contains("不能把一户合并到它自己"), "{itself}");
+
+    let merged = db.json(&format!("household merge {kept} {twin}"));
+    assert_eq!(merged["moved"], 1);
+    let filled: Vec<&str> = merged["filled"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert_eq!(filled, ["rating", "categories"]);
+    let shown = db.ok(&format!("household show {kept}"));
+    assert!(shown.contains("墙体裂缝"), "the visit moved: {shown}");
+    assert!(shown.contains("五保户"), "{shown}");
+    let gone = db.ok(&format!("household show {twin}"));
+    assert!(gone.contains("合并到 张三"), "{gone}");
+    assert_eq!(db.json("household duplicates"), json!([]));
+    assert_eq!(db.json("household list").as_array().unwrap().len(), 1);
+    let again = db.fails(1, &format!("household merge {kept} {twin}"));
+    assert!(again.contains("已撤销"), "{again}");
+}

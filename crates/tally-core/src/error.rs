@@ -97,6 +97,17 @@ pub enum ValidationError {
     /// An edit of a withdrawn record.
     #[error("the record was withdrawn: it can no longer be edited")]
     Withdrawn,
+    /// Households of two villages merged (a duplicate is of the same village).
+    #[error("only households of one village can be merged: {keep} is in {keep_unit}, {other} in {other_unit}")]
+    MergeAcrossVillages {
+        keep: String,
+        keep_unit: String,
+        other: String,
+        other_unit: String,
+    },
+    /// A household merged into itself.
+    #[error("a household cannot be merged into itself")]
+    MergeIntoItself,
     /// A village's flag (沿黄渗漏区, 重点村) set on a unit of another level.
     #[error("{unit} is a {level}: only a village can be flagged {flag}")]
     FlagNotOnVillage {
@@ -141,6 +152,8 @@ impl ValidationError {
             ValidationError::BeyondPlanned { .. } => "beyond_planned",
             ValidationError::Withdrawn => "withdrawn_record",
             ValidationError::FlagNotOnVillage { .. } => "flag_not_on_village",
+            ValidationError::MergeAcrossVillages { .. } => "merge_across_villages",
+            ValidationError::MergeIntoItself => "merge_into_itself",
             ValidationError::Other(_) => "invalid",
         }
     }
@@ -216,6 +229,13 @@ impl ValidationError {
                 format!("完成进度合计 {done} 超过了计划数量 {planned}")
             }
             ValidationError::Withdrawn => "这条记录已撤销，不能再修改".into(),
+            ValidationError::MergeAcrossVillages {
+                keep,
+                keep_unit,
+                other,
+                other_unit,
+            } => format!("只能合并同一个村的农户：{keep} 在 {keep_unit}，{other} 在 {other_unit}"),
+            ValidationError::MergeIntoItself => "不能把一户合并到它自己".into(),
             ValidationError::FlagNotOnVillage { unit, level, flag } => {
                 format!("{unit} 是{}，只有嘎查村可以标记为{}", level.zh(), flag.zh())
             }

@@ -40,6 +40,8 @@ pub const FIELDS: &[(&str, &str, &str)] = &[
     ("head", "户主姓名", "Head of household"),
     ("members", "人口", "Members"),
     ("phone", "电话", "Phone"),
+    ("id_number", "身份证号", "ID number"),
+    ("merged_into", "合并到", "Merged into"),
     ("categories", "户类别", "Categories"),
     ("seepage", "沿黄渗漏区", "Seepage zone"),
     ("key_village", "重点村", "Key village"),

@@ -6,6 +6,7 @@ pub mod change;
 pub mod error;
 pub mod hlc;
 pub mod ids;
+pub mod input;
 pub mod labels;
 pub mod ledger;
 pub mod merge;

@@ -120,6 +120,15 @@ code_enum!(
 );
 
 code_enum!(
+    /// Why two households look like one family entered twice.
+    DuplicateReason, "duplicate reason" {
+        SameIdNumber = "same-id-number" / "身份证号相同" / "Same ID number",
+        SameHeadAndPhone = "same-head-phone" / "同村户主同名、电话相同" / "Same village, head and phone",
+        SameHead = "same-head" / "同村户主同名" / "Same village and head",
+    }
+);
+
+code_enum!(
     /// Rating of a house: A sound … D dangerous; C and D need renovation.
     Rating, "rating" {
         A = "A" / "A级" / "A",
@@ -402,6 +411,9 @@ pub struct Household {
     pub head: String,
     pub members: u32,
     pub phone: Option<String>,
+    /// The head's resident identity card number (身份证号), if recorded.
+    #[serde(default)]
+    pub id_number: Option<String>,
     pub categories: Vec<Category>,
     pub seepage: bool,
     pub rating: Option<Rating>,

@@ -24,6 +24,7 @@ impl Household {
             head: row.str("head")?.to_string(),
             members: row.u32("members").unwrap_or(1),
             phone: row.str("phone").map(str::to_string),
+            id_number: row.str("id_number").map(str::to_string),
             categories: row
                 .value("categories")
                 .and_then(|v| v.as_array())

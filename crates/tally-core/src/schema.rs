@@ -22,6 +22,9 @@ pub enum Kind {
     },
     /// Phone number: 7–15 digits, optional.
     Phone,
+    /// A resident identity card number (身份证号), optional: 18 characters (17 digits and
+    /// a check digit or X, which must match) or the old 15 digits.
+    IdNumber,
     /// An integer in a range.
     Int {
         min: u64,
@@ -102,6 +105,7 @@ const HOUSEHOLD_FIELDS: &[Field] = &[
     f("head", Kind::Text { min: 1, max: 40 }, true),
     f("members", Kind::Int { min: 1, max: 50 }, false),
     f("phone", Kind::Phone, false),
+    f("id_number", Kind::IdNumber, false),
     f("categories", Kind::Categories, false),
     f("seepage", Kind::Bool, false),
     f("rating", Kind::OptCode, false),
@@ -113,6 +117,8 @@ const HOUSEHOLD_FIELDS: &[Field] = &[
     f("cadre", Kind::OptText { max: 40 }, false),
     f("pension", Kind::OptInt { min: 0, max: 50 }, false),
     f("medical", Kind::OptInt { min: 0, max: 50 }, false),
+    // The household this one was merged into (it is withdrawn, its records moved there).
+    f("merged_into", Kind::OptRef, false),
     DELETED,
     DELETED_REASON,
 ];
@@ -756,7 +762,7 @@ mod value;
 pub use bounds::{MAX_AUTHOR_CHARS, MAX_SAW, MAX_UNIT_CHARS};
 pub use labels::field_zh;
 pub use typed::{decimal, read_number, unusual};
-pub use value::check_value;
+pub use value::{check_value, id_number_ok};
 
 #[cfg(test)]
 mod tests;

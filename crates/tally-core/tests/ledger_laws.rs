@@ -149,6 +149,7 @@ fn records() -> impl Strategy<Value = (Records, NaiveDate)> {
                     head: format!("户{n}"),
                     members: 5,
                     phone: None,
+                    id_number: None,
                     categories: Category::ALL
                         .iter()
                         .enumerate()

@@ -93,6 +93,8 @@ pub struct NewHousehold {
     pub head: String,
     pub members: Option<u32>,
     pub phone: Option<String>,
+    /// The head's identity card number (身份证号).
+    pub id_number: Option<String>,
     pub categories: Vec<Category>,
     pub seepage: bool,
     pub rating: Option<Rating>,
@@ -366,6 +368,13 @@ impl Store {
             .set("seepage", h.seepage);
         if let Some(p) = h.phone.as_deref().and_then(crate::household::blank_is_none) {
             e = e.set("phone", p);
+        }
+        if let Some(n) = h
+            .id_number
+            .as_deref()
+            .and_then(crate::household::id_number_text)
+        {
+            e = e.set("id_number", n);
         }
         if let Some(r) = h.rating {
             e = e.set("rating", r);

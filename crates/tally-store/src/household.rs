@@ -69,6 +69,8 @@ pub struct HouseholdChanges {
     pub head: Option<String>,
     pub members: Option<u32>,
     pub phone: Option<String>,
+    /// The identity card number (blank: none).
+    pub id_number: Option<String>,
     pub categories: Option<Vec<Category>>,
     pub seepage: Option<bool>,
     pub rating: Option<Option<Rating>>,
@@ -82,6 +84,11 @@ pub struct HouseholdChanges {
 /// Text as stored: trimmed, and blank is no value.
 pub(crate) fn blank_is_none(s: &str) -> Option<String> {
     Some(s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// An identity card number as stored: trimmed, its check letter upper-case.
+pub(crate) fn id_number_text(s: &str) -> Option<String> {
+    blank_is_none(s).map(|s| s.to_ascii_uppercase())
 }
 
 fn not_found(id: RowId) -> StoreError {
@@ -170,6 +177,10 @@ impl Store {
             ("head", c.head.as_ref().map(|h| json!(h.trim()))),
             ("members", c.members.map(|m| json!(m))),
             ("phone", c.phone.as_ref().map(|p| json!(blank_is_none(p)))),
+            (
+                "id_number",
+                c.id_number.as_ref().map(|n| json!(id_number_text(n))),
+            ),
             ("categories", c.categories.as_ref().map(|v| json!(v))),
             ("seepage", c.seepage.map(|s| json!(s))),
             ("rating", c.rating.map(|r| json!(r))),

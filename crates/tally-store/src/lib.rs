@@ -3,6 +3,7 @@
 //! core function the server uses; typed projections serve search and the ledger.
 
 pub mod backup;
+mod duplicates;
 mod edit;
 mod household;
 pub mod key;
@@ -10,6 +11,7 @@ pub mod migrate;
 mod project;
 mod query;
 mod review;
+mod roster;
 mod scope;
 mod sums;
 mod sync;
@@ -20,11 +22,13 @@ mod village;
 mod withdraw;
 mod works;
 
+pub use duplicates::{DuplicateGroup, MergeResult};
 pub use edit::{Edit, Edited, NewHousehold, TargetPlan, WorksAbout};
 pub use household::{HouseholdChanges, HouseholdDetail, TimelineItem, TimelineKind};
 pub use key::{DbKey, KeyError, KeySource};
 pub use query::{HistoryEntry, HouseholdFilter, HouseholdSummary};
 pub use review::{Counts, Keep, Resolution};
+pub use roster::{listed, LineProblem, RosterError, RosterImport, SHOWN_ERRORS};
 pub use sync::{ApplyStats, OutboxEntry, OutboxState, Remote, SyncMeta};
 pub use time::{FakeTime, SystemTime, TimeSource};
 pub use tombstone::Withdrawal;

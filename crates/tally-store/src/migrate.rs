@@ -55,6 +55,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0012_village_flags",
         include_str!("../migrations/0012_village_flags.sql"),
     ),
+    (
+        "0013_household_id_number",
+        include_str!("../migrations/0013_household_id_number.sql"),
+    ),
 ];
 
 /// The schema version this build expects.

@@ -143,8 +143,8 @@ pub(crate) fn project(conn: &Connection, row: &Row, old: Option<&Row>) -> Result
                     conn,
                     "INSERT INTO household (id, unit, head, initials, spelled, members, phone, categories, seepage,
                        rating, renovation, planned_on, started_on, completed_on, accepted_on, cadre, deleted,
-                       pension, medical)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                       pension, medical, id_number)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
                     &[
                         &id,
                         &h.unit,
@@ -165,6 +165,7 @@ pub(crate) fn project(conn: &Connection, row: &Row, old: Option<&Row>) -> Result
                         &deleted,
                         &h.pension,
                         &h.medical,
+                        &h.id_number,
                     ],
                 )?;
             }

@@ -66,6 +66,7 @@ fn household_from_sql(r: &SqlRow) -> rusqlite::Result<HouseholdSummary> {
             head: r.get("head")?,
             members: r.get("members")?,
             phone: r.get("phone")?,
+            id_number: r.get("id_number")?,
             categories: cats.split(',').filter_map(|c| c.parse().ok()).collect(),
             seepage: r.get("seepage")?,
             rating: parse(r.get("rating")?),

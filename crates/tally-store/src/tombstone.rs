@@ -149,7 +149,7 @@ impl Store {
     }
 
     /// The table of the record with this id, among the kinds people enter.
-    fn table_of(&self, id: uuid::Uuid) -> Result<Option<Table>> {
+    pub fn table_of(&self, id: uuid::Uuid) -> Result<Option<Table>> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT 1 FROM row_state WHERE tbl = ?1 AND id = ?2")?;

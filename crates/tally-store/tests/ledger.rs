@@ -205,6 +205,7 @@ fn a_database_from_before_day_sums_gets_them_from_its_rows_when_opened() {
          ALTER TABLE change_log DROP COLUMN reject_reason_zh;
          ALTER TABLE household DROP COLUMN pension; ALTER TABLE household DROP COLUMN medical;
          ALTER TABLE org_unit DROP COLUMN seepage; ALTER TABLE org_unit DROP COLUMN key_village;
+         ALTER TABLE household DROP COLUMN id_number;
          CREATE INDEX cleanup_facts ON cleanup (unit, kind, date, tonnes) WHERE deleted = 0;
          CREATE INDEX demolition_facts ON demolition (unit, date) WHERE deleted = 0;
          CREATE INDEX household_facts ON household (unit, renovation, started_on, completed_on, accepted_on)

@@ -110,6 +110,7 @@ fn saving_a_household_writes_only_what_differs_and_no_change_is_a_value() {
         head: Some("李四".into()),
         members: Some(1),
         phone: Some(String::new()),
+        id_number: Some(" ".into()),
         categories: Some(vec![]),
         seepage: Some(false),
         rating: Some(None),

@@ -241,7 +241,7 @@ pub fn save_works(s: &mut Store, w: WorksInput) -> IpcResult<RowId> {
                 quantity: Some(quantity),
                 people: Some(people),
                 about: Some(about),
-                ..WorksUpdate::status(w.status, w.date, false)
+                ..WorksUpdate::status(w.status, w.date, w.correction)
             };
             s.update_works(id, &update)?.row()
         }
@@ -326,6 +326,71 @@ pub async fn record_withdraw(
     .await
 }
 
+/// Correct an entry — a visit, cleanup load, demolition or a works item's progress entry —
+/// from what was typed in its fields (numbers read by the field's type and range, dates
+/// and codes as given, blank clearing an optional field). Only the fields given change.
+#[tauri::command]
+pub async fn record_correct(state: AppS<'_>, input: CorrectInput) -> IpcResult<()> {
+    with_store(&state, move |s| correct_record(s, &input)).await
+}
+
+/// `record_correct` on a store.
+pub fn correct_record(s: &mut Store, input: &CorrectInput) -> IpcResult<()> {
+    {
+        let id = uuid::Uuid::parse_str(input.id.trim()).map_err(|_| {
+            IpcError::from(tally_store::StoreError::NotFound {
+                what: "record",
+                id: input.id.clone(),
+            })
+        })?;
+        let Some(table) = s.table_of(id)? else {
+            return correct_progress(s, id, input);
+        };
+        let kind = s
+            .row(table, RowId(id))?
+            .and_then(|r| r.str("kind").map(str::to_string));
+        let typed = form(s, table, kind.as_deref(), input.confirmed);
+        let mut wanted: Vec<(&str, Option<serde_json::Value>)> = Vec::new();
+        for (name, text) in &input.fields {
+            let spec = schema::field(table, name).ok_or_else(|| {
+                IpcError::from(tally_store::StoreError::Invalid(
+                    ValidationError::UnknownField {
+                        table: table.code(),
+                        field: name.clone(),
+                    },
+                ))
+            })?;
+            wanted.push((spec.name, Some(typed.value(spec, text)?)));
+        }
+        s.correct(table, RowId(id), &wanted)?;
+        Ok(())
+    }
+}
+
+/// A progress entry's correction (quantity, date, note).
+fn correct_progress(s: &mut Store, entry: uuid::Uuid, input: &CorrectInput) -> IpcResult<()> {
+    let typed = form(s, Table::Works, None, input.confirmed);
+    let mut p = tally_store::ProgressChanges::default();
+    for (name, text) in &input.fields {
+        match name.as_str() {
+            "quantity" => p.quantity = Some(typed.required("quantity", text)?),
+            "date" => p.date = typed.date("date", text)?,
+            "note" => p.note = Some(text.trim().to_string()),
+            other => {
+                return Err(
+                    tally_store::StoreError::Invalid(ValidationError::UnknownField {
+                        table: "progress",
+                        field: other.to_string(),
+                    })
+                    .into(),
+                )
+            }
+        }
+    }
+    s.correct_progress(entry, &p)?;
+    Ok(())
+}
+
 /// Withdraw the last entry made on this device (`None`: nothing left to undo).
 #[tauri::command]
 pub async fn record_undo(state: AppS<'_>) -> IpcResult<Option<tally_store::Withdrawal>> {
@@ -350,4 +415,48 @@ pub async fn entry_list(state: AppS<'_>, day: Option<NaiveDate>) -> IpcResult<Ve
         Ok(out)
     })
     .await
+}
+
+/// A roster (花名册) of households, the bytes of an .xlsx workbook or a CSV file the person
+/// chose: imported whole, or its problems listed line by line with nothing imported.
+#[tauri::command]
+pub async fn roster_import(state: AppS<'_>, bytes: Vec<u8>) -> IpcResult<RosterOutcome> {
+    with_store(&state, move |s| match s.import_roster(&bytes) {
+        Ok(done) => Ok(RosterOutcome {
+            imported: Some(done),
+            problems: Vec::new(),
+        }),
+        Err(tally_store::RosterError::Lines(problems)) => Ok(RosterOutcome {
+            imported: None,
+            problems,
+        }),
+        Err(tally_store::RosterError::File { zh, en }) => {
+            Err(IpcError::new(crate::error::ErrorKind::Invalid, en, zh))
+        }
+        Err(tally_store::RosterError::Store(e)) => Err(e.into()),
+    })
+    .await
+}
+
+/// Likely duplicate households within a unit (all when none).
+#[tauri::command]
+pub async fn household_duplicates(
+    state: AppS<'_>,
+    unit: Option<String>,
+) -> IpcResult<Vec<tally_store::DuplicateGroup>> {
+    with_store(
+        &state,
+        move |s| Ok(s.duplicate_households(unit.as_deref())?),
+    )
+    .await
+}
+
+/// Merge a duplicate household into the one kept.
+#[tauri::command]
+pub async fn household_merge(
+    state: AppS<'_>,
+    keep: RowId,
+    duplicate: RowId,
+) -> IpcResult<tally_store::MergeResult> {
+    with_store(&state, move |s| Ok(s.merge_households(keep, duplicate)?)).await
 }

@@ -2,9 +2,9 @@
 //! timeline of a household, works moved on as one change, and entries and conflicts
 //! as the codes and values the UI words.
 
-use super::records::{save_household, save_works, withdrawn};
+use super::records::{correct_record, save_household, save_works, withdrawn};
 use crate::describe::{conflict_view, entry_view, Names};
-use crate::dto::{HouseholdInput, WorksInput};
+use crate::dto::{CorrectInput, HouseholdInput, WorksInput};
 use chrono::NaiveDate;
 use serde_json::json;
 use tally_core::*;
@@ -47,6 +47,7 @@ fn input(head: &str) -> HouseholdInput {
         head: head.into(),
         members: "4".into(),
         phone: Some("  ".into()),
+        id_number: None,
         categories: vec![Category::FiveGuarantee],
         seepage: false,
         rating: Some(Rating::D),
@@ -208,6 +209,7 @@ fn a_works_item_moves_on_as_one_change_or_not_at_all() {
         lat: "40.21".into(),
         lon: String::new(),
         confirmed: false,
+        correction: false,
     };
     let mut off_the_map = works(None, "2", WorksStatus::Started);
     off_the_map.lat = "４００".into();
@@ -244,6 +246,15 @@ fn a_works_item_moves_on_as_one_change_or_not_at_all() {
         before + 1,
         "saving again writes nothing"
     );
+    // Back to started: refused, unless it is a leader's correction.
+    let back = save_works(&mut s, works(Some(id), "2.5", WorksStatus::Started)).unwrap_err();
+    assert_eq!(back.code, "status_backwards");
+    let corrected = WorksInput {
+        correction: true,
+        ..works(Some(id), "2.5", WorksStatus::Started)
+    };
+    save_works(&mut s, corrected).unwrap();
+    assert_eq!(s.works(None).unwrap()[0].status, WorksStatus::Started);
 }
 
 #[test]
@@ -351,4 +362,102 @@ fn an_entry_whose_record_was_withdrawn_says_so() {
         let want = row == load || matches!(summary, EntrySummary::Progress { .. });
         assert_eq!(gone, want, "{summary:?}");
     }
+}
+
+/// An entry corrected from the desktop: only the fields given change, a progress entry
+/// by its own id, an unusual value only once confirmed, bad text named beside its field,
+/// nothing written on an error.
+#[test]
+fn an_entry_is_corrected_in_place() {
+    let mut s = store();
+    let village = "150622100201";
+    let load = s
+        .add_cleanup(
+            village,
+            PileKind::Manure,
+            12.0,
+            Some(2),
+            Some(day("2026-11-27")),
+        )
+        .unwrap();
+    let correct = |s: &mut Store, id: String, fields: &[(&str, &str)], confirmed| {
+        correct_record(
+            s,
+            &CorrectInput {
+                id,
+                fields: fields
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                confirmed,
+            },
+        )
+    };
+    correct(
+        &mut s,
+        load.to_string(),
+        &[("tonnes", "1.5"), ("kind", "hay")],
+        false,
+    )
+    .unwrap();
+    let row = s.row(Table::Cleanup, load).unwrap().unwrap();
+    assert_eq!(
+        (row.value("tonnes"), row.str("kind"), row.value("piles")),
+        (Some(&json!(1.5)), Some("hay"), Some(&json!(2)))
+    );
+    let before = s.pending_count().unwrap();
+    let unusual = correct(&mut s, load.to_string(), &[("tonnes", "350")], false).unwrap_err();
+    assert_eq!(unusual.code, "unusual_value");
+    let bad = correct(&mut s, load.to_string(), &[("date", "昨天")], false).unwrap_err();
+    assert_eq!(
+        (bad.code.as_str(), bad.field.as_deref()),
+        ("invalid_value", Some("date"))
+    );
+    let unknown = correct(&mut s, load.to_string(), &[("colour", "red")], false).unwrap_err();
+    assert_eq!(unknown.code, "unknown_field");
+    assert_eq!(s.pending_count().unwrap(), before, "nothing written");
+    correct(&mut s, load.to_string(), &[("tonnes", "350")], true).unwrap();
+
+    let road = save_works(
+        &mut s,
+        WorksInput {
+            id: None,
+            unit: village.into(),
+            kind: WorksKind::Road,
+            quantity: "5".into(),
+            people: String::new(),
+            status: WorksStatus::Started,
+            date: Some(day("2026-11-20")),
+            name: String::new(),
+            location: String::new(),
+            note: String::new(),
+            lat: String::new(),
+            lon: String::new(),
+            confirmed: false,
+            correction: false,
+        },
+    )
+    .unwrap();
+    let entry = s
+        .add_progress(
+            road,
+            &tally_store::NewProgress {
+                quantity: 1.2,
+                date: Some(day("2026-11-25")),
+                note: None,
+            },
+        )
+        .unwrap();
+    correct(
+        &mut s,
+        entry.to_string(),
+        &[("quantity", "2.2"), ("note", "东段")],
+        false,
+    )
+    .unwrap();
+    let works = s.works(Some(village)).unwrap();
+    let p = &works[0].progress[0];
+    assert_eq!((p.quantity, p.note.as_deref()), (2.2, Some("东段")));
+    let beyond = correct(&mut s, entry.to_string(), &[("quantity", "9")], false).unwrap_err();
+    assert_eq!(beyond.code, "beyond_planned");
 }

@@ -22,6 +22,10 @@ import type { HouseholdPage } from "./generated/HouseholdPage";
 import type { HouseholdQuery } from "./generated/HouseholdQuery";
 import type { LedgerView } from "./generated/LedgerView";
 import type { OrgUnit } from "./generated/OrgUnit";
+import type { CorrectInput } from "./generated/CorrectInput";
+import type { RosterOutcome } from "./generated/RosterOutcome";
+import type { DuplicateGroup } from "./generated/DuplicateGroup";
+import type { MergeResult } from "./generated/MergeResult";
 import type { VillageFlag } from "./generated/VillageFlag";
 import type { LoginResult } from "./generated/LoginResult";
 import type { UnitView } from "./generated/UnitView";
@@ -48,6 +52,9 @@ export const unitList = () => invoke<UnitView[]>("unit_list");
 
 export const ledgerGet = (unit: string, only?: VillageFlag) =>
   invoke<LedgerView>("ledger_get", { unit, only: only ?? null });
+export const rosterImport = (bytes: number[]) => invoke<RosterOutcome>("roster_import", { bytes });
+export const householdDuplicates = (unit?: string) => invoke<DuplicateGroup[]>("household_duplicates", { unit: unit ?? null });
+export const householdMerge = (keep: string, duplicate: string) => invoke<MergeResult>("household_merge", { keep, duplicate });
 export const unitFlag = (code: string, flag: VillageFlag, on: boolean) =>
   invoke<OrgUnit>("unit_flag", { code, flag, on });
 
@@ -73,6 +80,7 @@ export const worksProgress = (input: ProgressInput) =>
   invoke<string>("works_progress", { input });
 export const recordWithdraw = (id: string, reason: string) =>
   invoke<Withdrawal>("record_withdraw", { id, reason });
+export const recordCorrect = (input: CorrectInput) => invoke<null>("record_correct", { input });
 export const recordUndo = () => invoke<Withdrawal | null>("record_undo");
 
 export const targetSave = (input: TargetInput) => invoke<null>("target_save", { input });

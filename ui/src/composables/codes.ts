@@ -72,6 +72,7 @@ export function useCodes() {
     level: (c: string) => label("level", c),
     villageFlag: (c: string) => label("villageFlag", c),
     group: (c: string) => label("group", c),
+    duplicateReason: (c: string) => label("duplicateReason", c),
     table: (c: string) => label("table", c),
     field: (name: string) => label("field", name),
     role: (c: string | null | undefined) => (c && te(`sync.roles.${c}`) ? t(`sync.roles.${c}`) : (c ?? "")),

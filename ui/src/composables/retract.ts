@@ -5,6 +5,8 @@ import { ElMessage, ElMessageBox } from "element-plus";
 import { useI18n } from "vue-i18n";
 import { recordUndo, recordWithdraw } from "../api";
 import type { EntryView } from "../api/generated/EntryView";
+import type { Table } from "../api/generated/Table";
+import type { TimelineItem } from "../api/generated/TimelineItem";
 import { useFieldErrors } from "./errors";
 import { refreshStatus } from "./status";
 
@@ -19,6 +21,47 @@ export function retractId(e: EntryView): string {
 export function retractable(e: EntryView): boolean {
   return !e.withdrawn && e.summary.kind !== "withdrawal" && !(e.summary.kind === "progress" && e.summary.withdrawn) && e.state !== "rejected";
 }
+
+/** What a correction dialog edits: the id `record_correct` takes, the table whose units
+ *  its numbers are in, and each correctable field with its value now, as text. */
+export interface Correction {
+  id: string;
+  table: Table;
+  values: Record<string, string>;
+}
+
+const text = (v: number | string | null | undefined) => (v === null || v === undefined ? "" : String(v));
+
+/** An entry as a correction: a visit, load, demolition or progress entry that can still
+ *  be taken back (else null). */
+export function correctionOf(e: EntryView): Correction | null {
+  if (!retractable(e)) return null;
+  const s = e.summary;
+  const id = retractId(e);
+  switch (s.kind) {
+    case "visit":
+      return { id, table: "visit", values: { date: text(s.date), note: s.note } };
+    case "cleanup":
+      return { id, table: "cleanup", values: { kind: text(s.pile), tonnes: text(s.tonnes), piles: text(s.piles), date: text(s.date) } };
+    case "demolition":
+      return { id, table: "demolition", values: { area_m2: text(s.area_m2), date: text(s.date) } };
+    case "progress":
+      return { id, table: "works", values: { quantity: text(s.quantity), date: text(s.date), note: text(s.note) } };
+    default:
+      return null;
+  }
+}
+
+/** A visit or demolition of a household's timeline as a correction (else null). */
+export function timelineCorrection(item: TimelineItem): Correction | null {
+  if (!item.id || item.withdrawn) return null;
+  if (item.kind === "visit") return { id: item.id, table: "visit", values: { date: text(item.date), note: text(item.note) } };
+  if (item.kind === "demolition") return { id: item.id, table: "demolition", values: { area_m2: text(item.area_m2), date: text(item.date) } };
+  return null;
+}
+
+/** Whether an entry can be corrected in place. */
+export const correctable = (e: EntryView): boolean => correctionOf(e) !== null;
 
 export function useRetract() {
   const { t } = useI18n();

@@ -1,5 +1,6 @@
 //! `tally household`: add, list (search by name or pinyin initials, filters), show (with
-//! visits and the history of every change) and edit households.
+//! visits and the history of every change) and edit households; list likely duplicates
+//! and merge them.
 
 use super::Ctx;
 use crate::output::{self, Grid};
@@ -34,6 +35,22 @@ pub enum HouseholdCmd {
     },
     /// Change some fields of a household
     Edit(EditArgs),
+    /// List likely duplicates: the same ID number, or the same head in one village
+    Duplicates {
+        /// Only this unit and the units below it
+        #[arg(long, visible_alias = "unit", value_name = "CODE")]
+        village: Option<String>,
+    },
+    /// Merge a duplicate into the household kept: its visits and demolitions move, the
+    /// kept one's empty fields are filled from it, and it is withdrawn as merged
+    Merge {
+        /// The household kept
+        #[arg(value_parser = parse::row_id)]
+        keep: RowId,
+        /// The duplicate (withdrawn, its history kept)
+        #[arg(value_parser = parse::row_id)]
+        duplicate: RowId,
+    },
 }
 
 #[derive(Args)]
@@ -59,6 +76,9 @@ pub struct AddArgs {
     /// Phone number
     #[arg(long)]
     phone: Option<String>,
+    /// The head's identity card number (身份证号): 18 characters or the old 15 digits
+    #[arg(long, value_name = "ID")]
+    id_number: Option<String>,
     /// Members with pension insurance (养老保险人数), at most the members
     #[arg(long, value_name = "N", value_parser = parse::count)]
     pension: Option<u32>,
@@ -100,7 +120,7 @@ pub struct ListArgs {
 
 #[derive(Args)]
 #[command(group(ArgGroup::new("fields").required(true).multiple(true)
-    .args(["head", "members", "phone", "category", "seepage", "rating", "cadre", "pension", "medical"])))]
+    .args(["head", "members", "phone", "id_number", "category", "seepage", "rating", "cadre", "pension", "medical"])))]
 pub struct EditArgs {
     #[arg(value_parser = parse::row_id)]
     id: RowId,
@@ -111,6 +131,9 @@ pub struct EditArgs {
     /// Phone number ("" clears it)
     #[arg(long)]
     phone: Option<String>,
+    /// Identity card number (身份证号; "" clears it)
+    #[arg(long, value_name = "ID")]
+    id_number: Option<String>,
     /// Replaces the list; repeat for several, `none` for no category
     #[arg(long, value_name = "C", value_parser = parse::categories)]
     category: Vec<Categories>,
@@ -140,6 +163,7 @@ pub fn run(ctx: &Ctx, cmd: HouseholdCmd) -> Result<()> {
                 head: a.head,
                 members: a.members,
                 phone: a.phone,
+                id_number: a.id_number,
                 categories: parse::unique(a.category.into_iter().flatten()),
                 seepage: a.seepage,
                 rating: a.rating,
@@ -152,7 +176,73 @@ pub fn run(ctx: &Ctx, cmd: HouseholdCmd) -> Result<()> {
         HouseholdCmd::List(a) => list(ctx, a),
         HouseholdCmd::Show { id } => show(ctx, id),
         HouseholdCmd::Edit(a) => edit(ctx, a),
+        HouseholdCmd::Duplicates { village } => duplicates(ctx, village.as_deref()),
+        HouseholdCmd::Merge { keep, duplicate } => {
+            let mut store = ctx.open()?;
+            let merged = store.merge_households(keep, duplicate)?;
+            if ctx.json {
+                return output::json(&merged);
+            }
+            let filled: Vec<&str> = merged.filled.iter().map(|f| field(f, Lang::Zh)).collect();
+            output::lines([format!(
+                "已合并：{} 条走访和拆除记录移到保留的农户，补全了 {}；重复的农户已撤销 / merged: {} records moved, {} filled, the duplicate withdrawn",
+                merged.moved,
+                if filled.is_empty() { "（无）".to_string() } else { filled.join("、") },
+                merged.moved,
+                merged.filled.len()
+            )])
+        }
     }
+}
+
+fn duplicates(ctx: &Ctx, village: Option<&str>) -> Result<()> {
+    let store = ctx.open()?;
+    let groups = store.duplicate_households(village.map(str::trim))?;
+    if ctx.json {
+        return output::json(&groups);
+    }
+    if groups.is_empty() {
+        output::note("没有疑似重复的农户", "no likely duplicates");
+        return Ok(());
+    }
+    for g in &groups {
+        let mut t = Grid::new(&[
+            "编号",
+            field("head", Lang::Zh),
+            field("unit", Lang::Zh),
+            field("phone", Lang::Zh),
+            field("id_number", Lang::Zh),
+            field("members", Lang::Zh),
+            field("last_visit", Lang::Zh),
+        ]);
+        for s in &g.households {
+            let h = &s.household;
+            t.row(vec![
+                h.id.to_string(),
+                h.head.clone(),
+                s.unit_name.clone().unwrap_or_else(|| h.unit.clone()),
+                h.phone.clone().unwrap_or_default(),
+                h.id_number.clone().unwrap_or_default(),
+                h.members.to_string(),
+                s.last_visit.map(|d| d.to_string()).unwrap_or_default(),
+            ]);
+        }
+        let mut lines = vec![format!("{}（{}）", g.reason.zh(), g.reason.en())];
+        lines.extend(t.render());
+        lines.push(String::new());
+        output::lines(lines)?;
+    }
+    output::note(
+        &format!(
+            "共 {} 组；合并：tally household merge 保留的编号 重复的编号",
+            groups.len()
+        ),
+        &format!(
+            "{} groups; merge with: tally household merge KEEP DUPLICATE",
+            groups.len()
+        ),
+    );
+    Ok(())
 }
 
 fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
@@ -353,6 +443,7 @@ fn edit(ctx: &Ctx, a: EditArgs) -> Result<()> {
         head: a.head,
         members: a.members,
         phone: a.phone,
+        id_number: a.id_number,
         categories: (!a.category.is_empty())
             .then(|| parse::unique(a.category.into_iter().flatten())),
         seepage: a.seepage,

@@ -31,6 +31,7 @@ fn house(n: u128, unit: &str, status: Option<RenovationStatus>, [s, c, a]: Dates
         head: format!("户{n}"),
         members: 3,
         phone: None,
+        id_number: None,
         categories: vec![],
         seepage: false,
         rating: Some(Rating::D),

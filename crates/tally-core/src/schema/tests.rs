@@ -670,6 +670,45 @@ fn bad_changes_are_rejected_naming_the_field_and_value() {
             ("unit_cycle", &["1501", "150101"]),
         ),
         (
+            "an ID number whose check digit does not match",
+            household(&[
+                ("head", json!("张三")),
+                ("id_number", json!("110105194912310021")),
+            ]),
+            none.clone(),
+            (
+                "invalid_value",
+                &["id_number", "110105194912310021", "check digit"],
+            ),
+        ),
+        (
+            "an ID number of 16 digits",
+            household(&[
+                ("head", json!("张三")),
+                ("id_number", json!("1101051949123100")),
+            ]),
+            none.clone(),
+            ("invalid_value", &["id_number", "1101051949123100"]),
+        ),
+        (
+            "an ID number with a lower-case x (stored upper-case)",
+            household(&[
+                ("head", json!("张三")),
+                ("id_number", json!("11010519491231002x")),
+            ]),
+            none.clone(),
+            ("invalid_value", &["id_number", "11010519491231002x"]),
+        ),
+        (
+            "an ID number that is a number, not text",
+            household(&[
+                ("head", json!("张三")),
+                ("id_number", json!(110_105_194_912_310_u64)),
+            ]),
+            none.clone(),
+            ("invalid_value", &["id_number", "text"]),
+        ),
+        (
             "a township flagged as seepage zone (flags are for villages)",
             change(Table::OrgUnit, "1501", &[("seepage", json!(true))]),
             Some(township()),
@@ -813,7 +852,32 @@ fn good_changes_pass() {
                 ("started_on", json!("2024-06-02")),
                 ("cadre", json!("")),
                 ("deleted", json!(false)),
+                ("id_number", json!("11010519491231002X")),
             ]),
+            None,
+        ),
+        (
+            "an old 15-digit ID number",
+            household(&[
+                ("head", json!("张三")),
+                ("id_number", json!("110105491231002")),
+            ]),
+            None,
+        ),
+        (
+            "a village flagged as seepage zone and key village",
+            change(
+                Table::OrgUnit,
+                "150101",
+                &[
+                    ("code", json!("150101")),
+                    ("name", json!("一村")),
+                    ("level", json!("village")),
+                    ("parent", json!("1501")),
+                    ("seepage", json!(true)),
+                    ("key_village", json!(true)),
+                ],
+            ),
             None,
         ),
         (

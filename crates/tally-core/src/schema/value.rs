@@ -110,6 +110,7 @@ pub fn check_value(
         | OptCode
         | OptRef
         | Phone
+        | IdNumber
             if v.is_null() =>
         {
             Ok(())
@@ -144,6 +145,23 @@ pub fn check_value(
                 ));
             }
             Ok(())
+        }
+        IdNumber => {
+            let s = v.as_str().ok_or_else(|| ty("text"))?;
+            if id_number_ok(s) {
+                Ok(())
+            } else {
+                Err(bad(
+                    name,
+                    v,
+                    Invalid::Range {
+                        rule: "18 characters (17 digits and a matching check digit or X) or 15 digits"
+                            .into(),
+                        rule_zh: "应为 18 位（17 位数字加校验位，校验位须与前 17 位相符，可为 X）或 15 位数字"
+                            .into(),
+                    },
+                ))
+            }
         }
         Int { min, max } | OptInt { min, max } => {
             let n = v.as_u64().ok_or_else(|| {
@@ -336,4 +354,24 @@ fn check_progress_entry(
         }
     }
     Ok(())
+}
+
+/// A resident identity card number: 15 digits, or 17 digits and the ISO 7064 MOD 11-2
+/// check character (0–9 or upper-case X).
+pub fn id_number_ok(s: &str) -> bool {
+    let b = s.as_bytes();
+    match b.len() {
+        15 => b.iter().all(u8::is_ascii_digit),
+        18 if b[..17].iter().all(u8::is_ascii_digit) => {
+            const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+            let sum: u32 = b[..17]
+                .iter()
+                .zip(WEIGHTS)
+                .map(|(d, w)| u32::from(d - b'0') * w)
+                .sum();
+            let check = b"10X98765432"[(sum % 11) as usize];
+            b[17] == check
+        }
+        _ => false,
+    }
 }

@@ -5,7 +5,7 @@
 use crate::support::*;
 use axum::http::Method;
 use serde_json::json;
-use tally_core::Change;
+use tally_core::{Change, RowId, Table};
 use tally_protocol::Role;
 use tally_server::db::{PgPushTx, PushMode};
 use tally_server::push::Author;
@@ -36,15 +36,22 @@ async fn postgres_a_late_commit_is_not_skipped() {
     };
     let mut cadre = h.device(CADRE).await;
     let first = cadre.household(VILLAGE_A1, "先来户");
-    accepted(&h.push(&cadre, &[first]).await.results());
+    accepted(&h.push(&cadre, std::slice::from_ref(&first)).await.results());
     let (_, cursor) = h.pull_all(&cadre, "").await;
 
     // A push transaction stores a change and stays open.
     let late = cadre.household(VILLAGE_A1, "晚提交");
     let (open, late_seq) = open_push(&h, &cadre, &late).await;
 
-    // Meanwhile another push commits, on another task.
-    let early = cadre.household(VILLAGE_A1, "早提交");
+    // Meanwhile another push commits, on another task: a visit, which shares no ledger
+    // sum with the open household (a second household of the village would wait for the
+    // open transaction's lock on the village's household count).
+    let early = cadre.change(
+        Table::Visit,
+        RowId(uuid::Uuid::now_v7()),
+        VILLAGE_A1,
+        json!({"household": first.row, "date": TODAY}),
+    );
     let body = serde_json::to_vec(&json!({ "changes": [early] })).unwrap();
     let req = request(
         Method::POST,

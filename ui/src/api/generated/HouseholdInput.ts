@@ -10,7 +10,11 @@ export type HouseholdInput = { id?: RowId, unit: string, head: string,
 /**
  * As typed (see `typed`); blank: not given.
  */
-members: string, phone?: string, categories: Array<Category>, seepage: boolean, rating?: Rating, cadre?: string, 
+members: string, phone?: string, 
+/**
+ * The head's identity card number (身份证号); blank: none.
+ */
+id_number?: string, categories: Array<Category>, seepage: boolean, rating?: Rating, cadre?: string, 
 /**
  * Members with pension insurance, as typed; blank: not recorded.
  */

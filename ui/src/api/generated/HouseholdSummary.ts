@@ -11,7 +11,11 @@ export type HouseholdSummary = { unit_name: string | null, last_visit: string | 
 /**
  * The village (or hamlet) the household belongs to.
  */
-unit: string, head: string, members: number, phone: string | null, categories: Array<Category>, seepage: boolean, rating: Rating | null, renovation: RenovationStatus | null, planned_on: string | null, started_on: string | null, completed_on: string | null, accepted_on: string | null, 
+unit: string, head: string, members: number, phone: string | null, 
+/**
+ * The head's resident identity card number (身份证号), if recorded.
+ */
+id_number: string | null, categories: Array<Category>, seepage: boolean, rating: Rating | null, renovation: RenovationStatus | null, planned_on: string | null, started_on: string | null, completed_on: string | null, accepted_on: string | null, 
 /**
  * The responsible cadre.
  */

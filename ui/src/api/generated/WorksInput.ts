@@ -26,4 +26,8 @@ location: string, note: string,
 /**
  * Latitude and longitude in degrees, as typed; blank: not measured.
  */
-lat: string, lon: string, confirmed: boolean, };
+lat: string, lon: string, confirmed: boolean, 
+/**
+ * A leader's correction: the status may move backwards.
+ */
+correction: boolean, };
