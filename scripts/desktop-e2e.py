@@ -132,6 +132,9 @@ def story(d, server, shots, workdir):
 
     usb_bundle(d, server, shots)
 
+    roster_and_duplicates(d, shots)
+    correct_entry(d, shots)
+
     d.go("conflicts")
     d.screenshot(shots / "conflicts.png")
     d.go("settings")
@@ -145,7 +148,7 @@ def story(d, server, shots, workdir):
                                                "args": []})
     assert device, "the device has a name"
     typed = ["张三", "墙体裂缝已加固，屋顶需更换", "杭锦旗", "锡尼镇", "阿斯尔嘎查", "zhangsan", device,
-             "村东主街", "东段", "录错了"]
+             "村东主街", "东段", "录错了", "李四", "王五"]
     walk_languages(d, shots, typed)
     restore_backup(d, server, shots)
 
@@ -202,7 +205,8 @@ def restore_backup(d, server, shots):
     d.click("[data-test=login-submit]")
     wait_until("the sync after the restore", lambda: "同步完成" in d.text("[data-test=sync-message]"))
     d.go("households")
-    wait_until("张三 back from the server", lambda: d.texts(".hh-head") == ["张三"])
+    # 张三 and the roster's 李四 (the roster's second 张三 was merged into the first).
+    wait_until("张三 and 李四 back from the server", lambda: sorted(d.texts(".hh-head")) == sorted(["张三", "李四"]))
     log("a backup restored, and a sync brought back what was sent since")
 
 
@@ -222,6 +226,72 @@ BAD_VALUES = [
 ]
 SAVE = {"cleanup": "cleanup-save", "demolition": "demolition-save", "works": "works-save",
         "household": "hh-save", "visit": "visit-save"}
+
+
+def choose_file(d, name, text):
+    """A file chosen in the roster button's file dialog (a File built in the page, as the
+    dialog hands it over: WebDriver cannot drive the system's dialog)."""
+    d.js("""
+        const input = document.querySelector('[data-test=roster-file]');
+        const dt = new DataTransfer();
+        dt.items.add(new File([arguments[1]], arguments[0], {type: 'text/csv'}));
+        input.files = dt.files;
+        input.dispatchEvent(new Event('change'));""", name, text)
+
+
+def roster_and_duplicates(d, shots):
+    """A roster with a bad line is refused naming its line and column, nothing imported;
+    corrected, it adds its households; 张三 entered twice is listed as a likely duplicate
+    and merged into the first, whose visit stays on the timeline."""
+    d.go("households")
+    wait_until("the household list", lambda: "张三" in d.texts(".hh-head"))
+    before = pending(d)
+    bad = "村,户主,人口,电话,身份证号\n阿斯尔嘎查,李四,四,13900000001,\n阿斯尔嘎查,张三,3,13900000002,11010519491231002X\n"
+    choose_file(d, "花名册.csv", bad)
+    shown = wait_until("the roster's problems", lambda: d.text("[data-test=roster-problems]"))
+    assert "第 2 行 第 3 列（人口）" in shown and "未导入任何农户" in shown, shown
+    assert pending(d) == before, "a roster with errors imported something"
+    d.screenshot(shots / "households-roster-problems.png")
+    close_dialogs(d)
+    choose_file(d, "花名册.csv", bad.replace(",四,", ",4,"))
+    wait_until("the roster imported", lambda: "已导入 2 户（新增 2 户，更新 0 户）" in " ".join(d.texts(".el-message")))
+    wait_until("李四 listed", lambda: "李四" in d.texts(".hh-head"))
+    d.click("[data-test=hh-duplicates]")
+    group = wait_until("the likely duplicates", lambda: d.text("[data-test=duplicate-group]"))
+    assert "同村户主同名" in group and group.count("张三") == 2, group
+    d.screenshot(shots / "households-duplicates.png")
+    d.click("[data-test=duplicate-merge]")
+    wait_until("the question", lambda: "保留“张三”" in d.text(".el-message-box"))
+    d.click_text(".el-message-box__btns button", "合并")
+    wait_until("merged", lambda: "已合并 1 户" in " ".join(d.texts(".el-message")))
+    wait_until("no duplicates left", lambda: "没有疑似重复的农户" in d.text("[data-test=duplicates-dialog]"))
+    close_dialogs(d)
+    wait_until("one 张三", lambda: d.texts(".hh-head").count("张三") == 1)
+    log("roster: a bad line refused by line and column, then 2 households imported; 张三 twice merged into one")
+
+
+def correct_entry(d, shots):
+    """Today's cleanup load corrected in place from the entry list (3.5 t → 4 t): one
+    more change waiting, the ledger counting the corrected tonnes."""
+    d.go("entry")
+    rows = wait_until("today's load", lambda: [t for t in d.texts(".entry-summary") if "清理 粪堆 3.5 吨" in t or "3.5 吨" in t])
+    assert rows, d.texts(".entry-summary")
+    before = pending(d)
+    d.js("""
+        const row = [...document.querySelectorAll('[data-test=entry-table] tr')]
+            .find(r => r.textContent.includes('3.5 吨') && r.querySelector('[data-test=correct-entry]'));
+        row.querySelector('[data-test=correct-entry]').click();""")
+    wait_until("the correction form", lambda: d.find("[data-test=correct-tonnes]"))
+    d.type("[data-test=correct-tonnes] input", "4")
+    d.screenshot(shots / "entry-correct.png")
+    d.click("[data-test=correct-save]")
+    wait_until("the correction saved", lambda: pending(d) == before + 1)
+    d.go("home")
+    wait_until("the ledger to count 4 t", lambda: d.text("[data-metric=\"cleanup-tonnes\"]") == "4")
+    d.go("sync")
+    d.click("[data-test=sync-now]")
+    wait_until("the roster, the merge and the correction sent", lambda: d.text("[data-test=sync-pending]") == "0", timeout=60)
+    log("a load corrected from today's entries: 3.5 t → 4 t, the ledger follows; all of it synced")
 
 
 def pending(d):
@@ -486,6 +556,27 @@ def leader_targets(d, server, shots):
     assert not d.js("return !!document.querySelector('[data-test=set-target]');"), \
         "a target is offered on the banner, outside the leader's township"
     log("the banner above the leader's township offers no target")
+    village_flags(d, shots)
+
+
+def village_flags(d, shots):
+    """The leader flags the village 沿黄渗漏区 on the home screen; the ledger of the
+    township counted for the seepage zone only, with its household breakdown."""
+    d.click("[data-test=home-unit] .el-select")
+    d.click_text(".el-select-dropdown__item", "阿斯尔嘎查")
+    wait_until("the village's ledger", lambda: "阿斯尔嘎查" in d.text("[data-test=home-unit]"))
+    box = wait_until("the flag boxes", lambda: d.find("[data-test=village-flags] [data-flag=seepage]"))
+    assert box
+    d.click("[data-test=village-flags] [data-flag=seepage]")
+    wait_until("the flag saved", lambda: "已更新阿斯尔嘎查的标记" in " ".join(d.texts(".el-message")))
+    d.click("[data-test=home-unit] .el-select")
+    d.click_text(".el-select-dropdown__item", "锡尼镇")
+    wait_until("the township's ledger", lambda: "锡尼镇" in d.text("[data-test=home-unit]"))
+    d.click_text("[data-test=ledger-only] .el-radio-button", "沿黄渗漏区")
+    groups = wait_until("the breakdown", lambda: d.text("[data-test=ledger-groups]"))
+    assert "五保户" in groups and "沿黄渗漏区" in groups, groups
+    d.screenshot(shots / "home-flags.png")
+    log("the leader flagged 阿斯尔嘎查 沿黄渗漏区; the township's ledger of the seepage zone shown with its breakdown")
 
 
 def walk_languages(d, shots, typed):

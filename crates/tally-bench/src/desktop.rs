@@ -54,6 +54,7 @@ pub fn make(out: &Path, f: &Fixture) -> Result<()> {
         per_township,
         dir: Some(out.join("server")),
         listen: f.listen.clone(),
+        households: true,
     };
     let server = Server::start_with(&Backend::Sqlite, &setup)?;
 

@@ -303,7 +303,14 @@ pub fn bench(
     repeat: usize,
 ) -> Result<()> {
     let villages = households.div_ceil(PER_VILLAGE).max(1);
-    let server = Server::start(backend, villages)?;
+    // Only the households this scenario makes: the device and the server hold the same.
+    let server = Server::start_with(
+        backend,
+        &crate::server::Setup {
+            households: false,
+            ..crate::server::Setup::villages(villages)
+        },
+    )?;
     let dir = tempfile::tempdir_in(data)?;
     let mut store = Store::open(&dir.path().join("ledger.db"), &DbKey::random())?;
     store.init("bench")?;

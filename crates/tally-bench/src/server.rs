@@ -57,6 +57,9 @@ pub struct Setup {
     pub dir: Option<std::path::PathBuf>,
     /// The listening address (`127.0.0.1:0`: any free port).
     pub listen: String,
+    /// Seed the benchmark village's households (the visits' households); the ledger
+    /// scenario makes its own, the same on device and server.
+    pub households: bool,
 }
 
 impl Setup {
@@ -66,6 +69,7 @@ impl Setup {
             per_township: 100,
             dir: None,
             listen: "127.0.0.1:0".into(),
+            households: true,
         }
     }
 }
@@ -127,6 +131,9 @@ impl Server {
             }
         };
         rt.block_on(seed(&db, setup.villages.max(1), setup.per_township))?;
+        if setup.households {
+            rt.block_on(seed_households(&db))?;
+        }
         let listener = rt
             .block_on(tokio::net::TcpListener::bind(&setup.listen))
             .with_context(|| format!("listen on {}", setup.listen))?;
@@ -207,7 +214,7 @@ async fn seed(db: &Db, villages: usize, per_township: usize) -> Result<()> {
     admin::import_units(db, &SystemClock, csv.as_bytes())
         .await
         .map_err(|e| anyhow::anyhow!("seed org units: {e}"))?;
-    seed_households(db).await
+    Ok(())
 }
 
 /// The households the benchmark's visits go to, stored as the server's own changes.
