@@ -273,6 +273,9 @@ def roster_and_duplicates(d, shots):
 def correct_entry(d, shots):
     """Today's cleanup load corrected in place from the entry list (3.5 t → 4 t): one
     more change waiting, the ledger counting the corrected tonnes."""
+    d.go("home")
+    tonnes = lambda: float(d.text("[data-metric=\"cleanup-tonnes\"]"))  # noqa: E731
+    counted = wait_until("the ledger", tonnes)
     d.go("entry")
     rows = wait_until("today's load", lambda: [t for t in d.texts(".entry-summary") if "清理 粪堆 3.5 吨" in t or "3.5 吨" in t])
     assert rows, d.texts(".entry-summary")
@@ -287,7 +290,7 @@ def correct_entry(d, shots):
     d.click("[data-test=correct-save]")
     wait_until("the correction saved", lambda: pending(d) == before + 1)
     d.go("home")
-    wait_until("the ledger to count 4 t", lambda: d.text("[data-metric=\"cleanup-tonnes\"]") == "4")
+    wait_until("the ledger to count 0.5 t more", lambda: abs(tonnes() - (counted + 0.5)) < 1e-9)
     d.go("sync")
     d.click("[data-test=sync-now]")
     wait_until("the roster, the merge and the correction sent", lambda: d.text("[data-test=sync-pending]") == "0", timeout=60)

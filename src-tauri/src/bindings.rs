@@ -50,6 +50,7 @@ fn export_all(dir: &Path) {
         LedgerView,
         RosterOutcome,
         CorrectInput,
+        TargetKey,
         tally_store::RosterImport,
         tally_store::LineProblem,
         tally_store::DuplicateGroup,

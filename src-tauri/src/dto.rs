@@ -548,6 +548,17 @@ pub struct LedgerLine {
     pub behind_pace: bool,
 }
 
+/// Which target: its unit, metric, pile kind and period start (as the ledger row shows).
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct TargetKey {
+    pub unit: String,
+    pub metric: Metric,
+    #[ts(optional)]
+    pub pile: Option<PileKind>,
+    #[ts(optional)]
+    pub from: Option<NaiveDate>,
+}
+
 /// Corrections to one entry (a record's id, or a works progress entry's), each field as
 /// typed.
 #[derive(Clone, Debug, Deserialize, TS)]

@@ -64,6 +64,7 @@ pub fn run() {
             commands::records::record_withdraw,
             commands::records::record_undo,
             commands::records::target_save,
+            commands::records::target_withdraw,
             commands::records::unit_flag,
             commands::records::record_correct,
             commands::records::roster_import,

@@ -355,8 +355,12 @@ fn id_numbers_match_a_reimport_and_duplicates_are_merged() {
     let list = db.json("household list");
     let zs = &list.as_array().unwrap()[0];
     assert_eq!(
-        (zs["members"].clone(), zs["id_number"].clone()),
-        (json!(5), json!("11010519491231002X"))
+        (
+            zs["members"].clone(),
+            zs["id_number"].clone(),
+            zs["phone"].clone()
+        ),
+        (json!(5), json!("11010519491231002X"), json!("13900000002"))
     );
 
     std::fs::write(&file, roster.replace("1002x", "10021")).unwrap();

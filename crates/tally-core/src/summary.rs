@@ -60,6 +60,11 @@ pub enum EntrySummary {
     OrgUnit {
         name: Option<String>,
     },
+    /// A household entered twice merged into another (`into`: the kept one's head).
+    Merged {
+        household: Option<String>,
+        into: Option<String>,
+    },
     /// A record withdrawn, with the reason given.
     Withdrawal {
         table: Table,
@@ -110,6 +115,12 @@ impl EntrySummary {
         let who = || household_of(change).and_then(head);
         let date = parsed::<NaiveDate>(change, "date");
         if value(change, "deleted") == Some(&Value::Bool(true)) {
+            if let Some(into) = parsed::<RowId>(change, "merged_into") {
+                return EntrySummary::Merged {
+                    household: who(),
+                    into: head(into),
+                };
+            }
             return EntrySummary::Withdrawal {
                 table: change.table,
                 reason: text(change, "deleted_reason"),

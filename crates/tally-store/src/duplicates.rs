@@ -1,7 +1,8 @@
 //! Households entered twice — the same ID number, or the same head in one village — listed
 //! for a person to judge, and merged: the visits and demolitions of the duplicate move to
 //! the household kept, what the kept one lacks is filled from the duplicate, and the
-//! duplicate is withdrawn with the reason and `merged_into` (its history stays).
+//! duplicate is withdrawn as merged (`merged_into`, which each reader words; its history
+//! stays).
 
 use crate::edit::Edit;
 use crate::{HouseholdFilter, HouseholdSummary, Result, Store, StoreError};
@@ -166,12 +167,11 @@ impl Store {
             }
             wanted.push(("categories", Some(Value::Array(categories))));
             s.correct(Table::Household, keep, &wanted)?;
-            let head = kept.str("head").unwrap_or_default();
+            // Withdrawn as merged: the reason is `merged_into` (each reader words it).
             s.edit(
                 Edit::new(Table::Household)
                     .row(other)
                     .set("deleted", true)
-                    .set("deleted_reason", format!("合并到 {head}（重复录入）"))
                     .set("merged_into", keep),
             )?;
             Ok(MergeResult {

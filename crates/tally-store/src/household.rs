@@ -17,6 +17,8 @@ pub struct HouseholdDetail {
     pub timeline: Vec<TimelineItem>,
     /// Why the household was withdrawn, if it was (its page and history stay readable).
     pub withdrawn: Option<String>,
+    /// The head of the household it was merged into, if it was a duplicate merged.
+    pub merged_into: Option<String>,
 }
 
 /// What a timeline item records.
@@ -119,6 +121,11 @@ impl Store {
             .and_then(Household::from_row)
             .ok_or_else(|| not_found(id))?;
         let withdrawn = self.withdrawn_because(Table::Household, id, household.deleted)?;
+        let merged_into = self
+            .row(Table::Household, id)?
+            .and_then(|r| r.str("merged_into").and_then(|m| m.parse::<RowId>().ok()))
+            .and_then(|m| self.row(Table::Household, m).ok().flatten())
+            .and_then(|r| r.str("head").map(str::to_string));
         let visits = self.visits_of(id, true)?;
         let mut timeline = Vec::new();
         for v in &visits {
@@ -166,6 +173,7 @@ impl Store {
             },
             timeline,
             withdrawn,
+            merged_into,
         })
     }
 

@@ -444,8 +444,11 @@ impl Store {
                         added += 1;
                     }),
                     [id] => {
+                        // The line is what the roster says now: a household found by
+                        // its ID number takes the line's phone too.
                         let changes = HouseholdChanges {
                             members: h.members,
+                            phone: Some(h.phone.clone().unwrap_or_default()),
                             categories: Some(h.categories.clone()),
                             seepage: Some(h.seepage),
                             rating: Some(h.rating),

@@ -23,6 +23,7 @@ pub const COMMANDS: &[&str] = &[
     "record_undo",
     "record_correct",
     "target_save",
+    "target_withdraw",
     "entry_list",
     "sync_login",
     "sync_run",

@@ -391,6 +391,22 @@ fn correct_progress(s: &mut Store, entry: uuid::Uuid, input: &CorrectInput) -> I
     Ok(())
 }
 
+/// Withdraw a target (leaders), with the reason: the ledger stops counting it.
+#[tauri::command]
+pub async fn target_withdraw(state: AppS<'_>, key: TargetKey, reason: String) -> IpcResult<()> {
+    with_store(&state, move |s| {
+        let id = RowId::natural(NaturalKey::Target {
+            unit: &key.unit,
+            metric: key.metric,
+            pile: key.pile,
+            from: key.from,
+        });
+        s.withdraw_record(id.0, &reason)?;
+        Ok(())
+    })
+    .await
+}
+
 /// Withdraw the last entry made on this device (`None`: nothing left to undo).
 #[tauri::command]
 pub async fn record_undo(state: AppS<'_>) -> IpcResult<Option<tally_store::Withdrawal>> {

@@ -23,6 +23,7 @@ import type { HouseholdQuery } from "./generated/HouseholdQuery";
 import type { LedgerView } from "./generated/LedgerView";
 import type { OrgUnit } from "./generated/OrgUnit";
 import type { CorrectInput } from "./generated/CorrectInput";
+import type { TargetKey } from "./generated/TargetKey";
 import type { RosterOutcome } from "./generated/RosterOutcome";
 import type { DuplicateGroup } from "./generated/DuplicateGroup";
 import type { MergeResult } from "./generated/MergeResult";
@@ -81,6 +82,7 @@ export const worksProgress = (input: ProgressInput) =>
 export const recordWithdraw = (id: string, reason: string) =>
   invoke<Withdrawal>("record_withdraw", { id, reason });
 export const recordCorrect = (input: CorrectInput) => invoke<null>("record_correct", { input });
+export const targetWithdraw = (key: TargetKey, reason: string) => invoke<null>("target_withdraw", { key, reason });
 export const recordUndo = () => invoke<Withdrawal | null>("record_undo");
 
 export const targetSave = (input: TargetInput) => invoke<null>("target_save", { input });

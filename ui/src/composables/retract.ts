@@ -19,7 +19,7 @@ export function retractId(e: EntryView): string {
  *  not a withdrawal itself, not refused by the server: that one is withdrawn on the sync
  *  screen). */
 export function retractable(e: EntryView): boolean {
-  return !e.withdrawn && e.summary.kind !== "withdrawal" && !(e.summary.kind === "progress" && e.summary.withdrawn) && e.state !== "rejected";
+  return !e.withdrawn && e.summary.kind !== "withdrawal" && e.summary.kind !== "merged" && !(e.summary.kind === "progress" && e.summary.withdrawn) && e.state !== "rejected";
 }
 
 /** What a correction dialog edits: the id `record_correct` takes, the table whose units
@@ -67,8 +67,13 @@ export function useRetract() {
   const { t } = useI18n();
   const { show } = useFieldErrors();
 
-  /** Ask why, then withdraw `id` (described as `what`); true once withdrawn. */
-  async function retract(id: string, what: string): Promise<boolean> {
+  /** Ask why, then withdraw `id` (described as `what`) with `withdraw` (a record or a
+   *  progress entry by its id, unless told otherwise); true once withdrawn. */
+  async function retract(
+    id: string,
+    what: string,
+    withdraw: (id: string, reason: string) => Promise<unknown> = recordWithdraw,
+  ): Promise<boolean> {
     let reason: string;
     try {
       const answer = await ElMessageBox.prompt(t("entry.retractAsk", { entry: what }), t("entry.retractTitle"), {
@@ -83,7 +88,7 @@ export function useRetract() {
       return false;
     }
     try {
-      await recordWithdraw(id, reason);
+      await withdraw(id, reason);
     } catch (e) {
       show(e);
       return false;

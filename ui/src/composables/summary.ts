@@ -56,6 +56,8 @@ export function useSummary() {
         });
       case "org-unit":
         return t("summary.orgUnit", { name: s.name ?? "" });
+      case "merged":
+        return t("summary.merged", { household: s.household ?? "", into: s.into ?? "" });
       case "withdrawal":
         return t("summary.withdrawal", { table: codes.table(s.table), reason: s.reason ?? "" });
       case "progress": {

@@ -349,7 +349,12 @@ pub fn page_lines(page: &HouseholdDetail) -> Vec<String> {
         format!("{label}{}{value}", " ".repeat(pad))
     };
     let mut out = vec![];
-    if let Some(why) = &page.withdrawn {
+    if let Some(head) = &page.merged_into {
+        out.push(line(
+            "merged_into",
+            format!("{head}（重复录入，已合并） / {head} (entered twice, merged)"),
+        ));
+    } else if let Some(why) = &page.withdrawn {
         out.push(line("deleted", why.clone()));
     }
     out.extend([

@@ -10,4 +10,8 @@ export type HouseholdDetail = { summary: HouseholdSummary, timeline: Array<Timel
 /**
  * Why the household was withdrawn, if it was (its page and history stay readable).
  */
-withdrawn: string | null, };
+withdrawn: string | null, 
+/**
+ * The head of the household it was merged into, if it was a duplicate merged.
+ */
+merged_into: string | null, };

@@ -21,6 +21,7 @@ export const COMMANDS = [
   "record_undo",
   "record_correct",
   "target_save",
+  "target_withdraw",
   "entry_list",
   "sync_login",
   "sync_run",

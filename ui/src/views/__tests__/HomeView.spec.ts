@@ -221,3 +221,45 @@ describe("HomeView breakdowns in English", () => {
     expect(wrapper.find("[data-test=ledger-only]").text()).toBe("All villagesYellow River seepage zoneKey village");
   });
 });
+
+describe("HomeView target of a unit", () => {
+  it("opens the dialog on the unit's own target and withdraws it with a reason", async () => {
+    const calls = fakeBackend({
+      unit_list: [{ ...units[0], writable: true }],
+      status_get: appStatus({ role: "leader", can: CAPABILITIES.leader }),
+      entry_list: [],
+      ledger_get: ledger([
+        line({
+          target: 120,
+          deadline: "2026-12-31",
+          from: "2026-01-01",
+          milestones: [{ date: "2026-06-30", quantity: 50, completed: 40, state: "missed", required_per_day: null }],
+        }),
+      ]),
+      target_withdraw: null,
+    });
+    localStorage.clear();
+    await refreshStatus();
+    const { wrapper } = await mountView(HomeView);
+    await wrapper.find("[data-test=set-target]").trigger("click");
+    await new Promise((r) => setTimeout(r, 50));
+    // Dialogs of the tests above stay in the page: this one is the last.
+    const last = <T extends Element>(css: string) => [...document.querySelectorAll<T>(css)].at(-1) as T;
+    expect(last<HTMLInputElement>("[data-test=target-quantity] input").value).toBe("120");
+    expect(last("[data-test=target-milestones]").querySelectorAll(".milestone-row")).toHaveLength(1);
+    last<HTMLElement>("[data-test=target-withdraw]").click();
+    await new Promise((r) => setTimeout(r, 50));
+    const input = document.querySelector(".el-message-box input") as HTMLInputElement;
+    input.value = "指标调整";
+    input.dispatchEvent(new Event("input"));
+    await new Promise((r) => setTimeout(r, 20));
+    const ok = [...document.querySelectorAll(".el-message-box__btns button")].find((b) => b.textContent?.includes("撤销")) as HTMLElement;
+    ok.click();
+    await new Promise((r) => setTimeout(r, 80));
+    expect(calls.find((c) => c.cmd === "target_withdraw")?.args).toEqual({
+      key: { unit: "150622100", metric: "renovation", from: "2026-01-01" },
+      reason: "指标调整",
+    });
+    wrapper.unmount();
+  });
+});
