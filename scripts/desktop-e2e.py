@@ -579,6 +579,8 @@ def village_flags(d, shots):
     groups = wait_until("the breakdown", lambda: d.text("[data-test=ledger-groups]"))
     assert "五保户" in groups and "沿黄渗漏区" in groups, groups
     d.screenshot(shots / "home-flags.png")
+    d.js("document.querySelector('[data-test=ledger-groups]').scrollIntoView({block: 'center'});")
+    d.screenshot(shots / "home-groups.png")
     log("the leader flagged 阿斯尔嘎查 沿黄渗漏区; the township's ledger of the seepage zone shown with its breakdown")
 
 

@@ -25,14 +25,7 @@ pub fn visits(dir: &Path, n: usize) -> Result<Vec<f64>> {
         (TOWNSHIP, Level::Township, Some(BANNER)),
         (VILLAGE, Level::Village, Some(TOWNSHIP)),
     ] {
-        store.add_unit(&OrgUnit {
-            code: code.into(),
-            name: format!("单位{code}"),
-            level,
-            parent: parent.map(Into::into),
-            seepage: false,
-            key_village: false,
-        })?;
+        store.add_unit(&OrgUnit::new(code, &format!("单位{code}"), level, parent))?;
     }
     let households: Vec<RowId> = store.batch(|s| {
         (0..200)

@@ -172,14 +172,7 @@ impl Demo<'_> {
         if self.store.unit(code).is_ok() {
             return Ok(()); // already there: leave it as it is
         }
-        let unit = OrgUnit {
-            code: code.into(),
-            name: name.into(),
-            level,
-            parent: parent.map(Into::into),
-            seepage: false,
-            key_village: false,
-        };
+        let unit = OrgUnit::new(code, name, level, parent);
         self.store.add_unit(&unit).map(drop)
     }
 

@@ -399,7 +399,10 @@ fn id_numbers_match_a_reimport_and_duplicates_are_merged() {
     assert!(shown.contains("墙体裂缝"), "the visit moved: {shown}");
     assert!(shown.contains("五保户"), "{shown}");
     let gone = db.ok(&format!("household show {twin}"));
-    assert!(gone.contains("合并到 张三"), "{gone}");
+    assert!(
+        gone.contains("合并到") && gone.contains("张三（重复录入，已合并）"),
+        "{gone}"
+    );
     assert_eq!(db.json("household duplicates"), json!([]));
     assert_eq!(db.json("household list").as_array().unwrap().len(), 1);
     let again = db.fails(1, &format!("household merge {kept} {twin}"));

@@ -534,13 +534,8 @@ mod tests {
 
     /// Township 9 with village 1 (阿斯尔嘎查) and two villages named 新村 (2 and 3).
     fn villages() -> Villages {
-        let unit = |code: &str, name: &str, level, parent: Option<&str>| OrgUnit {
-            code: code.into(),
-            name: name.into(),
-            level,
-            parent: parent.map(Into::into),
-            seepage: false,
-            key_village: false,
+        let unit = |code: &str, name: &str, level, parent: Option<&str>| {
+            OrgUnit::new(code, name, level, parent)
         };
         Villages::new(vec![
             unit("9", "锡尼镇", Level::Township, None),

@@ -38,14 +38,7 @@ pub const USERS: [(&str, Role, Option<&str>); 5] = [
 ];
 
 fn org_unit((code, name, level, parent): (&str, &str, Level, Option<&str>)) -> OrgUnit {
-    OrgUnit {
-        code: code.into(),
-        name: name.into(),
-        level,
-        parent: parent.map(Into::into),
-        seepage: false,
-        key_village: false,
-    }
+    OrgUnit::new(code, name, level, parent)
 }
 
 /// What a device is seeded with: [`UNITS`] and the hamlet, parents first.

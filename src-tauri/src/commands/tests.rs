@@ -27,15 +27,8 @@ fn store() -> Store {
             Some("150622100"),
         ),
     ] {
-        s.add_unit(&OrgUnit {
-            code: code.into(),
-            name: name.into(),
-            level,
-            parent: parent.map(Into::into),
-            seepage: false,
-            key_village: false,
-        })
-        .unwrap();
+        s.add_unit(&OrgUnit::new(code, name, level, parent))
+            .unwrap();
     }
     s
 }

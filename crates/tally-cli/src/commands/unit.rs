@@ -148,14 +148,7 @@ mod tests {
 
     #[test]
     fn the_tree_lists_children_under_their_parent() {
-        let u = |code: &str, level, parent: Option<&str>| OrgUnit {
-            code: code.into(),
-            name: code.into(),
-            level,
-            parent: parent.map(Into::into),
-            seepage: false,
-            key_village: false,
-        };
+        let u = |code: &str, level, parent: Option<&str>| OrgUnit::new(code, code, level, parent);
         let units = [
             u("1", Level::Banner, None),
             u("11", Level::Township, Some("1")),

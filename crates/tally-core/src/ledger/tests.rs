@@ -12,14 +12,7 @@ fn id(n: u128) -> RowId {
 }
 
 fn unit(code: &str, level: Level, parent: Option<&str>) -> OrgUnit {
-    OrgUnit {
-        code: code.into(),
-        name: code.into(),
-        level,
-        parent: parent.map(Into::into),
-        seepage: false,
-        key_village: false,
-    }
+    OrgUnit::new(code, code, level, parent)
 }
 
 type Dates = [Option<NaiveDate>; 3];

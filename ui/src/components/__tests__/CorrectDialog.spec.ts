@@ -4,26 +4,13 @@ import { describe, expect, it } from "vitest";
 import { flushPromises } from "@vue/test-utils";
 import CorrectDialog from "../CorrectDialog.vue";
 import { fakeBackend, mountView } from "../../test/mount";
+import { entryView } from "../../test/fixtures";
 import type { EntryView } from "../../api/generated/EntryView";
 import { correctionOf, timelineCorrection } from "../../composables/retract";
 import type { TimelineItem } from "../../api/generated/TimelineItem";
 
-const entry = (summary: EntryView["summary"]): EntryView => ({
-  change_id: "c-1",
-  table: summary.kind === "progress" ? "works" : "cleanup",
-  row: "row-1",
-  unit: "150622100201",
-  unit_name: "巴音嘎查",
-  household: null,
-  summary,
-  state: "pending",
-  receipt: null,
-  reject_code: null,
-  reject_reason: null,
-  reject_reason_zh: null,
-  recorded_at: "2026-11-30T08:00:00Z",
-  withdrawn: false,
-});
+const entry = (summary: EntryView["summary"]): EntryView =>
+  entryView({ summary, table: summary.kind === "progress" ? "works" : "cleanup", row: "row-1" });
 
 describe("CorrectDialog", () => {
   it("sends only the changed tonnes of a load", async () => {
