@@ -2,7 +2,7 @@
 //! changes authored by the server, so they replicate to devices through pull), users,
 //! and devices. All-or-nothing: a bad line of an import stores nothing.
 
-use crate::db::{Db, DeviceRow, PushMode, Pushed};
+use crate::db::{Db, DeviceRow, PushMode, Pushed, UserListing};
 use crate::error::DbError;
 use crate::push::Author;
 use crate::{auth, WallClock};
@@ -408,10 +408,30 @@ pub async fn add_user(
     if n == 0 || n > MAX_USER_NAME_CHARS {
         return Err(AdminError::UserNameLength { chars: n });
     }
+    let hash = password_hash(password).await?;
+    check_units(db, role, units).await?;
+    db.add_user(name, role, &hash, units, clock.now_ms())
+        .await?
+        .ok_or_else(|| AdminError::UserExists { name: name.into() })?;
+    tracing::info!(user = name, %role, ?units, "user added");
+    Ok(())
+}
+
+/// A new password checked for length and hashed (Argon2id, off the async threads).
+pub async fn password_hash(password: &str) -> Result<String, AdminError> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
         return Err(AdminError::PasswordTooShort { chars });
     }
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(DbError::from)?
+        .map_err(|e| AdminError::PasswordHash(e.to_string()))
+}
+
+/// A role's units: known org units, at least one where the role needs them.
+async fn check_units(db: &Db, role: Role, units: &[String]) -> Result<(), AdminError> {
     if units.is_empty() && role.needs_units() {
         return Err(AdminError::UnitsRequired { role });
     }
@@ -421,16 +441,57 @@ pub async fn add_user(
             code: unknown.clone(),
         });
     }
-    let password = password.to_string();
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .map_err(DbError::from)?
-        .map_err(|e| AdminError::PasswordHash(e.to_string()))?;
-    db.add_user(name, role, &hash, units, clock.now_ms())
-        .await?
-        .ok_or_else(|| AdminError::UserExists { name: name.into() })?;
-    tracing::info!(user = name, %role, ?units, "user added");
     Ok(())
+}
+
+/// Every account, without secrets.
+pub async fn list_users(db: &Db) -> Result<Vec<UserListing>, AdminError> {
+    Ok(db.list_users().await?)
+}
+
+/// Change a user's role and/or units (the units given replace the old ones).
+pub async fn edit_user(
+    db: &Db,
+    name: &str,
+    role: Option<Role>,
+    units: Option<&[String]>,
+) -> Result<(), AdminError> {
+    let user = db
+        .user_by_name(name)
+        .await?
+        .ok_or_else(|| AdminError::NoSuchUser { name: name.into() })?;
+    let role_after = role.unwrap_or(user.role);
+    check_units(db, role_after, units.unwrap_or(&user.units)).await?;
+    if !db.update_user(name, role, units).await? {
+        return Err(AdminError::NoSuchUser { name: name.into() });
+    }
+    tracing::info!(user = name, ?role, ?units, "user edited");
+    Ok(())
+}
+
+/// Enable a disabled user again.
+pub async fn enable_user(db: &Db, name: &str) -> Result<(), AdminError> {
+    if db.set_user_disabled(name, false).await? {
+        Ok(())
+    } else {
+        Err(AdminError::NoSuchUser { name: name.into() })
+    }
+}
+
+/// Give a user a new password; every device of the user must log in again.
+pub async fn reset_password(
+    db: &Db,
+    clock: &dyn WallClock,
+    name: &str,
+    password: &str,
+) -> Result<(), AdminError> {
+    let hash = password_hash(password).await?;
+    if db.set_password(name, &hash, Some(clock.now_ms())).await? {
+        tracing::info!(user = name, "password reset, devices revoked");
+        Ok(())
+    } else {
+        Err(AdminError::NoSuchUser { name: name.into() })
+    }
 }
 
 /// Disable a user: its devices' tokens stop working at once.

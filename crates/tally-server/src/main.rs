@@ -116,6 +116,34 @@ enum UserCommand {
     },
     /// Disable a user: the user's devices stop syncing at once.
     Disable { name: String },
+    /// List the accounts (never their passwords): name, role, units, enabled, devices.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a user's role and/or units (the --unit flags given replace the old units).
+    Edit {
+        #[arg(long)]
+        name: String,
+        /// cadre, leader, inspector or admin.
+        #[arg(long)]
+        role: Option<Role>,
+        /// An assigned org unit (repeat for several).
+        #[arg(long = "unit")]
+        units: Vec<String>,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        #[arg(long)]
+        name: String,
+    },
+    /// Set a new password (read from standard input); the user's devices must log in again.
+    ResetPassword {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -137,6 +165,8 @@ enum CliError {
     PasswordStdinRequired,
     #[error("no password on standard input")]
     NoPassword,
+    #[error("say what changes: --role and/or --unit")]
+    NothingToEdit,
     #[error("cannot read standard input: {0}")]
     Stdin(std::io::Error),
     #[error("cannot read {}: {source}", .path.display())]
@@ -163,7 +193,10 @@ enum CliError {
 impl CliError {
     /// A bad or missing argument: exit 2, like clap's own usage errors.
     fn is_usage(&self) -> bool {
-        matches!(self, CliError::PasswordStdinRequired | CliError::NoPassword)
+        matches!(
+            self,
+            CliError::PasswordStdinRequired | CliError::NoPassword | CliError::NothingToEdit
+        )
     }
 }
 
@@ -172,6 +205,7 @@ impl Explain for CliError {
         match self {
             CliError::PasswordStdinRequired => "password_stdin_required",
             CliError::NoPassword => "no_password",
+            CliError::NothingToEdit => "nothing_to_edit",
             CliError::Stdin(_) => "stdin_failed",
             CliError::Read { .. } => "read_failed",
             CliError::Write { .. } => "write_failed",
@@ -187,6 +221,7 @@ impl Explain for CliError {
                 "请加 --password-stdin，从标准输入传入密码（不要写在命令行上）".into()
             }
             CliError::NoPassword => "标准输入中没有密码".into(),
+            CliError::NothingToEdit => "请写明要修改什么：--role 和/或 --unit".into(),
             CliError::Stdin(_) => "无法读取标准输入".into(),
             CliError::Read { path, .. } => format!("无法读取文件 {}", path.display()),
             CliError::Write { path, .. } => format!("无法写入文件 {}", path.display()),
@@ -384,6 +419,50 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             admin::disable_user(&db, &name).await?;
             println!("disabled user {name}");
         }
+        Command::User(UserCommand::List { json }) => {
+            let users = admin::list_users(&db).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&users)?);
+            } else {
+                println!(
+                    "{:<20}  {:<10}  {:<8}  {:>7}  units",
+                    "name", "role", "status", "devices"
+                );
+                for u in users {
+                    println!(
+                        "{:<20}  {:<10}  {:<8}  {:>7}  {}",
+                        u.name,
+                        u.role.code(),
+                        if u.disabled { "disabled" } else { "enabled" },
+                        u.devices,
+                        u.units.join(",")
+                    );
+                }
+            }
+        }
+        Command::User(UserCommand::Edit { name, role, units }) => {
+            let units = (!units.is_empty()).then_some(units);
+            if role.is_none() && units.is_none() {
+                return Err(CliError::NothingToEdit.into());
+            }
+            admin::edit_user(&db, &name, role, units.as_deref()).await?;
+            println!("edited user {name}");
+        }
+        Command::User(UserCommand::Enable { name }) => {
+            admin::enable_user(&db, &name).await?;
+            println!("enabled user {name}");
+        }
+        Command::User(UserCommand::ResetPassword {
+            name,
+            password_stdin,
+        }) => {
+            if !password_stdin {
+                return Err(CliError::PasswordStdinRequired.into());
+            }
+            let password = read_password()?;
+            admin::reset_password(&db, &clock, &name, &password).await?;
+            println!("reset the password of {name}: its devices must log in again");
+        }
         Command::Device(DeviceCommand::List { json }) => {
             let devices = admin::list_devices(&db).await?;
             if json {
@@ -452,7 +531,7 @@ mod tests {
     /// Each kind of failure reads in both languages with the exit code it deserves.
     #[test]
     fn failures_read_in_both_languages_with_their_exit_code() {
-        let cases: [(Failure, &str, &str, u8); 6] = [
+        let cases: [(Failure, &str, &str, u8); 7] = [
             (
                 CliError::PasswordStdinRequired.into(),
                 "--password-stdin",
@@ -460,6 +539,12 @@ mod tests {
                 2,
             ),
             (CliError::NoPassword.into(), "没有密码", "no password", 2),
+            (
+                CliError::NothingToEdit.into(),
+                "请写明要修改什么",
+                "--role and/or --unit",
+                2,
+            ),
             (
                 AdminError::NotADeviceId { id: "abc".into() }.into(),
                 "\"abc\" 不是设备编号",

@@ -43,6 +43,18 @@ pub struct UserRecord {
     pub units: Vec<String>,
 }
 
+/// An account as an admin lists it: never its password hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UserListing {
+    pub name: String,
+    pub role: Role,
+    pub units: Vec<String>,
+    pub disabled: bool,
+    pub created_ms: u64,
+    /// Devices enrolled and not revoked.
+    pub devices: u64,
+}
+
 /// What a bearer token stands for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeviceAuth {
@@ -281,6 +293,27 @@ pub trait Accounts: Send + Sync + 'static {
 
     /// Disable (or enable) a user; false if there is no such user.
     async fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<bool, DbError>;
+
+    /// Every account (no secrets), by name.
+    async fn list_users(&self) -> Result<Vec<UserListing>, DbError>;
+
+    /// Change a user's role and/or units (units replaced whole); false if there is no
+    /// such user.
+    async fn update_user(
+        &self,
+        name: &str,
+        role: Option<Role>,
+        units: Option<&[String]>,
+    ) -> Result<bool, DbError>;
+
+    /// Set a user's password hash; with `revoke_at`, every device of the user is revoked
+    /// then (they must log in again). False if there is no such user.
+    async fn set_password(
+        &self,
+        name: &str,
+        password_hash: &str,
+        revoke_at: Option<u64>,
+    ) -> Result<bool, DbError>;
 
     async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>, DbError>;
 

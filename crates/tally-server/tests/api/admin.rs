@@ -14,6 +14,7 @@ both_backends!(
     users_need_known_units_and_a_fresh_name,
     a_unit_added_by_another_server_process_is_known_at_once,
     every_admin_refusal_has_a_code_and_reads_in_both_languages,
+    accounts_are_listed_edited_enabled_and_reset,
 );
 
 async fn org_units_from_the_admin_replicate_through_pull(h: Harness) {
@@ -178,6 +179,9 @@ enum Cmd {
     User(&'static str, Role, &'static [&'static str], &'static str),
     Disable(&'static str),
     Revoke(&'static str),
+    Edit(&'static str, Option<Role>, Option<&'static [&'static str]>),
+    Enable(&'static str),
+    Reset(&'static str, &'static str),
 }
 
 async fn run(h: &Harness, cmd: Cmd) -> Result<(), AdminError> {
@@ -199,6 +203,13 @@ async fn run(h: &Harness, cmd: Cmd) -> Result<(), AdminError> {
         }
         Cmd::Disable(name) => admin::disable_user(&h.db, name).await,
         Cmd::Revoke(id) => admin::revoke_device(&h.db, clock, id).await,
+        Cmd::Edit(name, role, units) => {
+            let units: Option<Vec<String>> =
+                units.map(|u| u.iter().map(|u| u.to_string()).collect());
+            admin::edit_user(&h.db, name, role, units.as_deref()).await
+        }
+        Cmd::Enable(name) => admin::enable_user(&h.db, name).await,
+        Cmd::Reset(name, password) => admin::reset_password(&h.db, clock, name, password).await,
     }
 }
 
@@ -305,6 +316,42 @@ async fn every_admin_refusal_has_a_code_and_reads_in_both_languages(h: Harness) 
             "没有用户 \"ghost\"",
         ),
         (
+            Cmd::Edit("ghost", Some(Role::Leader), None),
+            "no_such_user",
+            "no user \"ghost\"",
+            "没有用户 \"ghost\"",
+        ),
+        (
+            Cmd::Edit(CADRE, None, Some(&["nowhere"])),
+            "unknown_unit",
+            "unknown org unit \"nowhere\"",
+            "没有组织单位 \"nowhere\"",
+        ),
+        (
+            Cmd::Edit(CADRE, None, Some(&[])),
+            "units_required",
+            "a cadre needs at least one --unit",
+            "驻村干部至少需要一个负责单位",
+        ),
+        (
+            Cmd::Enable("ghost"),
+            "no_such_user",
+            "no user \"ghost\"",
+            "没有用户 \"ghost\"",
+        ),
+        (
+            Cmd::Reset(CADRE, "short"),
+            "password_too_short",
+            "the password must have at least 8 characters, got 5",
+            "密码至少需要 8 个字符，实际为 5 个",
+        ),
+        (
+            Cmd::Reset("ghost", PASSWORD),
+            "no_such_user",
+            "no user \"ghost\"",
+            "没有用户 \"ghost\"",
+        ),
+        (
             Cmd::Revoke("laptop-7"),
             "not_a_device_id",
             "not a device id: \"laptop-7\"",
@@ -330,4 +377,49 @@ async fn every_admin_refusal_has_a_code_and_reads_in_both_languages(h: Harness) 
         }
         assert_eq!(h.db.unit_tree().await.unwrap().len(), units, "{code}");
     }
+}
+
+/// An account's life: listed without secrets; its units and role changed; disabled and
+/// enabled again; its password reset, after which its devices must log in again and the
+/// old password no longer works.
+async fn accounts_are_listed_edited_enabled_and_reset(h: Harness) {
+    let dev = h.device(CADRE).await;
+    let users = admin::list_users(&h.db).await.unwrap();
+    let batu = users.iter().find(|u| u.name == CADRE).unwrap();
+    assert_eq!(
+        (batu.role, &batu.units[..], batu.disabled, batu.devices),
+        (Role::Cadre, &[VILLAGE_A1.to_string()][..], false, 1)
+    );
+    let names: Vec<&str> = users.iter().map(|u| u.name.as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    assert_eq!(names, sorted, "by name");
+    let listed = serde_json::to_string(&users).unwrap();
+    assert!(
+        !listed.contains("argon2"),
+        "no password hash listed: {listed}"
+    );
+
+    let units = [VILLAGE_A1.to_string(), VILLAGE_A2.to_string()];
+    admin::edit_user(&h.db, CADRE, Some(Role::Leader), Some(&units))
+        .await
+        .unwrap();
+    let r = h.try_enroll(CADRE, PASSWORD).await;
+    assert_eq!(r.body["role"], "leader");
+    assert_eq!(r.body["units"], serde_json::json!([VILLAGE_A1, VILLAGE_A2]));
+
+    admin::disable_user(&h.db, CADRE).await.unwrap();
+    assert_eq!(h.try_enroll(CADRE, PASSWORD).await.status, 403);
+    admin::enable_user(&h.db, CADRE).await.unwrap();
+    assert_eq!(h.try_enroll(CADRE, PASSWORD).await.status, 200);
+
+    admin::reset_password(&h.db, &*h.clock, CADRE, "a-new-long-password")
+        .await
+        .unwrap();
+    let users = admin::list_users(&h.db).await.unwrap();
+    assert_eq!(users.iter().find(|u| u.name == CADRE).unwrap().devices, 0);
+    let refused = h.pull(&dev, "", 10).await;
+    assert_eq!(refused.status, 401, "the device must log in again");
+    assert_eq!(h.try_enroll(CADRE, PASSWORD).await.status, 401);
+    assert_eq!(h.try_enroll(CADRE, "a-new-long-password").await.status, 200);
 }

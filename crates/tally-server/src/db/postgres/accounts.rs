@@ -3,7 +3,7 @@
 use super::PgDb;
 use crate::db::{
     parse_device, parse_role, to_i64, to_u64, Accounts, DeviceAuth, DeviceRow, NewDevice,
-    UserRecord,
+    UserListing, UserRecord,
 };
 use crate::error::DbError;
 use crate::limits;
@@ -75,6 +75,96 @@ impl Accounts for PgDb {
             )
             .await?;
         Ok(n > 0)
+    }
+
+    async fn list_users(&self) -> Result<Vec<UserListing>, DbError> {
+        let c = self.pool.get().await?;
+        let rows = c
+            .query(
+                "SELECT u.id, u.name, u.role, u.disabled, u.created_ms,
+                        (SELECT count(*) FROM devices d WHERE d.user_id = u.id AND d.revoked_ms IS NULL)
+                   FROM users u ORDER BY u.name",
+                &[],
+            )
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: i64 = r.get(0);
+            out.push(UserListing {
+                name: r.get(1),
+                role: parse_role(r.get(2))?,
+                units: user_units(&**c, id).await?,
+                disabled: r.get(3),
+                created_ms: to_u64(r.get(4)),
+                devices: to_u64(r.get(5)),
+            });
+        }
+        Ok(out)
+    }
+
+    async fn update_user(
+        &self,
+        name: &str,
+        role: Option<Role>,
+        units: Option<&[String]>,
+    ) -> Result<bool, DbError> {
+        let mut c = self.pool.get().await?;
+        let tx = c.transaction().await?;
+        let Some(row) = tx
+            .query_opt("SELECT id FROM users WHERE name = $1 FOR UPDATE", &[&name])
+            .await?
+        else {
+            return Ok(false);
+        };
+        let id: i64 = row.get(0);
+        if let Some(role) = role {
+            tx.execute(
+                "UPDATE users SET role = $1 WHERE id = $2",
+                &[&role.code(), &id],
+            )
+            .await?;
+        }
+        if let Some(units) = units {
+            tx.execute("DELETE FROM user_units WHERE user_id = $1", &[&id])
+                .await?;
+            tx.execute(
+                "INSERT INTO user_units (user_id, unit) SELECT $1, u FROM unnest($2::text[]) AS u
+                 ON CONFLICT DO NOTHING",
+                &[&id, &units],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn set_password(
+        &self,
+        name: &str,
+        password_hash: &str,
+        revoke_at: Option<u64>,
+    ) -> Result<bool, DbError> {
+        let mut c = self.pool.get().await?;
+        let tx = c.transaction().await?;
+        let n = tx
+            .execute(
+                "UPDATE users SET password_hash = $1 WHERE name = $2",
+                &[&password_hash, &name],
+            )
+            .await?;
+        if n == 0 {
+            return Ok(false);
+        }
+        if let Some(at) = revoke_at {
+            tx.execute(
+                "UPDATE devices SET revoked_ms = $1
+                  WHERE revoked_ms IS NULL AND user_id = (SELECT id FROM users WHERE name = $2)",
+                &[&to_i64(at), &name],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>, DbError> {

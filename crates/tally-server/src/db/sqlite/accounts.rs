@@ -3,7 +3,7 @@
 use super::SqliteDb;
 use crate::db::{
     parse_device, parse_role, to_i64, to_u64, Accounts, DeviceAuth, DeviceRow, NewDevice,
-    UserRecord,
+    UserListing, UserRecord,
 };
 use crate::error::DbError;
 use crate::limits;
@@ -86,6 +86,108 @@ impl Accounts for SqliteDb {
                 params![disabled, name],
             )?;
             Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn list_users(&self) -> Result<Vec<UserListing>, DbError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT u.id, u.name, u.role, u.disabled, u.created_ms,
+                        (SELECT count(*) FROM devices d WHERE d.user_id = u.id AND d.revoked_ms IS NULL)
+                   FROM users u ORDER BY u.name",
+            )?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, bool>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, i64>(5)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut out = Vec::with_capacity(rows.len());
+            for (id, name, role, disabled, created, devices) in rows {
+                out.push(UserListing {
+                    name,
+                    role: parse_role(&role)?,
+                    units: user_units(c, id)?,
+                    disabled,
+                    created_ms: to_u64(created),
+                    devices: to_u64(devices),
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn update_user(
+        &self,
+        name: &str,
+        role: Option<Role>,
+        units: Option<&[String]>,
+    ) -> Result<bool, DbError> {
+        let (name, units) = (name.to_string(), units.map(<[String]>::to_vec));
+        self.write(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let Some(id) = tx
+                .query_row("SELECT id FROM users WHERE name = ?1", [&name], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .optional()?
+            else {
+                return Ok(false);
+            };
+            if let Some(role) = role {
+                tx.execute(
+                    "UPDATE users SET role = ?1 WHERE id = ?2",
+                    params![role.code(), id],
+                )?;
+            }
+            if let Some(units) = &units {
+                tx.execute("DELETE FROM user_units WHERE user_id = ?1", [id])?;
+                for unit in units {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO user_units (user_id, unit) VALUES (?1, ?2)",
+                        params![id, unit],
+                    )?;
+                }
+            }
+            tx.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn set_password(
+        &self,
+        name: &str,
+        password_hash: &str,
+        revoke_at: Option<u64>,
+    ) -> Result<bool, DbError> {
+        let (name, hash) = (name.to_string(), password_hash.to_string());
+        self.write(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let n = tx.execute(
+                "UPDATE users SET password_hash = ?1 WHERE name = ?2",
+                params![hash, name],
+            )?;
+            if n == 0 {
+                return Ok(false);
+            }
+            if let Some(at) = revoke_at {
+                tx.execute(
+                    "UPDATE devices SET revoked_ms = ?1
+                      WHERE revoked_ms IS NULL AND user_id = (SELECT id FROM users WHERE name = ?2)",
+                    params![to_i64(at), name],
+                )?;
+            }
+            tx.commit()?;
+            Ok(true)
         })
         .await
     }
