@@ -66,6 +66,7 @@ pub fn run() {
             commands::records::target_save,
             commands::records::target_withdraw,
             commands::records::unit_flag,
+            commands::sync::account_password,
             commands::records::record_correct,
             commands::records::roster_import,
             commands::records::household_duplicates,

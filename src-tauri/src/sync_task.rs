@@ -50,6 +50,17 @@ pub fn login(
     })
 }
 
+/// Change the logged-in user's password on the server (the current one checked there).
+pub fn change_password(store: &Store, current: &str, new: &str) -> IpcResult<()> {
+    let server = store
+        .sync_meta()?
+        .server
+        .ok_or_else(|| IpcError::from(tally_sync::client::SyncError::NotLoggedIn))?;
+    let mut transport = HttpTransport::new(&server)?;
+    Client::new(&mut transport, SyncOptions::default()).change_password(store, current, new)?;
+    Ok(())
+}
+
 /// Run one sync while holding the sync lock; progress goes to `on_progress` and to the
 /// status the window polls.
 pub async fn run(

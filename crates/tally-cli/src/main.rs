@@ -98,6 +98,13 @@ enum Command {
     },
     /// Enrol this device with a server (登录服务器)
     Login(commands::sync::LoginArgs),
+    /// Change this account's password on the server (修改密码): the current password
+    /// on the first line of standard input, the new one on the second
+    Passwd {
+        /// Read both passwords from standard input (required: never on the command line)
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// Send pending entries and receive others' (同步)
     Sync,
     /// Pending entries, last sync, rejections, clock offset (同步状态)
@@ -201,6 +208,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Conflicts { cmd } => commands::conflicts::run(&ctx, cmd),
         Command::Login(args) => commands::sync::login(&ctx, args),
         Command::Sync => commands::sync::sync(&ctx),
+        Command::Passwd { password_stdin } => commands::sync::passwd(&ctx, password_stdin),
         Command::Status => commands::sync::status(&ctx),
         Command::Resend { change } => commands::sync::resend(&ctx, &change),
         Command::Backup { file } => commands::backup::backup(&ctx, &file),

@@ -67,6 +67,8 @@ pub mod paths {
     /// `POST` a sneakernet bundle of another device (`?with_changes=true` for its
     /// backlog too); the answer is its receipts file (`application/octet-stream`).
     pub const BUNDLES: &str = "/api/v1/bundles";
+    /// `POST`: the device's user changes their own password.
+    pub const PASSWORD: &str = "/api/v1/account/password";
 }
 
 /// The stable error codes of [`ErrorDetail::code`] and [`PushResult::Rejected`]'s
@@ -81,6 +83,10 @@ pub mod codes {
     pub const BAD_CREDENTIALS: &str = "bad_credentials";
     /// 403: the user account is disabled.
     pub const USER_DISABLED: &str = "user_disabled";
+    /// A password change's current password is wrong.
+    pub const WRONG_PASSWORD: &str = "wrong_password";
+    /// A new password is shorter than the minimum.
+    pub const PASSWORD_TOO_SHORT: &str = "password_too_short";
     /// 429: too many wrong passwords; see `Retry-After`.
     pub const TOO_MANY_ATTEMPTS: &str = "too_many_attempts";
     /// 403 (whole request) or per change: outside the user's org units.
@@ -125,6 +131,14 @@ pub mod codes {
     pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
     /// 500: the server failed; the detail is in its log.
     pub const INTERNAL: &str = "internal";
+}
+
+/// `POST /api/v1/account/password`: the device's user changes their password; the
+/// current one is checked as at enrolment (answer: 204, nothing).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordRequest {
+    pub current: String,
+    pub new: String,
 }
 
 /// `POST /api/v1/devices`: enrol this device for a user.

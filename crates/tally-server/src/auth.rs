@@ -3,7 +3,7 @@
 //! it holds across server processes), enrolment, and the extractor that turns
 //! `Authorization: Bearer TOKEN` into the device and user behind it.
 
-use crate::db::NewDevice;
+use crate::db::{NewDevice, UserRecord};
 use crate::error::ApiError;
 use crate::limits;
 use crate::push::Author;
@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 use tally_core::DeviceId;
-use tally_protocol::{EnrollRequest, EnrollResponse, Role, MAX_DEVICE_NAME_CHARS};
+use tally_protocol::{EnrollRequest, EnrollResponse, PasswordRequest, Role, MAX_DEVICE_NAME_CHARS};
 
 /// How often a device's `last_seen` is written (not on every request).
 const TOUCH_EVERY_MS: u64 = 60 * 1000;
@@ -153,50 +153,8 @@ pub async fn enroll(
     if n == 0 || n > MAX_DEVICE_NAME_CHARS {
         return Err(ApiError::DeviceNameLength(n));
     }
+    let user = verified_user(state, &user_name, req.password, peer).await?;
     let now = state.now_ms();
-    let source = limits::source_key(peer);
-    if let Err(wait_ms) = state
-        .db
-        .begin_login_attempt(&user_name, &source, now)
-        .await?
-    {
-        let retry_after_s = wait_ms.div_ceil(1000).max(1);
-        // `?`: a user name is logged escaped (a newline in it cannot forge a log line).
-        tracing::warn!(user = ?user_name, source, retry_after_s, "enrolment refused: too many failures");
-        return Err(ApiError::TooManyAttempts { retry_after_s });
-    }
-    let user = state.db.user_by_name(&user_name).await?;
-    let hash = user
-        .as_ref()
-        .map_or_else(|| dummy_hash().to_string(), |u| u.password_hash.clone());
-    let password = req.password;
-    let permit = tokio::time::timeout(
-        PASSWORD_CHECK_WAIT,
-        Arc::clone(&state.password_checks).acquire_owned(),
-    )
-    .await
-    .map_err(|_| ApiError::Busy {
-        retry_after_s: PASSWORD_CHECK_WAIT.as_secs().max(1),
-    })?
-    .map_err(ApiError::internal)?;
-    let ok = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        verify_password(&password, &hash)
-    })
-    .await
-    .map_err(ApiError::internal)?;
-    let user = match user {
-        Some(u) if ok => u,
-        _ => {
-            // The attempt stays counted.
-            tracing::info!(user = ?user_name, source, "enrolment refused: bad credentials");
-            return Err(ApiError::BadCredentials);
-        }
-    };
-    if user.disabled {
-        return Err(ApiError::UserDisabled(user.name));
-    }
-    state.db.login_succeeded(&user_name, &source).await?;
     // A device keeps the id its changes already carry; enrolling again gives it a new
     // token (the old one stops working) and binds it to this user.
     let device = req
@@ -228,6 +186,90 @@ pub async fn enroll(
         units: user.units,
         server_time_ms: now,
     })
+}
+
+/// The device's user changes their own password: the new one long enough, the current
+/// one checked as at enrolment (failures counted the same way). Their devices stay
+/// enrolled.
+pub async fn change_password(
+    state: &AppState,
+    auth: &AuthDevice,
+    req: PasswordRequest,
+    peer: Option<IpAddr>,
+) -> Result<(), ApiError> {
+    let chars = req.new.chars().count();
+    if chars < crate::admin::MIN_PASSWORD_CHARS {
+        return Err(ApiError::PasswordTooShort(chars));
+    }
+    let user = verified_user(state, &auth.user, req.current, peer)
+        .await
+        .map_err(|e| match e {
+            ApiError::BadCredentials => ApiError::WrongPassword,
+            e => e,
+        })?;
+    let new = req.new;
+    let hash = tokio::task::spawn_blocking(move || hash_password(&new))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    state.db.set_password(&user.name, &hash, None).await?;
+    tracing::info!(user = ?user.name, device = %auth.device, "password changed");
+    Ok(())
+}
+
+/// The account `user_name` once `password` is checked against it: failures counted per
+/// account and source (`crate::limits`), the check itself off the async threads and
+/// bounded in number, a disabled account refused.
+async fn verified_user(
+    state: &AppState,
+    user_name: &str,
+    password: String,
+    peer: Option<IpAddr>,
+) -> Result<UserRecord, ApiError> {
+    let now = state.now_ms();
+    let source = limits::source_key(peer);
+    if let Err(wait_ms) = state
+        .db
+        .begin_login_attempt(user_name, &source, now)
+        .await?
+    {
+        let retry_after_s = wait_ms.div_ceil(1000).max(1);
+        // `?`: a user name is logged escaped (a newline in it cannot forge a log line).
+        tracing::warn!(user = ?user_name, source, retry_after_s, "enrolment refused: too many failures");
+        return Err(ApiError::TooManyAttempts { retry_after_s });
+    }
+    let user = state.db.user_by_name(user_name).await?;
+    let hash = user
+        .as_ref()
+        .map_or_else(|| dummy_hash().to_string(), |u| u.password_hash.clone());
+    let permit = tokio::time::timeout(
+        PASSWORD_CHECK_WAIT,
+        Arc::clone(&state.password_checks).acquire_owned(),
+    )
+    .await
+    .map_err(|_| ApiError::Busy {
+        retry_after_s: PASSWORD_CHECK_WAIT.as_secs().max(1),
+    })?
+    .map_err(ApiError::internal)?;
+    let ok = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        verify_password(&password, &hash)
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    let user = match user {
+        Some(u) if ok => u,
+        _ => {
+            // The attempt stays counted.
+            tracing::info!(user = ?user_name, source, "enrolment refused: bad credentials");
+            return Err(ApiError::BadCredentials);
+        }
+    };
+    if user.disabled {
+        return Err(ApiError::UserDisabled(user.name));
+    }
+    state.db.login_succeeded(user_name, &source).await?;
+    Ok(user)
 }
 
 #[cfg(test)]

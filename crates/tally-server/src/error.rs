@@ -93,6 +93,12 @@ pub enum ApiError {
     BadCredentials,
     #[error("the user account {0:?} is disabled")]
     UserDisabled(String),
+    /// A password change whose current password is wrong (nothing changed).
+    #[error("the current password is wrong: the password was not changed")]
+    WrongPassword,
+    /// A new password under the minimum length (nothing changed).
+    #[error("the new password must have at least {min} characters, got {0}", min = crate::admin::MIN_PASSWORD_CHARS)]
+    PasswordTooShort(usize),
     #[error("too many wrong passwords, try again in {retry_after_s} s")]
     TooManyAttempts { retry_after_s: u64 },
     #[error("none of the {n} changes is within your assignment ({})", .units.join(", "))]
@@ -151,6 +157,7 @@ impl ApiError {
                 StatusCode::UNAUTHORIZED
             }
             UserDisabled(_)
+            | WrongPassword
             | NothingInScope { .. }
             | UnitOutOfScope(_)
             | DeviceTaken(_)
@@ -159,7 +166,7 @@ impl ApiError {
             Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             BadJson(_) | BadCursor(_) | BatchTooLarge(_) => StatusCode::BAD_REQUEST,
             EmptyUser | UserTooLong(_) | DeviceNameLength(_) | DeviceIdRefused(_)
-            | BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            | PasswordTooShort(_) | BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
             TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Bundle(e) => {
                 use crate::bundle::ImportError as E;
@@ -197,6 +204,8 @@ impl Explain for ApiError {
             NoToken | UnknownToken | DeviceRevoked | AccountDisabled(_) => codes::UNAUTHORIZED,
             BadCredentials => codes::BAD_CREDENTIALS,
             UserDisabled(_) => codes::USER_DISABLED,
+            WrongPassword => codes::WRONG_PASSWORD,
+            PasswordTooShort(_) => codes::PASSWORD_TOO_SHORT,
             TooManyAttempts { .. } => codes::TOO_MANY_ATTEMPTS,
             NothingInScope { .. } | UnitOutOfScope(_) => codes::OUT_OF_SCOPE,
             DeviceTaken(_) | ReviewForbidden => codes::FORBIDDEN,
@@ -225,6 +234,11 @@ impl Explain for ApiError {
             AccountDisabled(user) => format!("账号 {user} 已被停用，请联系管理员"),
             BadCredentials => "用户名或密码错误".into(),
             UserDisabled(_) => "该账号已被停用，请联系管理员".into(),
+            WrongPassword => "当前密码不对，密码没有修改".into(),
+            PasswordTooShort(n) => format!(
+                "新密码至少需要 {} 个字符，实际为 {n} 个；密码没有修改",
+                crate::admin::MIN_PASSWORD_CHARS
+            ),
             TooManyAttempts { retry_after_s } => {
                 format!(
                     "密码错误次数过多，请 {} 分钟后再试",
@@ -353,6 +367,20 @@ mod tests {
                 "user_disabled",
                 "\"batu\"",
                 "停用",
+            ),
+            (
+                ApiError::WrongPassword,
+                403,
+                "wrong_password",
+                "current password is wrong",
+                "当前密码不对",
+            ),
+            (
+                ApiError::PasswordTooShort(5),
+                422,
+                "password_too_short",
+                "at least 8 characters, got 5",
+                "新密码至少需要 8 个字符，实际为 5 个",
             ),
             (
                 ApiError::TooManyAttempts { retry_after_s: 61 },

@@ -312,6 +312,28 @@ impl<'a> Client<'a> {
         Ok(enrolled)
     }
 
+    /// Change the logged-in user's password on the server (the current one is checked
+    /// there). The device stays logged in.
+    pub fn change_password(
+        &mut self,
+        store: &Store,
+        current: &str,
+        new: &str,
+    ) -> Result<(), SyncError> {
+        let token = store.sync_meta()?.token.ok_or(SyncError::NotLoggedIn)?;
+        let req = PasswordRequest {
+            current: current.to_string(),
+            new: new.to_string(),
+        };
+        self.call(
+            Method::Post,
+            paths::PASSWORD.to_string(),
+            Some(&token),
+            Some(Self::body(&req)?),
+        )?;
+        Ok(())
+    }
+
     /// Measure the server's clock against ours, save the offset, and re-stamp unsent
     /// changes made while our clock ran ahead. Returns (offset, re-stamped count).
     fn measure_clock(&mut self, store: &impl StoreAccess) -> Result<(i64, usize), SyncError> {

@@ -26,6 +26,7 @@ pub const COMMANDS: &[&str] = &[
     "target_withdraw",
     "entry_list",
     "sync_login",
+    "account_password",
     "sync_run",
     "outbox_list",
     "outbox_resend",

@@ -35,6 +35,15 @@ pub async fn sync_login(
     .await
 }
 
+/// The logged-in user changes their password (修改密码): the current one and the new.
+#[tauri::command]
+pub async fn account_password(state: AppS<'_>, current: String, new: String) -> IpcResult<()> {
+    with_store(&state, move |s| {
+        sync_task::change_password(s, &current, &new)
+    })
+    .await
+}
+
 #[tauri::command]
 pub async fn sync_run(
     state: AppS<'_>,

@@ -90,6 +90,7 @@ export const targetSave = (input: TargetInput) => invoke<null>("target_save", { 
 /** Entries recorded on this device on a day (today when omitted), newest first. */
 export const entryList = (day?: string) => invoke<EntryView[]>("entry_list", { day: day ?? null });
 
+export const accountPassword = (current: string, next: string) => invoke<null>("account_password", { current, new: next });
 export const syncLogin = (server: string, user: string, password: string) =>
   invoke<LoginResult>("sync_login", { server, user, password });
 

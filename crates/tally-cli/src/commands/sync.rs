@@ -65,6 +65,45 @@ pub fn login(ctx: &Ctx, args: LoginArgs) -> Result<()> {
     ])
 }
 
+/// `tally passwd --password-stdin`: the current password, then the new one, one per line;
+/// the server checks the current one. The device stays logged in.
+pub fn passwd(ctx: &Ctx, password_stdin: bool) -> Result<()> {
+    if !password_stdin {
+        return Err(Failure::usage(
+            "请加 --password-stdin，从标准输入传入当前密码和新密码（各占一行）",
+            "pass the current and the new password on standard input (one per line) with --password-stdin",
+        )
+        .into());
+    }
+    let store = ctx.open()?;
+    let server = store.sync_meta()?.server.ok_or_else(|| {
+        Failure::new(
+            "本设备还没有登录服务器：请先运行 tally login",
+            "not logged in: run `tally login` first",
+        )
+    })?;
+    let mut lines = std::io::stdin().lock().lines();
+    let mut next = || -> Result<String> {
+        Ok(lines
+            .next()
+            .transpose()?
+            .unwrap_or_default()
+            .trim_end_matches('\r')
+            .to_string())
+    };
+    let (current, new) = (next()?, next()?);
+    if current.is_empty() || new.is_empty() {
+        return Err(Failure::usage(
+            "标准输入应有两行：第一行当前密码，第二行新密码",
+            "standard input must have two lines: the current password, then the new one",
+        )
+        .into());
+    }
+    let mut t = transport(&server)?;
+    Client::new(&mut t, SyncOptions::default()).change_password(&store, &current, &new)?;
+    output::lines(["密码已修改 / password changed"])
+}
+
 /// `tally sync`: push, then pull until up to date.
 pub fn sync(ctx: &Ctx) -> Result<()> {
     let mut store = ctx.open()?;

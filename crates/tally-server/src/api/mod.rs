@@ -3,6 +3,7 @@
 //! decompression), gzip both ways, request tracing, and the JSON body extractor that
 //! turns serde errors into stable codes naming the field.
 
+mod account;
 mod bundles;
 mod conflicts;
 mod devices;
@@ -37,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route(paths::PULL, get(sync::pull))
         .route(paths::CONFLICTS, get(conflicts::list))
         .route(paths::BUNDLES, post(bundles::forward))
+        .route(paths::PASSWORD, post(account::password))
         .route_layer(middleware::from_fn(require_protocol));
     Router::new()
         .route(paths::HEALTH, get(health::health))

@@ -15,6 +15,7 @@ both_backends!(
     a_unit_added_by_another_server_process_is_known_at_once,
     every_admin_refusal_has_a_code_and_reads_in_both_languages,
     accounts_are_listed_edited_enabled_and_reset,
+    a_user_changes_their_own_password,
 );
 
 async fn org_units_from_the_admin_replicate_through_pull(h: Harness) {
@@ -422,4 +423,69 @@ async fn accounts_are_listed_edited_enabled_and_reset(h: Harness) {
     assert_eq!(refused.status, 401, "the device must log in again");
     assert_eq!(h.try_enroll(CADRE, PASSWORD).await.status, 401);
     assert_eq!(h.try_enroll(CADRE, "a-new-long-password").await.status, 200);
+}
+
+/// A user changes their own password from a device: a wrong current password or a new
+/// one under the minimum is refused with its code and a Chinese message, and changes
+/// nothing (the old password still logs in); then it changes, and the device stays in.
+async fn a_user_changes_their_own_password(h: Harness) {
+    let dev = h.device(CADRE).await;
+    let change = |current: &str, new: &str| serde_json::json!({ "current": current, "new": new });
+    let rows = [
+        (
+            change("not-my-password", "a-new-long-password"),
+            403,
+            "wrong_password",
+            "当前密码不对",
+        ),
+        (
+            change(PASSWORD, "short"),
+            422,
+            "password_too_short",
+            "新密码至少需要 8 个字符，实际为 5 个",
+        ),
+        (
+            change(PASSWORD, ""),
+            422,
+            "password_too_short",
+            "实际为 0 个",
+        ),
+    ];
+    for (body, status, code, zh) in rows {
+        let r = h
+            .post("/api/v1/account/password", Some(&dev.token), &body)
+            .await;
+        assert_eq!(r.status, status, "{body}: {:?}", r.body);
+        assert_eq!(r.code(), code, "{:?}", r.body);
+        let said = r.body["error"]["message_zh"].as_str().unwrap_or_default();
+        assert!(said.contains(zh), "{code}: {said}");
+        assert_eq!(
+            h.try_enroll(CADRE, PASSWORD).await.status,
+            200,
+            "nothing changed"
+        );
+    }
+    let r = h
+        .post(
+            "/api/v1/account/password",
+            None,
+            &change(PASSWORD, "a-new-long-password"),
+        )
+        .await;
+    assert_eq!(r.status, 401, "a device token is needed");
+    let r = h
+        .post(
+            "/api/v1/account/password",
+            Some(&dev.token),
+            &change(PASSWORD, "a-new-long-password"),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{:?}", r.body);
+    assert_eq!(h.try_enroll(CADRE, PASSWORD).await.status, 401);
+    assert_eq!(h.try_enroll(CADRE, "a-new-long-password").await.status, 200);
+    assert_eq!(
+        h.pull(&dev, "", 10).await.status,
+        200,
+        "the device stays logged in"
+    );
 }

@@ -24,6 +24,7 @@ export const COMMANDS = [
   "target_withdraw",
   "entry_list",
   "sync_login",
+  "account_password",
   "sync_run",
   "outbox_list",
   "outbox_resend",
