@@ -108,11 +108,12 @@ impl From<SyncError> for IpcError {
             | SyncError::BadCredentials
             | SyncError::TooManyAttempts
             | SyncError::NotLoggedIn => ErrorKind::Unauthorized,
+            SyncError::HandOver { .. } => ErrorKind::Invalid,
             SyncError::Refused { status: 409, .. } => ErrorKind::Conflict,
             SyncError::Refused { status: 404, .. } => ErrorKind::NotFound,
-            SyncError::Refused { status: 400, .. } | SyncError::Refused { status: 422, .. } => {
-                ErrorKind::Invalid
-            }
+            SyncError::Refused { status: 400, .. }
+            | SyncError::Refused { status: 403, .. }
+            | SyncError::Refused { status: 422, .. } => ErrorKind::Invalid,
             SyncError::Bundle(_) => ErrorKind::Invalid,
             SyncError::Refused { .. } | SyncError::BadAnswer(_) => ErrorKind::Internal,
         };

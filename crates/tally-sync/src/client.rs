@@ -33,6 +33,14 @@ pub enum SyncError {
     TooManyAttempts,
     #[error("this device is not logged in to a server: run `tally login` first")]
     NotLoggedIn,
+    /// Logging in as another user while the previous user's entries wait to be sent:
+    /// they would leave under the new user's name (nothing was changed).
+    #[error("{pending} entries of {previous} have not been sent yet: sync first (or write them to a transfer file with `tally bundle export`), then log in as {user}")]
+    HandOver {
+        previous: String,
+        user: String,
+        pending: usize,
+    },
     #[error("the server refused the request ({status} {code}): {message}")]
     Refused {
         status: u16,
@@ -69,6 +77,7 @@ impl Explain for SyncError {
             SyncError::BadCredentials => codes::BAD_CREDENTIALS,
             SyncError::TooManyAttempts => codes::TOO_MANY_ATTEMPTS,
             SyncError::NotLoggedIn => "not_logged_in",
+            SyncError::HandOver { .. } => "unsent_entries_of_another_user",
             SyncError::Refused { .. } => "refused",
             SyncError::BadAnswer(_) => "bad_answer",
             SyncError::Bundle(e) => e.code(),
@@ -92,6 +101,13 @@ impl Explain for SyncError {
             SyncError::BadCredentials => "用户名或密码不对".into(),
             SyncError::TooManyAttempts => "密码错误次数过多，请稍后再试".into(),
             SyncError::NotLoggedIn => "本设备还没有登录服务器".into(),
+            SyncError::HandOver {
+                previous,
+                user,
+                pending,
+            } => format!(
+                "本机还有 {previous} 录入的 {pending} 条记录没有同步：请先同步（或用“U盘同步”导出到文件），再以 {user} 登录"
+            ),
             SyncError::Refused { message_zh, .. } => format!("服务器拒绝了请求：{message_zh}"),
             SyncError::BadAnswer(_) => "服务器的回复无法识别".into(),
             SyncError::Bundle(e) => e.zh(),
@@ -283,6 +299,19 @@ impl<'a> Client<'a> {
         password: &str,
     ) -> Result<EnrollResponse, SyncError> {
         let device = store.device()?.clone();
+        // A laptop handed over: the previous user's unsent entries would be sent under
+        // the new user's token. Refused before anything is asked of the server.
+        let previous = store.sync_meta()?.user;
+        if let Some(previous) = previous.filter(|p| p != user.trim()) {
+            let pending = store.pending_count()?;
+            if pending > 0 {
+                return Err(SyncError::HandOver {
+                    previous,
+                    user: user.trim().to_string(),
+                    pending,
+                });
+            }
+        }
         let req = EnrollRequest {
             user: user.to_string(),
             password: password.to_string(),
