@@ -560,6 +560,29 @@ def leader_targets(d, server, shots):
         "a target is offered on the banner, outside the leader's township"
     log("the banner above the leader's township offers no target")
     village_flags(d, shots)
+    change_password(d, shots)
+
+
+def change_password(d, shots):
+    """The leader changes their password on the settings screen: the new one typed twice
+    (a mismatch is said beside it), a wrong current one refused in words, then changed."""
+    d.go("settings")
+    d.find("[data-test=password-form]")
+    d.type("[data-test=password-current]", PASSWORD)
+    d.type("[data-test=password-new]", "lisi-new-pass-1")
+    d.type("[data-test=password-again]", "lisi-new-pass-2")
+    d.click("[data-test=password-save]")
+    said = wait_until("the mismatch beside the field", lambda: field_error(d, "[data-test=password-again]"))
+    assert said == "两次输入的新密码不一样", said
+    d.type("[data-test=password-again]", "lisi-new-pass-1")
+    d.type("[data-test=password-current]", "not-the-password")
+    d.click("[data-test=password-save]")
+    wait_until("the wrong current password refused", lambda: "当前密码不对" in " ".join(d.texts(".el-message")))
+    d.type("[data-test=password-current]", PASSWORD)
+    d.screenshot(shots / "settings-password.png")
+    d.click("[data-test=password-save]")
+    wait_until("the password changed", lambda: "密码已修改" in " ".join(d.texts(".el-message")))
+    log("the leader changed their password: a mismatch and a wrong current password refused first")
 
 
 def village_flags(d, shots):
