@@ -184,10 +184,17 @@ pub fn run(ctx: &Ctx, cmd: HouseholdCmd) -> Result<()> {
                 return output::json(&merged);
             }
             let filled: Vec<&str> = merged.filled.iter().map(|f| field(f, Lang::Zh)).collect();
+            // "（无）" as every empty list reads (core's labels).
+            let none = tally_core::labels::value(
+                Table::Household,
+                "categories",
+                &serde_json::json!([]),
+                Lang::Zh,
+            );
             output::lines([format!(
                 "已合并：{} 条走访和拆除记录移到保留的农户，补全了 {}；重复的农户已撤销 / merged: {} records moved, {} filled, the duplicate withdrawn",
                 merged.moved,
-                if filled.is_empty() { "（无）".to_string() } else { filled.join("、") },
+                if filled.is_empty() { none } else { filled.join("、") },
                 merged.moved,
                 merged.filled.len()
             )])
@@ -207,7 +214,7 @@ fn duplicates(ctx: &Ctx, village: Option<&str>) -> Result<()> {
     }
     for g in &groups {
         let mut t = Grid::new(&[
-            "编号",
+            field("id", Lang::Zh),
             field("head", Lang::Zh),
             field("unit", Lang::Zh),
             field("phone", Lang::Zh),
